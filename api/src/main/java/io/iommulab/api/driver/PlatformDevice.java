@@ -1,0 +1,44 @@
+package io.iommulab.api.driver;
+
+import io.iommulab.api.dt.DtNode;
+import io.iommulab.api.machine.IrqLine;
+import io.iommulab.api.machine.MmioWindow;
+import io.iommulab.api.machine.PageAllocator;
+import io.iommulab.api.machine.PhysicalMemory;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * An IOMMU hardware instance handed to its driver's probe (= struct platform_device plus the
+ * iommu_device registration). Implemented by the core.
+ */
+@ProviderType
+public interface PlatformDevice {
+
+    /** @return device name for messages, the DT path */
+    String name();
+
+    DtNode node();
+
+    /** devm_platform_ioremap_resource: the MMIO window of {@code reg} entry {@code index}. */
+    MmioWindow ioremap(int index);
+
+    /** platform_get_irq */
+    IrqLine irq(int index);
+
+    /** @return page allocation for page tables (accounted to this device) */
+    PageAllocator pages();
+
+    PhysicalMemory memory();
+
+    /** @return the configured CPU page size in bytes (Linux's PAGE_SIZE; 16 KiB on Asahi kernels by default) */
+    long cpuPageSize();
+
+    /**
+     * Reports a decoded fault (report_iommu_fault). The core resolves the stream to its master and
+     * domain, calls the domain's fault handler if one is set, records it for {@code iommu:faults}
+     * and emits the {@code io_page_fault} trace event. Safe to call from an interrupt handler.
+     *
+     * @return true if a domain fault handler handled it
+     */
+    boolean reportFault(IommuFault fault);
+}

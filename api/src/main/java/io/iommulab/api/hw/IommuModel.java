@@ -1,0 +1,25 @@
+package io.iommulab.api.hw;
+
+import java.util.Map;
+import org.osgi.annotation.versioning.ConsumerType;
+
+/** A hardware model of one IOMMU instance: its registers, its walker, its IOTLB, its error unit. */
+@ConsumerType
+public interface IommuModel {
+
+    /**
+     * Translates one DMA transaction the way the silicon does: decide blocked/bypass/translate from
+     * the stream's registers, consult the IOTLB, walk the tables in memory on a miss, check
+     * permissions. On failure latch the error registers, raise the interrupt and return a fault.
+     *
+     * @param sid    stream id the master issued the transaction on
+     * @param iova   input address
+     * @param access read or write
+     */
+    Translation translate(int sid, long iova, Access access);
+
+    /** @return counters worth showing (IOTLB hits/misses, walks, faults, invalidations) */
+    default Map<String, Long> counters() {
+        return Map.of();
+    }
+}

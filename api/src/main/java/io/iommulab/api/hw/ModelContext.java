@@ -1,0 +1,34 @@
+package io.iommulab.api.hw;
+
+import io.iommulab.api.dt.DtNode;
+import io.iommulab.api.machine.PhysicalMemory;
+import java.util.List;
+import java.util.Map;
+
+/** What the machine gives a hardware model it instantiates for a DT node. */
+public interface ModelContext {
+
+    /** @return the IOMMU's DT node */
+    DtNode node();
+
+    /** @return physical memory, where the model walks page tables */
+    PhysicalMemory memory();
+
+    /**
+     * Creates the register file of {@code reg} entry {@code index} and maps it on the MMIO bus at
+     * that address.
+     *
+     * @param specs the register table, in one place per hardware variant
+     */
+    RegisterFile registers(int index, List<RegisterSpec> specs, RegisterHooks hooks);
+
+    /** @return the model's end of interrupt {@code index} of the node */
+    IrqSource irq(int index);
+
+    /**
+     * Model options for exercising driver error paths, e.g. {@code locked=true},
+     * {@code busy-stuck=true}, {@code iotlb-entries=64}; from the node's {@code iommulab,model-options}
+     * string list ("key=value") and machine properties {@code iommulab.model.<node-path>.<key>}.
+     */
+    Map<String, String> options();
+}

@@ -1,0 +1,48 @@
+package io.iommulab.api.machine;
+
+/**
+ * The machine's sparse physical address space (at least 42 bits), little-endian. Reads of memory
+ * never written return zero. Accesses outside RAM throw {@link io.iommulab.api.error.IommuException}
+ * with EFAULT naming the address (a bus error, as on real hardware).
+ */
+public interface PhysicalMemory {
+
+    /** @return number of physical address bits the bus decodes */
+    int addressBits();
+
+    byte read8(long pa);
+
+    short read16(long pa);
+
+    int read32(long pa);
+
+    long read64(long pa);
+
+    void write8(long pa, byte value);
+
+    void write16(long pa, short value);
+
+    void write32(long pa, int value);
+
+    void write64(long pa, long value);
+
+    /** Reads {@code len} bytes at {@code pa} into {@code dst[off..off+len)}. */
+    void read(long pa, byte[] dst, int off, int len);
+
+    /** Writes {@code src[off..off+len)} at {@code pa}. */
+    void write(long pa, byte[] src, int off, int len);
+
+    /** Zeroes {@code len} bytes at {@code pa}. */
+    void fill(long pa, long len, byte value);
+
+    /**
+     * Atomically replaces the 64-bit word at {@code pa} if it equals {@code expected} (the
+     * cmpxchg64 that io-pgtable uses to install tables concurrently).
+     *
+     * @return the value found before the operation
+     */
+    long compareAndExchange64(long pa, long expected, long value);
+
+    /** @return true if {@code pa} lies in RAM */
+    boolean isRam(long pa);
+}
