@@ -1,0 +1,72 @@
+package io.iommulab.core.impl;
+
+import io.iommulab.api.DomainType;
+import io.iommulab.api.error.Errno;
+import io.iommulab.api.error.IommuException;
+import java.util.function.Function;
+
+/**
+ * The core's boot options, read from framework properties (as Linux's iommu.passthrough /
+ * iommu.strict command line).
+ *
+ * @param defaultDomain default domain type for groups whose driver does not ask for one
+ * @param strict        true: unmap invalidates before returning (iommu.strict=1); false: DMA
+ *                      domains become DMA_FQ where the driver can defer flushes
+ * @param cpuPageSize   PAGE_SIZE handed to drivers
+ * @param trace         true if trace events are recorded
+ */
+public record CoreConfig(DomainType defaultDomain, boolean strict, long cpuPageSize, boolean trace) {
+
+    public static final String DEFAULT_DOMAIN = "iommulab.iommu.default-domain";
+    public static final String STRICT = "iommulab.iommu.strict";
+    public static final String CPU_PAGE_SIZE = "iommulab.cpu-page-size";
+    public static final String TRACE = "iommulab.iommu.trace";
+
+    public CoreConfig {
+        if (cpuPageSize <= 0 || Long.bitCount(cpuPageSize) != 1) {
+            throw new IommuException(Errno.EINVAL, CPU_PAGE_SIZE + " " + cpuPageSize + " is not a power of two");
+        }
+    }
+
+    /** Linux defaults: DMA domains, strict invalidation, 16 KiB pages (Asahi), tracing on. */
+    public static CoreConfig defaults() {
+        return new CoreConfig(DomainType.DMA, true, 16384, true);
+    }
+
+    /** Reads the options through {@code props} (e.g. BundleContext::getProperty); absent keys keep defaults. */
+    public static CoreConfig from(Function<String, String> props) {
+        CoreConfig d = defaults();
+        String dom = props.apply(DEFAULT_DOMAIN);
+        String strict = props.apply(STRICT);
+        String page = props.apply(CPU_PAGE_SIZE);
+        String trace = props.apply(TRACE);
+        long pageSize = d.cpuPageSize();
+        if (page != null && !page.isBlank()) {
+            try {
+                pageSize = Long.decode(page.trim());
+            } catch (NumberFormatException e) {
+                throw new IommuException(Errno.EINVAL, CPU_PAGE_SIZE + " '" + page + "' is not a number");
+            }
+        }
+        return new CoreConfig(dom == null || dom.isBlank() ? d.defaultDomain() : DomainType.parse(dom),
+                strict == null || strict.isBlank() ? d.strict() : parseBool(STRICT, strict),
+                pageSize,
+                trace == null || trace.isBlank() ? d.trace() : parseBool(TRACE, trace));
+    }
+
+    private static boolean parseBool(String key, String v) {
+        switch (v.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "1": case "true": case "yes": case "on": return true;
+            case "0": case "false": case "no": case "off": return false;
+            default: throw new IommuException(Errno.EINVAL, key + " '" + v + "' is not a boolean");
+        }
+    }
+
+    public CoreConfig withDefaultDomain(DomainType t) {
+        return new CoreConfig(t, strict, cpuPageSize, trace);
+    }
+
+    public CoreConfig withStrict(boolean s) {
+        return new CoreConfig(defaultDomain, s, cpuPageSize, trace);
+    }
+}

@@ -1,0 +1,359 @@
+package io.iommulab.core.impl;
+
+import io.iommulab.api.DomainType;
+import io.iommulab.api.FaultHandler;
+import io.iommulab.api.IommuDomain;
+import io.iommulab.api.Prot;
+import io.iommulab.api.driver.DomainGeometry;
+import io.iommulab.api.driver.DomainOps;
+import io.iommulab.api.driver.IommuDriver;
+import io.iommulab.api.error.Errno;
+import io.iommulab.api.error.IommuException;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * struct iommu_domain: the driver's {@link DomainOps} behind the core's checks. map/unmap follow
+ * __iommu_map/__iommu_unmap of iommu.c: alignment to the smallest page size, splitting by
+ * iommu_pgsize(), undo of a partial map, iotlb gather and sync. Map and unmap take no lock; the
+ * driver serialises what it must for overlapping page-table updates.
+ */
+public final class DomainImpl implements IommuDomain {
+
+    /** What the DMA API hangs on a domain (struct iommu_dma_cookie); destroyed before the domain is freed. */
+    public interface Cookie {
+        void destroy();
+    }
+
+    private final IommuCoreEngine engine;
+    private final int id;
+    private final DomainType type;
+    private final IommuDriver driver;
+    private final String driverName;
+    private final DomainOps ops;
+    private final long pgsizeBitmap;
+    private final DomainGeometry geometry;
+    private final long minPageSize;
+    private final boolean userAllocated;
+    private final LongAdder mappedBytes = new LongAdder();
+    private volatile FaultHandler faultHandler;
+    private volatile Cookie cookie;
+    /** null while the domain is usable; why it is not once freed */
+    private volatile String freedReason;
+
+    DomainImpl(IommuCoreEngine engine, int id, DomainType type, IommuDriver driver, DomainOps ops, boolean userAllocated) {
+        this.engine = engine;
+        this.id = id;
+        this.type = type;
+        this.driver = driver;
+        this.driverName = driver.name();
+        this.ops = ops;
+        this.userAllocated = userAllocated;
+        if (type.isPaging()) {
+            long bitmap = ops.pgsizeBitmap();
+            DomainGeometry geo = ops.geometry();
+            if (bitmap == 0) {
+                throw new IommuException(Errno.EINVAL, "driver " + driverName + " returned a paging domain with an empty page-size bitmap");
+            }
+            if (geo == null) {
+                throw new IommuException(Errno.EINVAL, "driver " + driverName + " returned a paging domain without an aperture");
+            }
+            this.pgsizeBitmap = bitmap;
+            this.geometry = geo;
+            this.minPageSize = Long.lowestOneBit(bitmap);
+        } else {
+            this.pgsizeBitmap = 0;
+            this.geometry = null;
+            this.minPageSize = 0;
+        }
+    }
+
+    @Override
+    public int id() {
+        return id;
+    }
+
+    @Override
+    public DomainType type() {
+        return type;
+    }
+
+    @Override
+    public String driver() {
+        return driverName;
+    }
+
+    IommuDriver driverService() {
+        return driver;
+    }
+
+    /** @return the driver's domain ops (for the DMA API's flush queue) */
+    public DomainOps ops() {
+        return ops;
+    }
+
+    boolean userAllocated() {
+        return userAllocated;
+    }
+
+    @Override
+    public long pgsizeBitmap() {
+        return pgsizeBitmap;
+    }
+
+    /** @return the smallest page size (the IOVA granule), 0 for identity/blocked */
+    public long minPageSize() {
+        return minPageSize;
+    }
+
+    @Override
+    public DomainGeometry geometry() {
+        return geometry;
+    }
+
+    public long mappedBytes() {
+        return mappedBytes.sum();
+    }
+
+    public boolean isFreed() {
+        return freedReason != null;
+    }
+
+    FaultHandler faultHandler() {
+        return faultHandler;
+    }
+
+    @Override
+    public void setFaultHandler(FaultHandler handler) {
+        faultHandler = handler;
+    }
+
+    public Cookie cookie() {
+        return cookie;
+    }
+
+    /** Installs the DMA API's cookie once (iommu_get_dma_cookie); @return the cookie in place */
+    public synchronized Cookie installCookie(java.util.function.Supplier<? extends Cookie> factory) {
+        checkUsable();
+        if (cookie == null) {
+            cookie = factory.get();
+        }
+        return cookie;
+    }
+
+    private void checkUsable() {
+        String why = freedReason;
+        if (why != null) {
+            throw new IommuException(Errno.ENODEV, "domain " + id + " was freed (" + why + ")");
+        }
+    }
+
+    private void checkPaging(String op) {
+        checkUsable();
+        if (!type.isPaging()) {
+            throw new IommuException(Errno.EINVAL, "domain " + id + " is " + typeName() + "; " + op + " needs a paging domain");
+        }
+    }
+
+    /** @return the type as Linux prints it (DMA, DMA-FQ, identity, blocked, unmanaged) */
+    public String typeName() {
+        return IommuCoreEngine.typeName(type);
+    }
+
+    @Override
+    public void map(long iova, long paddr, long size, int prot) {
+        checkPaging("map");
+        if ((prot & (Prot.READ | Prot.WRITE)) == 0) {
+            throw new IommuException(Errno.EINVAL, "prot 0x" + Integer.toHexString(prot) + " of the map at IOVA 0x"
+                    + Long.toHexString(iova) + " grants neither read nor write");
+        }
+        if (size == 0) {
+            throw new IommuException(Errno.EINVAL, "map of size 0 at IOVA 0x" + Long.toHexString(iova) + " in domain " + id);
+        }
+        long mask = minPageSize - 1;
+        if ((iova & mask) != 0) {
+            throw unaligned("IOVA", iova);
+        }
+        if ((paddr & mask) != 0) {
+            throw unaligned("physical address", paddr);
+        }
+        if ((size & mask) != 0) {
+            throw unaligned("size", size);
+        }
+        if (!geometry.contains(iova, size)) {
+            throw new IommuException(Errno.ERANGE, "IOVA 0x" + Long.toHexString(iova) + " size 0x" + Long.toHexString(size)
+                    + " is outside the aperture 0x" + Long.toHexString(geometry.apertureStart()) + "-0x"
+                    + Long.toHexString(geometry.apertureEnd()) + " of domain " + id);
+        }
+        long mapped = 0;
+        boolean inMapPages = false;
+        try {
+            long curIova = iova;
+            long curPa = paddr;
+            long left = size;
+            while (left != 0) {
+                long pgsize = pgsize(pgsizeBitmap, curIova, curPa, left);
+                long count = pgcount(pgsizeBitmap, curIova, curPa, left, pgsize);
+                inMapPages = true;
+                long got = ops.mapPages(curIova, curPa, pgsize, count, prot);
+                inMapPages = false;
+                if (got <= 0 || Long.compareUnsigned(got, pgsize * count) > 0) {
+                    // a driver that reports no progress (or more than asked) would loop forever
+                    throw new IommuException(Errno.ENOMEM, "driver " + driverName + " reported 0x" + Long.toHexString(got)
+                            + " bytes mapped of 0x" + Long.toHexString(pgsize * count) + " at IOVA 0x"
+                            + Long.toHexString(curIova) + " in domain " + id);
+                }
+                mapped += got;
+                curIova += got;
+                curPa += got;
+                left -= got;
+            }
+            ops.iotlbSyncMap(iova, size);
+        } catch (RuntimeException e) {
+            long partial = inMapPages && e instanceof IommuException ie ? ie.partialBytes() : 0;
+            long undo = mapped + partial;
+            if (undo != 0) {
+                // iommu_map's unroll: what went in comes out, existing mappings stay as they were
+                GatherImpl g = new GatherImpl(ops, false);
+                unmapPages(iova, undo, g);
+                g.sync();
+            }
+            throw e;
+        }
+        mappedBytes.add(size);
+        engine.traceRing().map(iova, paddr, size);
+    }
+
+    private IommuException unaligned(String what, long value) {
+        return new IommuException(Errno.EINVAL, what + " 0x" + Long.toHexString(value)
+                + " is not aligned to the minimum page size 0x" + Long.toHexString(minPageSize) + " of domain " + id);
+    }
+
+    @Override
+    public long unmap(long iova, long size) {
+        return unmap(iova, size, new GatherImpl(ops, false));
+    }
+
+    /**
+     * iommu_unmap / iommu_unmap_fast: unmaps with {@code gather}; syncs it unless it is queued (the
+     * DMA API's flush queue invalidates later).
+     */
+    public long unmap(long iova, long size, GatherImpl gather) {
+        checkPaging("unmap");
+        if (size == 0) {
+            throw new IommuException(Errno.EINVAL, "unmap of size 0 at IOVA 0x" + Long.toHexString(iova) + " in domain " + id);
+        }
+        long mask = minPageSize - 1;
+        if ((iova & mask) != 0) {
+            throw unaligned("IOVA", iova);
+        }
+        if ((size & mask) != 0) {
+            throw unaligned("size", size);
+        }
+        long n = unmapPages(iova, size, gather);
+        if (!gather.queued()) {
+            gather.sync();
+        }
+        mappedBytes.add(-n);
+        engine.traceRing().unmap(iova, size, n);
+        return n;
+    }
+
+    /** __iommu_unmap's loop: stops at the first hole (unmap_pages returned 0) */
+    private long unmapPages(long iova, long size, GatherImpl gather) {
+        long unmapped = 0;
+        long cur = iova;
+        while (Long.compareUnsigned(unmapped, size) < 0) {
+            long left = size - unmapped;
+            long pgsize = pgsize(pgsizeBitmap, cur, cur, left);
+            long count = pgcount(pgsizeBitmap, cur, cur, left, pgsize);
+            long n = ops.unmapPages(cur, pgsize, count, gather);
+            if (n <= 0) {
+                break;
+            }
+            cur += n;
+            unmapped += n;
+        }
+        return unmapped;
+    }
+
+    @Override
+    public long iovaToPhys(long iova) {
+        checkUsable();
+        switch (type) {
+            case IDENTITY: return iova;
+            case BLOCKED: return 0;
+            default: return ops.iovaToPhys(iova);
+        }
+    }
+
+    @Override
+    public void free() {
+        engine.freeDomain(this);
+    }
+
+    /** Releases the page tables (paging domains); the static identity/blocked ops stay with the driver. */
+    void destroy(String why) {
+        if (freedReason != null) {
+            return;
+        }
+        Cookie c;
+        synchronized (this) {
+            c = cookie;
+            cookie = null;
+        }
+        try {
+            if (c != null) {
+                c.destroy();
+            }
+        } finally {
+            freedReason = why;
+            if (type.isPaging()) {
+                ops.free();
+            }
+        }
+    }
+
+    /**
+     * iommu_pgsize(): the largest supported page size that fits the remaining {@code size} and the
+     * alignment of both addresses.
+     */
+    static long pgsize(long bitmap, long iova, long paddr, long size) {
+        long pgsizes = bitmap & genmask(63 - Long.numberOfLeadingZeros(size));
+        long addrMerge = iova | paddr;
+        if (addrMerge != 0) {
+            pgsizes &= genmask(Long.numberOfTrailingZeros(addrMerge));
+        }
+        if (pgsizes == 0) {
+            throw new IllegalStateException("no page size of bitmap 0x" + Long.toHexString(bitmap) + " fits IOVA 0x"
+                    + Long.toHexString(iova) + " pa 0x" + Long.toHexString(paddr) + " size 0x" + Long.toHexString(size));
+        }
+        return Long.highestOneBit(pgsizes);
+    }
+
+    /**
+     * iommu_pgsize()'s count: pages of {@code pgsize} up to the next boundary of the next larger
+     * supported size when the rest would fit such a page, else as many as fit.
+     */
+    static long pgcount(long bitmap, long iova, long paddr, long size, long pgsize) {
+        long bigger = bitmap & ~(pgsize | (pgsize - 1));
+        if (bigger != 0) {
+            long next = Long.lowestOneBit(bigger);
+            if (((iova ^ paddr) & (next - 1)) == 0) {
+                long offset = next - ((iova | paddr) & (next - 1));
+                if (Long.compareUnsigned(offset + next, size) <= 0) {
+                    size = offset;
+                }
+            }
+        }
+        return size >>> Long.numberOfTrailingZeros(pgsize);
+    }
+
+    private static long genmask(int high) {
+        return high >= 63 ? -1L : (1L << (high + 1)) - 1;
+    }
+
+    @Override
+    public String toString() {
+        return "domain " + id + " (" + typeName() + ", " + driverName + ")";
+    }
+}

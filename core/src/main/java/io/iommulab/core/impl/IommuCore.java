@@ -1,0 +1,172 @@
+package io.iommulab.core.impl;
+
+import io.iommulab.api.DomainType;
+import io.iommulab.api.IommuDomain;
+import io.iommulab.api.IommuService;
+import io.iommulab.api.driver.IommuDriver;
+import io.iommulab.api.dto.DeviceDTO;
+import io.iommulab.api.dto.DomainDTO;
+import io.iommulab.api.dto.FaultDTO;
+import io.iommulab.api.dto.GroupDTO;
+import io.iommulab.api.dto.IommuNodeDTO;
+import io.iommulab.api.dto.TraceEventDTO;
+import io.iommulab.api.machine.Machine;
+import java.util.ArrayList;
+import java.util.List;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+
+/**
+ * The IOMMU core as a service: starts when a machine is booted, binds IOMMU drivers as their
+ * services come and go (bus_set_iommu / module unload). A thin wrapper of {@link IommuCoreEngine}.
+ */
+@Component(service = IommuService.class, immediate = true)
+public final class IommuCore implements IommuService {
+
+    private final Machine machine;
+    private final IommuCoreEngine engine;
+    /** drivers bound before activation, and the order they came in */
+    private final List<IommuDriver> early = new ArrayList<>();
+    private boolean active;
+
+    @Activate
+    public IommuCore(@Reference(name = "machine") Machine machine, BundleContext context) {
+        this.machine = machine;
+        this.engine = new IommuCoreEngine(machine, CoreConfig.from(context::getProperty));
+    }
+
+    @Activate
+    void activate() {
+        List<IommuDriver> pending;
+        synchronized (this) {
+            active = true;
+            pending = new ArrayList<>(early);
+            early.clear();
+        }
+        for (IommuDriver d : pending) {
+            engine.addDriver(d);
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        synchronized (this) {
+            active = false;
+        }
+        engine.shutdown();
+    }
+
+    @Reference(service = IommuDriver.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void bindDriver(IommuDriver driver) {
+        synchronized (this) {
+            if (!active) {
+                early.add(driver);
+                return;
+            }
+        }
+        engine.addDriver(driver);
+    }
+
+    void unbindDriver(IommuDriver driver) {
+        synchronized (this) {
+            if (early.remove(driver)) {
+                return;
+            }
+        }
+        engine.removeDriver(driver);
+    }
+
+    /**
+     * The Machine service's properties changed: the machine bumps {@code machine.hardware.generation}
+     * when hardware models are plugged in or out, so nodes may have gained or lost their hardware.
+     */
+    @Reference(name = "hardwareChanges", service = Machine.class, cardinality = ReferenceCardinality.OPTIONAL,
+            policy = ReferencePolicy.DYNAMIC, bind = "machineSeen", updated = "machineUpdated", unbind = "machineGone")
+    void machineUpdated(Machine m) {
+        synchronized (this) {
+            if (!active) {
+                return;
+            }
+        }
+        engine.hardwareChanged();
+    }
+
+    // Felix SCR does not deliver `updated` for a constructor-injected reference, so a second,
+    // dynamic reference to the same service listens for the property change; binding it is a no-op.
+    void machineSeen(Machine m) {
+    }
+
+    void machineGone(Machine m) {
+    }
+
+    /** @return the engine, for the DMA API and the shell of this bundle */
+    public IommuCoreEngine engine() {
+        return engine;
+    }
+
+    Machine machine() {
+        return machine;
+    }
+
+    @Override
+    public List<IommuNodeDTO> iommus() {
+        return engine.iommus();
+    }
+
+    @Override
+    public List<DeviceDTO> devices() {
+        return engine.devices();
+    }
+
+    @Override
+    public List<GroupDTO> groups() {
+        return engine.groups();
+    }
+
+    @Override
+    public List<DomainDTO> domains() {
+        return engine.domains();
+    }
+
+    @Override
+    public IommuDomain domainOf(String device) {
+        return engine.domainOf(device);
+    }
+
+    @Override
+    public IommuDomain domainAlloc(String device, DomainType type) {
+        return engine.domainAlloc(device, type);
+    }
+
+    @Override
+    public void attachGroup(IommuDomain domain, String device) {
+        engine.attachGroup(domain, device);
+    }
+
+    @Override
+    public void detachGroup(IommuDomain domain, String device) {
+        engine.detachGroup(domain, device);
+    }
+
+    @Override
+    public List<FaultDTO> faults() {
+        return engine.faults();
+    }
+
+    @Override
+    public List<TraceEventDTO> trace() {
+        return engine.trace();
+    }
+
+    @Override
+    public void clearTrace() {
+        engine.clearTrace();
+    }
+}

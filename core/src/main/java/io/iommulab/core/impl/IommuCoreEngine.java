@@ -1,0 +1,985 @@
+package io.iommulab.core.impl;
+
+import io.iommulab.api.DomainType;
+import io.iommulab.api.FaultHandler;
+import io.iommulab.api.IommuDomain;
+import io.iommulab.api.IommuService;
+import io.iommulab.api.driver.Capability;
+import io.iommulab.api.driver.DomainOps;
+import io.iommulab.api.driver.FwspecEntry;
+import io.iommulab.api.driver.GroupFactory;
+import io.iommulab.api.driver.IommuDevice;
+import io.iommulab.api.driver.IommuDriver;
+import io.iommulab.api.driver.IommuFault;
+import io.iommulab.api.driver.IommuGroup;
+import io.iommulab.api.driver.IommuMaster;
+import io.iommulab.api.dto.DeviceDTO;
+import io.iommulab.api.dto.DomainDTO;
+import io.iommulab.api.dto.FaultDTO;
+import io.iommulab.api.dto.GroupDTO;
+import io.iommulab.api.dto.IommuNodeDTO;
+import io.iommulab.api.dto.StreamRefDTO;
+import io.iommulab.api.dto.TraceEventDTO;
+import io.iommulab.api.dt.DtNode;
+import io.iommulab.api.error.Errno;
+import io.iommulab.api.error.IommuException;
+import io.iommulab.api.machine.DmaMaster;
+import io.iommulab.api.machine.IommuHardware;
+import io.iommulab.api.machine.Machine;
+import io.iommulab.api.machine.StreamRef;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The IOMMU core without OSGi (iommu.c + of_iommu.c): binds IOMMU nodes to drivers, probes and
+ * defers masters, builds groups and default domains, attaches and detaches, reports faults and
+ * records trace events. Lifecycle operations run under one lock; map/unmap, the DMA API's lookups
+ * and fault reports do not take it.
+ */
+public final class IommuCoreEngine implements IommuService {
+
+    private static final Logger LOG = LoggerFactory.getLogger(IommuCoreEngine.class);
+    static final int FAULT_HISTORY = 1024;
+    static final int TRACE_EVENTS = 8192;
+
+    private final Machine machine;
+    private final CoreConfig config;
+    private final long startNs = System.nanoTime();
+    private final TraceRing trace;
+    private final FaultLog faultLog = new FaultLog(FAULT_HISTORY);
+    private final AtomicLong faultSeq = new AtomicLong();
+    private final RateLimit faultLogLimit = new RateLimit(5_000_000_000L, 10);
+
+    private final Map<String, IommuInstance> instances = new LinkedHashMap<>();
+    private final List<MasterImpl> masters = new ArrayList<>();
+    private final Map<String, MasterImpl> mastersByPath = new HashMap<>();
+    private final List<IommuDriver> drivers = new ArrayList<>();
+    private final TreeMap<Integer, DomainImpl> domains = new TreeMap<>();
+    private final TreeMap<Integer, GroupImpl> groups = new TreeMap<>();
+    private final AtomicInteger nextDomainId = new AtomicInteger(1);
+    private final AtomicInteger nextGroupId = new AtomicInteger();
+    private final GroupFactory groupFactory = new Groups();
+    private boolean shutDown;
+
+    public IommuCoreEngine(Machine machine, CoreConfig config) {
+        this.machine = machine;
+        this.config = config;
+        this.trace = new TraceRing(TRACE_EVENTS, startNs, config.trace());
+        for (DmaMaster dm : machine.masters()) {
+            MasterImpl m = new MasterImpl(dm);
+            masters.add(m);
+            mastersByPath.put(m.name(), m);
+        }
+        for (IommuHardware hw : machine.iommuHardware()) {
+            String path = hw.node().path();
+            TreeSet<Integer> sids = new TreeSet<>();
+            Map<Integer, List<MasterImpl>> bySid = new HashMap<>();
+            for (MasterImpl m : masters) {
+                for (StreamRef ref : m.dma.streams()) {
+                    if (ref.iommu().equals(path) && ref.sid() >= 0) {
+                        sids.add(ref.sid());
+                        List<MasterImpl> l = bySid.computeIfAbsent(ref.sid(), k -> new ArrayList<>());
+                        if (!l.contains(m)) {
+                            l.add(m);
+                        }
+                    }
+                }
+            }
+            MasterImpl[][] table = new MasterImpl[sids.isEmpty() ? 0 : sids.last() + 1][];
+            bySid.forEach((sid, l) -> table[sid] = l.toArray(new MasterImpl[0]));
+            instances.put(path, new IommuInstance(hw, List.copyOf(sids), table));
+        }
+        for (MasterImpl m : masters) {
+            evaluate(m);
+        }
+    }
+
+    Machine machine() {
+        return machine;
+    }
+
+    public CoreConfig config() {
+        return config;
+    }
+
+    public TraceRing traceRing() {
+        return trace;
+    }
+
+    // ---------------------------------------------------------------- drivers
+
+    /** A driver service appeared (bus_set_iommu / platform_driver_register): bind what it matches, probe masters. */
+    public synchronized void addDriver(IommuDriver driver) {
+        if (shutDown || drivers.contains(driver)) {
+            return;
+        }
+        drivers.add(driver);
+        LOG.info("IOMMU driver {} registered (compatibles {})", driver.name(), driver.compatibles());
+        for (IommuInstance inst : instances.values()) {
+            if (inst.available && inst.driver == null && inst.matchIndex(driver) >= 0
+                    && !inst.failedDrivers.contains(driver)) {
+                bind(inst, driver);
+            }
+        }
+        probeMasters();
+    }
+
+    /**
+     * A driver service goes away: release every master it translates (their groups and domains go
+     * with them), remove its IOMMU instances, then offer the nodes to the remaining drivers.
+     */
+    public synchronized void removeDriver(IommuDriver driver) {
+        if (!drivers.remove(driver)) {
+            return;
+        }
+        LOG.info("IOMMU driver {} going away", driver.name());
+        for (int i = masters.size() - 1; i >= 0; i--) {
+            MasterImpl m = masters.get(i);
+            if (MasterImpl.PROBED.equals(m.state) && m.driver == driver) {
+                releaseMaster(m);
+            }
+        }
+        for (DomainImpl d : new ArrayList<>(domains.values())) {
+            if (d.driverService() == driver) {
+                destroyDomain(d, "driver " + driver.name() + " was removed");
+            }
+        }
+        for (IommuInstance inst : instances.values()) {
+            inst.failedDrivers.remove(driver);
+            if (inst.driver == driver) {
+                try {
+                    driver.remove(inst.device);
+                } catch (RuntimeException e) {
+                    LOG.warn("{}: remove by {} failed: {}", inst.path, driver.name(), e.getMessage(), e);
+                }
+                inst.driver = null;
+                inst.device = null;
+                inst.pdev = null;
+            }
+            if (inst.available && inst.driver == null && inst.failedDrivers.isEmpty()) {
+                inst.state = IommuInstance.DEFERRED;
+                inst.reason = "no driver for " + inst.compatibleText();
+            }
+        }
+        // other drivers that match now take the unbound nodes (best compatible first)
+        bindUnbound();
+        probeMasters();
+    }
+
+    /**
+     * The machine's hardware changed: a model factory came or went (hardware plugged in or out).
+     * An instance whose model went away is unbound as on driver removal (its masters released,
+     * the driver's remove called); a node that gained a model is offered to the drivers.
+     */
+    public synchronized void hardwareChanged() {
+        if (shutDown) {
+            return;
+        }
+        Map<String, IommuHardware> now = new HashMap<>();
+        for (IommuHardware hw : machine.iommuHardware()) {
+            now.put(hw.node().path(), hw);
+        }
+        for (IommuInstance inst : instances.values()) {
+            IommuHardware hw = now.get(inst.path);
+            boolean modelled = hw != null && hw.model() != null;
+            if (modelled == inst.modelled) {
+                continue;
+            }
+            inst.modelled = modelled;
+            // new hardware: earlier probe failures were against other (or no) hardware
+            inst.failedDrivers.clear();
+            if (!modelled && inst.driver != null) {
+                LOG.info("{}: hardware model went away; unbinding {}", inst.path, inst.driver.name());
+                unbind(inst);
+            }
+            if (inst.available && inst.driver == null) {
+                inst.state = IommuInstance.DEFERRED;
+                inst.reason = modelled ? "no driver for " + inst.compatibleText()
+                        : "no hardware model" + (hw != null && hw.reason() != null ? ": " + hw.reason() : "");
+            }
+        }
+        bindUnbound();
+        probeMasters();
+    }
+
+    /** Releases the masters translated by one instance, then lets its driver remove it. */
+    private void unbind(IommuInstance inst) {
+        IommuDriver driver = inst.driver;
+        for (int i = masters.size() - 1; i >= 0; i--) {
+            MasterImpl m = masters.get(i);
+            if (MasterImpl.PROBED.equals(m.state) && usesInstance(m, inst)) {
+                releaseMaster(m);
+            }
+        }
+        try {
+            driver.remove(inst.device);
+        } catch (RuntimeException e) {
+            LOG.warn("{}: remove by {} failed: {}", inst.path, driver.name(), e.getMessage(), e);
+        }
+        inst.driver = null;
+        inst.device = null;
+        inst.pdev = null;
+    }
+
+    private static boolean usesInstance(MasterImpl m, IommuInstance inst) {
+        for (FwspecEntry e : m.fwspec()) {
+            if (e.iommu() == inst.device) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Offers every available, unbound node to the best-matching driver (of_match order). */
+    private void bindUnbound() {
+        for (IommuInstance inst : instances.values()) {
+            if (inst.available && inst.driver == null) {
+                IommuDriver best = null;
+                int bestIdx = Integer.MAX_VALUE;
+                for (IommuDriver d : drivers) {
+                    int idx = inst.matchIndex(d);
+                    if (idx >= 0 && idx < bestIdx && !inst.failedDrivers.contains(d)) {
+                        best = d;
+                        bestIdx = idx;
+                    }
+                }
+                if (best != null) {
+                    bind(inst, best);
+                }
+            }
+        }
+    }
+
+    /** Releases everything (the core is going away): as if every driver was removed, hardware left as the drivers leave it. */
+    public synchronized void shutdown() {
+        for (IommuDriver d : new ArrayList<>(drivers)) {
+            removeDriver(d);
+        }
+        shutDown = true;
+    }
+
+    public synchronized List<IommuDriver> drivers() {
+        return List.copyOf(drivers);
+    }
+
+    private void bind(IommuInstance inst, IommuDriver driver) {
+        if (!inst.modelled) {
+            // no hardware answers at this node's registers: probing would only fail; wait for it
+            inst.state = IommuInstance.DEFERRED;
+            inst.reason = "no hardware model" + (inst.hw.reason() != null ? ": " + inst.hw.reason() : "");
+            return;
+        }
+        PlatformDeviceImpl pdev = new PlatformDeviceImpl(this, inst);
+        try {
+            machine.powerOn(inst.node);
+            IommuDevice dev = driver.probe(pdev);
+            if (dev == null) {
+                throw new IommuException(Errno.ENODEV, "driver " + driver.name() + " returned no instance for " + inst.path);
+            }
+            inst.driver = driver;
+            inst.device = dev;
+            inst.pdev = pdev;
+            inst.state = IommuInstance.PROBED;
+            inst.reason = null;
+            LOG.info("{}: probed by {} ({} streams)", inst.path, driver.name(), dev.numStreams());
+        } catch (RuntimeException e) {
+            inst.failedDrivers.add(driver);
+            inst.state = IommuInstance.FAILED;
+            inst.reason = driver.name() + ": " + message(e);
+            LOG.warn("{}: probe by {} failed: {}", inst.path, driver.name(), message(e));
+        }
+    }
+
+    // ---------------------------------------------------------------- masters
+
+    private void probeMasters() {
+        for (MasterImpl m : masters) {
+            if (!MasterImpl.PROBED.equals(m.state)) {
+                evaluate(m);
+            }
+        }
+    }
+
+    /**
+     * of_iommu_configure + iommu_probe_device for one master that is not probed: resolve its
+     * specifiers; defer while an IOMMU has no driver; else of_xlate, probe_device, device_group,
+     * default domain and attach.
+     */
+    private void evaluate(MasterImpl m) {
+        if (m.permanentFailure) {
+            return;
+        }
+        List<StreamRef> refs = m.dma.streams();
+        List<IommuInstance> insts = new ArrayList<>(refs.size());
+        for (StreamRef ref : refs) {
+            IommuInstance inst = instances.get(ref.iommu());
+            if (inst == null) {
+                failPermanently(m, "iommus references " + ref.iommu() + ", which is not an IOMMU node (no #iommu-cells)");
+                return;
+            }
+            if (!inst.available) {
+                // of_iommu_xlate: -ENODEV, the device works without translation
+                failPermanently(m, "iommus references disabled " + inst.path);
+                return;
+            }
+            insts.add(inst);
+        }
+        if (insts.isEmpty()) {
+            failPermanently(m, "no IOMMU specifiers");
+            return;
+        }
+        for (IommuInstance inst : insts) {
+            if (inst.driver == null) {
+                m.state = MasterImpl.DEFERRED;
+                m.reason = IommuInstance.FAILED.equals(inst.state)
+                        ? "waiting for " + inst.path + " (probe failed: " + inst.reason + ")"
+                        : "waiting for driver for " + inst.path + " (" + inst.firstCompatible() + ")";
+                m.failedWith = null;
+                return;
+            }
+        }
+        Set<IommuDriver> ds = new LinkedHashSet<>();
+        for (IommuInstance inst : insts) {
+            ds.add(inst.driver);
+        }
+        if (MasterImpl.FAILED.equals(m.state) && ds.equals(m.failedWith)) {
+            return; // same drivers that refused it before; nothing changed
+        }
+        if (ds.size() > 1) {
+            StringBuilder sb = new StringBuilder("EINVAL: specifiers name IOMMUs bound to different drivers:");
+            Set<String> seen = new HashSet<>();
+            for (IommuInstance inst : insts) {
+                if (seen.add(inst.path)) {
+                    sb.append(' ').append(inst.path).append(" (").append(inst.driver.name()).append(')');
+                }
+            }
+            fail(m, sb.toString(), ds);
+            LOG.warn("{}: {}", m.name(), m.reason);
+            return;
+        }
+        probeDevice(m, ds.iterator().next(), refs, insts, ds);
+    }
+
+    private void failPermanently(MasterImpl m, String reason) {
+        m.state = MasterImpl.FAILED;
+        m.reason = reason;
+        m.permanentFailure = true;
+        LOG.info("{}: no IOMMU translation: {}", m.name(), reason);
+    }
+
+    private static void fail(MasterImpl m, String reason, Set<IommuDriver> with) {
+        m.state = MasterImpl.FAILED;
+        m.reason = reason;
+        m.failedWith = with;
+    }
+
+    private void probeDevice(MasterImpl m, IommuDriver driver, List<StreamRef> refs, List<IommuInstance> insts,
+            Set<IommuDriver> ds) {
+        List<FwspecEntry> fw = new ArrayList<>(refs.size());
+        for (int i = 0; i < refs.size(); i++) {
+            fw.add(new FwspecEntry(insts.get(i).device, refs.get(i).args().clone()));
+        }
+        m.setFwspec(fw);
+        m.setPriv(null);
+        boolean probed = false;
+        GroupImpl group = null;
+        DomainImpl newDefault = null;
+        try {
+            for (FwspecEntry e : fw) {
+                driver.ofXlate(m, e.iommu(), e.args());
+            }
+            driver.probeDevice(m);
+            probed = true;
+            IommuGroup g = driver.deviceGroup(m, groupFactory);
+            if (!(g instanceof GroupImpl gi) || gi.engine != this) {
+                throw new IommuException(Errno.EINVAL, "device_group of " + driver.name()
+                        + " returned a group the core did not make");
+            }
+            group = gi;
+            if (!group.members.isEmpty() && group.driver != driver) {
+                throw new IommuException(Errno.EINVAL, "device_group of " + driver.name() + " returned group "
+                        + group.id() + " of driver " + group.driver.name());
+            }
+            if (group.members.isEmpty()) {
+                group.driver = driver;
+                groups.put(group.id(), group);
+            }
+            group.members.add(m);
+            m.group = group;
+            trace.addDeviceToGroup(group.id(), m.name());
+            LOG.info("{}: Adding to iommu group {}", m.name(), group.id());
+            if (group.defaultDomain == null) {
+                newDefault = setupDefaultDomain(group, m, driver);
+                group.defaultDomain = newDefault;
+                group.domain = newDefault;
+            } else {
+                DomainType want = defDomainType(driver, m);
+                if (want != null && group.defaultDomain.type() != want) {
+                    LOG.warn("{}: wants a {} domain but group {} already has a {} default domain", m.name(),
+                            typeName(want), group.id(), group.defaultDomain.typeName());
+                }
+                group.domain.ops().attachDev(m);
+            }
+            trace.attachDeviceToDomain(m.name());
+            machine.powerOn(m.node());
+            m.driver = driver;
+            m.state = MasterImpl.PROBED;
+            m.reason = null;
+            m.failedWith = null;
+        } catch (RuntimeException e) {
+            if (group != null && group.members.remove(m)) {
+                trace.removeDeviceFromGroup(group.id(), m.name());
+                if (group.members.isEmpty()) {
+                    dissolve(group, "probe of " + m.name() + " failed");
+                }
+            }
+            m.group = null;
+            if (probed) {
+                try {
+                    driver.releaseDevice(m);
+                } catch (RuntimeException r) {
+                    LOG.warn("{}: release_device after a failed probe: {}", m.name(), message(r), r);
+                }
+            }
+            m.setFwspec(List.of());
+            m.setPriv(null);
+            fail(m, driver.name() + ": " + message(e), ds);
+            LOG.warn("{}: IOMMU probe failed: {}", m.name(), m.reason);
+        }
+    }
+
+    private static DomainType defDomainType(IommuDriver driver, IommuMaster m) {
+        try {
+            return driver.defDomainType(m);
+        } catch (RuntimeException e) {
+            LOG.warn("{}: def_domain_type of {} failed: {}", m.name(), driver.name(), message(e));
+            return null;
+        }
+    }
+
+    private DomainType dmaType(IommuDriver driver, MasterImpl m, DomainType t) {
+        boolean fq = capable(driver, m, Capability.DEFERRED_FLUSH);
+        if (t == DomainType.DMA && !config.strict() && fq) {
+            return DomainType.DMA_FQ;
+        }
+        if (t == DomainType.DMA_FQ && !fq) {
+            return DomainType.DMA;
+        }
+        return t;
+    }
+
+    private static boolean capable(IommuDriver driver, IommuMaster m, Capability c) {
+        try {
+            return driver.capable(m, c);
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    /**
+     * iommu_setup_default_domain for a group's first device: the type the driver asks for, else
+     * the configured one; identity or blocked fall back to DMA when the driver cannot provide them.
+     * The device is attached on return.
+     */
+    private DomainImpl setupDefaultDomain(GroupImpl group, MasterImpl m, IommuDriver driver) {
+        DomainType want = defDomainType(driver, m);
+        DomainType type = dmaType(driver, m, want != null ? want : config.defaultDomain());
+        if (type == DomainType.IDENTITY || type == DomainType.BLOCKED) {
+            DomainOps ops = type == DomainType.IDENTITY ? driver.identityDomain() : driver.blockedDomain();
+            if (ops == null) {
+                LOG.info("{}: driver {} has no {} domain, using DMA", m.name(), driver.name(), typeName(type));
+            } else {
+                DomainImpl d = newDomain(type, driver, ops, false);
+                try {
+                    ops.attachDev(m);
+                    return d;
+                } catch (IommuException e) {
+                    destroyDomain(d, "default " + typeName(type) + " domain refused " + m.name());
+                    if (e.errno() != Errno.EINVAL) {
+                        throw e;
+                    }
+                    LOG.info("{}: {} domain does not fit, using DMA", m.name(), typeName(type));
+                }
+            }
+            type = dmaType(driver, m, DomainType.DMA);
+        }
+        DomainImpl d = allocPaging(type, driver, m, false);
+        try {
+            d.ops().attachDev(m);
+        } catch (RuntimeException e) {
+            destroyDomain(d, "default domain of group " + group.id() + " could not attach " + m.name());
+            throw e;
+        }
+        return d;
+    }
+
+    private DomainImpl allocPaging(DomainType type, IommuDriver driver, MasterImpl m, boolean user) {
+        DomainOps ops = driver.domainAllocPaging(m);
+        if (ops == null) {
+            throw new IommuException(Errno.ENOMEM, "driver " + driver.name() + " allocated no paging domain for " + m.name());
+        }
+        try {
+            return newDomain(type, driver, ops, user);
+        } catch (RuntimeException e) {
+            ops.free();
+            throw e;
+        }
+    }
+
+    private DomainImpl newDomain(DomainType type, IommuDriver driver, DomainOps ops, boolean user) {
+        DomainImpl d = new DomainImpl(this, nextDomainId.getAndIncrement(), type, driver, ops, user);
+        domains.put(d.id(), d);
+        return d;
+    }
+
+    private void destroyDomain(DomainImpl d, String why) {
+        domains.remove(d.id());
+        try {
+            d.destroy(why);
+        } catch (RuntimeException e) {
+            LOG.warn("domain {}: free failed: {}", d.id(), message(e), e);
+        }
+    }
+
+    /** iommu_release_device: detach, leave the group (freeing its domains with the last member), release_device. */
+    private void releaseMaster(MasterImpl m) {
+        GroupImpl g = m.group;
+        IommuDriver driver = m.driver;
+        if (g != null) {
+            trace.detachDeviceFromDomain(m.name());
+            g.members.remove(m);
+            trace.removeDeviceFromGroup(g.id(), m.name());
+        }
+        try {
+            driver.releaseDevice(m);
+        } catch (RuntimeException e) {
+            LOG.warn("{}: release_device of {} failed: {}", m.name(), driver.name(), message(e), e);
+        }
+        if (g != null && g.members.isEmpty()) {
+            dissolve(g, "group " + g.id() + " lost its last device");
+        }
+        LOG.info("{}: Removing from iommu group {}", m.name(), g != null ? g.id() : -1);
+        m.group = null;
+        m.driver = null;
+        m.setFwspec(List.of());
+        m.setPriv(null);
+        m.state = MasterImpl.DEFERRED;
+        m.reason = "released";
+    }
+
+    /** The last member left: free the domain it was attached to and its default domain. */
+    private void dissolve(GroupImpl g, String why) {
+        DomainImpl cur = g.domain;
+        DomainImpl def = g.defaultDomain;
+        g.domain = null;
+        g.defaultDomain = null;
+        groups.remove(g.id());
+        if (cur != null && cur != def) {
+            destroyDomain(cur, why);
+        }
+        if (def != null) {
+            destroyDomain(def, why);
+        }
+    }
+
+    // ---------------------------------------------------------------- groups
+
+    private final class Groups implements GroupFactory {
+        @Override
+        public IommuGroup generic(IommuMaster dev) {
+            return new GroupImpl(IommuCoreEngine.this, nextGroupId.getAndIncrement());
+        }
+
+        @Override
+        public IommuGroup pci(IommuMaster dev) {
+            int rid = dev.requesterId();
+            if (rid >= 0) {
+                String bridge = dev.node().parent().map(DtNode::path).orElse("");
+                for (MasterImpl other : masters) {
+                    GroupImpl g = other.group;
+                    if (other != dev && g != null && other.requesterId() >= 0
+                            && (other.requesterId() >> 3) == (rid >> 3)
+                            && bridge.equals(other.node().parent().map(DtNode::path).orElse(""))) {
+                        return g;
+                    }
+                }
+            }
+            return generic(dev);
+        }
+    }
+
+    // ---------------------------------------------------------------- IommuService
+
+    @Override
+    public synchronized List<IommuNodeDTO> iommus() {
+        List<IommuNodeDTO> out = new ArrayList<>();
+        for (IommuInstance inst : instances.values()) {
+            IommuDriver d = inst.driver;
+            out.add(new IommuNodeDTO(inst.path, inst.node.compatible(), d != null ? d.name() : null, inst.state,
+                    inst.reason, inst.streams));
+        }
+        return out;
+    }
+
+    @Override
+    public synchronized List<DeviceDTO> devices() {
+        List<DeviceDTO> out = new ArrayList<>();
+        for (MasterImpl m : masters) {
+            out.add(deviceDTO(m));
+        }
+        return out;
+    }
+
+    public synchronized DeviceDTO device(String name) {
+        return deviceDTO(resolve(name));
+    }
+
+    private DeviceDTO deviceDTO(MasterImpl m) {
+        List<StreamRefDTO> refs = new ArrayList<>();
+        for (StreamRef r : m.dma.streams()) {
+            refs.add(new StreamRefDTO(r.iommu(), r.sid()));
+        }
+        GroupImpl g = m.group;
+        DomainImpl d = g != null ? g.domain : null;
+        return new DeviceDTO(m.name(), refs, m.state, m.reason, g != null ? g.id() : null,
+                d != null ? d.id() : null, d != null ? d.typeName() : null);
+    }
+
+    @Override
+    public synchronized List<GroupDTO> groups() {
+        List<GroupDTO> out = new ArrayList<>();
+        for (GroupImpl g : groups.values()) {
+            List<String> devs = new ArrayList<>();
+            for (MasterImpl m : g.members) {
+                devs.add(m.name());
+            }
+            DomainImpl def = g.defaultDomain;
+            DomainImpl cur = g.domain;
+            out.add(new GroupDTO(g.id(), devs, def != null ? def.id() : null, cur != null ? cur.id() : null,
+                    cur != null ? cur.typeName() : null));
+        }
+        return out;
+    }
+
+    @Override
+    public synchronized List<DomainDTO> domains() {
+        List<DomainDTO> out = new ArrayList<>();
+        for (DomainImpl d : domains.values()) {
+            List<Integer> gs = new ArrayList<>();
+            for (GroupImpl g : groups.values()) {
+                if (g.domain == d) {
+                    gs.add(g.id());
+                }
+            }
+            long start = d.geometry() != null ? d.geometry().apertureStart() : 0;
+            long end = d.geometry() != null ? d.geometry().apertureEnd() : 0;
+            out.add(new DomainDTO(d.id(), d.typeName(), d.driver(), gs, d.pgsizeBitmap(), start, end, d.mappedBytes()));
+        }
+        return out;
+    }
+
+    @Override
+    public IommuDomain domainOf(String device) {
+        return currentDomain(device);
+    }
+
+    /** @return the domain the probed device's group is attached to now (no lock: for the DMA API) */
+    public DomainImpl currentDomain(String device) {
+        MasterImpl m = probedMaster(device);
+        GroupImpl g = m.group;
+        DomainImpl d = g != null ? g.domain : null;
+        if (d == null) {
+            throw new IommuException(Errno.ENODEV, "device " + m.name() + " has no IOMMU domain");
+        }
+        return d;
+    }
+
+    /** @return the default domain of the probed device's group */
+    public IommuDomain defaultDomainOf(String device) {
+        MasterImpl m = probedMaster(device);
+        GroupImpl g = m.group;
+        DomainImpl d = g != null ? g.defaultDomain : null;
+        if (d == null) {
+            throw new IommuException(Errno.ENODEV, "device " + m.name() + " has no IOMMU domain");
+        }
+        return d;
+    }
+
+    @Override
+    public synchronized IommuDomain domainAlloc(String device, DomainType type) {
+        MasterImpl m = probedMaster(device);
+        IommuDriver driver = m.driver;
+        switch (type) {
+            case IDENTITY:
+            case BLOCKED: {
+                DomainOps ops = type == DomainType.IDENTITY ? driver.identityDomain() : driver.blockedDomain();
+                if (ops == null) {
+                    throw new IommuException(Errno.EOPNOTSUPP, "driver " + driver.name() + " of " + m.name()
+                            + " has no " + typeName(type) + " domain");
+                }
+                return newDomain(type, driver, ops, true);
+            }
+            default:
+                return allocPaging(type, driver, m, true);
+        }
+    }
+
+    @Override
+    public synchronized void attachGroup(IommuDomain domain, String device) {
+        DomainImpl d = own(domain);
+        MasterImpl m = probedMaster(device);
+        GroupImpl g = m.group;
+        if (d.driverService() != m.driver) {
+            throw new IommuException(Errno.EINVAL, "domain " + d.id() + " belongs to driver " + d.driver() + "; "
+                    + m.name() + " is translated by " + m.driver.name());
+        }
+        if (g.domain == d) {
+            return;
+        }
+        if (g.domain != g.defaultDomain) {
+            throw new IommuException(Errno.EBUSY, "group " + g.id() + " of " + m.name() + " is attached to domain "
+                    + g.domain.id() + "; detach it first");
+        }
+        if (d.type().isDma() && d.userAllocated()) {
+            LOG.info("domain {}: {} domain attached by a user; the DMA API will manage its IOVA space", d.id(), d.typeName());
+        }
+        setGroupDomain(g, d);
+    }
+
+    @Override
+    public synchronized void detachGroup(IommuDomain domain, String device) {
+        DomainImpl d = own(domain);
+        MasterImpl m = probedMaster(device);
+        GroupImpl g = m.group;
+        if (g.domain != d) {
+            throw new IommuException(Errno.EINVAL, "group " + g.id() + " of " + m.name() + " is not attached to domain "
+                    + d.id() + " (it is on domain " + g.domain.id() + ")");
+        }
+        if (d == g.defaultDomain) {
+            return;
+        }
+        setGroupDomain(g, g.defaultDomain);
+    }
+
+    /** __iommu_group_set_domain: every member moves, or (on failure) every member goes back. */
+    private void setGroupDomain(GroupImpl g, DomainImpl to) {
+        DomainImpl from = g.domain;
+        List<MasterImpl> done = new ArrayList<>();
+        try {
+            for (MasterImpl m : g.members) {
+                to.ops().attachDev(m);
+                done.add(m);
+            }
+        } catch (RuntimeException e) {
+            for (MasterImpl m : done) {
+                try {
+                    from.ops().attachDev(m);
+                } catch (RuntimeException r) {
+                    LOG.error("{}: could not return to domain {} after a failed attach: {}", m.name(), from.id(), message(r), r);
+                }
+            }
+            throw e;
+        }
+        for (MasterImpl m : g.members) {
+            trace.detachDeviceFromDomain(m.name());
+            trace.attachDeviceToDomain(m.name());
+        }
+        g.domain = to;
+        LOG.info("group {}: now on domain {} ({})", g.id(), to.id(), to.typeName());
+    }
+
+    synchronized void freeDomain(DomainImpl d) {
+        if (d.isFreed()) {
+            throw new IommuException(Errno.ENODEV, "domain " + d.id() + " was already freed");
+        }
+        for (GroupImpl g : groups.values()) {
+            if (g.domain == d) {
+                throw new IommuException(Errno.EBUSY, "domain " + d.id() + " is attached to group " + g.id());
+            }
+            if (g.defaultDomain == d) {
+                throw new IommuException(Errno.EBUSY, "domain " + d.id() + " is the default domain of group " + g.id());
+            }
+        }
+        destroyDomain(d, "freed");
+    }
+
+    private DomainImpl own(IommuDomain domain) {
+        if (!(domain instanceof DomainImpl d) || domains.get(d.id()) != d) {
+            if (domain instanceof DomainImpl d && d.isFreed()) {
+                throw new IommuException(Errno.ENODEV, "domain " + d.id() + " was freed");
+            }
+            throw new IommuException(Errno.EINVAL, "domain " + (domain == null ? "null" : String.valueOf(domain.id()))
+                    + " is not a domain of this IOMMU core");
+        }
+        return d;
+    }
+
+    /** @return the master called {@code name} (path, unique node name or label) that is probed */
+    MasterImpl probedMaster(String name) {
+        MasterImpl m = resolve(name);
+        // state is written under the lock; a racing reader sees either state, both consistent
+        if (!MasterImpl.PROBED.equals(m.state) || m.group == null) {
+            throw new IommuException(Errno.ENODEV, "device " + m.name() + " is " + m.state
+                    + (m.reason != null ? ": " + m.reason : ""));
+        }
+        return m;
+    }
+
+    /** Device names: DT path, else a unique node name (with or without unit address), else a DT label. */
+    MasterImpl resolve(String name) {
+        if (name == null || name.isEmpty()) {
+            throw new IommuException(Errno.ENODEV, "no DMA master named ''");
+        }
+        MasterImpl m = mastersByPath.get(name);
+        if (m != null) {
+            return m;
+        }
+        List<MasterImpl> hits = new ArrayList<>();
+        for (MasterImpl c : masters) {
+            String n = c.node().name();
+            int at = n.indexOf('@');
+            // "usb@382280000" or just "usb" when that base name is unique, as users type it
+            if (n.equals(name) || (at > 0 && n.regionMatches(0, name, 0, at) && name.length() == at)) {
+                hits.add(c);
+            }
+        }
+        if (hits.isEmpty()) {
+            for (MasterImpl c : masters) {
+                if (c.node().labels().contains(name)) {
+                    hits.add(c);
+                }
+            }
+        }
+        if (hits.isEmpty()) {
+            Optional<DtNode> byLabel = machine.deviceTree().byLabel(name);
+            if (byLabel.isPresent() && mastersByPath.containsKey(byLabel.get().path())) {
+                return mastersByPath.get(byLabel.get().path());
+            }
+            throw new IommuException(Errno.ENODEV, "no DMA master named '" + name + "'");
+        }
+        if (hits.size() > 1) {
+            List<String> paths = new ArrayList<>();
+            for (MasterImpl c : hits) {
+                paths.add(c.name());
+            }
+            throw new IommuException(Errno.EINVAL, "device name '" + name + "' is ambiguous: " + String.join(", ", paths));
+        }
+        return hits.get(0);
+    }
+
+    /** @return the DT path of the master called {@code name} */
+    public String canonicalName(String name) {
+        return resolve(name).name();
+    }
+
+    /** @return true if the master called {@code name} is a PCI function */
+    public boolean isPci(String name) {
+        return resolve(name).isPci();
+    }
+
+    /** @return the master's DMA master (for the shell's dma command) */
+    public DmaMaster dmaMaster(String name) {
+        return resolve(name).dma;
+    }
+
+    // ---------------------------------------------------------------- faults
+
+    /** report_iommu_fault: safe from any thread; takes no engine lock. */
+    boolean reportFault(IommuInstance inst, IommuFault fault) {
+        MasterImpl[] ms = inst.mastersOn(fault.sid());
+        MasterImpl m = null;
+        if (ms != null) {
+            for (MasterImpl c : ms) {
+                if (c.group != null) {
+                    m = c;
+                    break;
+                }
+            }
+            if (m == null && ms.length > 0) {
+                m = ms[0];
+            }
+        }
+        GroupImpl g = m != null ? m.group : null;
+        DomainImpl d = g != null ? g.domain : null;
+        IommuDriver drv = inst.driver;
+        String access = fault.write() ? "write" : "read";
+        FaultDTO dto = new FaultDTO(faultSeq.incrementAndGet(), System.nanoTime() - startNs, inst.path, fault.sid(),
+                m != null ? m.name() : null, d != null ? d.id() : null, fault.iova(), access, fault.status(),
+                fault.reason(), false);
+        boolean handled = false;
+        FaultHandler h = d != null ? d.faultHandler() : null;
+        if (h != null) {
+            try {
+                handled = h.onFault(d, dto);
+            } catch (RuntimeException e) {
+                LOG.warn("{}: fault handler of domain {} threw: {}", inst.path, d.id(), message(e), e);
+            }
+        }
+        if (handled) {
+            dto = new FaultDTO(dto.seq(), dto.timestampNs(), dto.iommu(), dto.sid(), dto.device(), dto.domain(),
+                    dto.iova(), dto.access(), dto.status(), dto.reason(), true);
+        }
+        faultLog.add(dto);
+        trace.ioPageFault(drv != null ? drv.name() : "none", m != null ? m.name() : inst.path, fault.iova(),
+                fault.write() ? 1 : 0);
+        if (!handled) {
+            long suppressed = faultLogLimit.tryAcquire();
+            if (suppressed >= 0) {
+                if (suppressed > 0) {
+                    LOG.warn("{}: {} fault reports suppressed", inst.path, suppressed);
+                }
+                LOG.warn("{}: unhandled {} fault: sid {} iova 0x{} status 0x{} ({}) device {} domain {}", inst.path,
+                        access, fault.sid(), Long.toHexString(fault.iova()), Long.toHexString(fault.status()),
+                        fault.reason(), m != null ? m.name() : "unknown", d != null ? d.id() : "none");
+            }
+        }
+        return handled;
+    }
+
+    @Override
+    public List<FaultDTO> faults() {
+        return faultLog.snapshot();
+    }
+
+    @Override
+    public List<TraceEventDTO> trace() {
+        return trace.snapshot();
+    }
+
+    @Override
+    public void clearTrace() {
+        trace.clear();
+        faultLog.clear();
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /** Linux's names of domain types, as /sys/kernel/iommu_groups/N/type prints them. */
+    public static String typeName(DomainType t) {
+        switch (t) {
+            case BLOCKED: return "blocked";
+            case IDENTITY: return "identity";
+            case UNMANAGED: return "unmanaged";
+            case DMA: return "DMA";
+            case DMA_FQ: return "DMA-FQ";
+            default: throw new IllegalArgumentException(String.valueOf(t));
+        }
+    }
+
+    static String message(Throwable e) {
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+    }
+}

@@ -1,0 +1,66 @@
+package io.iommulab.core.impl;
+
+import io.iommulab.api.driver.IommuFault;
+import io.iommulab.api.driver.PlatformDevice;
+import io.iommulab.api.dt.DtNode;
+import io.iommulab.api.machine.IrqLine;
+import io.iommulab.api.machine.MmioWindow;
+import io.iommulab.api.machine.PageAllocator;
+import io.iommulab.api.machine.PhysicalMemory;
+
+/** The platform device handed to an IOMMU driver's probe. */
+final class PlatformDeviceImpl implements PlatformDevice {
+
+    private final IommuCoreEngine engine;
+    private final IommuInstance instance;
+
+    PlatformDeviceImpl(IommuCoreEngine engine, IommuInstance instance) {
+        this.engine = engine;
+        this.instance = instance;
+    }
+
+    @Override
+    public String name() {
+        return instance.path;
+    }
+
+    @Override
+    public DtNode node() {
+        return instance.node;
+    }
+
+    @Override
+    public MmioWindow ioremap(int index) {
+        return engine.machine().ioremap(instance.node, index);
+    }
+
+    @Override
+    public IrqLine irq(int index) {
+        return engine.machine().irq(instance.node, index);
+    }
+
+    @Override
+    public PageAllocator pages() {
+        return engine.machine().pages();
+    }
+
+    @Override
+    public PhysicalMemory memory() {
+        return engine.machine().memory();
+    }
+
+    @Override
+    public long cpuPageSize() {
+        return engine.config().cpuPageSize();
+    }
+
+    @Override
+    public boolean reportFault(IommuFault fault) {
+        return engine.reportFault(instance, fault);
+    }
+
+    @Override
+    public String toString() {
+        return instance.path;
+    }
+}

@@ -1,0 +1,181 @@
+package io.iommulab.core.impl.dma;
+
+import io.iommulab.api.error.IommuException;
+import io.iommulab.core.impl.DomainImpl;
+import io.iommulab.core.impl.iova.IovaAllocator;
+import java.util.concurrent.ScheduledFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * struct iommu_dma_cookie of one DMA domain: its IOVA allocator and, for DMA_FQ domains, the
+ * flush queue that defers IOTLB invalidation and the reuse of freed IOVAs.
+ */
+final class IovaCookie implements DomainImpl.Cookie {
+
+    private static final Logger LOG = LoggerFactory.getLogger(IovaCookie.class);
+    /** IOVA_DEFAULT_FQ_SIZE */
+    static final int FQ_SIZE = 256;
+
+    /** the DMA API instance whose timer serves this queue; a restarted DMA API adopts the cookie */
+    private volatile DmaApiImpl api;
+    final DomainImpl domain;
+    final IovaAllocator iovad;
+    final long granule;
+    private final long dma32Pfn;
+
+    // flush queue, guarded by fqLock
+    private final Object fqLock = new Object();
+    private final long[] fqPfn = new long[FQ_SIZE];
+    private final long[] fqPages = new long[FQ_SIZE];
+    private int fqCount;
+    private ScheduledFuture<?> fqTimer;
+    private long fqFlushes;
+    private boolean destroyed;
+
+    IovaCookie(DmaApiImpl api, DomainImpl domain) {
+        this.api = api;
+        this.domain = domain;
+        this.granule = domain.minPageSize();
+        long start = Math.max(granule, domain.geometry().apertureStart());
+        this.iovad = IovaAllocator.forRange(granule, start, domain.geometry().apertureEnd());
+        this.dma32Pfn = Math.min(iovad.endPfn(), 0xffff_ffffL >>> iovad.shift());
+    }
+
+    /**
+     * iommu_dma_alloc_iova: a PCI device tries below 4 GiB first (to keep SAC addresses), then
+     * anywhere in the aperture.
+     *
+     * @return IOVA (bytes)
+     */
+    long allocIova(long size, boolean pci) {
+        long pages = size >>> iovad.shift();
+        if (pci && dma32Pfn < iovad.endPfn() && dma32Pfn >= iovad.startPfn()) {
+            long pfn = iovad.allocFast(pages, dma32Pfn, false);
+            if (pfn != 0) {
+                return pfn << iovad.shift();
+            }
+        }
+        return iovad.allocFast(pages, iovad.endPfn()) << iovad.shift();
+    }
+
+    /** @return true if {@code iova} is the first byte of an IOVA range this cookie handed out */
+    boolean isAllocationStart(long iova) {
+        long[] r = iovad.find(iova >>> iovad.shift());
+        return r != null && r[0] == iova >>> iovad.shift();
+    }
+
+    /** iommu_dma_free_iova: now (strict), or after the next IOTLB flush (queued). */
+    void freeIova(long iova, long size, boolean queued) {
+        long pfn = iova >>> iovad.shift();
+        long pages = size >>> iovad.shift();
+        if (!queued) {
+            iovad.freeFast(pfn, pages);
+            return;
+        }
+        synchronized (fqLock) {
+            if (destroyed) {
+                iovad.freeFast(pfn, pages);
+                return;
+            }
+            if (fqCount == FQ_SIZE) {
+                flushLocked();
+            }
+            fqPfn[fqCount] = pfn;
+            fqPages[fqCount] = pages;
+            fqCount++;
+            if (fqTimer == null) {
+                fqTimer = api.schedule(this::timeout);
+                if (fqTimer == null) {
+                    flushLocked(); // no timer any more (DMA API stopped): behave as strict
+                }
+            }
+        }
+    }
+
+    private void timeout() {
+        synchronized (fqLock) {
+            fqTimer = null;
+            if (fqCount > 0 && !destroyed) {
+                flushLocked();
+            }
+        }
+    }
+
+    /** Drains the flush queue now: one flush_iotlb_all, then the queued IOVAs become reusable. */
+    void flush() {
+        synchronized (fqLock) {
+            if (fqCount > 0) {
+                flushLocked();
+            }
+        }
+    }
+
+    private void flushLocked() {
+        try {
+            domain.ops().flushIotlbAll();
+        } catch (RuntimeException e) {
+            // the IOVAs stay queued: reusing them before the IOTLB is clean would let stale entries hit
+            LOG.warn("domain {}: flush_iotlb_all failed, {} IOVA ranges stay queued: {}", domain.id(), fqCount, e.getMessage());
+            throw e;
+        }
+        fqFlushes++;
+        for (int i = 0; i < fqCount; i++) {
+            iovad.freeFast(fqPfn[i], fqPages[i]);
+        }
+        fqCount = 0;
+    }
+
+    int queued() {
+        synchronized (fqLock) {
+            return fqCount;
+        }
+    }
+
+    long flushes() {
+        synchronized (fqLock) {
+            return fqFlushes;
+        }
+    }
+
+    /** iommu_put_dma_cookie: the domain is being freed; flush what is queued so the hardware is clean. */
+    @Override
+    public void destroy() {
+        synchronized (fqLock) {
+            if (fqTimer != null) {
+                fqTimer.cancel(false);
+                fqTimer = null;
+            }
+            if (fqCount > 0) {
+                try {
+                    flushLocked();
+                } catch (IommuException e) {
+                    fqCount = 0;
+                }
+            }
+            destroyed = true;
+        }
+        api.forget(this);
+    }
+
+    void adopt(DmaApiImpl newApi) {
+        api = newApi;
+    }
+
+    DmaApiImpl api() {
+        return api;
+    }
+
+    /** The DMA API goes away: drain the queue now and stop using its timer. */
+    void detachTimer() {
+        synchronized (fqLock) {
+            if (fqTimer != null) {
+                fqTimer.cancel(false);
+                fqTimer = null;
+            }
+            if (fqCount > 0) {
+                flushLocked();
+            }
+        }
+    }
+}

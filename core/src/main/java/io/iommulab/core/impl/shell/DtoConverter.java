@@ -1,0 +1,249 @@
+package io.iommulab.core.impl.shell;
+
+import io.iommulab.api.dto.DeviceDTO;
+import io.iommulab.api.dto.DmaDTO;
+import io.iommulab.api.dto.DomainDTO;
+import io.iommulab.api.dto.FaultDTO;
+import io.iommulab.api.dto.GroupDTO;
+import io.iommulab.api.dto.IommuNodeDTO;
+import io.iommulab.api.dto.MappingDTO;
+import io.iommulab.api.dto.StreamRefDTO;
+import io.iommulab.api.dto.TraceEventDTO;
+import io.iommulab.api.dto.TranslationDTO;
+import io.iommulab.api.dto.UnmapDTO;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.felix.service.command.Converter;
+import org.osgi.service.component.annotations.Component;
+
+/**
+ * Formats the iommu: records for the interactive shell: a list of one record type as a table, a
+ * single record as one line, addresses in hex. Conversion to records is not offered.
+ */
+@Component(service = Converter.class, property = {Converter.CONVERTER_CLASSES + "=io.iommulab.api.dto.DeviceDTO",
+    Converter.CONVERTER_CLASSES + "=io.iommulab.api.dto.DomainDTO",
+    Converter.CONVERTER_CLASSES + "=io.iommulab.api.dto.GroupDTO",
+    Converter.CONVERTER_CLASSES + "=io.iommulab.api.dto.IommuNodeDTO",
+    Converter.CONVERTER_CLASSES + "=io.iommulab.api.dto.FaultDTO",
+    Converter.CONVERTER_CLASSES + "=io.iommulab.api.dto.TraceEventDTO",
+    Converter.CONVERTER_CLASSES + "=io.iommulab.api.dto.MappingDTO",
+    Converter.CONVERTER_CLASSES + "=io.iommulab.api.dto.UnmapDTO",
+    Converter.CONVERTER_CLASSES + "=io.iommulab.api.dto.TranslationDTO",
+    Converter.CONVERTER_CLASSES + "=io.iommulab.api.dto.DmaDTO"})
+public final class DtoConverter implements Converter {
+
+    @Override
+    public Object convert(Class<?> desiredType, Object in) {
+        return null;
+    }
+
+    @Override
+    public CharSequence format(Object target, int level, Converter escape) {
+        if (target instanceof List<?> list) {
+            if (list.isEmpty() || level != INSPECT) {
+                return null;
+            }
+            Class<?> type = list.get(0).getClass();
+            for (Object o : list) {
+                if (o == null || o.getClass() != type) {
+                    return null;
+                }
+            }
+            return table(list);
+        }
+        if (!isOurs(target)) {
+            return null;
+        }
+        if (level == PART) {
+            return part(target);
+        }
+        if (level == INSPECT && !(target instanceof TraceEventDTO) && header(target) != null) {
+            return table(List.of(target));
+        }
+        return line(target);
+    }
+
+    static boolean isOurs(Object o) {
+        return o instanceof DeviceDTO || o instanceof DomainDTO || o instanceof GroupDTO || o instanceof IommuNodeDTO
+                || o instanceof FaultDTO || o instanceof TraceEventDTO || o instanceof MappingDTO
+                || o instanceof UnmapDTO || o instanceof TranslationDTO || o instanceof DmaDTO;
+    }
+
+    /** A list of records of one type: a header and one aligned row each; null if not ours. */
+    static String table(List<?> rows) {
+        String[] head = header(rows.get(0));
+        if (head == null) {
+            if (!isOurs(rows.get(0))) {
+                return null;
+            }
+            StringBuilder sb = new StringBuilder();
+            for (Object o : rows) {
+                sb.append(line(o)).append('\n');
+            }
+            return sb.toString();
+        }
+        List<String[]> cells = new ArrayList<>();
+        cells.add(head);
+        for (Object o : rows) {
+            cells.add(row(o));
+        }
+        int[] width = new int[head.length];
+        for (String[] r : cells) {
+            for (int i = 0; i < r.length; i++) {
+                width[i] = Math.max(width[i], r[i].length());
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        for (String[] r : cells) {
+            for (int i = 0; i < r.length; i++) {
+                sb.append(r[i]);
+                if (i < r.length - 1) {
+                    sb.append(" ".repeat(width[i] - r[i].length() + 2));
+                }
+            }
+            sb.append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static String[] header(Object o) {
+        if (o instanceof IommuNodeDTO) {
+            return new String[] {"NODE", "COMPATIBLE", "DRIVER", "STATE", "STREAMS", "REASON"};
+        }
+        if (o instanceof DeviceDTO) {
+            return new String[] {"DEVICE", "STATE", "IOMMUS", "GROUP", "DOMAIN", "REASON"};
+        }
+        if (o instanceof GroupDTO) {
+            return new String[] {"GROUP", "DEFAULT", "DOMAIN", "TYPE", "DEVICES"};
+        }
+        if (o instanceof DomainDTO) {
+            return new String[] {"DOMAIN", "TYPE", "DRIVER", "GROUPS", "PGSIZES", "APERTURE", "MAPPED"};
+        }
+        if (o instanceof FaultDTO) {
+            return new String[] {"SEQ", "TIME", "IOMMU", "SID", "DEVICE", "DOMAIN", "IOVA", "ACCESS", "STATUS",
+                "HANDLED", "REASON"};
+        }
+        return null;
+    }
+
+    private static String[] row(Object o) {
+        if (o instanceof IommuNodeDTO n) {
+            return new String[] {n.node(), n.compatible().isEmpty() ? "-" : n.compatible().get(0), dash(n.driver()),
+                n.state(), n.streams().toString(), dash(n.reason())};
+        }
+        if (o instanceof DeviceDTO d) {
+            return new String[] {d.node(), d.state(), streams(d.iommus()), dash(d.group()),
+                d.domain() == null ? "-" : d.domain() + " (" + d.domainType() + ")", dash(d.reason())};
+        }
+        if (o instanceof GroupDTO g) {
+            return new String[] {String.valueOf(g.id()), dash(g.defaultDomain()), dash(g.domain()), dash(g.domainType()),
+                String.join(" ", g.devices())};
+        }
+        if (o instanceof DomainDTO d) {
+            return new String[] {String.valueOf(d.id()), d.type(), d.driver(), d.groups().toString(),
+                Args.hex(d.pgsizeBitmap()), d.apertureStart() == 0 && d.apertureEnd() == 0 ? "-"
+                        : Args.hex(d.apertureStart()) + "-" + Args.hex(d.apertureEnd()),
+                Args.hex(d.mappedBytes())};
+        }
+        if (o instanceof FaultDTO f) {
+            return new String[] {String.valueOf(f.seq()), seconds(f.timestampNs()), f.iommu(), String.valueOf(f.sid()),
+                dash(f.device()), dash(f.domain()), Args.hex(f.iova()), f.access(), Args.hex(f.status()),
+                String.valueOf(f.handled()), dash(f.reason())};
+        }
+        throw new IllegalArgumentException(o.getClass().getName());
+    }
+
+    /** One record as one line. */
+    static String line(Object o) {
+        if (o instanceof TraceEventDTO t) {
+            return t.line();
+        }
+        if (o instanceof MappingDTO m) {
+            return m.device() + ": domain " + m.domain() + " mapped iova " + Args.hex(m.iova()) + "-"
+                    + Args.hex(m.iova() + m.size() - 1) + " -> pa " + Args.hex(m.paddr()) + " size " + Args.hex(m.size())
+                    + " " + m.prot();
+        }
+        if (o instanceof UnmapDTO u) {
+            return u.device() + ": domain " + u.domain() + " unmapped " + Args.hex(u.unmapped()) + " of "
+                    + Args.hex(u.size()) + " bytes at iova " + Args.hex(u.iova());
+        }
+        if (o instanceof TranslationDTO t) {
+            return t.device() + ": domain " + t.domain() + " iova " + Args.hex(t.iova()) + " -> "
+                    + (t.mapped() ? "pa " + Args.hex(t.paddr()) : "not mapped");
+        }
+        if (o instanceof DmaDTO d) {
+            StringBuilder sb = new StringBuilder();
+            sb.append(d.device()).append(": dma ").append(d.op()).append(" iova ").append(Args.hex(d.iova()))
+                    .append(" len ").append(Args.hex(d.length())).append(d.ok() ? " ok" : " FAULT").append(", ")
+                    .append(d.bytes()).append(" bytes moved");
+            if (d.fault() != null) {
+                sb.append(": ").append(d.fault());
+            }
+            if (d.data() != null && !d.data().isEmpty()) {
+                sb.append('\n');
+                String hex = d.data();
+                long addr = d.iova();
+                for (int i = 0; i < hex.length(); i += 32, addr += 16) {
+                    sb.append(String.format("%016x:", addr));
+                    for (int j = i; j < Math.min(hex.length(), i + 32); j += 2) {
+                        sb.append(' ').append(hex, j, j + 2);
+                    }
+                    sb.append('\n');
+                }
+            }
+            return sb.toString();
+        }
+        String[] h = header(o);
+        String[] r = row(o);
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < h.length; i++) {
+            if (i > 0) {
+                sb.append(' ');
+            }
+            sb.append(h[i].toLowerCase(java.util.Locale.ROOT)).append('=').append(r[i]);
+        }
+        return sb.toString();
+    }
+
+    /** Short form when the record is part of something else. */
+    static String part(Object o) {
+        if (o instanceof DeviceDTO d) {
+            return d.node();
+        }
+        if (o instanceof DomainDTO d) {
+            return "domain " + d.id();
+        }
+        if (o instanceof GroupDTO g) {
+            return "group " + g.id();
+        }
+        if (o instanceof IommuNodeDTO n) {
+            return n.node();
+        }
+        if (o instanceof FaultDTO f) {
+            return "fault " + f.seq() + " at " + Args.hex(f.iova());
+        }
+        if (o instanceof TraceEventDTO t) {
+            return t.event();
+        }
+        return line(o);
+    }
+
+    private static String streams(List<StreamRefDTO> refs) {
+        StringBuilder sb = new StringBuilder();
+        for (StreamRefDTO r : refs) {
+            if (sb.length() > 0) {
+                sb.append(' ');
+            }
+            sb.append(r.iommu()).append(':').append(r.sid());
+        }
+        return sb.toString();
+    }
+
+    private static String seconds(long ns) {
+        return String.format("%d.%06d", ns / 1_000_000_000L, (ns / 1000) % 1_000_000);
+    }
+
+    private static String dash(Object o) {
+        return o == null ? "-" : o.toString();
+    }
+}

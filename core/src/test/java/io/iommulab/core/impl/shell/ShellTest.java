@@ -1,0 +1,109 @@
+package io.iommulab.core.impl.shell;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.iommulab.api.dto.DeviceDTO;
+import io.iommulab.api.dto.DmaDTO;
+import io.iommulab.api.dto.MappingDTO;
+import io.iommulab.api.dto.TranslationDTO;
+import io.iommulab.api.dto.UnmapDTO;
+import io.iommulab.api.error.Errno;
+import io.iommulab.api.error.IommuException;
+import io.iommulab.core.impl.CoreConfig;
+import io.iommulab.core.impl.IommuCoreEngine;
+import io.iommulab.machine.SimMachine;
+import io.iommulab.machine.dt.DeviceTrees;
+import io.iommulab.testkit.TestBoards;
+import io.iommulab.testkit.driver.TestIommuDriver;
+import io.iommulab.testkit.model.TestIommuModelFactory;
+import java.util.List;
+import java.util.Map;
+import org.apache.felix.service.command.Converter;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class ShellTest {
+
+    static final String DEV_A = "/soc/dev-a@200000000";
+    SimMachine machine;
+    IommuCoreEngine engine;
+    IommuCommands cmd;
+
+    @BeforeEach
+    void setUp() {
+        machine = SimMachine.boot(DeviceTrees.parse("testkit.dts", TestBoards.testkitDts()),
+                List.of(new TestIommuModelFactory()), Map.of());
+        engine = new IommuCoreEngine(machine, CoreConfig.defaults());
+        engine.addDriver(new TestIommuDriver());
+        cmd = IommuCommands.over(engine);
+    }
+
+    @Test
+    void numbers() {
+        assertEquals(0x4000, Args.number("IOVA", "0x4000"));
+        assertEquals(16384, Args.number("SIZE", "16K"));
+        assertEquals(2L << 20, Args.number("SIZE", "2m"));
+        assertEquals(1L << 30, Args.number("SIZE", "1G"));
+        assertEquals(123, Args.number("X", "123"));
+        IommuException e = assertThrows(IommuException.class, () -> Args.number("IOVA", "0x12g"));
+        assertEquals(Errno.EINVAL, e.errno());
+        assertEquals("EINVAL: argument IOVA: '0x12g' is not a number", e.getMessage());
+        assertThrows(IommuException.class, () -> Args.number("SIZE", "-4"));
+        assertThrows(IommuException.class, () -> Args.number("SIZE", "K"));
+        assertThrows(IommuException.class, () -> Args.prot("x"));
+    }
+
+    @Test
+    void attachMapDmaUnmap() {
+        DeviceDTO d = cmd.attach("dev-a@200000000", "unmanaged");
+        assertEquals("unmanaged", d.domainType());
+        machine.memory().write(0x8_0000_2000L, new byte[] {0x11, 0x22}, 0, 2);
+        MappingDTO m = cmd.map("dev-a@200000000", "0x10000", "0x800002000", "4K");
+        assertEquals(new MappingDTO(DEV_A, d.domain(), 0x10000, 0x8_0000_2000L, 0x1000, "rw"), m);
+        TranslationDTO t = cmd.iova2phys(DEV_A, "0x10010");
+        assertTrue(t.mapped());
+        assertEquals(0x8_0000_2010L, t.paddr());
+        DmaDTO r = cmd.dma(DEV_A, "read", "0x10000", "2");
+        assertTrue(r.ok());
+        assertEquals("1122", r.data());
+        DmaDTO w = cmd.dma(DEV_A, "write", "0x10100", "4");
+        assertTrue(w.ok());
+        assertEquals(3, machine.memory().read8(0x8_0000_2103L));
+        UnmapDTO u = cmd.unmap(DEV_A, "0x10000", "0x2000");
+        assertEquals(0x1000, u.unmapped());
+        DmaDTO f = cmd.dma(DEV_A, "read", "0x10000", "2");
+        assertFalse(f.ok());
+        assertNotNull(f.fault());
+        assertTrue(f.data() == null || f.data().isEmpty(), "nothing was read");
+        assertEquals(1, cmd.faults().size());
+        // a second attach replaces the user domain; default goes back
+        assertEquals("identity", cmd.attach(DEV_A, "identity").domainType());
+        assertEquals("DMA", cmd.attach(DEV_A, "default").domainType());
+        assertEquals(4, engine.domains().size(), "user domains freed on the way");
+        assertEquals(Errno.EINVAL, assertThrows(IommuException.class, () -> cmd.dma(DEV_A, "read", "0", "4", "3")).errno());
+        assertEquals(Errno.EINVAL, assertThrows(IommuException.class, () -> cmd.dma(DEV_A, "poke", "0", "4")).errno());
+        assertTrue(cmd.trace("clear").isEmpty());
+        assertTrue(cmd.faults().isEmpty());
+    }
+
+    @Test
+    void converterFormatsTables() throws Exception {
+        DtoConverter c = new DtoConverter();
+        String devs = c.format(cmd.devices(), Converter.INSPECT, null).toString();
+        assertTrue(devs.startsWith("DEVICE"), devs);
+        assertTrue(devs.contains(DEV_A) && devs.contains("probed") && devs.contains("/soc/iommu@100000000:0"), devs);
+        assertTrue(devs.contains("iommus references disabled /soc/iommu@100020000"), devs);
+        String doms = c.format(cmd.domains(), Converter.INSPECT, null).toString();
+        assertTrue(doms.contains("0x201000") && doms.contains("0x0-0x3fffffff"), doms);
+        assertTrue(c.format(cmd.iommus(), Converter.INSPECT, null).toString().contains("test-iommu"));
+        assertNotNull(c.format(cmd.groups(), Converter.INSPECT, null));
+        assertEquals("group 0", c.format(cmd.groups().get(0), Converter.PART, null).toString());
+        assertNull(c.format(List.of("x"), Converter.INSPECT, null));
+        assertNull(c.format("x", Converter.LINE, null));
+        cmd.attach(DEV_A, "unmanaged");
+        String map = c.format(cmd.map(DEV_A, "0x4000", "0x800000000", "0x1000", "r"), Converter.INSPECT, null).toString();
+        assertTrue(map.contains("iova 0x4000-0x4fff -> pa 0x800000000 size 0x1000 r"), map);
+        String dma = c.format(cmd.dma(DEV_A, "read", "0x4000", "32"), Converter.INSPECT, null).toString();
+        assertTrue(dma.contains("0000000000004000: 00 00"), dma);
+    }
+}

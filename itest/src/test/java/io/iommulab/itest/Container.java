@@ -1,0 +1,139 @@
+package io.iommulab.itest;
+
+import static org.ops4j.pax.exam.CoreOptions.bundle;
+import static org.ops4j.pax.exam.CoreOptions.cleanCaches;
+import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
+import static org.ops4j.pax.exam.CoreOptions.junitBundles;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import java.util.jar.JarFile;
+import java.util.zip.ZipEntry;
+import org.ops4j.pax.exam.Option;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
+import org.osgi.util.tracker.ServiceTracker;
+
+/** The container set-up shared by the tests, and helpers that run inside it. */
+final class Container {
+
+    /** Folder of the bundle jars, filled by maven-dependency-plugin from the reactor. */
+    static final String BUNDLES_PROPERTY = "iommulab.itest.bundles";
+    static final long TIMEOUT_MS = 10_000;
+
+    private Container() {
+    }
+
+    /**
+     * @param withTestkit whether the testkit bundle (test IOMMU model and driver) is installed from the start
+     */
+    static Option[] options(boolean withTestkit) {
+        List<Option> opts = new ArrayList<>();
+        for (File jar : bundleJars()) {
+            String name = jar.getName();
+            if (name.startsWith("testkit-") && !withTestkit) {
+                continue;
+            }
+            if (isLoggingStack(name)) {
+                // SPI Fly must register slf4j-simple before any bundle (Pax Exam's own at level 2) asks for a logger.
+                opts.add(bundle(jar.toURI().toString()).startLevel(1));
+            } else {
+                opts.add(bundle(jar.toURI().toString()));
+            }
+        }
+        opts.add(junitBundles());
+        opts.add(cleanCaches());
+        opts.add(frameworkProperty("felix.bootdelegation.implicit").value("false"));
+        opts.add(frameworkProperty("gosh.args").value("--nointeractive"));
+        return opts.toArray(new Option[0]);
+    }
+
+    private static boolean isLoggingStack(String jarName) {
+        return jarName.startsWith("slf4j-") || jarName.startsWith("asm") || jarName.startsWith("org.apache.aries.spifly");
+    }
+
+    static File[] bundleJars() {
+        String dir = System.getProperty(BUNDLES_PROPERTY);
+        if (dir == null) {
+            throw new IllegalStateException("system property " + BUNDLES_PROPERTY + " is not set (run through Maven)");
+        }
+        File[] jars = new File(dir).listFiles((d, n) -> n.endsWith(".jar"));
+        if (jars == null || jars.length == 0) {
+            throw new IllegalStateException("no bundle jars in " + dir);
+        }
+        Arrays.sort(jars);
+        return jars;
+    }
+
+    static File testkitJar() {
+        for (File f : bundleJars()) {
+            if (f.getName().startsWith("testkit-")) {
+                return f;
+            }
+        }
+        throw new IllegalStateException("no testkit jar in " + System.getProperty(BUNDLES_PROPERTY));
+    }
+
+    /**
+     * The testkit board, read straight from the testkit jar: the tests that install testkit at
+     * runtime cannot load its TestBoards class before it is there.
+     */
+    static byte[] testkitDts() {
+        try (JarFile jf = new JarFile(testkitJar())) {
+            ZipEntry e = jf.getEntry("boards/testkit.dts");
+            if (e == null) {
+                throw new IllegalStateException("boards/testkit.dts is missing from " + testkitJar());
+            }
+            try (InputStream in = jf.getInputStream(e)) {
+                return in.readAllBytes();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * @return the service, waiting up to {@link #TIMEOUT_MS}. The probe keeps using it until the
+     *         container stops: a delayed DS component is deactivated when its last user lets go.
+     */
+    static <T> T service(BundleContext ctx, Class<T> type) throws InterruptedException {
+        ServiceTracker<T, T> t = new ServiceTracker<>(ctx, type, null);
+        t.open();
+        try {
+            if (t.waitForService(TIMEOUT_MS) == null) {
+                throw new AssertionError("no " + type.getName() + " service after " + TIMEOUT_MS + " ms");
+            }
+            ServiceReference<T> ref = t.getServiceReference();
+            T s = ctx.getService(ref);
+            if (s == null) {
+                throw new AssertionError(type.getName() + " service went away while being fetched");
+            }
+            return s;
+        } finally {
+            t.close();
+        }
+    }
+
+    /** Polls {@code condition} until it holds; fails with {@code what} after {@link #TIMEOUT_MS}. */
+    static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        await(() -> what, condition);
+    }
+
+    /** As {@link #await(String, BooleanSupplier)}; {@code what} is asked at the timeout, to show the state then. */
+    static void await(Supplier<String> what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TIMEOUT_MS * 1_000_000L;
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("timed out after " + TIMEOUT_MS + " ms waiting for " + what.get());
+            }
+            Thread.sleep(10);
+        }
+    }
+}

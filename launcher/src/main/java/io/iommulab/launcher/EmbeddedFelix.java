@@ -1,0 +1,298 @@
+package io.iommulab.launcher;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Enumeration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.concurrent.TimeUnit;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.stream.Stream;
+import org.apache.felix.framework.Logger;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.Constants;
+import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.launch.Framework;
+import org.osgi.framework.launch.FrameworkFactory;
+import org.osgi.framework.startlevel.BundleStartLevel;
+import org.osgi.framework.wiring.BundleRevision;
+
+/**
+ * Felix embedded in the launcher: installs the bundles shipped in the jar's {@code bundles/}
+ * folder, starts the logging stack at start level 1 and everything else at level 2, and stops
+ * cleanly (once, whether from the main thread or the shutdown hook).
+ */
+final class EmbeddedFelix {
+
+    static final String BUNDLES = "bundles/";
+    /** Start level of the logging stack; every other bundle starts at {@link #BEGINNING}. */
+    private static final int LOGGING_LEVEL = 1;
+    private static final int BEGINNING = 2;
+    private static final long STOP_TIMEOUT_MS = 10_000;
+
+    private final Framework framework;
+    private final Path storage;
+    private final PrintStream err;
+    private boolean stopped;
+
+    private EmbeddedFelix(Framework framework, Path storage, PrintStream err) {
+        this.framework = framework;
+        this.storage = storage;
+        this.err = err;
+    }
+
+    /**
+     * Creates, fills and starts the framework.
+     *
+     * @param deploy   the FileInstall folder (created if absent)
+     * @param logLevel {@code debug}, {@code info} or {@code warn}
+     */
+    static EmbeddedFelix start(Path deploy, String logLevel, PrintStream err) throws IOException, BundleException {
+        Files.createDirectories(deploy);
+        // A private cache per run: two launchers in one folder do not share state, and nothing is left behind.
+        Path storage = Files.createTempDirectory("iommulab-felix-");
+        Map<String, Object> props = new HashMap<>();
+        props.put(Constants.FRAMEWORK_STORAGE, storage.toString());
+        props.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
+        props.put(Constants.FRAMEWORK_BEGINNING_STARTLEVEL, Integer.toString(BEGINNING));
+        props.put("felix.startlevel.bundle", Integer.toString(BEGINNING));
+        // Bundles must not see the launcher's class path (it holds Felix only, but stay strict).
+        props.put("felix.bootdelegation.implicit", "false");
+        props.put("felix.log.logger", new StderrLogger(err));
+        props.put("felix.log.level", "debug".equals(logLevel) ? "3" : "1");
+        props.put("felix.fileinstall.dir", deploy.toAbsolutePath().toString());
+        props.put("felix.fileinstall.poll", "500");
+        props.put("felix.fileinstall.noInitialDelay", "true");
+        props.put("felix.fileinstall.log.default", "jul");
+        props.put("felix.fileinstall.log.level", "warn".equals(logLevel) ? "2" : "debug".equals(logLevel) ? "4" : "3");
+        // Gogo's own console would read stdin and stop the framework at EOF; the launcher opens
+        // the interactive shell itself (after the boot) when it runs on a terminal.
+        props.put("gosh.args", "--nointeractive");
+
+        FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class, EmbeddedFelix.class.getClassLoader())
+                .findFirst().orElseThrow(() -> new IllegalStateException("no OSGi FrameworkFactory on the class path"));
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        Map<String, String> config = (Map) props; // Felix accepts objects (the logger) in its configuration map
+        Framework fw = factory.newFramework(config);
+        EmbeddedFelix felix = new EmbeddedFelix(fw, storage, err);
+        try {
+            fw.init();
+            felix.installAll();
+            fw.start();
+        } catch (IOException | BundleException | RuntimeException e) {
+            felix.stop();
+            throw e;
+        }
+        felix.reportInactive();
+        return felix;
+    }
+
+    BundleContext context() {
+        return framework.getBundleContext();
+    }
+
+    Framework framework() {
+        return framework;
+    }
+
+    private void installAll() throws IOException, BundleException {
+        BundleContext ctx = framework.getBundleContext();
+        List<Bundle> installed = new ArrayList<>();
+        Path self = selfLocation();
+        if (Files.isDirectory(self)) {
+            // Running from target/classes (tests, IDE).
+            Path dir = self.resolve(BUNDLES);
+            List<Path> jars;
+            try (Stream<Path> s = Files.list(dir)) {
+                jars = s.filter(p -> p.getFileName().toString().endsWith(".jar")).sorted().toList();
+            }
+            for (Path jar : jars) {
+                installed.add(ctx.installBundle(jar.toUri().toString()));
+            }
+        } else {
+            try (JarFile jf = new JarFile(self.toFile())) {
+                List<JarEntry> entries = new ArrayList<>();
+                for (Enumeration<JarEntry> en = jf.entries(); en.hasMoreElements();) {
+                    JarEntry e = en.nextElement();
+                    String n = e.getName();
+                    if (n.startsWith(BUNDLES) && n.endsWith(".jar") && n.indexOf('/', BUNDLES.length()) < 0) {
+                        entries.add(e);
+                    }
+                }
+                entries.sort(Comparator.comparing(JarEntry::getName));
+                for (JarEntry e : entries) {
+                    try (InputStream in = jf.getInputStream(e)) {
+                        installed.add(ctx.installBundle("iommulab:" + e.getName(), in));
+                    }
+                }
+            }
+        }
+        if (installed.isEmpty()) {
+            throw new IllegalStateException("no bundles found under " + BUNDLES + " in " + self);
+        }
+        for (Bundle b : installed) {
+            if (isFragment(b)) {
+                continue;
+            }
+            if (isLoggingStack(b.getSymbolicName())) {
+                // SLF4J's provider must be registered through SPI Fly before any bundle asks for a
+                // logger, or that bundle logs to NOP for good.
+                b.adapt(BundleStartLevel.class).setStartLevel(LOGGING_LEVEL);
+            }
+            b.start();
+        }
+    }
+
+    static boolean isLoggingStack(String bsn) {
+        return bsn != null && (bsn.equals("slf4j.api") || bsn.equals("slf4j.simple")
+                || bsn.startsWith("org.apache.aries.spifly") || bsn.startsWith("org.objectweb.asm"));
+    }
+
+    private static boolean isFragment(Bundle b) {
+        BundleRevision rev = b.adapt(BundleRevision.class);
+        return rev != null && (rev.getTypes() & BundleRevision.TYPE_FRAGMENT) != 0;
+    }
+
+    /** Says which bundles did not start and why (the resolver's message), on stderr. */
+    private void reportInactive() {
+        for (Bundle b : framework.getBundleContext().getBundles()) {
+            if (b.getState() == Bundle.ACTIVE || isFragment(b)) {
+                continue;
+            }
+            String why;
+            try {
+                b.start();
+                why = b.getState() == Bundle.ACTIVE ? null : "state " + b.getState();
+            } catch (BundleException e) {
+                why = e.getMessage();
+            }
+            if (why != null) {
+                err.println("iommulab: bundle " + b.getSymbolicName() + " did not start: " + why);
+            }
+        }
+    }
+
+    private static Path selfLocation() {
+        try {
+            return Path.of(EmbeddedFelix.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException("cannot locate the launcher jar", e);
+        }
+    }
+
+    /**
+     * Waits until a service of {@code className} is registered. Looks up with
+     * getAllServiceReferences: the launcher does not share the service's class, so the
+     * class-compatibility filter of getServiceReferences must not apply.
+     *
+     * @return the reference, or null on timeout
+     */
+    ServiceReference<?> awaitService(String className, long timeoutMs) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        BundleContext ctx = framework.getBundleContext();
+        while (true) {
+            try {
+                ServiceReference<?>[] refs = ctx.getAllServiceReferences(className, null);
+                if (refs != null && refs.length > 0) {
+                    return refs[0];
+                }
+            } catch (InvalidSyntaxException e) {
+                throw new IllegalArgumentException(e);
+            }
+            if (System.nanoTime() - deadline > 0 || framework.getState() != Bundle.ACTIVE) {
+                return null;
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    /** @return bundles that are not active, as {@code name (STATE)}, for error messages */
+    List<String> inactiveBundles() {
+        List<String> out = new ArrayList<>();
+        for (Bundle b : framework.getBundleContext().getBundles()) {
+            if (b.getState() != Bundle.ACTIVE && !isFragment(b)) {
+                out.add(b.getSymbolicName() + " (" + stateName(b.getState()) + ")");
+            }
+        }
+        return out;
+    }
+
+    private static String stateName(int state) {
+        return switch (state) {
+            case Bundle.INSTALLED -> "INSTALLED";
+            case Bundle.RESOLVED -> "RESOLVED";
+            case Bundle.STARTING -> "STARTING";
+            case Bundle.STOPPING -> "STOPPING";
+            case Bundle.ACTIVE -> "ACTIVE";
+            default -> "UNINSTALLED";
+        };
+    }
+
+    /** Blocks until the framework has stopped (e.g. {@code stop 0} in the shell). */
+    void waitForStop() throws InterruptedException {
+        framework.waitForStop(0);
+    }
+
+    /** Stops the framework and removes its cache; safe to call twice and from the shutdown hook. */
+    synchronized void stop() {
+        if (stopped) {
+            return;
+        }
+        stopped = true;
+        try {
+            framework.stop();
+            FrameworkEvent ev = framework.waitForStop(STOP_TIMEOUT_MS);
+            if (ev.getType() == FrameworkEvent.WAIT_TIMEDOUT) {
+                err.println("iommulab: the framework did not stop within " + STOP_TIMEOUT_MS + " ms");
+            }
+        } catch (BundleException e) {
+            err.println("iommulab: stopping the framework failed: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        deleteTree(storage);
+    }
+
+    private static void deleteTree(Path root) {
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            // A temp folder left behind is harmless; do not fail a clean exit for it.
+        }
+    }
+
+    /** Felix's own log (resolver errors and the like) on stderr, so that stdout stays for results. */
+    static final class StderrLogger extends Logger {
+        private final PrintStream err;
+
+        StderrLogger(PrintStream err) {
+            this.err = err;
+        }
+
+        @Override
+        protected void doLogOut(int level, String msg, Throwable throwable) {
+            String tag = switch (level) {
+                case LOG_ERROR -> "ERROR";
+                case LOG_WARNING -> "WARN";
+                case LOG_INFO -> "INFO";
+                default -> "DEBUG";
+            };
+            err.println("[felix] " + tag + " " + msg + (throwable != null ? ": " + throwable : ""));
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package io.iommulab.launcher;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import org.osgi.framework.ServiceReference;
+
+/**
+ * A Gogo {@code CommandSession} driven by reflection: the Gogo API lives in the gogo.runtime
+ * bundle, not on the launcher's class path, so the launcher cannot link against it.
+ */
+final class GogoSession implements AutoCloseable {
+
+    static final String PROCESSOR = "org.apache.felix.service.command.CommandProcessor";
+    private static final String SESSION = "org.apache.felix.service.command.CommandSession";
+    /** Converter.INSPECT: the detailed form the interactive shell prints for a result. */
+    static final int INSPECT = 0;
+
+    private final Object session;
+    private final Method execute;
+    private final Method format;
+    private final Method put;
+    private final Method close;
+
+    private GogoSession(Object session, Class<?> sessionType) throws NoSuchMethodException {
+        this.session = session;
+        this.execute = sessionType.getMethod("execute", CharSequence.class);
+        this.format = sessionType.getMethod("format", Object.class, int.class);
+        this.put = sessionType.getMethod("put", String.class, Object.class);
+        this.close = sessionType.getMethod("close");
+    }
+
+    /**
+     * Opens a session on the CommandProcessor service {@code ref} points to.
+     *
+     * @param processor the service object of {@code ref}
+     */
+    static GogoSession open(ServiceReference<?> ref, Object processor, InputStream in, OutputStream out,
+            OutputStream err) throws Exception {
+        // The interfaces come from the bundle that registered the service, the only loader that has them.
+        Class<?> processorType = ref.getBundle().loadClass(PROCESSOR);
+        Class<?> sessionType = ref.getBundle().loadClass(SESSION);
+        Method create = processorType.getMethod("createSession", InputStream.class, OutputStream.class, OutputStream.class);
+        return new GogoSession(invoke(create, processor, in, out, err), sessionType);
+    }
+
+    /** Runs one command line; a failing command throws what the command threw. */
+    Object execute(String command) throws Exception {
+        return invoke(execute, session, command);
+    }
+
+    /** @return the result as the interactive shell prints it */
+    String format(Object result) throws Exception {
+        Object s = invoke(format, session, result, INSPECT);
+        return s == null ? "" : s.toString();
+    }
+
+    /** Sets a session variable (read in commands as {@code $name}). */
+    void put(String name, Object value) throws Exception {
+        invoke(put, session, name, value);
+    }
+
+    @Override
+    public void close() {
+        try {
+            invoke(close, session);
+        } catch (Exception e) {
+            // The runtime is stopping with the framework; its sessions go with it.
+        }
+    }
+
+    private static Object invoke(Method m, Object target, Object... args) throws Exception {
+        try {
+            return m.invoke(target, args);
+        } catch (InvocationTargetException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof Exception ex) {
+                throw ex;
+            }
+            if (cause instanceof Error err) {
+                throw err;
+            }
+            throw e;
+        }
+    }
+}

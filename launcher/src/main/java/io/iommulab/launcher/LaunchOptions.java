@@ -1,0 +1,172 @@
+package io.iommulab.launcher;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The launcher's command line.
+ *
+ * @param board    board file (DTB or DTS), or null for the built-in default board
+ * @param commands sources of shell commands in the order given: {@code -c} strings and {@code --script} files
+ * @param json     print each command result as one JSON line
+ * @param deploy   FileInstall folder, or null for {@code ./deploy}
+ * @param logLevel SLF4J simple logger level: {@code info}, {@code debug} or {@code warn}
+ * @param help     print the usage and exit
+ */
+public record LaunchOptions(Path board, List<CommandSource> commands, boolean json, Path deploy, String logLevel,
+        boolean help) {
+
+    public static final String USAGE = """
+            Usage: java -jar iommulab.jar [OPTIONS]
+
+            Starts the iommulab OSGi container, boots a board and probes its IOMMUs. Without commands
+            it opens the Gogo shell when run on a terminal, otherwise it prints the summary and exits.
+
+            Options:
+              --board FILE     boot this board (.dtb or .dts) instead of the built-in default board
+              -c "CMD; CMD"    run these shell commands after the boot, then exit (repeatable)
+              --script FILE    run the commands in FILE (one per line, # starts a comment), then exit
+              --json           print each command result as one JSON document per line on stdout
+              --deploy DIR     folder watched for bundles to install, update and remove (default ./deploy)
+              --verbose        log at DEBUG
+              --quiet          log warnings and errors only
+              -h, --help       print this help
+
+            Exit status: 0 success, 1 a command failed, 2 bad arguments or a board that cannot be booted,
+            3 the container did not come up.
+            """;
+
+    public LaunchOptions {
+        commands = List.copyOf(commands);
+    }
+
+    /** Where shell commands come from, in the order the options were given. */
+    public sealed interface CommandSource permits Inline, Script {
+        /** @return the commands, one per element */
+        List<String> commands() throws UsageException;
+    }
+
+    /** {@code -c "CMD; CMD"} */
+    public record Inline(String text) implements CommandSource {
+        @Override
+        public List<String> commands() throws UsageException {
+            List<String> out = CommandLines.split(text);
+            if (out.isEmpty()) {
+                throw new UsageException("option -c: no command in '" + text + "'");
+            }
+            return out;
+        }
+    }
+
+    /** {@code --script FILE} */
+    public record Script(Path file) implements CommandSource {
+        @Override
+        public List<String> commands() throws UsageException {
+            try {
+                return CommandLines.script(Files.readString(file, StandardCharsets.UTF_8));
+            } catch (NoSuchFileException e) {
+                throw new UsageException("script " + file + ": no such file");
+            } catch (IOException e) {
+                throw new UsageException("script " + file + ": cannot read: " + e.getMessage());
+            }
+        }
+    }
+
+    /** A command line the launcher cannot run; the message says which option and why. */
+    public static final class UsageException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        public UsageException(String message) {
+            super(message);
+        }
+    }
+
+    /** @return all commands of all sources, in order */
+    public List<String> allCommands() throws UsageException {
+        List<String> out = new ArrayList<>();
+        for (CommandSource s : commands) {
+            out.addAll(s.commands());
+        }
+        return out;
+    }
+
+    /**
+     * Parses the arguments. Options take their value as the next argument or after {@code =}
+     * ({@code --board=x.dts}).
+     *
+     * @throws UsageException naming the option at fault
+     */
+    public static LaunchOptions parse(String... args) throws UsageException {
+        Path board = null;
+        Path deploy = null;
+        boolean json = false;
+        boolean help = false;
+        boolean verbose = false;
+        boolean quiet = false;
+        List<CommandSource> commands = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            String name = arg;
+            String inlineValue = null;
+            int eq = arg.indexOf('=');
+            if (arg.startsWith("--") && eq > 2) {
+                name = arg.substring(0, eq);
+                inlineValue = arg.substring(eq + 1);
+            }
+            switch (name) {
+                case "--board" -> {
+                    if (board != null) {
+                        throw new UsageException("option --board given twice");
+                    }
+                    board = Path.of(nonEmpty(name, inlineValue != null ? inlineValue : value(args, i++, name)));
+                }
+                case "-c", "--command" -> commands.add(new Inline(inlineValue != null ? inlineValue : value(args, i++, name)));
+                case "--script" -> commands.add(new Script(Path.of(nonEmpty(name,
+                        inlineValue != null ? inlineValue : value(args, i++, name)))));
+                case "--deploy" -> {
+                    if (deploy != null) {
+                        throw new UsageException("option --deploy given twice");
+                    }
+                    deploy = Path.of(nonEmpty(name, inlineValue != null ? inlineValue : value(args, i++, name)));
+                }
+                case "--json" -> json = flag(name, inlineValue);
+                case "--verbose" -> verbose = flag(name, inlineValue);
+                case "--quiet" -> quiet = flag(name, inlineValue);
+                case "-h", "--help" -> help = flag(name, inlineValue);
+                default -> throw new UsageException(arg.startsWith("-")
+                        ? "unknown option " + name
+                        : "unexpected argument '" + arg + "' (a board is given with --board FILE)");
+            }
+        }
+        if (verbose && quiet) {
+            throw new UsageException("options --verbose and --quiet exclude each other");
+        }
+        return new LaunchOptions(board, commands, json, deploy, verbose ? "debug" : quiet ? "warn" : "info", help);
+    }
+
+    private static String value(String[] args, int i, String option) throws UsageException {
+        if (i + 1 >= args.length) {
+            throw new UsageException("option " + option + " needs a value");
+        }
+        return args[i + 1];
+    }
+
+    private static String nonEmpty(String option, String v) throws UsageException {
+        if (v.isBlank()) {
+            throw new UsageException("option " + option + " needs a non-empty value");
+        }
+        return v;
+    }
+
+    private static boolean flag(String option, String inlineValue) throws UsageException {
+        if (inlineValue != null) {
+            throw new UsageException("option " + option + " takes no value");
+        }
+        return true;
+    }
+}

@@ -1,0 +1,272 @@
+package io.iommulab.launcher;
+
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.lang.reflect.Method;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.ServiceReference;
+
+/**
+ * {@code java -jar iommulab.jar}: starts Felix with the project's bundles, boots a board through
+ * the {@code machine:boot} shell command, waits for the IOMMU core, prints a topology summary, then
+ * runs the given commands or opens the interactive shell.
+ */
+public final class Main {
+
+    static final String MACHINE_FACTORY = "io.iommulab.api.machine.MachineFactory";
+    static final String IOMMU_SERVICE = "io.iommulab.api.IommuService";
+    static final int EXIT_OK = 0;
+    static final int EXIT_COMMAND_FAILED = 1;
+    static final int EXIT_USAGE = 2;
+    static final int EXIT_STARTUP = 3;
+    /** Generous: a cold JVM on a loaded 2-core CI runner starts the container in about a second. */
+    private static final long SERVICE_TIMEOUT_MS = 60_000;
+    private static final String BOARD_VARIABLE = "iommulab_board";
+
+    private final InputStream in;
+    private final PrintStream out;
+    private final PrintStream err;
+
+    Main(InputStream in, PrintStream out, PrintStream err) {
+        this.in = in;
+        this.out = out;
+        this.err = err;
+    }
+
+    public static void main(String[] args) {
+        // Keep the real streams: once Gogo runs, System.in/out/err are its per-thread multiplexers,
+        // and a session reading from System.in would read from itself.
+        int code = new Main(System.in, System.out, System.err).run(args);
+        System.out.flush();
+        System.exit(code);
+    }
+
+    int run(String[] args) {
+        LaunchOptions opts;
+        List<String> commands;
+        try {
+            opts = LaunchOptions.parse(args);
+            if (opts.help()) {
+                out.print(LaunchOptions.USAGE);
+                return EXIT_OK;
+            }
+            commands = opts.allCommands();
+        } catch (LaunchOptions.UsageException e) {
+            err.println("iommulab: " + e.getMessage() + " (see --help)");
+            return EXIT_USAGE;
+        }
+        if (opts.board() != null) {
+            String problem = unreadable(opts.board());
+            if (problem != null) {
+                err.println("iommulab: board " + opts.board() + ": " + problem);
+                return EXIT_USAGE;
+            }
+        }
+        configureLogging(opts.logLevel());
+
+        EmbeddedFelix felix;
+        try {
+            felix = EmbeddedFelix.start(opts.deploy() != null ? opts.deploy() : Path.of("deploy"), opts.logLevel(), err);
+        } catch (Exception e) {
+            err.println("iommulab: cannot start the OSGi framework: " + message(e));
+            return EXIT_STARTUP;
+        }
+        Thread hook = new Thread(felix::stop, "iommulab-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            return session(felix, opts, commands);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            err.println("iommulab: interrupted");
+            return EXIT_STARTUP;
+        } finally {
+            felix.stop();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // already shutting down: the hook runs (and finds the framework stopped)
+            }
+        }
+    }
+
+    private int session(EmbeddedFelix felix, LaunchOptions opts, List<String> commands) throws InterruptedException {
+        // --json promises machine-readable stdout: it never opens the interactive shell.
+        boolean interactive = commands.isEmpty() && !opts.json() && isTerminal();
+        ServiceReference<?> factory = felix.awaitService(MACHINE_FACTORY, SERVICE_TIMEOUT_MS);
+        if (factory == null) {
+            err.println("iommulab: no MachineFactory service after " + SERVICE_TIMEOUT_MS / 1000
+                    + " s (is the machine bundle active?); bundles not active: " + felix.inactiveBundles());
+            return EXIT_STARTUP;
+        }
+        ServiceReference<?> processorRef = felix.awaitService(GogoSession.PROCESSOR, SERVICE_TIMEOUT_MS);
+        if (processorRef == null) {
+            err.println("iommulab: no Gogo CommandProcessor service after " + SERVICE_TIMEOUT_MS / 1000
+                    + " s; bundles not active: " + felix.inactiveBundles());
+            return EXIT_STARTUP;
+        }
+        Object processor = felix.context().getService(processorRef);
+        InputStream sessionIn = interactive ? in : new ByteArrayInputStream(new byte[0]);
+        // With --json, stdout carries the JSON lines only: whatever commands print goes to stderr.
+        PrintStream sessionOut = opts.json() ? err : out;
+        GogoSession session;
+        try {
+            session = GogoSession.open(processorRef, processor, sessionIn, sessionOut, err);
+        } catch (Exception e) {
+            err.println("iommulab: cannot open a Gogo session: " + message(e));
+            return EXIT_STARTUP;
+        }
+        try {
+            String board = opts.board() != null ? opts.board().toString() : "default";
+            try {
+                if (opts.board() != null) {
+                    // Passed as a variable, so that no path needs quoting for the Gogo parser.
+                    session.put(BOARD_VARIABLE, board);
+                    session.execute("machine:boot $" + BOARD_VARIABLE);
+                } else {
+                    session.execute("machine:boot");
+                }
+            } catch (Exception e) {
+                err.println("iommulab: board " + board + ": " + message(e));
+                return EXIT_USAGE;
+            }
+            if (felix.awaitService(IOMMU_SERVICE, SERVICE_TIMEOUT_MS) == null) {
+                err.println("iommulab: no IommuService after " + SERVICE_TIMEOUT_MS / 1000
+                        + " s (is the core bundle active?); bundles not active: " + felix.inactiveBundles());
+                return EXIT_STARTUP;
+            }
+            long probedMs = System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime();
+            // The summary is not a command result: keep it off stdout when stdout is JSON.
+            (opts.json() ? err : out).print(Topology.summary(session, board, probedMs));
+
+            if (!commands.isEmpty()) {
+                return runCommands(session, commands, opts.json());
+            }
+            if (interactive) {
+                return shell(felix, session);
+            }
+            return EXIT_OK;
+        } finally {
+            session.close();
+        }
+    }
+
+    private int runCommands(GogoSession session, List<String> commands, boolean json) {
+        for (String cmd : commands) {
+            Object result;
+            String text;
+            try {
+                result = session.execute(cmd);
+                text = json ? Json.write(result) : result == null ? null : session.format(result);
+            } catch (Exception e) {
+                out.flush();
+                err.println("iommulab: command '" + cmd + "' failed: " + message(e));
+                return EXIT_COMMAND_FAILED;
+            }
+            if (text != null) {
+                out.println(text);
+            }
+        }
+        out.flush();
+        return EXIT_OK;
+    }
+
+    /** Runs the interactive Gogo shell until the user leaves it (EOF, {@code exit}) or stops the framework. */
+    private int shell(EmbeddedFelix felix, GogoSession session) throws InterruptedException {
+        Thread console = new Thread(() -> {
+            try {
+                // --login reads Gogo's profile (prompt, aliases); --noshutdown: the launcher stops the framework.
+                session.execute("gosh --login --noshutdown");
+            } catch (Exception e) {
+                // "stop 0" interrupts the console while the framework goes down: that is a normal end.
+                if (!(e instanceof InterruptedException) && felix.framework().getState() == Bundle.ACTIVE) {
+                    err.println("iommulab: shell ended: " + message(e));
+                }
+            } finally {
+                felix.stop();
+            }
+        }, "iommulab-console");
+        // A console blocked on stdin must not keep the JVM alive after "stop 0".
+        console.setDaemon(true);
+        console.start();
+        felix.waitForStop();
+        return EXIT_OK;
+    }
+
+    /** @return why the board file cannot be read, or null if it can */
+    static String unreadable(Path p) {
+        if (!Files.exists(p)) {
+            return "no such file";
+        }
+        if (Files.isDirectory(p)) {
+            return "is a directory, expected a .dtb or .dts file";
+        }
+        if (!Files.isReadable(p)) {
+            return "permission denied";
+        }
+        return null;
+    }
+
+    /**
+     * SLF4J simple (inside the framework) reads these system properties; JUL carries SPI Fly's and
+     * FileInstall's messages. Values the user set with -D win.
+     */
+    private static void configureLogging(String level) {
+        setDefault("org.slf4j.simpleLogger.defaultLogLevel", level);
+        setDefault("org.slf4j.simpleLogger.logFile", "System.err");
+        setDefault("org.slf4j.simpleLogger.showDateTime", "true");
+        setDefault("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss.SSS");
+        setDefault("org.slf4j.simpleLogger.showThreadName", "true");
+        setDefault("org.slf4j.simpleLogger.showShortLogName", "true");
+        setDefault("java.util.logging.SimpleFormatter.format", "%1$tH:%1$tM:%1$tS.%1$tL [jul] %4$s %3$s - %5$s%6$s%n");
+        java.util.logging.Logger.getLogger("").setLevel(switch (level) {
+            case "warn" -> java.util.logging.Level.WARNING;
+            case "debug" -> java.util.logging.Level.FINE;
+            default -> java.util.logging.Level.INFO;
+        });
+    }
+
+    private static void setDefault(String key, String value) {
+        if (System.getProperty(key) == null) {
+            System.setProperty(key, value);
+        }
+    }
+
+    /**
+     * @return true when stdin and stdout are a terminal. JDK 22+ returns a Console even when
+     *         redirected and tells with isTerminal(); earlier JDKs return null then.
+     */
+    static boolean isTerminal() {
+        java.io.Console c = System.console();
+        if (c == null) {
+            return false;
+        }
+        try {
+            Method m = java.io.Console.class.getMethod("isTerminal");
+            return (Boolean) m.invoke(c);
+        } catch (NoSuchMethodException e) {
+            return true;
+        } catch (ReflectiveOperationException e) {
+            return false;
+        }
+    }
+
+    /** @return the message of a failure, without the wrapper exceptions' noise */
+    static String message(Throwable t) {
+        Throwable e = t;
+        while ((e.getMessage() == null || e instanceof BundleException && e.getCause() != null) && e.getCause() != null) {
+            e = e.getCause();
+        }
+        String m = e.getMessage();
+        if (m == null || m.isBlank()) {
+            return e.getClass().getName();
+        }
+        // One line per failure: the shell's messages end with a newline now and then.
+        return m.strip().replace('\n', ' ');
+    }
+}

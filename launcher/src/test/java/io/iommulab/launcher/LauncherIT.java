@@ -1,0 +1,138 @@
+package io.iommulab.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Runs the shaded {@code iommulab.jar} as users do, in its own JVM without a terminal. */
+class LauncherIT {
+
+    private static final long TIMEOUT_S = 120;
+
+    @TempDir
+    Path dir;
+
+    record Run(int exit, List<String> out, List<String> err) {
+        String errText() {
+            return String.join("\n", err);
+        }
+    }
+
+    private Run launch(String... args) throws IOException, InterruptedException {
+        String jar = System.getProperty("iommulab.jar", "target/iommulab.jar");
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", Path.of(jar).toAbsolutePath().toString(), "--deploy", dir.resolve("deploy").toString()));
+        cmd.addAll(List.of(args));
+        Path out = dir.resolve("stdout.txt");
+        Path err = dir.resolve("stderr.txt");
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectInput(ProcessBuilder.Redirect.from(nullFile()))
+                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        if (!p.waitFor(TIMEOUT_S, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("launcher did not exit within " + TIMEOUT_S + " s: " + cmd);
+        }
+        return new Run(p.exitValue(), Files.readAllLines(out, StandardCharsets.UTF_8),
+                Files.readAllLines(err, StandardCharsets.UTF_8));
+    }
+
+    private static java.io.File nullFile() {
+        return new java.io.File(System.getProperty("os.name").startsWith("Windows") ? "NUL" : "/dev/null");
+    }
+
+    @Test
+    void malformedBoardExitsWithTwoAndOneLine() throws Exception {
+        Path bad = Files.writeString(dir.resolve("bad.dts"), "/dts-v1/;\n/ {\n\tmodel = \"x\"\n\tfoo;\n};\n");
+        Run r = launch("--board", bad.toString(), "--quiet");
+        assertEquals(2, r.exit(), r.errText());
+        assertEquals(1, r.err().size(), r.errText());
+        assertTrue(r.err().get(0).startsWith("iommulab: board " + bad + ": "), r.errText());
+        assertTrue(r.err().get(0).contains("line 4"), r.errText());
+        assertTrue(r.out().isEmpty(), String.join("\n", r.out()));
+    }
+
+    @Test
+    void malformedDtbNamesTheOffsetAndPrintsNoStackTrace() throws Exception {
+        Path bad = dir.resolve("bad.dtb");
+        // FDT magic, then a totalsize larger than the blob.
+        Files.write(bad, new byte[] {(byte) 0xd0, 0x0d, (byte) 0xfe, (byte) 0xed, 0, 0, 0x10, 0});
+        Run r = launch("--board", bad.toString());
+        assertEquals(2, r.exit(), r.errText());
+        List<String> ours = r.err().stream().filter(l -> l.startsWith("iommulab:")).toList();
+        assertEquals(1, ours.size(), r.errText());
+        assertTrue(ours.get(0).matches("iommulab: board .*bad\\.dtb: .*offset 0x[0-9a-f]+.*"), r.errText());
+        assertFalse(r.errText().contains("\tat "), r.errText());
+    }
+
+    @Test
+    void missingBoardFileExitsWithTwoBeforeStartingAnything() throws Exception {
+        Run r = launch("--board", "no-such-board.dtb");
+        assertEquals(2, r.exit());
+        assertEquals(List.of("iommulab: board no-such-board.dtb: no such file"), r.err());
+    }
+
+    @Test
+    void jsonPrintsOneDocumentPerCommand() throws Exception {
+        Run r = launch("-c", "iommu:iommus; machine:status", "--json");
+        assertEquals(0, r.exit(), r.errText());
+        assertEquals(2, r.out().size(), String.join("\n", r.out()));
+        for (String line : r.out()) {
+            JsonCheck.validate(line);
+        }
+        assertTrue(r.out().get(0).startsWith("[{\"node\":\"/"), r.out().get(0));
+        assertTrue(r.out().get(0).contains("\"state\":"), r.out().get(0));
+        assertTrue(r.out().get(1).startsWith("{\"board\":\"default\""), r.out().get(1));
+        // The summary and the logs went to stderr.
+        assertTrue(r.errText().contains("probed"), r.errText());
+    }
+
+    @Test
+    void failingCommandStopsTheRunWithExitOne() throws Exception {
+        Run r = launch("-c", "machine:status; nosuch:command; iommu:iommus");
+        assertEquals(1, r.exit(), r.errText());
+        assertTrue(r.err().contains("iommulab: command 'nosuch:command' failed: Command not found: nosuch:command"),
+                r.errText());
+        String out = String.join("\n", r.out());
+        assertTrue(out.contains("probed"), out);
+        assertFalse(out.contains("apple,t8103-dart"), "stopped at the failure: " + out);
+    }
+
+    @Test
+    void scriptRunsEachLineAndSummaryGoesToStdout() throws Exception {
+        Path script = Files.writeString(dir.resolve("cmds.gogo"), "# topology\niommu:devices\n\nmachine:pages\n");
+        Run r = launch("--script", script.toString());
+        assertEquals(0, r.exit(), r.errText());
+        String out = String.join("\n", r.out());
+        assertTrue(out.matches("(?s)board default: .*, probed \\d+ ms after JVM start.*"), out);
+        assertTrue(out.contains("DMA masters: "), out);
+        assertTrue(out.contains("pages in use"), out);
+    }
+
+    @Test
+    void withoutTerminalOrCommandsItExitsAfterTheSummary() throws Exception {
+        Run r = launch();
+        assertEquals(0, r.exit(), r.errText());
+        assertTrue(String.join("\n", r.out()).startsWith("board default: "), String.join("\n", r.out()));
+        assertTrue(Files.isDirectory(dir.resolve("deploy")));
+        assertFalse(r.errText().contains("did not start"), r.errText());
+    }
+
+    @Test
+    void badArgumentsExitWithTwo() throws Exception {
+        Run r = launch("--frobnicate");
+        assertEquals(2, r.exit());
+        assertEquals(List.of("iommulab: unknown option --frobnicate (see --help)"), r.err());
+        Run help = launch("--help");
+        assertEquals(0, help.exit());
+        assertTrue(help.out().get(0).startsWith("Usage: java -jar iommulab.jar"));
+    }
+}

@@ -1,0 +1,31 @@
+package io.iommulab.machine.mmio;
+
+/**
+ * The bus position of one {@code reg} entry of a node. Software windows hold the slot, not the
+ * block: when a model goes away with its bundle and a new one maps the same registers later, the
+ * driver's existing windows reach the new block (hardware unplugged and plugged back in).
+ *
+ * <p>{@link #block} is volatile; one load per access.
+ */
+public final class MmioSlot {
+    private final String key;
+    private volatile MmioBlock block;
+
+    MmioSlot(String key) {
+        this.key = key;
+    }
+
+    /** @return {@code <node path>} or {@code <node path>[index]} */
+    public String key() {
+        return key;
+    }
+
+    /** @return the block mapped here, or null */
+    public MmioBlock block() {
+        return block;
+    }
+
+    void block(MmioBlock b) {
+        block = b;
+    }
+}

@@ -1,0 +1,312 @@
+package io.iommulab.machine.shell;
+
+import io.iommulab.api.dt.DtNode;
+import io.iommulab.api.error.Errno;
+import io.iommulab.api.error.IommuException;
+import io.iommulab.api.machine.DmaMaster;
+import io.iommulab.api.machine.IommuHardware;
+import io.iommulab.api.machine.Machine;
+import io.iommulab.api.machine.MachineFactory;
+import io.iommulab.api.machine.RamRegion;
+import io.iommulab.api.machine.StreamRef;
+import io.iommulab.machine.SimMachine;
+import io.iommulab.machine.irq.IrqLineImpl;
+import io.iommulab.machine.power.PowerDomain;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.felix.service.command.Descriptor;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * Gogo commands of scope {@code machine}: boot a board and look at the hardware (IOMMU nodes,
+ * DMA masters, interrupt lines, pages, memory, power).
+ */
+@Component(service = MachineCommands.class, property = {
+        "osgi.command.scope=machine",
+        "osgi.command.function=boot",
+        "osgi.command.function=status",
+        "osgi.command.function=hardware",
+        "osgi.command.function=masters",
+        "osgi.command.function=irqs",
+        "osgi.command.function=pages",
+        "osgi.command.function=mem",
+        "osgi.command.function=poke",
+        "osgi.command.function=power"})
+public final class MachineCommands {
+    private static final int DEFAULT_DUMP = 64;
+    private static final int MAX_DUMP = 1 << 16;
+
+    private final MachineFactory factory;
+
+    @Activate
+    public MachineCommands(@Reference MachineFactory factory) {
+        this.factory = factory;
+    }
+
+    /**
+     * What a boot produced.
+     *
+     * @param board    the board source
+     * @param model    the board's model string
+     * @param ramMiB   RAM in MiB
+     * @param iommus   IOMMU nodes
+     * @param modelled IOMMU nodes with a hardware model
+     * @param masters  DMA masters
+     */
+    public record Summary(String board, String model, long ramMiB, int iommus, int modelled, int masters) {
+        @Override
+        public String toString() {
+            return String.format("%s (%s): %d MiB RAM, %d IOMMU nodes (%d modelled), %d DMA masters",
+                    model, board, ramMiB, iommus, modelled, masters);
+        }
+    }
+
+    /**
+     * One IOMMU node.
+     *
+     * @param node       DT path
+     * @param compatible its compatible strings
+     * @param model      hardware model name, or null
+     * @param reason     why there is no model, or null
+     */
+    public record HardwareRow(String node, String compatible, String model, String reason) {
+        @Override
+        public String toString() {
+            return String.format("%-32s %-24s %s", node, compatible, model != null ? "model " + model : "(" + reason + ")");
+        }
+    }
+
+    /**
+     * One DMA master.
+     *
+     * @param node    DT path
+     * @param streams its streams as {@code <iommu> sid <n>}
+     * @param rid     PCI requester id, or -1
+     * @param powered whether its power domains are on
+     */
+    public record MasterRow(String node, List<String> streams, int rid, boolean powered) {
+        @Override
+        public String toString() {
+            return String.format("%-44s %s%s %s", node, String.join(", ", streams),
+                    rid >= 0 ? String.format(" rid 0x%04x", rid) : "", powered ? "on" : "off");
+        }
+    }
+
+    /**
+     * One interrupt line.
+     *
+     * @param name      line name ({@code aic:781})
+     * @param handlers  devices with a handler on it
+     * @param raised    times raised
+     * @param unhandled times nobody answered HANDLED
+     */
+    public record IrqRow(String name, List<String> handlers, long raised, long unhandled) {
+        @Override
+        public String toString() {
+            return String.format("%-12s raised %d unhandled %d  %s", name, raised, unhandled, String.join(", ", handlers));
+        }
+    }
+
+    /**
+     * Page allocator state.
+     *
+     * @param inUse   pages in use
+     * @param byOwner pages by owner
+     */
+    public record Pages(long inUse, Map<String, Long> byOwner) {
+        @Override
+        public String toString() {
+            StringBuilder sb = new StringBuilder(String.format("%d pages in use", inUse));
+            byOwner.forEach((o, n) -> sb.append(String.format("%n  %8d  %s", n, o)));
+            return sb.toString();
+        }
+    }
+
+    /**
+     * One power domain as a node sees it.
+     *
+     * @param domain   domain DT path
+     * @param on       whether it is on
+     * @param alwaysOn whether firmware keeps it on
+     */
+    public record PowerRow(String domain, boolean on, boolean alwaysOn) {
+        @Override
+        public String toString() {
+            return String.format("%-56s %s%s", domain, on ? "on" : "off", alwaysOn ? " (always-on)" : "");
+        }
+    }
+
+    @Descriptor("boot the default board")
+    public Summary boot() {
+        return summary(factory.bootDefault());
+    }
+
+    @Descriptor("boot a board from a DTB or DTS file")
+    public Summary boot(@Descriptor("DTB or DTS file") String file) throws IOException {
+        Path p = Path.of(file);
+        return summary(factory.boot(p.toString(), Files.readAllBytes(p)));
+    }
+
+    @Descriptor("show the booted machine")
+    public Summary status() {
+        return summary(machine());
+    }
+
+    @Descriptor("list the IOMMU hardware: node, compatible, model or why there is none")
+    public List<HardwareRow> hardware() {
+        List<HardwareRow> out = new ArrayList<>();
+        for (IommuHardware h : machine().iommuHardware()) {
+            out.add(new HardwareRow(h.node().path(), String.join(",", h.node().compatible()), h.model(), h.reason()));
+        }
+        return out;
+    }
+
+    @Descriptor("list the DMA masters: node, streams, PCI requester id, power")
+    public List<MasterRow> masters() {
+        Machine m = machine();
+        List<MasterRow> out = new ArrayList<>();
+        for (DmaMaster dm : m.masters()) {
+            List<String> streams = new ArrayList<>();
+            for (StreamRef s : dm.streams()) {
+                streams.add(s.iommu() + " sid " + s.sid());
+            }
+            out.add(new MasterRow(dm.name(), streams, dm.requesterId(), m.isPowered(dm.node())));
+        }
+        return out;
+    }
+
+    @Descriptor("list the interrupt lines in use: handlers, raised and unhandled counts")
+    public List<IrqRow> irqs() {
+        List<IrqRow> out = new ArrayList<>();
+        for (IrqLineImpl l : sim().irqLines()) {
+            List<String> handlers = new ArrayList<>();
+            for (IrqLineImpl.Action a : l.actions()) {
+                handlers.add(a.devName() + (a.shared() ? " (shared)" : ""));
+            }
+            out.add(new IrqRow(l.name(), handlers, l.raisedCount(), l.unhandledCount()));
+        }
+        return out;
+    }
+
+    @Descriptor("show allocated pages, in total and by owner")
+    public Pages pages() {
+        Machine m = machine();
+        return new Pages(m.pages().pagesInUse(), m.pages().pagesByOwner());
+    }
+
+    @Descriptor("hex dump of physical memory (64 bytes)")
+    public String mem(@Descriptor("physical address (0x hex or decimal)") String paddr) {
+        return mem(paddr, Integer.toString(DEFAULT_DUMP));
+    }
+
+    @Descriptor("hex dump of physical memory")
+    public String mem(@Descriptor("physical address (0x hex or decimal)") String paddr,
+                      @Descriptor("bytes to dump") String len) {
+        long pa = Numbers.parse("PADDR", paddr);
+        long n = Numbers.parse("LEN", len);
+        if (n <= 0 || n > MAX_DUMP) {
+            throw new IommuException(Errno.EINVAL, "LEN " + len + " is not between 1 and " + MAX_DUMP);
+        }
+        byte[] buf = new byte[(int) n];
+        machine().memory().read(pa, buf, 0, buf.length);
+        return HexDump.format(pa, buf);
+    }
+
+    @Descriptor("write a 32-bit value to physical memory")
+    public String poke(@Descriptor("physical address (0x hex or decimal)") String paddr,
+                       @Descriptor("32-bit value (0x hex or decimal)") String value) {
+        long pa = Numbers.parse("PADDR", paddr);
+        long v = Numbers.parse("VALUE", value);
+        if (v < Integer.MIN_VALUE || v > 0xffff_ffffL) {
+            throw new IommuException(Errno.EINVAL, "VALUE " + value + " does not fit 32 bits");
+        }
+        machine().memory().write32(pa, (int) v);
+        return String.format("0x%x <- 0x%08x", pa, (int) v);
+    }
+
+    @Descriptor("show the power domains of a node (path or label)")
+    public List<PowerRow> power(@Descriptor("DT node path or label") String node) {
+        SimMachine m = sim();
+        DtNode n = node(m, node);
+        List<PowerRow> out = new ArrayList<>();
+        PowerDomain self = m.powerDomains().byPath(n.path());
+        if (self != null) {
+            out.add(new PowerRow(self.path(), self.isOn(), self.alwaysOn()));
+        }
+        for (DtNode a = n; a != null; a = a.parent().orElse(null)) {
+            for (PowerDomain d : m.powerDomains().domainsOf(a)) {
+                addWithParents(d, out);
+            }
+        }
+        return out;
+    }
+
+    @Descriptor("switch power: 'on' powers the node's domains (and parents); 'off' switches a domain node off")
+    public List<PowerRow> power(@Descriptor("DT node path or label") String node, @Descriptor("on or off") String state) {
+        SimMachine m = sim();
+        DtNode n = node(m, node);
+        switch (state) {
+            case "on" -> {
+                PowerDomain self = m.powerDomains().byPath(n.path());
+                if (self != null) {
+                    // A domain node named directly: power it (and its parents) as a consumer would.
+                    m.powerDomains().powerOnDomain(self);
+                } else {
+                    m.powerOn(n);
+                }
+            }
+            case "off" -> m.powerDomains().powerOff(n.path());
+            default -> throw new IommuException(Errno.EINVAL, "power state " + state + " is not 'on' or 'off'");
+        }
+        return power(node);
+    }
+
+    private static void addWithParents(PowerDomain d, List<PowerRow> out) {
+        for (PowerRow r : out) {
+            if (r.domain().equals(d.path())) {
+                return;
+            }
+        }
+        out.add(new PowerRow(d.path(), d.isOn(), d.alwaysOn()));
+        for (PowerDomain p : d.parents()) {
+            addWithParents(p, out);
+        }
+    }
+
+    private static DtNode node(Machine m, String ref) {
+        String label = ref.startsWith("&") ? ref.substring(1) : ref;
+        return m.deviceTree().node(ref)
+                .or(() -> m.deviceTree().byLabel(label))
+                .orElseThrow(() -> new IommuException(Errno.ENOENT, "NODE " + ref + " is neither a node path nor a label of this board"));
+    }
+
+    private Machine machine() {
+        return factory.current().orElseThrow(() -> new IommuException(Errno.ENODEV, "no machine booted (use machine:boot)"));
+    }
+
+    private SimMachine sim() {
+        Machine m = machine();
+        if (m instanceof SimMachine s) {
+            return s;
+        }
+        throw new IommuException(Errno.EOPNOTSUPP, "machine " + m + " is not a simulated machine");
+    }
+
+    private static Summary summary(Machine m) {
+        long mib = 0;
+        for (RamRegion r : m.ram()) {
+            mib += r.size() >> 20;
+        }
+        int modelled = 0;
+        for (IommuHardware h : m.iommuHardware()) {
+            modelled += h.model() != null ? 1 : 0;
+        }
+        return new Summary(m.deviceTree().source(), m.deviceTree().model(), mib, m.iommuHardware().size(), modelled, m.masters().size());
+    }
+}

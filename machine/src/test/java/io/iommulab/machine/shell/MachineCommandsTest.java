@@ -1,0 +1,136 @@
+package io.iommulab.machine.shell;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.iommulab.api.error.Errno;
+import io.iommulab.api.error.IommuException;
+import io.iommulab.api.machine.IrqReturn;
+import io.iommulab.api.machine.Machine;
+import io.iommulab.api.machine.MachineFactory;
+import io.iommulab.machine.SimMachine;
+import io.iommulab.machine.dt.DeviceTrees;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class MachineCommandsTest {
+
+    /** A factory booting the default board into a plain SimMachine, as the component does. */
+    private static final class Factory implements MachineFactory {
+        SimMachine machine;
+
+        @Override
+        public Machine boot(String source, byte[] data) {
+            machine = SimMachine.boot(DeviceTrees.parse(source, data), List.of(), Map.of());
+            return machine;
+        }
+
+        @Override
+        public Machine bootDefault() {
+            if (machine != null) {
+                throw new IommuException(Errno.EBUSY, "machine already booted with default");
+            }
+            machine = SimMachine.boot(DeviceTrees.board("default"), List.of(), Map.of());
+            return machine;
+        }
+
+        @Override
+        public Optional<Machine> current() {
+            return Optional.ofNullable(machine);
+        }
+    }
+
+    private final Factory factory = new Factory();
+    private final MachineCommands sh = new MachineCommands(factory);
+
+    @Test
+    void commandsBeforeBootSayNoMachine() {
+        IommuException e = assertThrows(IommuException.class, sh::status);
+        assertEquals(Errno.ENODEV, e.errno());
+        assertTrue(e.getMessage().contains("machine:boot"));
+    }
+
+    @Test
+    void bootAndListings() {
+        MachineCommands.Summary s = sh.boot();
+        assertEquals(new MachineCommands.Summary("builtin:default", "iommulab M1 Mac mini-like board", 8192, 9, 0, 6), s);
+        assertTrue(s.toString().contains("9 IOMMU nodes (0 modelled), 6 DMA masters"), s.toString());
+        assertEquals(s, sh.status());
+
+        List<MachineCommands.HardwareRow> hw = sh.hardware();
+        assertEquals(9, hw.size());
+        assertEquals("apple,t8103-dart", hw.get(1).compatible());
+        assertEquals("disabled", hw.get(0).reason());
+
+        List<MachineCommands.MasterRow> masters = sh.masters();
+        assertEquals(6, masters.size());
+        MachineCommands.MasterRow wifi = masters.get(3);
+        assertEquals(0x100, wifi.rid());
+        assertEquals(List.of("/soc/iommu@681008000 sid 1"), wifi.streams());
+        assertFalse(wifi.powered());
+        assertTrue(wifi.toString().contains("rid 0x0100"), wifi.toString());
+    }
+
+    @Test
+    void irqsAndPages() {
+        sh.boot();
+        SimMachine m = factory.machine;
+        var dart = m.iommuHardware().get(2).node();
+        m.irq(dart, 0).request("dart0", irq -> IrqReturn.NONE, true);
+        List<MachineCommands.IrqRow> irqs = sh.irqs();
+        assertEquals(1, irqs.size());
+        assertEquals(List.of("dart0 (shared)"), irqs.get(0).handlers());
+        assertTrue(irqs.get(0).name().endsWith(":781"), irqs.get(0).name());
+
+        long pa = m.pages().allocPages(2, "test-owner");
+        MachineCommands.Pages p = sh.pages();
+        assertEquals(4, p.inUse());
+        assertEquals(Map.of("test-owner", 4L), p.byOwner());
+        m.pages().freePages(pa);
+    }
+
+    @Test
+    void memAndPoke() {
+        sh.boot();
+        assertEquals("0x800000010 <- 0xdeadbeef", sh.poke("0x8_0000_0010", "0xdeadbeef"));
+        String dump = sh.mem("0x800000000", "32");
+        assertEquals(2, dump.lines().count());
+        assertTrue(dump.lines().toList().get(1).startsWith("00800000010  ef be ad de 00"), dump);
+        assertTrue(sh.mem("34359738368").startsWith("00800000000"), "decimal works");
+        IommuException e = assertThrows(IommuException.class, () -> sh.mem("0xzz"));
+        assertTrue(e.getMessage().contains("PADDR '0xzz'"), e.getMessage());
+        e = assertThrows(IommuException.class, () -> sh.poke("0x800000000", "0x1_0000_0000"));
+        assertTrue(e.getMessage().contains("VALUE"), e.getMessage());
+        e = assertThrows(IommuException.class, () -> sh.mem("0x800000000", "0"));
+        assertTrue(e.getMessage().contains("LEN"), e.getMessage());
+        assertEquals(Errno.EFAULT, assertThrows(IommuException.class, () -> sh.mem("0x1000")).errno());
+    }
+
+    @Test
+    void power() {
+        sh.boot();
+        List<MachineCommands.PowerRow> rows = sh.power("&dwc3_0");
+        assertFalse(rows.isEmpty());
+        assertFalse(rows.get(0).on(), "the USB domain is off at boot: " + rows);
+        rows = sh.power("/soc/usb@382280000", "on");
+        assertTrue(rows.stream().allMatch(MachineCommands.PowerRow::on), rows.toString());
+        assertTrue(factory.machine.isPowered(factory.machine.deviceTree().node("/soc/usb@382280000").orElseThrow()));
+        String domain = rows.get(0).domain();
+        rows = sh.power(domain, "off");
+        assertFalse(rows.get(0).on());
+        assertEquals(Errno.ENOENT, assertThrows(IommuException.class, () -> sh.power("/nope")).errno());
+        assertEquals(Errno.EINVAL, assertThrows(IommuException.class, () -> sh.power(domain, "maybe")).errno());
+    }
+
+    @Test
+    void numbers() {
+        assertEquals(0x10, Numbers.parse("X", "0x10"));
+        assertEquals(16, Numbers.parse("X", "16"));
+        assertEquals(-1L, Numbers.parse("X", "0xffffffffffffffff"));
+        assertThrows(IommuException.class, () -> Numbers.parse("X", ""));
+    }
+}
