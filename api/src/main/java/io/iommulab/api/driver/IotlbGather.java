@@ -4,7 +4,7 @@ import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * struct iommu_iotlb_gather: the range an unmap touched, collected for one iotlb_sync.
- * {@link #start()} > {@link #end()} when nothing was gathered.
+ * Empty (nothing gathered) when {@link #pgsize()} is 0; then {@link #start()} is Long.MAX_VALUE and {@link #end()} 0.
  */
 @ProviderType
 public interface IotlbGather {

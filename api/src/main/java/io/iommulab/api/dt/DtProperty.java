@@ -64,4 +64,20 @@ public record DtProperty(String name, byte[] value) {
         }
         return v;
     }
+
+    /** Compares the array by content (a record's default equals compares array references). */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof DtProperty r && java.util.Objects.equals(name, r.name) && java.util.Arrays.equals(value, r.value);
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * java.util.Objects.hash(name) + java.util.Arrays.hashCode(value);
+    }
+
+    @Override
+    public String toString() {
+        return "DtProperty[" + "name=" + name + ", " + "value=" + java.util.Arrays.toString(value) + "]";
+    }
 }

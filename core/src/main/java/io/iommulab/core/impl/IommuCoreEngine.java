@@ -160,14 +160,7 @@ public final class IommuCoreEngine implements IommuService {
         for (IommuInstance inst : instances.values()) {
             inst.failedDrivers.remove(driver);
             if (inst.driver == driver) {
-                try {
-                    driver.remove(inst.device);
-                } catch (RuntimeException e) {
-                    LOG.warn("{}: remove by {} failed: {}", inst.path, driver.name(), e.getMessage(), e);
-                }
-                inst.driver = null;
-                inst.device = null;
-                inst.pdev = null;
+                platformRemove(inst);
             }
             if (inst.available && inst.driver == null && inst.failedDrivers.isEmpty()) {
                 inst.state = IommuInstance.DEFERRED;
@@ -217,13 +210,18 @@ public final class IommuCoreEngine implements IommuService {
 
     /** Releases the masters translated by one instance, then lets its driver remove it. */
     private void unbind(IommuInstance inst) {
-        IommuDriver driver = inst.driver;
         for (int i = masters.size() - 1; i >= 0; i--) {
             MasterImpl m = masters.get(i);
             if (MasterImpl.PROBED.equals(m.state) && usesInstance(m, inst)) {
                 releaseMaster(m);
             }
         }
+        platformRemove(inst);
+    }
+
+    /** The driver's platform remove of one instance; a failing remove is logged, the instance is unbound anyway. */
+    private void platformRemove(IommuInstance inst) {
+        IommuDriver driver = inst.driver;
         try {
             driver.remove(inst.device);
         } catch (RuntimeException e) {
