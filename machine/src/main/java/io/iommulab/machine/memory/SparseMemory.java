@@ -18,7 +18,9 @@ import java.util.Objects;
  * device tree's memory nodes put it, backed lazily by 64 KiB chunks.
  *
  * <p>Lookup is a two-level directory indexed by address bits [41:29] and [28:16], so an access is
- * two array loads plus a little-endian {@link VarHandle} view on the chunk's {@code byte[]}. A chunk
+ * two array loads plus a little-endian {@link VarHandle} view on the chunk's {@code byte[]}; the
+ * largest RAM region also has a flat chunk table for 32- and 64-bit accesses (one load less per
+ * level of every page-table walk). A chunk
  * is created on first write; reading RAM never written returns zero without allocating.
  *
  * <p>Concurrency: directory entries are published with release stores under a lock and read plainly
@@ -43,6 +45,9 @@ public final class SparseMemory implements PhysicalMemory {
     private static final VarHandle LE64 = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle L1 = MethodHandles.arrayElementVarHandle(Chunk[][].class);
     private static final VarHandle L2 = MethodHandles.arrayElementVarHandle(Chunk[].class);
+    private static final VarHandle FAST = MethodHandles.arrayElementVarHandle(byte[][].class);
+    /** Largest RAM region (in chunks) served by the flat fast table: 2^22 chunks = 256 GiB. */
+    private static final int FAST_MAX_CHUNKS = 1 << 22;
 
     /**
      * One 64 KiB piece of backing store.
@@ -59,6 +64,15 @@ public final class SparseMemory implements PhysicalMemory {
     private final long[] ramEnd;
     private final Chunk[][] directory = new Chunk[L1_SIZE][];
     private final Object allocLock = new Object();
+    /*
+     * Fast path: the chunk-aligned interior of the largest RAM region as one flat table of chunk
+     * arrays, so that a word access is one bounds compare and two loads (the directory walk costs
+     * two more dependent loads, which page-table walks pay on every level). Entries are published
+     * by chunkForWrite together with the directory's; null reads as zero.
+     */
+    private final long fastBase;
+    private final long fastLimit;
+    private final byte[][] fast;
 
     /**
      * @param ram the RAM regions; they must lie below 2^42 and not overlap
@@ -82,6 +96,25 @@ public final class SparseMemory implements PhysicalMemory {
             ramEnd[i] = r.end();
         }
         this.ram = List.copyOf(sorted);
+        RamRegion big = null;
+        for (RamRegion r : sorted) {
+            if (big == null || r.size() > big.size()) {
+                big = r;
+            }
+        }
+        long fb = 0;
+        long fl = 0;
+        if (big != null) {
+            long start = (big.base() + CHUNK_MASK) & ~(long) CHUNK_MASK;
+            long end = big.end() & ~(long) CHUNK_MASK;
+            if (end > start && ((end - start) >>> CHUNK_SHIFT) <= FAST_MAX_CHUNKS) {
+                fb = start;
+                fl = end - start;
+            }
+        }
+        fastBase = fb;
+        fastLimit = fl;
+        fast = new byte[(int) (fl >>> CHUNK_SHIFT)][];
     }
 
     /** @return the RAM regions, sorted by base */
@@ -152,6 +185,10 @@ public final class SparseMemory implements PhysicalMemory {
                 c = new Chunk(new byte[CHUNK_SIZE], isRamRange(start, CHUNK_SIZE));
                 // Release store: a reader that sees the chunk sees its zeroed array.
                 L2.setRelease(l2, i2, c);
+                long rel = start - fastBase;
+                if (rel >= 0 && rel < fastLimit) {
+                    FAST.setRelease(fast, (int) (rel >>> CHUNK_SHIFT), c.data);
+                }
             }
             return c;
         }
@@ -213,6 +250,11 @@ public final class SparseMemory implements PhysicalMemory {
 
     @Override
     public int read32(long pa) {
+        long rel = pa - fastBase;
+        if (rel >= 0 && rel < fastLimit && ((int) rel & CHUNK_MASK) <= CHUNK_SIZE - 4) {
+            byte[] d = fast[(int) (rel >>> CHUNK_SHIFT)];
+            return d == null ? 0 : (int) LE32.get(d, (int) rel & CHUNK_MASK);
+        }
         int off = (int) pa & CHUNK_MASK;
         if ((pa >>> ADDRESS_BITS) == 0 && off <= CHUNK_SIZE - 4) {
             Chunk c = chunk(pa);
@@ -225,6 +267,11 @@ public final class SparseMemory implements PhysicalMemory {
 
     @Override
     public long read64(long pa) {
+        long rel = pa - fastBase;
+        if (rel >= 0 && rel < fastLimit && ((int) rel & CHUNK_MASK) <= CHUNK_SIZE - 8) {
+            byte[] d = fast[(int) (rel >>> CHUNK_SHIFT)];
+            return d == null ? 0 : (long) LE64.get(d, (int) rel & CHUNK_MASK);
+        }
         int off = (int) pa & CHUNK_MASK;
         if ((pa >>> ADDRESS_BITS) == 0 && off <= CHUNK_SIZE - 8) {
             Chunk c = chunk(pa);
@@ -262,6 +309,12 @@ public final class SparseMemory implements PhysicalMemory {
 
     @Override
     public void write32(long pa, int value) {
+        long rel = pa - fastBase;
+        if (rel >= 0 && rel < fastLimit && ((int) rel & CHUNK_MASK) <= CHUNK_SIZE - 4) {
+            byte[] d = fast[(int) (rel >>> CHUNK_SHIFT)];
+            LE32.set(d != null ? d : chunkForWrite(pa).data, (int) rel & CHUNK_MASK, value);
+            return;
+        }
         int off = (int) pa & CHUNK_MASK;
         if ((pa >>> ADDRESS_BITS) == 0 && off <= CHUNK_SIZE - 4) {
             Chunk c = chunk(pa);
@@ -275,6 +328,12 @@ public final class SparseMemory implements PhysicalMemory {
 
     @Override
     public void write64(long pa, long value) {
+        long rel = pa - fastBase;
+        if (rel >= 0 && rel < fastLimit && ((int) rel & CHUNK_MASK) <= CHUNK_SIZE - 8) {
+            byte[] d = fast[(int) (rel >>> CHUNK_SHIFT)];
+            LE64.set(d != null ? d : chunkForWrite(pa).data, (int) rel & CHUNK_MASK, value);
+            return;
+        }
         int off = (int) pa & CHUNK_MASK;
         if ((pa >>> ADDRESS_BITS) == 0 && off <= CHUNK_SIZE - 8) {
             Chunk c = chunk(pa);

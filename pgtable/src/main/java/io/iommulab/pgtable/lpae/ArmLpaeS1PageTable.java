@@ -10,6 +10,9 @@ import io.iommulab.api.pgtable.PageTableOps;
 import io.iommulab.api.pgtable.PageTableState;
 import io.iommulab.api.pgtable.TlbFlushOps;
 import io.iommulab.pgtable.table.TablePages;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,12 +29,25 @@ import org.slf4j.LoggerFactory;
  * empty table is still freed and replaced by the block, as Linux does); a map rejects IOVA/PA not
  * aligned to the page size and a run whose last byte lies beyond OAS; a run never leaves the top
  * table (the top table may be smaller than a granule).
+ *
+ * <p>Hot path ({@link #mapPages}, {@link #unmapPages}, {@link #iovaToPhys}): one walk per call with
+ * the shift and index mask kept in locals (no per-level array loads), the target level looked up by
+ * log2(pgsize), each entry read once, runs of {@link #BULK_ENTRIES} or more entries moved with one
+ * bulk read/write through a per-thread scratch buffer, no allocation.
  */
 public final class ArmLpaeS1PageTable implements PageTableOps {
 
     private static final Logger LOG = LoggerFactory.getLogger(ArmLpaeS1PageTable.class);
     private static final long WARN_INTERVAL_NANOS = 5_000_000_000L;
     private static final int LEAF_LEVEL = LpaeS1Pte.LEAF_LEVEL;
+    /**
+     * Runs of at least this many entries go through PhysicalMemory's bulk read/write (one range
+     * check and an array copy) instead of one read64/write64 per entry.
+     */
+    static final int BULK_ENTRIES = 8;
+    private static final VarHandle LE64 = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    /** Per-thread copy of a run of entries; grown once to a whole table for granules above 4 KiB. */
+    private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[4 << 10]);
 
     private final LpaeS1Geometry geometry;
     private final PageTableState state;
@@ -52,6 +68,16 @@ public final class ArmLpaeS1PageTable implements PageTableOps {
     private final int[] shift = new int[LpaeS1Geometry.MAX_LEVELS];
     /** Per level 0..3: index mask (the top table's is narrower). */
     private final long[] indexMask = new long[LpaeS1Geometry.MAX_LEVELS];
+    /** shift[startLevel]: where every walk starts */
+    private final int topShift;
+    /** Entries of the top table and of every other table. */
+    private final long topEntries;
+    private final long fullEntries;
+    /**
+     * By log2(pgsize): the level whose descriptors map that size, for every size of the settled
+     * bitmap (ARM_LPAE_MAX_LEVELS - (log2(pgsize) - 3) / bitsPerLevel, computed once).
+     */
+    private final int[] levelByShift = new int[64];
     /** Last rate-limited warning, System.nanoTime(); 0 when none yet. */
     private volatile long lastWarn;
     private volatile boolean freed;
@@ -74,6 +100,13 @@ public final class ArmLpaeS1PageTable implements PageTableOps {
             shift[lvl] = geometry.levelShift(lvl);
             indexMask[lvl] = geometry.entries(lvl) - 1;
         }
+        this.topShift = shift[startLevel];
+        this.topEntries = indexMask[startLevel] + 1;
+        this.fullEntries = 1L << bitsPerLevel;
+        for (int s = 0; s < 64; s++) {
+            levelByShift[s] = (pgsizeBitmap & (1L << s)) != 0
+                    ? LpaeS1Geometry.MAX_LEVELS - (s - 3) / bitsPerLevel : -1;
+        }
         this.state = new PageTableState(LpaeS1Geometry.FORMAT, geometry.config(), new long[] {ttbr},
                 geometry.levels(), geometry.hw());
     }
@@ -91,40 +124,93 @@ public final class ArmLpaeS1PageTable implements PageTableOps {
     /** arm_lpae_map_pages + __arm_lpae_map: descend (installing tables), then write up to the end of the table. */
     @Override
     public long mapPages(long iova, long paddr, long pgsize, long pgcount, int prot) {
-        checkMap(iova, paddr, pgsize, pgcount, prot);
-        if (pgcount == 0) {
+        if ((pgsize & (pgsize - 1)) != 0 || (pgsize & pgsizeBitmap) == 0 || (iova >>> ias) != 0 || (paddr >>> oas) != 0
+                || (prot & (Prot.READ | Prot.WRITE)) == 0 || ((iova | paddr) & (pgsize - 1)) != 0 || pgcount <= 0) {
+            // Cold: throws with the message for the first failed check; only pgcount == 0 comes back.
+            checkMap(iova, paddr, pgsize, pgcount, prot);
             return 0;
         }
-        int target = levelOf(pgsize);
-        int idx = (int) ((iova >>> shift[target]) & indexMask[target]);
-        int n = (int) Math.min(pgcount, indexMask[target] + 1 - idx);
-        if (((paddr + (long) n * pgsize - 1) >>> oas) != 0) {
+        int sz = Long.numberOfTrailingZeros(pgsize);
+        int target = levelByShift[sz];
+        long entries = target == startLevel ? topEntries : fullEntries;
+        int idx = (int) ((iova >>> sz) & (entries - 1));
+        int n = (int) Math.min(pgcount, entries - idx);
+        if (((paddr + ((long) n << sz) - 1) >>> oas) != 0) {
             throw new IommuException(Errno.ERANGE, String.format("%s %s: PA range 0x%x+0x%x goes beyond the %d-bit OAS",
                     LpaeS1Geometry.FORMAT, owner, paddr, n * pgsize, oas));
         }
+        long ptep = walkForMap(iova, target) + ((long) idx << 3);
+        // paddr is aligned to pgsize (>= granule) and the run ends below 2^OAS <= 2^48: every OA is
+        // already within oaMask, so the entries are one value stepped by pgsize.
+        long pte = LpaeS1Pte.protToPte(prot) | LpaeS1Pte.leafType(target) | paddr;
+        if (n >= BULK_ENTRIES) {
+            mapRun(ptep, n, iova, pgsize, target, pte);
+            return n * pgsize;
+        }
+        long end = ptep + ((long) n << 3);
+        long any = 0;
+        for (long q = ptep; q < end; q += 8) {
+            any |= memory.read64(q);
+        }
+        if (any != 0 && checkTargets(ptep, n, iova, pgsize, target)) {
+            replaceTables(ptep, n, iova, pgsize, target);
+        }
+        for (long q = ptep; q < end; q += 8, pte += pgsize) {
+            memory.write64(q, pte);
+        }
+        return n * pgsize;
+    }
+
+    /** Descends from TTBR0 to the level-{@code target} table of {@code iova}, installing missing tables. */
+    private long walkForMap(long iova, int target) {
         long table = ttbr;
+        int s = topShift;
+        long mask = topEntries - 1;
         for (int lvl = startLevel; lvl < target; lvl++) {
-            long ptep = table + (((iova >>> shift[lvl]) & indexMask[lvl]) << 3);
+            long ptep = table + (((iova >>> s) & mask) << 3);
             long pte = memory.read64(ptep);
             if (pte == 0) {
                 pte = installTable(ptep, lvl, iova);
             }
-            if (!LpaeS1Pte.isTable(pte, lvl)) {
+            // lvl < target <= LEAF_LEVEL: type 0b11 is a table pointer here
+            if ((pte & LpaeS1Pte.TYPE_MASK) != LpaeS1Pte.TYPE_TABLE) {
                 throw new IommuException(Errno.EEXIST, String.format(
                         "%s %s: IOVA 0x%x already mapped by a level-%d block (entry 0x%x); unmap it first",
                         LpaeS1Geometry.FORMAT, owner, iova, lvl, pte));
             }
             table = pte & oaMask;
+            s -= bitsPerLevel;
+            mask = fullEntries - 1;
         }
-        long ptep = table + ((long) idx << 3);
-        if (checkTargets(ptep, n, iova, pgsize, target)) {
+        return table;
+    }
+
+    /** Checks and writes {@code n} entries at {@code ptep} through one bulk read and one bulk write. */
+    private void mapRun(long ptep, int n, long iova, long pgsize, int target, long pte) {
+        int len = n << 3;
+        byte[] buf = scratch(len);
+        memory.read(ptep, buf, 0, len);
+        long any = 0;
+        for (int i = 0; i < len; i += 8) {
+            any |= (long) LE64.get(buf, i);
+        }
+        if (any != 0 && checkTargets(ptep, n, iova, pgsize, target)) {
             replaceTables(ptep, n, iova, pgsize, target);
         }
-        long attrs = LpaeS1Pte.protToPte(prot) | LpaeS1Pte.leafType(target);
-        for (int i = 0; i < n; i++) {
-            memory.write64(ptep + ((long) i << 3), attrs | ((paddr + i * pgsize) & oaMask));
+        for (int i = 0; i < len; i += 8, pte += pgsize) {
+            LE64.set(buf, i, pte);
         }
-        return n * pgsize;
+        memory.write(ptep, buf, 0, len);
+    }
+
+    /** @return this thread's scratch buffer, at least {@code len} bytes */
+    private static byte[] scratch(int len) {
+        byte[] buf = SCRATCH.get();
+        if (buf.length < len) {
+            buf = new byte[Math.max(len, buf.length << 1)];
+            SCRATCH.set(buf);
+        }
+        return buf;
     }
 
     private void checkMap(long iova, long paddr, long pgsize, long pgcount, int prot) {
@@ -215,18 +301,20 @@ public final class ArmLpaeS1PageTable implements PageTableOps {
     /** arm_lpae_unmap_pages + __arm_lpae_unmap. */
     @Override
     public long unmapPages(long iova, long pgsize, long pgcount, IotlbGather gather) {
-        if (pgsize == 0 || (pgsize & pgsizeBitmap) != pgsize || (pgsize & (pgsize - 1)) != 0 || pgcount <= 0
-                || (iova >>> ias) != 0) {
+        if ((pgsize & (pgsize - 1)) != 0 || (pgsize & pgsizeBitmap) == 0 || pgcount <= 0 || (iova >>> ias) != 0) {
             LOG.debug("{} {}: unmap of {} x 0x{} at IOVA 0x{} refused (page sizes 0x{}, IAS {})", LpaeS1Geometry.FORMAT,
                     owner, pgcount, Long.toHexString(pgsize), Long.toHexString(iova), Long.toHexString(pgsizeBitmap), ias);
             return 0;
         }
-        int target = levelOf(pgsize);
+        int sz = Long.numberOfTrailingZeros(pgsize);
+        int target = levelByShift[sz];
         long table = ttbr;
+        int s = topShift;
+        long mask = topEntries - 1;
         int lvl = startLevel;
         long ptep;
         while (true) {
-            ptep = table + (((iova >>> shift[lvl]) & indexMask[lvl]) << 3);
+            ptep = table + (((iova >>> s) & mask) << 3);
             long pte = memory.read64(ptep);
             if (pte == 0) {
                 return 0;
@@ -234,15 +322,72 @@ public final class ArmLpaeS1PageTable implements PageTableOps {
             if (lvl == target) {
                 break;
             }
-            if (!LpaeS1Pte.isTable(pte, lvl)) {
+            // lvl < target <= LEAF_LEVEL: anything but a table pointer is a block covering more than pgsize
+            if ((pte & LpaeS1Pte.TYPE_MASK) != LpaeS1Pte.TYPE_TABLE) {
                 warnPartial(iova, pgsize, lvl);
                 return 0;
             }
             table = pte & oaMask;
+            s -= bitsPerLevel;
+            mask = fullEntries - 1;
             lvl++;
         }
-        int idx = (int) ((iova >>> shift[target]) & indexMask[target]);
-        int n = (int) Math.min(pgcount, indexMask[target] + 1 - idx);
+        long entries = target == startLevel ? topEntries : fullEntries;
+        int idx = (int) ((iova >>> sz) & (entries - 1));
+        int n = (int) Math.min(pgcount, entries - idx);
+        int i;
+        if (target == LEAF_LEVEL) {
+            i = clearLeaves(ptep, n);
+        } else {
+            i = clearBlocks(ptep, n, iova, pgsize, target);
+        }
+        // io_pgtable_tlb_add_page per cleared page, as Linux; skipped when it can do nothing (no
+        // flush ops and no gather) or the gather is queued (the whole domain is flushed later).
+        if (gather == null ? flush != TlbFlushOps.NONE : !gather.queued()) {
+            for (int j = 0; j < i; j++) {
+                flush.tlbAddPage(gather, iova + j * pgsize, pgsize);
+            }
+        }
+        return i * pgsize;
+    }
+
+    /**
+     * Clears last-level entries from {@code ptep} up to the first empty one (the first is known to
+     * be valid: the walk read it); page entries never point at tables.
+     *
+     * @return entries cleared
+     */
+    private int clearLeaves(long ptep, int n) {
+        if (n >= BULK_ENTRIES) {
+            int len = n << 3;
+            byte[] buf = scratch(len);
+            memory.read(ptep, buf, 0, len);
+            int b = 8;
+            while (b < len && (long) LE64.get(buf, b) != 0) {
+                b += 8;
+            }
+            memory.fill(ptep, b, (byte) 0);
+            return b >>> 3;
+        }
+        memory.write64(ptep, 0);
+        int i = 1;
+        for (; i < n; i++) {
+            long p = ptep + ((long) i << 3);
+            if (memory.read64(p) == 0) {
+                break;
+            }
+            memory.write64(p, 0);
+        }
+        return i;
+    }
+
+    /**
+     * Clears block-level entries up to the first empty one; an entry holding a table (a block-sized
+     * range mapped with smaller pages) loses the whole sub-table, as Linux does.
+     *
+     * @return entries cleared
+     */
+    private int clearBlocks(long ptep, int n, long iova, long pgsize, int target) {
         int i = 0;
         for (; i < n; i++) {
             long p = ptep + ((long) i << 3);
@@ -252,17 +397,11 @@ public final class ArmLpaeS1PageTable implements PageTableOps {
             }
             memory.write64(p, 0);
             if (LpaeS1Pte.isTable(pte, target)) {
-                // A block-sized range mapped with smaller pages: drop the whole sub-table, as Linux does.
                 flush.tlbFlushWalk(iova + i * pgsize, pgsize, granule);
                 freeTables(pte & oaMask, target + 1);
             }
         }
-        if (gather == null || !gather.queued()) {
-            for (int j = 0; j < i; j++) {
-                flush.tlbAddPage(gather, iova + j * pgsize, pgsize);
-            }
-        }
-        return i * pgsize;
+        return i;
     }
 
     private void warnPartial(long iova, long pgsize, int lvl) {
@@ -285,15 +424,23 @@ public final class ArmLpaeS1PageTable implements PageTableOps {
             return 0;
         }
         long table = ttbr;
+        int s = topShift;
+        long mask = topEntries - 1;
         for (int lvl = startLevel; ; lvl++) {
-            long pte = memory.read64(table + (((iova >>> shift[lvl]) & indexMask[lvl]) << 3));
-            if (LpaeS1Pte.isLeaf(pte, lvl)) {
-                return (pte & oaMask) | (iova & ((1L << shift[lvl]) - 1));
+            long pte = memory.read64(table + (((iova >>> s) & mask) << 3));
+            long type = pte & LpaeS1Pte.TYPE_MASK;
+            if (lvl == LEAF_LEVEL) {
+                return type == LpaeS1Pte.TYPE_PAGE ? (pte & oaMask) | (iova & ((1L << s) - 1)) : 0;
             }
-            if (!LpaeS1Pte.isTable(pte, lvl)) {
+            if (type == LpaeS1Pte.TYPE_BLOCK) {
+                return (pte & oaMask) | (iova & ((1L << s) - 1));
+            }
+            if (type != LpaeS1Pte.TYPE_TABLE) {
                 return 0;
             }
             table = pte & oaMask;
+            s -= bitsPerLevel;
+            mask = fullEntries - 1;
         }
     }
 
@@ -362,10 +509,5 @@ public final class ArmLpaeS1PageTable implements PageTableOps {
             }
         }
         return count;
-    }
-
-    /** @return the level whose descriptors map {@code pgsize} bytes (pgsize is in the settled bitmap) */
-    private int levelOf(long pgsize) {
-        return LpaeS1Geometry.MAX_LEVELS - (Long.numberOfTrailingZeros(pgsize) - 3) / bitsPerLevel;
     }
 }

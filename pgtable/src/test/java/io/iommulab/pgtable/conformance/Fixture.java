@@ -83,37 +83,7 @@ final class Fixture {
         }
     }
 
-    /** A plain iommu_iotlb_gather: the smallest range covering what was added. */
-    static final class Gather implements IotlbGather {
-        long start = Long.MAX_VALUE;
-        long end;
-        long pgsize;
-
-        @Override
-        public long start() {
-            return start;
-        }
-
-        @Override
-        public long end() {
-            return end;
-        }
-
-        @Override
-        public long pgsize() {
-            return pgsize;
-        }
-
-        @Override
-        public boolean queued() {
-            return false;
-        }
-
-        @Override
-        public void add(long iova, long size) {
-            start = Math.min(start, iova);
-            end = Math.max(end, iova + size - 1);
-            pgsize = size;
-        }
+    /** The shared test gather. */
+    static final class Gather extends io.iommulab.pgtable.TestGather {
     }
 }
