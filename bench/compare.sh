@@ -23,7 +23,7 @@ quiet() { n=0; while [ "$(busy)" -ge 10 ] && [ $n -lt 40 ]; do sleep 2; n=$((n+1
 sh "$SCRATCH/run.sh" > "$OUT/c-before.txt"
 quiet
 java -cp bench/target/benchmarks.jar io.iommulab.bench.Footprint > "$OUT/footprint.txt"
-java -jar bench/target/benchmarks.jar -f 1 -wi 3 -i 5 -w 1s -r 1s -rf json -rff "$OUT/jmh.json" "$@" > "$OUT/jmh.txt"
+java -jar bench/target/benchmarks.jar -f ${FORKS:-1} -wi 3 -i 5 -w 1s -r 1s -rf json -rff "$OUT/jmh.json" "$@" > "$OUT/jmh.txt"
 sh "$SCRATCH/run.sh" > "$OUT/c-after.txt"
 sed -n '/^== median/,$p' "$OUT/c-before.txt"
 sed -n '/^Benchmark /,$p' "$OUT/jmh.txt"

@@ -6,6 +6,7 @@ import io.iommulab.api.dt.RegRange;
 import io.iommulab.api.error.DeviceTreeException;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
+import io.iommulab.api.hw.IommuModel;
 import io.iommulab.api.hw.IommuModelFactory;
 import io.iommulab.api.machine.DmaMaster;
 import io.iommulab.api.machine.IommuHardware;
@@ -302,6 +303,17 @@ public final class SimMachine implements Machine {
     /** @return the power domains */
     public PowerDomains powerDomains() {
         return power;
+    }
+
+    @Override
+    public Map<String, Long> hardwareCounters(String iommuPath) {
+        for (HostedIommu h : host.iommus()) {
+            if (h.path().equals(iommuPath)) {
+                IommuModel model = h.model();
+                return model == null ? Map.of() : Map.copyOf(model.counters());
+            }
+        }
+        throw new IommuException(Errno.ENODEV, "no IOMMU node " + iommuPath + " on this board");
     }
 
     /** @return the hosted IOMMUs */

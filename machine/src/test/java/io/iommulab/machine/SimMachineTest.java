@@ -74,6 +74,19 @@ class SimMachineTest {
     }
 
     @Test
+    void hardwareCountersAreTheModelsOwn() {
+        enable(IOMMU0);
+        DmaMaster dma = machine.master("/soc/dma@200000").orElseThrow();
+        assertEquals(Map.of("translations", 0L), machine.hardwareCounters(IOMMU0));
+        dma.read(0, 0x40, 4);
+        assertEquals(Map.of("translations", 1L), machine.hardwareCounters(IOMMU0));
+        assertEquals(Map.of(), machine.hardwareCounters("/soc/iommu@120000"), "disabled node: no model");
+        IommuException e = assertThrows(IommuException.class, () -> machine.hardwareCounters("/soc/nothing"));
+        assertEquals(Errno.ENODEV, e.errno());
+        assertTrue(e.getMessage().contains("/soc/nothing"), e.getMessage());
+    }
+
+    @Test
     void modelOptionsFromNodeAndMachineProperties() {
         assertEquals(Map.of("window", "0x10000", "flavour", "plain"), factory.options.get(IOMMU0));
         TestIommu.Factory f2 = new TestIommu.Factory(TestBoards.RAM);

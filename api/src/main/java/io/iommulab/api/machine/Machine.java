@@ -3,6 +3,7 @@ package io.iommulab.api.machine;
 import io.iommulab.api.dt.DeviceTree;
 import io.iommulab.api.dt.DtNode;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -52,4 +53,15 @@ public interface Machine {
 
     /** @return the master with this DT path */
     Optional<DmaMaster> master(String path);
+
+    /**
+     * The simulator's debug view of one IOMMU's hardware model: its counters (IOTLB hits and misses,
+     * walks, faults, invalidations), as {@link io.iommulab.api.hw.IommuModel#counters()} gives them.
+     * Real hardware has no such port; drivers never use it, tools (shells, benchmarks, comparisons) do.
+     *
+     * @param iommuPath DT path of the IOMMU node
+     * @return the counters; empty if the node has no model
+     * @throws io.iommulab.api.error.IommuException ENODEV if no IOMMU node has this path
+     */
+    Map<String, Long> hardwareCounters(String iommuPath);
 }

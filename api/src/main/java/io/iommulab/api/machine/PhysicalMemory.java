@@ -43,6 +43,19 @@ public interface PhysicalMemory {
      */
     long compareAndExchange64(long pa, long expected, long value);
 
+    /**
+     * A direct window on RAM {@code [pa, pa+len)} (see {@link RamWindow}), for code that touches one
+     * small structure many times, as a page-table format its tables. The range must be RAM and must
+     * not cross a naturally aligned 64 KiB boundary (every table of every supported granule fits).
+     *
+     * @throws io.iommulab.api.error.IommuException EFAULT if the range is not RAM, EINVAL if it crosses
+     *         a 64 KiB boundary, EOPNOTSUPP if this memory has no array backing
+     */
+    default RamWindow window(long pa, int len) {
+        throw new io.iommulab.api.error.IommuException(io.iommulab.api.error.Errno.EOPNOTSUPP,
+                String.format("%s offers no direct window (asked for 0x%x+0x%x)", getClass().getSimpleName(), pa, len));
+    }
+
     /** @return true if {@code pa} lies in RAM */
     boolean isRam(long pa);
 }

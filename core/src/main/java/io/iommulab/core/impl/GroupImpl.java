@@ -20,6 +20,8 @@ final class GroupImpl implements IommuGroup {
     IommuDriver driver;
     volatile DomainImpl defaultDomain;
     volatile DomainImpl domain;
+    private Object iommuData;
+    private Runnable iommuDataRelease;
 
     GroupImpl(IommuCoreEngine engine, int id) {
         this.engine = engine;
@@ -34,6 +36,30 @@ final class GroupImpl implements IommuGroup {
     @Override
     public List<IommuMaster> devices() {
         return Collections.unmodifiableList(members);
+    }
+
+    @Override
+    public synchronized void setIommuData(Object data, Runnable release) {
+        iommuData = data;
+        iommuDataRelease = release;
+    }
+
+    @Override
+    public synchronized Object iommuData() {
+        return iommuData;
+    }
+
+    /** The group is released: run the driver's release callback once (iommu_group_release). */
+    void release() {
+        Runnable r;
+        synchronized (this) {
+            r = iommuDataRelease;
+            iommuData = null;
+            iommuDataRelease = null;
+        }
+        if (r != null) {
+            r.run();
+        }
     }
 
     @Override

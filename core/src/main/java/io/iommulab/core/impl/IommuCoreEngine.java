@@ -591,6 +591,11 @@ public final class IommuCoreEngine implements IommuService {
         if (def != null) {
             destroyDomain(def, why);
         }
+        try {
+            g.release();
+        } catch (RuntimeException e) {
+            LOG.warn("group {}: release of the driver's group data failed: {}", g.id(), message(e), e);
+        }
     }
 
     // ---------------------------------------------------------------- groups

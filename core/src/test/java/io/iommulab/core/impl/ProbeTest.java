@@ -1,5 +1,9 @@
 package io.iommulab.core.impl;
 
+import io.iommulab.api.driver.GroupFactory;
+import io.iommulab.api.driver.IommuMaster;
+import io.iommulab.api.driver.IommuGroup;
+import io.iommulab.api.driver.IommuDriver;
 import static io.iommulab.core.impl.Fixture.*;
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -242,5 +246,29 @@ class ProbeTest {
         assertTrue(texts.contains("IOMMU: groupID=" + ga + " device=" + DEV_A), texts.toString());
         assertTrue(f.engine.trace().stream().anyMatch(t -> t.event().equals("attach_device_to_domain")
                 && t.text().equals("IOMMU: device=" + DEV_D)));
+    }
+
+    @Test
+    void groupDataIsReleasedOnceWhenTheLastDeviceLeaves() {
+        java.util.List<String> released = new java.util.concurrent.CopyOnWriteArrayList<>();
+        IommuDriver driver = new DelegatingDriver(new TestIommuDriver()) {
+            @Override
+            public IommuGroup deviceGroup(IommuMaster dev, GroupFactory groups) {
+                IommuGroup g = base.deviceGroup(dev, groups);
+                if (g.iommuData() == null) {
+                    g.setIommuData("streams of group " + g.id(), () -> released.add("group " + g.id()));
+                }
+                return g;
+            }
+        };
+        Fixture f = Fixture.boot(CoreConfig.defaults(), driver);
+        Map<String, DeviceDTO> d = devices(f.engine);
+        int cd = d.get(DEV_C).group();
+        assertEquals(d.get(DEV_D).group(), cd);
+        assertEquals(List.of(), released, "nothing released while groups have devices");
+        f.engine.removeDriver(driver);
+        assertEquals(4, released.size(), "each of the 4 groups released exactly once: " + released);
+        assertTrue(released.contains("group " + cd), released.toString());
+        assertEquals(4, new java.util.HashSet<>(released).size(), released.toString());
     }
 }

@@ -4,6 +4,7 @@ import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.machine.PhysicalMemory;
 import io.iommulab.api.machine.RamRegion;
+import io.iommulab.api.machine.RamWindow;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
@@ -221,6 +222,20 @@ public final class SparseMemory implements PhysicalMemory {
             }
         }
         return -1;
+    }
+
+    /**
+     * A window on one chunk's backing array. The chunk is created if needed, so writes through the
+     * window are never lost; partly-RAM chunks are fine as long as the range itself is RAM.
+     */
+    @Override
+    public RamWindow window(long pa, int len) {
+        if (len <= 0 || ((pa & CHUNK_MASK) + len) > CHUNK_SIZE) {
+            throw new IommuException(Errno.EINVAL, String.format(
+                    "window 0x%x+0x%x crosses a 0x%x boundary of physical memory", pa, len, CHUNK_SIZE));
+        }
+        checkRange(pa, len);
+        return new RamWindow(pa, chunkForWrite(pa).data, (int) pa & CHUNK_MASK, len);
     }
 
     // ---- fast paths: whole access inside one chunk that is entirely RAM ----

@@ -9,6 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.machine.RamRegion;
+import io.iommulab.api.machine.RamWindow;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -26,6 +30,38 @@ class SparseMemoryTest {
         assertEquals(0, mem.residentBytes());
         mem.fill(RAM, 0x100000, (byte) 0);
         assertEquals(0, mem.residentBytes(), "zero fill of untouched memory needs no backing");
+    }
+
+    @Test
+    void windowIsTheRamItself() {
+        VarHandle le64 = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+        long table = RAM + 0x24000;
+        mem.write64(table + 8, 0x1122334455667788L);
+        RamWindow w = mem.window(table, 0x4000);
+        assertEquals(table, w.pa());
+        assertEquals(0x4000, w.length());
+        assertEquals(0x1122334455667788L, (long) le64.get(w.data(), w.offset() + 8));
+        le64.set(w.data(), w.offset() + 0x3ff8, 0xabcdL);
+        assertEquals(0xabcdL, mem.read64(table + 0x3ff8), "a write through the window is a write to RAM");
+        assertEquals(w, mem.window(table, 0x4000));
+    }
+
+    @Test
+    void windowOnUnwrittenRamCreatesTheBacking() {
+        RamWindow w = mem.window(RAM + 0x80000, 0x1000);
+        w.data()[w.offset()] = 7;
+        assertEquals(7, mem.read8(RAM + 0x80000));
+    }
+
+    @Test
+    void windowRefusesNonRamAndChunkCrossings() {
+        IommuException notRam = assertThrows(IommuException.class, () -> mem.window(RAM - 0x4000, 0x4000));
+        assertEquals(Errno.EFAULT, notRam.errno());
+        IommuException cross = assertThrows(IommuException.class,
+                () -> mem.window(RAM + SparseMemory.CHUNK_SIZE - 8, 16));
+        assertEquals(Errno.EINVAL, cross.errno());
+        assertTrue(cross.getMessage().contains("crosses"), cross.getMessage());
+        assertEquals(0, mem.residentBytes(), "a refused window allocates nothing");
     }
 
     @Test

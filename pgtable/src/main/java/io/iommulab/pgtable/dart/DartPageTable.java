@@ -5,6 +5,7 @@ import io.iommulab.api.driver.IotlbGather;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.machine.PhysicalMemory;
+import io.iommulab.api.machine.RamWindow;
 import io.iommulab.api.pgtable.PageTableConfig;
 import io.iommulab.api.pgtable.PageTableContext;
 import io.iommulab.api.pgtable.PageTableOps;
@@ -14,6 +15,7 @@ import io.iommulab.pgtable.table.TablePages;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,22 +25,24 @@ import org.slf4j.LoggerFactory;
  * {@code L} table levels, one page size, no block mappings (dart-facts §2.1, §2.3).
  *
  * <p>Hot path: {@link #mapPages}, {@link #unmapPages} and {@link #iovaToPhys} use only
- * precomputed shifts and masks, read each table entry once and allocate nothing (except a
- * missing intermediate table). Concurrency: missing tables are installed with a CAS through
- * {@link TablePages#installTable} (the loser frees its copy); leaf writes of disjoint ranges
- * need no lock.
+ * precomputed shifts and masks and touch leaf entries through a {@link RamWindow} on the leaf table
+ * (as io-pgtable touches its tables through kernel virtual addresses). DART never frees a table
+ * before the whole page table is freed, so the window of each leaf table, once found by a walk, is
+ * remembered per leaf-table slot: a map, unmap or lookup then costs no table walk at all. The tables
+ * in memory stay the only truth (the hardware walks them); the slot array is a cache of where they
+ * are, filled lazily, so {@link #attach} needs nothing from the old code. Concurrency: missing tables
+ * are installed with a CAS through {@link TablePages#installTable} (the loser frees its copy); slots
+ * are immutable windows, safely published by their final fields; leaf writes of disjoint ranges need no lock.
  */
 public final class DartPageTable implements PageTableOps {
 
     private static final Logger LOG = LoggerFactory.getLogger(DartPageTable.class);
-    /**
-     * Runs of at least this many entries go through PhysicalMemory's bulk read/write (one range
-     * check and an array copy) instead of one read64/write64 per entry.
-     */
-    static final int BULK_ENTRIES = 8;
     private static final VarHandle LE64 = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-    /** Per-thread copy of a run of entries: one leaf table at most (2048 entries of 16 KiB tables). */
-    private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[16 << 10]);
+    /**
+     * Leaf-table slots remembered at most (16 KiB of references): every upstream configuration up to
+     * IAS 36 fits; bigger spaces (DART2 IAS 42) look their leaf table up by walking on every call.
+     */
+    static final int MAX_SLOTS = 4096;
 
     private final DartFormat format;
     private final PageTableContext ctx;
@@ -66,6 +70,10 @@ public final class DartPageTable implements PageTableOps {
     private final long leafEntries;
     /** n_ttbrs while the table lives; 0 once freed so that every walk stops at the TTBR check */
     private int ttbrLimit;
+    /** IOVA shift of a leaf-table slot: the IOVA span one leaf table covers */
+    private final int slotShift;
+    /** the window of each known leaf table, null until a walk found it; null array if too many slots */
+    private final RamWindow[] slots;
 
     private DartPageTable(DartFormat format, DartGeometry g, PageTableConfig settled, long[] roots,
             PageTableContext ctx, TablePages pages) {
@@ -90,6 +98,9 @@ public final class DartPageTable implements PageTableOps {
         this.tableLevels = g.tableLevels();
         this.leafEntries = Math.min(g.entries(), 1L << (g.ias() - g.pgShift()));
         this.ttbrLimit = g.nTtbrs();
+        this.slotShift = pgShift + bpl;
+        long nSlots = (long) g.nTtbrs() << (ttbrShift - slotShift);
+        this.slots = nSlots <= MAX_SLOTS ? new RamWindow[(int) nSlots] : null;
         this.state = new PageTableState(format.name(), settled, roots, g.levels(), Map.of());
     }
 
@@ -215,40 +226,56 @@ public final class DartPageTable implements PageTableOps {
                     "%s: physical address 0x%x (run of %d pages of 0x%x) beyond the %d-bit output address space of %s",
                     format.name(), (paddr >>> oas) != 0 ? paddr : lastPa, n, pgSize, oas, ctx.owner()));
         }
-        long leaf = leafTable(iova, (int) ttbrIdx, true);
-        long p = leaf + ((long) idx << 3);
+        byte[] d;
+        int base;
+        RamWindow known = slots != null ? slots[(int) (iova >>> slotShift)] : null;
+        if (known != null) {
+            d = known.data();
+            base = known.offset();
+        } else {
+            RamWindow w = leafWindow(iova, (int) ttbrIdx, true);
+            d = w.data();
+            base = w.offset();
+        }
+        int p = base + (idx << 3);
+        int end = p + ((int) n << 3);
+        // One branch for the whole run (the common case is a free run); find the culprit only on failure.
+        long used = 0;
+        for (int q = p; q < end; q += 8) {
+            used |= (long) LE64.get(d, q);
+        }
+        if ((used & valid) != 0) {
+            int q = p;
+            while (((long) LE64.get(d, q) & valid) == 0) {
+                q += 8;
+            }
+            throw exists(iova, q - p, n);
+        }
         long pte = format.leafBits(prot) | ((paddr >>> paShift) & paMask);
         long step = pgSize >>> paShift;
-        if (n >= BULK_ENTRIES) {
-            mapRun(iova, p, (int) n, pte, step);
-            return n << pgShift;
-        }
-        long end = p + (n << 3);
-        for (long q = p; q < end; q += 8) {
-            if ((memory.read64(q) & valid) != 0) {
-                throw exists(iova, q - p, n);
-            }
-        }
-        for (long q = p; q < end; q += 8, pte += step) {
-            memory.write64(q, pte);
+        for (int q = p; q < end; q += 8, pte += step) {
+            LE64.set(d, q, pte);
         }
         return n << pgShift;
     }
 
-    /** Checks and writes {@code n} entries at {@code p} through one bulk read and one bulk write. */
-    private void mapRun(long iova, long p, int n, long pte, long step) {
-        byte[] buf = SCRATCH.get();
-        int len = n << 3;
-        memory.read(p, buf, 0, len);
-        for (int i = 0; i < len; i += 8) {
-            if (((long) LE64.get(buf, i) & valid) != 0) {
-                throw exists(iova, i, n);
-            }
+    /**
+     * The window on the leaf table of {@code iova}, found by walking the tables in memory (and
+     * allocating missing ones if {@code alloc}); remembered in its slot.
+     *
+     * @return the window, or null if a table is missing and {@code alloc} is false
+     */
+    private RamWindow leafWindow(long iova, int ttbrIdx, boolean alloc) {
+        long leaf = leafTable(iova, ttbrIdx, alloc);
+        if (leaf == 0) {
+            return null;
         }
-        for (int i = 0; i < len; i += 8, pte += step) {
-            LE64.set(buf, i, pte);
+        RamWindow w = memory.window(leaf, (int) pgSize);
+        if (slots != null) {
+            // A plain store is enough: RamWindow's fields are final, so a racing reader sees a whole window.
+            slots[(int) (iova >>> slotShift)] = w;
         }
-        memory.write(p, buf, 0, len);
+        return w;
     }
 
     @Override
@@ -257,51 +284,48 @@ public final class DartPageTable implements PageTableOps {
         if (pgsize != pgSize || pgcount <= 0 || (iova & pgMask) != 0 || ttbrIdx >= ttbrLimit) {
             return unmapRefused(iova, pgsize, pgcount);
         }
-        long leaf = leafTable(iova, (int) ttbrIdx, false);
-        if (leaf == 0) {
-            return 0;
+        byte[] d;
+        int base;
+        RamWindow known = slots != null ? slots[(int) (iova >>> slotShift)] : null;
+        if (known != null) {
+            d = known.data();
+            base = known.offset();
+        } else {
+            RamWindow w = leafWindow(iova, (int) ttbrIdx, false);
+            if (w == null) {
+                return 0;
+            }
+            d = w.data();
+            base = w.offset();
         }
         int idx = (int) ((iova >>> pgShift) & idxMask);
         long n = Math.min(pgcount, leafEntries - idx);
-        long p = leaf + ((long) idx << 3);
+        int p = base + (idx << 3);
+        int end = p + ((int) n << 3);
         // Walks test "entry != 0" (dart-facts §2.3): the first zero entry ends the unmap.
-        long cleared;
-        if (n >= BULK_ENTRIES) {
-            cleared = unmapRun(p, (int) n);
-        } else {
-            long end = p + (n << 3);
-            long q = p;
-            while (q < end && memory.read64(q) != 0) {
-                memory.write64(q, 0);
+        // Branch-free scan for the common case (a full run); locate the hole only if there is one.
+        int zeros = 0;
+        for (int i = p; i < end; i += 8) {
+            zeros |= (long) LE64.get(d, i) == 0 ? 1 : 0;
+        }
+        int q = end;
+        if (zeros != 0) {
+            q = p;
+            while ((long) LE64.get(d, q) != 0) {
                 q += 8;
             }
-            cleared = (q - p) >>> 3;
         }
-        long bytes = cleared << pgShift;
+        Arrays.fill(d, p, q, (byte) 0);
+        long cleared = (q - p) >>> 3;
         // io_pgtable_tlb_add_page per cleared page with the page size, as __dart_unmap does; skipped
         // when the gather is queued (flush queue: the whole domain is flushed later).
-        if (gather == null || !gather.queued()) {
+        if (flush != TlbFlushOps.NONE && (gather == null || !gather.queued())) {
             long pg = 1L << pgShift;
             for (long i = 0; i < cleared; i++) {
                 flush.tlbAddPage(gather, iova + (i << pgShift), pg);
             }
         }
-        return bytes;
-    }
-
-    /** @return entries cleared of the {@code n} at {@code p}, up to the first zero entry */
-    private long unmapRun(long p, int n) {
-        byte[] buf = SCRATCH.get();
-        int len = n << 3;
-        memory.read(p, buf, 0, len);
-        int i = 0;
-        while (i < len && (long) LE64.get(buf, i) != 0) {
-            i += 8;
-        }
-        if (i != 0) {
-            memory.fill(p, i, (byte) 0);
-        }
-        return i >>> 3;
+        return cleared << pgShift;
     }
 
     @Override
@@ -310,11 +334,21 @@ public final class DartPageTable implements PageTableOps {
         if (ttbrIdx >= ttbrLimit) {
             return 0;
         }
-        long leaf = leafTable(iova, (int) ttbrIdx, false);
-        if (leaf == 0) {
-            return 0;
+        byte[] d;
+        int base;
+        RamWindow known = slots != null ? slots[(int) (iova >>> slotShift)] : null;
+        if (known != null) {
+            d = known.data();
+            base = known.offset();
+        } else {
+            RamWindow w = leafWindow(iova, (int) ttbrIdx, false);
+            if (w == null) {
+                return 0;
+            }
+            d = w.data();
+            base = w.offset();
         }
-        long pte = memory.read64(leaf + (((iova >>> pgShift) & idxMask) << 3));
+        long pte = (long) LE64.get(d, base + (int) (((iova >>> pgShift) & idxMask) << 3));
         if (pte == 0) {
             return 0;
         }
@@ -337,6 +371,9 @@ public final class DartPageTable implements PageTableOps {
             return;
         }
         ttbrLimit = 0;
+        if (slots != null) {
+            Arrays.fill(slots, null);
+        }
         flush.tlbFlushAll();
         for (long root : roots) {
             freeLevel(root, tableLevels);

@@ -15,6 +15,7 @@ public final class FakeGroups implements GroupFactory {
     public static final class Group implements IommuGroup {
         private final int id;
         public final List<IommuMaster> devices = new ArrayList<>();
+        private Object iommuData;
 
         Group(int id) {
             this.id = id;
@@ -23,6 +24,16 @@ public final class FakeGroups implements GroupFactory {
         @Override
         public int id() {
             return id;
+        }
+
+        @Override
+        public void setIommuData(Object data, Runnable release) {
+            iommuData = data;
+        }
+
+        @Override
+        public Object iommuData() {
+            return iommuData;
         }
 
         @Override
