@@ -13,6 +13,7 @@ import io.iommulab.machine.dt.DeviceTrees;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -26,11 +27,22 @@ class BoardMachineTest {
             "/soc/pcie@690000000/pci@0,0/wifi@0,0",
             "/soc/pcie@690000000/pci@0,0/bluetooth@0,1",
             "/soc/pcie@690000000/pci@2,0/ethernet@0,0");
+    /** The default board's one addition to the j274 facts: a Thunderbolt DART and its master. */
+    private static final String ACIO_DART = "/soc/iommu@38b004000";
+    private static final String ACIO_NHI = "/soc/thunderbolt@38a000000";
 
     @Test
     void defaultBoard() {
         SimMachine m = SimMachine.boot(DeviceTrees.board("default"), List.of(), Map.of());
-        checkM1(m);
+        List<String> masters = new ArrayList<>(MASTERS);
+        masters.add(2, ACIO_NHI);
+        checkM1(m, 10, masters);
+        IommuHardware acio = m.iommuHardware().get(4);
+        assertEquals(ACIO_DART, acio.node().path());
+        assertEquals("no hardware model for compatible apple,t8103-usb4-dart", acio.reason());
+        DmaMaster nhi = m.master(ACIO_NHI).orElseThrow();
+        assertEquals(List.of(0, 40), nhi.streams().stream().map(s -> s.sid()).toList());
+        assertEquals(List.of(ACIO_DART, ACIO_DART), nhi.streams().stream().map(s -> s.iommu()).toList());
     }
 
     @Test
@@ -39,18 +51,21 @@ class BoardMachineTest {
         Path dtb = (prop != null ? Path.of(prop) : Path.of("../../shared")).resolve("boards/t8103-j274.dtb");
         assumeTrue(Files.isRegularFile(dtb), "real board DTB not present at " + dtb.toAbsolutePath());
         DeviceTree t = DeviceTrees.parse(dtb.getFileName().toString(), Files.readAllBytes(dtb));
-        checkM1(SimMachine.boot(t, List.of(), Map.of()));
+        checkM1(SimMachine.boot(t, List.of(), Map.of()), 9, MASTERS);
     }
 
-    private static void checkM1(SimMachine m) {
+    private static void checkM1(SimMachine m, int iommus, List<String> masters) {
         List<IommuHardware> hw = m.iommuHardware();
-        assertEquals(9, hw.size());
+        assertEquals(iommus, hw.size());
         assertEquals(0, m.modelledIommus());
         assertEquals("disabled", hw.get(0).reason(), "the Touch Bar display DART is off on the mini");
-        for (IommuHardware h : hw.subList(1, 9)) {
+        List<IommuHardware> darts = hw.stream()
+                .filter(h -> h.node().compatible().contains("apple,t8103-dart")).toList();
+        assertEquals(9, darts.size());
+        for (IommuHardware h : darts.subList(1, 9)) {
             assertEquals("no hardware model for compatible apple,t8103-dart", h.reason());
         }
-        assertEquals(MASTERS, m.masters().stream().map(DmaMaster::name).toList());
+        assertEquals(masters, m.masters().stream().map(DmaMaster::name).toList());
         DmaMaster wifi = m.master("/soc/pcie@690000000/pci@0,0/wifi@0,0").orElseThrow();
         DmaMaster bt = m.master("/soc/pcie@690000000/pci@0,0/bluetooth@0,1").orElseThrow();
         assertEquals(0x100, wifi.requesterId());

@@ -14,8 +14,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * are created on first use; two devices naming the same cells get the same line, which is how
  * shared interrupts arise.
  *
- * <p>Line numbers: with {@code #interrupt-cells = 3} (Apple AIC, ARM GIC: {@code <type num flags>})
- * the number is the second cell; otherwise the first.
+ * <p>Line identity and number: with two or more cells the last cell is the trigger flags (the
+ * convention of Apple AIC {@code <type num flags>}, AIC2 on multi-die SoCs
+ * {@code <type die num flags>}, ARM GIC {@code <type num flags>}); the cells before it name the line,
+ * and the number is the one just before the flags. So AIC2 lines of different dies, or GIC SPI and
+ * PPI lines with the same number, are different lines. With one cell, the cell is the number.
  */
 public final class IrqController {
     private final Map<String, IrqLineImpl> lines = new ConcurrentHashMap<>();
@@ -27,17 +30,32 @@ public final class IrqController {
      * @throws IommuException EINVAL naming the controller if there are no cells
      */
     public IrqLineImpl line(DtNode controller, int[] cells) {
-        int number = number(controller, cells);
-        String key = controller.path() + "#" + number;
-        return lines.computeIfAbsent(key, k -> new IrqLineImpl(number, prefix(controller) + ":" + number));
+        int[] id = identity(controller, cells);
+        int number = id[id.length - 1];
+        StringBuilder name = new StringBuilder(prefix(controller)).append(':');
+        // leading cells (type, die) appear in the name only when they are not 0: "aic:781", "aic:1/1130"
+        for (int i = 0; i < id.length - 1; i++) {
+            if (id[i] != 0 || name.indexOf("/") >= 0) {
+                name.append(id[i]).append('/');
+            }
+        }
+        name.append(number);
+        String key = controller.path() + "#" + java.util.Arrays.toString(id);
+        return lines.computeIfAbsent(key, k -> new IrqLineImpl(number, name.toString()));
     }
 
     static int number(DtNode controller, int[] cells) {
+        int[] id = identity(controller, cells);
+        return id[id.length - 1];
+    }
+
+    /** @return the cells that name the line: all but the trailing flags cell (one cell: itself) */
+    private static int[] identity(DtNode controller, int[] cells) {
         if (cells.length == 0) {
             throw new IommuException(Errno.EINVAL, controller.path() + ": interrupt specifier without cells");
         }
-        int n = controller.u32("#interrupt-cells", cells.length);
-        return n == 3 && cells.length >= 2 ? cells[1] : cells[0];
+        int n = Math.min(controller.u32("#interrupt-cells", cells.length), cells.length);
+        return java.util.Arrays.copyOf(cells, n >= 2 ? n - 1 : 1);
     }
 
     private static String prefix(DtNode controller) {

@@ -88,7 +88,7 @@ class MachineFactoryComponentTest {
         Machine m = c.bootDefault();
         assertSame(m, fw.registered.get(0));
         assertEquals(MachineFactory.DEFAULT_BOARD, fw.serviceProperties.get(0).get("machine.board"));
-        assertEquals(9, m.iommuHardware().size());
+        assertEquals(10, m.iommuHardware().size());
         assertSame(m, c.current().orElseThrow());
         IommuException e = assertThrows(IommuException.class, () -> c.boot("other.dts", new byte[0]));
         assertEquals(Errno.EBUSY, e.errno());

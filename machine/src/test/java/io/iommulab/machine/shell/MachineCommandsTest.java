@@ -57,18 +57,18 @@ class MachineCommandsTest {
     @Test
     void bootAndListings() {
         MachineCommands.Summary s = sh.boot();
-        assertEquals(new MachineCommands.Summary("builtin:default", "iommulab M1 Mac mini-like board", 8192, 9, 0, 6), s);
-        assertTrue(s.toString().contains("9 IOMMU nodes (0 modelled), 6 DMA masters"), s.toString());
+        assertEquals(new MachineCommands.Summary("builtin:default", "iommulab M1 Mac mini-like board", 8192, 10, 0, 7), s);
+        assertTrue(s.toString().contains("10 IOMMU nodes (0 modelled), 7 DMA masters"), s.toString());
         assertEquals(s, sh.status());
 
         List<MachineCommands.HardwareRow> hw = sh.hardware();
-        assertEquals(9, hw.size());
+        assertEquals(10, hw.size());
         assertEquals("apple,t8103-dart", hw.get(1).compatible());
         assertEquals("disabled", hw.get(0).reason());
 
         List<MachineCommands.MasterRow> masters = sh.masters();
-        assertEquals(6, masters.size());
-        MachineCommands.MasterRow wifi = masters.get(3);
+        assertEquals(7, masters.size());
+        MachineCommands.MasterRow wifi = masters.get(4);
         assertEquals(0x100, wifi.rid());
         assertEquals(List.of("/soc/iommu@681008000 sid 1"), wifi.streams());
         assertFalse(wifi.powered());

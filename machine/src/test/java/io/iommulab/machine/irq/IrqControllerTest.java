@@ -1,0 +1,62 @@
+package io.iommulab.machine.irq;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+import io.iommulab.api.dt.DeviceTree;
+import io.iommulab.api.dt.DtNode;
+import io.iommulab.machine.dt.DeviceTrees;
+import org.junit.jupiter.api.Test;
+
+/** Line identity per interrupt-controller binding: AIC (3 cells), AIC2 on multi-die SoCs (4), GIC, 2 and 1 cells. */
+class IrqControllerTest {
+
+    private static final String DTS = """
+            /dts-v1/;
+            / {
+                #address-cells = <2>;
+                #size-cells = <2>;
+                aic: interrupt-controller@23b100000 { reg = <0x2 0x3b100000 0x0 0x8000>; #interrupt-cells = <3>; interrupt-controller; };
+                aic2: interrupt-controller@28e100000 { reg = <0x2 0x8e100000 0x0 0xc000>; #interrupt-cells = <4>; interrupt-controller; };
+                pic: interrupt-controller@10000 { reg = <0x0 0x10000 0x0 0x1000>; #interrupt-cells = <2>; interrupt-controller; };
+                one: interrupt-controller@20000 { reg = <0x0 0x20000 0x0 0x1000>; #interrupt-cells = <1>; interrupt-controller; };
+            };
+            """;
+
+    private final DeviceTree tree = DeviceTrees.parse("irq.dts", DTS.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    private final IrqController irqs = new IrqController();
+
+    private DtNode node(String path) {
+        return tree.node(path).orElseThrow();
+    }
+
+    @Test
+    void aicLinesAreNumberedByTheSecondCell() {
+        DtNode aic = node("/interrupt-controller@23b100000");
+        IrqLineImpl a = irqs.line(aic, new int[] {0, 781, 4});
+        assertEquals(781, a.number());
+        assertEquals("aic:781", a.name());
+        assertSame(a, irqs.line(aic, new int[] {0, 781, 1}), "the flags cell does not make another line");
+    }
+
+    @Test
+    void aic2LinesOfDifferentDiesAreDifferentLines() {
+        DtNode aic2 = node("/interrupt-controller@28e100000");
+        IrqLineImpl die0 = irqs.line(aic2, new int[] {0, 0, 1130, 4});
+        IrqLineImpl die1 = irqs.line(aic2, new int[] {0, 1, 1130, 4});
+        assertEquals(1130, die0.number());
+        assertEquals(1130, die1.number());
+        assertNotSame(die0, die1);
+        assertEquals("aic2:1130", die0.name());
+        assertEquals("aic2:1/1130", die1.name());
+        assertSame(die1, irqs.line(aic2, new int[] {0, 1, 1130, 4}), "same specifier: a shared line");
+    }
+
+    @Test
+    void twoAndOneCellControllers() {
+        assertEquals(17, irqs.line(node("/interrupt-controller@10000"), new int[] {17, 4}).number());
+        assertEquals("pic:17", irqs.line(node("/interrupt-controller@10000"), new int[] {17, 8}).name());
+        assertEquals(5, irqs.line(node("/interrupt-controller@20000"), new int[] {5}).number());
+    }
+}
