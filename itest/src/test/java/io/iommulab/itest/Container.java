@@ -6,19 +6,27 @@ import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
 import static org.ops4j.pax.exam.CoreOptions.junitBundles;
 
 import java.io.File;
+import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.jar.JarFile;
 import java.util.zip.ZipEntry;
 import org.ops4j.pax.exam.Option;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.Constants;
+import org.osgi.framework.FrameworkEvent;
 import org.osgi.framework.ServiceReference;
+import org.osgi.framework.wiring.FrameworkWiring;
 import org.osgi.util.tracker.ServiceTracker;
 
 /** The container set-up shared by the tests, and helpers that run inside it. */
@@ -73,12 +81,57 @@ final class Container {
     }
 
     static File testkitJar() {
+        return jar("testkit");
+    }
+
+    /** @return the bundle jar of a reactor module, e.g. {@code jar("dart")} for dart-0.1.0-SNAPSHOT.jar */
+    static File jar(String artifactId) {
         for (File f : bundleJars()) {
-            if (f.getName().startsWith("testkit-")) {
+            String n = f.getName();
+            if (n.startsWith(artifactId + "-") && Character.isDigit(n.charAt(artifactId.length() + 1))) {
                 return f;
             }
         }
-        throw new IllegalStateException("no testkit jar in " + System.getProperty(BUNDLES_PROPERTY));
+        throw new IllegalStateException("no " + artifactId + " jar in " + System.getProperty(BUNDLES_PROPERTY));
+    }
+
+    /** @return the installed bundle with this symbolic name */
+    static Bundle bundle(BundleContext ctx, String bsn) {
+        for (Bundle b : ctx.getBundles()) {
+            if (bsn.equals(b.getSymbolicName())) {
+                return b;
+            }
+        }
+        throw new AssertionError(bsn + " is not installed");
+    }
+
+    /**
+     * Updates {@code b} from {@code jar} (a new revision with new class loaders, as a developer's
+     * rebuilt bundle) and refreshes it if the old revision is still wired (exported packages in use),
+     * so that its importers are restarted against the new revision.
+     */
+    static void update(BundleContext ctx, Bundle b, File jar) throws IOException, BundleException, InterruptedException {
+        try (InputStream in = new FileInputStream(jar)) {
+            b.update(in);
+        }
+        refreshIfPending(ctx, b);
+    }
+
+    /** An updated bundle that exported packages in use keeps its old revision until refreshed. */
+    static void refreshIfPending(BundleContext ctx, Bundle b) throws InterruptedException {
+        FrameworkWiring fw = ctx.getBundle(Constants.SYSTEM_BUNDLE_LOCATION).adapt(FrameworkWiring.class);
+        if (!fw.getRemovalPendingBundles().contains(b)) {
+            return;
+        }
+        CountDownLatch done = new CountDownLatch(1);
+        fw.refreshBundles(List.of(b), e -> {
+            if (e.getType() == FrameworkEvent.PACKAGES_REFRESHED) {
+                done.countDown();
+            }
+        });
+        if (!done.await(TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
+            throw new AssertionError("refresh of " + b.getSymbolicName() + " did not finish in " + TIMEOUT_MS + " ms");
+        }
     }
 
     /**
@@ -119,6 +172,12 @@ final class Container {
         } finally {
             t.close();
         }
+    }
+
+    /** @return how many services of {@code type} are registered now */
+    static int services(BundleContext ctx, Class<?> type) throws org.osgi.framework.InvalidSyntaxException {
+        ServiceReference<?>[] refs = ctx.getAllServiceReferences(type.getName(), null);
+        return refs == null ? 0 : refs.length;
     }
 
     /** Polls {@code condition} until it holds; fails with {@code what} after {@link #TIMEOUT_MS}. */

@@ -20,11 +20,7 @@ import io.iommulab.api.pgtable.PageTableFormat;
 import io.iommulab.api.pgtable.PageTableOps;
 import io.iommulab.api.pgtable.PageTableState;
 import io.iommulab.api.pgtable.TlbFlushOps;
-import java.io.File;
-import java.io.FileInputStream;
 import java.io.InputStream;
-import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.inject.Inject;
@@ -39,12 +35,10 @@ import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
 import org.osgi.framework.Filter;
-import org.osgi.framework.FrameworkEvent;
 import org.osgi.framework.FrameworkUtil;
 import org.osgi.framework.ServiceReference;
 import org.osgi.framework.wiring.BundleRevision;
 import org.osgi.framework.wiring.BundleWiring;
-import org.osgi.framework.wiring.FrameworkWiring;
 import org.osgi.util.tracker.ServiceTracker;
 
 /**
@@ -153,11 +147,7 @@ public class PgtableHotSwapIT {
         oldFormat = null;
 
         // The update: the same jar again, as a new revision with new class loaders.
-        File jar = pgtableJar();
-        try (InputStream in = new FileInputStream(jar)) {
-            pgtable.update(in);
-        }
-        refreshIfPending(pgtable);
+        Container.update(context, pgtable, Container.jar("pgtable"));
         assertEquals(Bundle.ACTIVE, pgtable.getState());
         BundleRevision newRevision = pgtable.adapt(BundleRevision.class);
         assertNotSame("update made a new revision", oldRevision, newRevision);
@@ -245,30 +235,6 @@ public class PgtableHotSwapIT {
             }
         }
         throw new AssertionError(PGTABLE_BSN + " is not installed");
-    }
-
-    private static File pgtableJar() {
-        for (File f : Container.bundleJars()) {
-            if (f.getName().startsWith("pgtable-")) {
-                return f;
-            }
-        }
-        throw new AssertionError("no pgtable jar in " + System.getProperty(Container.BUNDLES_PROPERTY));
-    }
-
-    /** An updated bundle that exported packages in use keeps its old revision until refreshed. */
-    private void refreshIfPending(Bundle b) throws InterruptedException {
-        FrameworkWiring fw = context.getBundle(Constants.SYSTEM_BUNDLE_LOCATION).adapt(FrameworkWiring.class);
-        if (!fw.getRemovalPendingBundles().contains(b)) {
-            return;
-        }
-        CountDownLatch done = new CountDownLatch(1);
-        fw.refreshBundles(List.of(b), e -> {
-            if (e.getType() == FrameworkEvent.PACKAGES_REFRESHED) {
-                done.countDown();
-            }
-        });
-        assertTrue("refresh of " + b.getSymbolicName() + " finished", done.await(Container.TIMEOUT_MS, TimeUnit.MILLISECONDS));
     }
 
     /**

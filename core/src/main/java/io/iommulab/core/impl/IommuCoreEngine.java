@@ -61,7 +61,6 @@ public final class IommuCoreEngine implements IommuService {
     private final TraceRing trace;
     private final FaultLog faultLog = new FaultLog(FAULT_HISTORY);
     private final AtomicLong faultSeq = new AtomicLong();
-    private final RateLimit faultLogLimit = new RateLimit(5_000_000_000L, 10);
 
     private final Map<String, IommuInstance> instances = new LinkedHashMap<>();
     private final List<MasterImpl> masters = new ArrayList<>();
@@ -938,16 +937,12 @@ public final class IommuCoreEngine implements IommuService {
         faultLog.add(dto);
         trace.ioPageFault(drv != null ? drv.name() : "none", m != null ? m.name() : inst.path, fault.iova(),
                 fault.write() ? 1 : 0);
-        if (!handled) {
-            long suppressed = faultLogLimit.tryAcquire();
-            if (suppressed >= 0) {
-                if (suppressed > 0) {
-                    LOG.warn("{}: {} fault reports suppressed", inst.path, suppressed);
-                }
-                LOG.warn("{}: unhandled {} fault: sid {} iova 0x{} status 0x{} ({}) device {} domain {}", inst.path,
-                        access, fault.sid(), Long.toHexString(fault.iova()), Long.toHexString(fault.status()),
-                        fault.reason(), m != null ? m.name() : "unknown", d != null ? d.id() : "none");
-            }
+        // report_iommu_fault itself prints nothing: the driver that raised the fault logs it (DART always,
+        // arm-smmu when nobody handled it), so the core only records it.
+        if (!handled && LOG.isDebugEnabled()) {
+            LOG.debug("{}: unhandled {} fault: sid {} iova 0x{} status 0x{} ({}) device {} domain {}", inst.path,
+                    access, fault.sid(), Long.toHexString(fault.iova()), Long.toHexString(fault.status()),
+                    fault.reason(), m != null ? m.name() : "unknown", d != null ? d.id() : "none");
         }
         return handled;
     }

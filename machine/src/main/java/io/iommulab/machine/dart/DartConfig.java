@@ -1,0 +1,128 @@
+package io.iommulab.machine.dart;
+
+import io.iommulab.api.error.Errno;
+import io.iommulab.api.error.IommuException;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The strapping of one DART instance: its variant with the model options applied (contract
+ * "Model options"). Options come from the node's {@code iommulab,model-options} and the machine
+ * properties {@code iommulab.model.<node-path>.<key>}, already merged by the machine.
+ *
+ * @param variant      the variant after {@code streams}, {@code ias}, {@code oas}, {@code bypass}
+ * @param locked       option {@code locked}: CONFIG.LOCK / PROTECT bit 0 reads set and software
+ *                     writes to TCR and TTBR are ignored (default false)
+ * @param busyStuck    option {@code busy-stuck}: once a command is issued, BUSY reads 1 for ever
+ *                     and nothing is invalidated; before the first command it reads 0 (model
+ *                     choice) (default false)
+ * @param iotlbEntries option {@code iotlb-entries}: IOTLB capacity per stream, 0 = no IOTLB
+ *                     (default {@value #DEFAULT_IOTLB_ENTRIES})
+ */
+public record DartConfig(DartModelVariant variant, boolean locked, boolean busyStuck, int iotlbEntries) {
+
+    /** Default IOTLB capacity per stream. */
+    public static final int DEFAULT_IOTLB_ENTRIES = 64;
+    /** Largest IOTLB capacity per stream the model accepts. */
+    public static final int MAX_IOTLB_ENTRIES = 4096;
+    /** Largest PARAMS4 NUM_SIDS (9-bit field); the driver refuses more than 256 (dart-facts §1.1). */
+    public static final int MAX_STREAMS = 511;
+
+    /** Option keys. */
+    public static final String LOCKED = "locked";
+    /** Option key: BUSY never clears. */
+    public static final String BUSY_STUCK = "busy-stuck";
+    /** Option key: IOTLB entries per stream. */
+    public static final String IOTLB_ENTRIES = "iotlb-entries";
+    /** Option key: T8110 NUM_SIDS. */
+    public static final String STREAMS = "streams";
+    /** Option key: T8110 VA_WIDTH. */
+    public static final String IAS = "ias";
+    /** Option key: T8110 PA_WIDTH. */
+    public static final String OAS = "oas";
+    /** Option key: PARAMS2 bypass support. */
+    public static final String BYPASS = "bypass";
+
+    private static final Set<String> KNOWN = Set.of(LOCKED, BUSY_STUCK, IOTLB_ENTRIES, STREAMS, IAS, OAS, BYPASS);
+    private static final Set<String> T8110_ONLY = Set.of(STREAMS, IAS, OAS);
+
+    /**
+     * Decodes the options of a node. Nothing is built when an option is wrong.
+     *
+     * @param node    the node path, for messages
+     * @param variant the variant its compatible selected
+     * @param options key → value
+     * @throws IommuException EINVAL naming the node, the key and the value of an unknown key, a
+     *         value that does not parse or is out of range, or a T8110-only key on a T8020 DART
+     */
+    public static DartConfig from(String node, DartModelVariant variant, Map<String, String> options) {
+        for (Map.Entry<String, String> e : options.entrySet()) {
+            if (!KNOWN.contains(e.getKey())) {
+                throw new IommuException(Errno.EINVAL, String.format("%s: apple-dart model: unknown option %s=%s (known: %s)",
+                        node, e.getKey(), e.getValue(), String.join(", ", new TreeSet<>(KNOWN))));
+            }
+            if (T8110_ONLY.contains(e.getKey()) && variant.family() != DartModelVariant.Family.T8110) {
+                // PARAMS3/PARAMS4 exist only on T8110; a T8020's stream count and widths are fixed
+                // (dart-facts §1.1), so such an option is refused rather than ignored (model choice).
+                throw new IommuException(Errno.EINVAL, String.format(
+                        "%s: apple-dart model: option %s=%s applies only to T8110 DARTs, not %s",
+                        node, e.getKey(), e.getValue(), variant.compatible()));
+            }
+        }
+        int sids = intOption(node, options, STREAMS, variant.sids(), 1, MAX_STREAMS);
+        int ias = intOption(node, options, IAS, variant.ias(), 1, T8110Regs.PARAMS3_WIDTH_MASK);
+        int oas = intOption(node, options, OAS, variant.oas(), 1, T8110Regs.PARAMS3_WIDTH_MASK);
+        boolean bypass = boolOption(node, options, BYPASS, variant.bypass());
+        return new DartConfig(variant.with(sids, ias, oas, bypass),
+                boolOption(node, options, LOCKED, false),
+                boolOption(node, options, BUSY_STUCK, false),
+                intOption(node, options, IOTLB_ENTRIES, DEFAULT_IOTLB_ENTRIES, 0, MAX_IOTLB_ENTRIES));
+    }
+
+    private static int intOption(String node, Map<String, String> options, String key, int def, int min, int max) {
+        String v = options.get(key);
+        if (v == null) {
+            return def;
+        }
+        try {
+            int n = Integer.decode(v.trim());
+            if (n >= min && n <= max) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below with the accepted range
+        }
+        throw new IommuException(Errno.EINVAL, String.format("%s: apple-dart model: option %s=%s is not a number in %d..%d",
+                node, key, v, min, max));
+    }
+
+    private static boolean boolOption(String node, Map<String, String> options, String key, boolean def) {
+        String v = options.get(key);
+        if (v == null) {
+            return def;
+        }
+        switch (v.trim().toLowerCase(Locale.ROOT)) {
+            case "true": case "1": case "yes": return true;
+            case "false": case "0": case "no": return false;
+            default:
+                throw new IommuException(Errno.EINVAL, String.format("%s: apple-dart model: option %s=%s is not true or false",
+                        node, key, v));
+        }
+    }
+
+    /** @return number of SIDs (PARAMS4 on T8110) */
+    public int sids() {
+        return variant.sids();
+    }
+
+    /**
+     * @return SIDs that have stream state (TCR, TTBRs, enable bit, IOTLB): all of them on T8020; on
+     *         T8110 at most {@link T8110Regs#MAX_SIDS_WITH_REGS}
+     */
+    public int sidsWithRegs() {
+        return variant.family() == DartModelVariant.Family.T8110
+                ? Math.min(variant.sids(), T8110Regs.MAX_SIDS_WITH_REGS) : variant.sids();
+    }
+}
