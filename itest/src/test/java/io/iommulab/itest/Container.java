@@ -96,7 +96,7 @@ final class Container {
     }
 
     /** @return the installed bundle with this symbolic name */
-    static Bundle bundle(BundleContext ctx, String bsn) {
+    static Bundle installed(BundleContext ctx, String bsn) {
         for (Bundle b : ctx.getBundles()) {
             if (bsn.equals(b.getSymbolicName())) {
                 return b;

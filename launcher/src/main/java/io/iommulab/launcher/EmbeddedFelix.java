@@ -38,9 +38,20 @@ import org.osgi.framework.wiring.BundleRevision;
 final class EmbeddedFelix {
 
     static final String BUNDLES = "bundles/";
-    /** Start level of the logging stack; every other bundle starts at {@link #BEGINNING}. */
+    /** Start level of the logging stack. */
     private static final int LOGGING_LEVEL = 1;
-    private static final int BEGINNING = 2;
+    /**
+     * Start level of the machine and of SCR: hardware starts before the software that drives it and,
+     * at shutdown, stops after it, so drivers still find their registers when they reset them on
+     * remove. SCR goes with it because a stopping SCR disposes the components of every bundle at once
+     * (in its own order), which would unplug the hardware models before the drivers are removed.
+     */
+    private static final int HARDWARE_LEVEL = 2;
+    private static final List<String> HARDWARE_BSNS = List.of("io.iommulab.machine", "org.apache.felix.scr",
+            "org.osgi.service.component", "org.osgi.util.promise", "org.osgi.util.function");
+    /** Start level of every other bundle, and the framework's beginning start level. */
+    private static final int BEGINNING = 3;
+
     private static final long STOP_TIMEOUT_MS = 10_000;
 
     private final Framework framework;
@@ -151,6 +162,10 @@ final class EmbeddedFelix {
                 // SLF4J's provider must be registered through SPI Fly before any bundle asks for a
                 // logger, or that bundle logs to NOP for good.
                 b.adapt(BundleStartLevel.class).setStartLevel(LOGGING_LEVEL);
+            } else if (HARDWARE_BSNS.contains(b.getSymbolicName())) {
+                b.adapt(BundleStartLevel.class).setStartLevel(HARDWARE_LEVEL);
+            } else {
+                b.adapt(BundleStartLevel.class).setStartLevel(BEGINNING);
             }
             b.start();
         }

@@ -13,6 +13,7 @@ import io.iommulab.api.driver.IommuDriver;
 import io.iommulab.api.driver.IommuFault;
 import io.iommulab.api.driver.IommuGroup;
 import io.iommulab.api.driver.IommuMaster;
+import io.iommulab.api.driver.ReservedRegion;
 import io.iommulab.api.dto.DeviceDTO;
 import io.iommulab.api.dto.DomainDTO;
 import io.iommulab.api.dto.FaultDTO;
@@ -707,6 +708,25 @@ public final class IommuCoreEngine implements IommuService {
             throw new IommuException(Errno.ENODEV, "device " + m.name() + " has no IOMMU domain");
         }
         return d;
+    }
+
+    /**
+     * iommu_get_resv_regions: the regions the device's driver reserves (e.g. the PCIe MSI doorbell);
+     * a failing driver callback counts as none.
+     */
+    public List<ReservedRegion> resvRegions(String device) {
+        MasterImpl m = probedMaster(device);
+        IommuDriver driver = m.driver;
+        if (driver == null) {
+            return List.of();
+        }
+        try {
+            List<ReservedRegion> r = driver.getResvRegions(m);
+            return r == null ? List.of() : List.copyOf(r);
+        } catch (RuntimeException e) {
+            LOG.warn("{}: get_resv_regions of {} failed: {}", m.name(), driver.name(), message(e));
+            return List.of();
+        }
     }
 
     /** @return the default domain of the probed device's group */

@@ -13,11 +13,11 @@ import io.iommulab.api.driver.ReservedRegion;
 import java.util.List;
 
 /** A driver that forwards to another one; tests override single methods. */
-class DelegatingDriver implements IommuDriver {
+public class DelegatingDriver implements IommuDriver {
 
-    final IommuDriver base;
+    protected final IommuDriver base;
 
-    DelegatingDriver(IommuDriver base) {
+    public DelegatingDriver(IommuDriver base) {
         this.base = base;
     }
 

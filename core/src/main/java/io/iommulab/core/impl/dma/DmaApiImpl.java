@@ -58,7 +58,17 @@ public final class DmaApiImpl implements DmaApi, AutoCloseable {
         return new DmaDeviceImpl(this, engine.canonicalName(device), engine.isPci(device));
     }
 
-    /** iommu_dma_init_domain / iommu_get_dma_cookie: the domain's cookie, made on first use. */
+    /**
+     * iommu_dma_init_domain for {@code device}: the domain's cookie, with the device's reserved
+     * regions taken out of its IOVA space (iova_reserve_iommu_regions; once per device).
+     */
+    IovaCookie cookie(DomainImpl d, String device) {
+        IovaCookie c = cookie(d);
+        c.reserveFor(device, () -> engine.resvRegions(device));
+        return c;
+    }
+
+    /** iommu_get_dma_cookie: the domain's cookie, made on first use. */
     IovaCookie cookie(DomainImpl d) {
         DomainImpl.Cookie c = d.cookie();
         if (c == null) {

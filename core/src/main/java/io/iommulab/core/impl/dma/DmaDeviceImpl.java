@@ -61,7 +61,7 @@ final class DmaDeviceImpl implements DmaDevice {
         if (d.type() == DomainType.IDENTITY) {
             return paddr;
         }
-        IovaCookie c = api.cookie(d);
+        IovaCookie c = api.cookie(d, name);
         long mask = c.granule - 1;
         long off = paddr & mask;
         long len = (size + off + mask) & ~mask;
@@ -126,7 +126,7 @@ final class DmaDeviceImpl implements DmaDevice {
             }
             return out;
         }
-        IovaCookie c = api.cookie(d);
+        IovaCookie c = api.cookie(d, name);
         long mask = c.granule - 1;
         // iommu_dma_map_sg: each segment padded to whole granules, all in one IOVA range
         long total = 0;

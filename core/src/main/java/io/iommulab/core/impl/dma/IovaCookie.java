@@ -1,5 +1,6 @@
 package io.iommulab.core.impl.dma;
 
+import io.iommulab.api.driver.ReservedRegion;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.core.impl.DomainImpl;
 import io.iommulab.core.impl.iova.IovaAllocator;
@@ -23,6 +24,8 @@ final class IovaCookie implements DomainImpl.Cookie {
     final IovaAllocator iovad;
     final long granule;
     private final long dma32Pfn;
+    /** devices whose reserved regions are already taken out of this domain's IOVA space */
+    private final java.util.Set<String> reservedFor = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     // flush queue, guarded by fqLock
     private final Object fqLock = new Object();
@@ -57,6 +60,38 @@ final class IovaCookie implements DomainImpl.Cookie {
             }
         }
         return iovad.allocFast(pages, iovad.endPfn()) << iovad.shift();
+    }
+
+    /**
+     * iova_reserve_iommu_regions, once per device: every reserved region except direct mappings
+     * (which a DMA domain maps 1:1 elsewhere) is kept out of IOVA allocation.
+     */
+    void reserveFor(String device, java.util.function.Supplier<java.util.List<ReservedRegion>> regions) {
+        if (reservedFor.contains(device)) {
+            return;
+        }
+        synchronized (reservedFor) {
+            if (reservedFor.contains(device)) {
+                return;
+            }
+            for (ReservedRegion r : regions.get()) {
+                if (r.type() == ReservedRegion.Type.DIRECT || r.type() == ReservedRegion.Type.DIRECT_RELAXABLE
+                        || r.length() <= 0) {
+                    continue;
+                }
+                try {
+                    iovad.reserve(r.start() >>> iovad.shift(), (r.start() + r.length() - 1) >>> iovad.shift());
+                } catch (IommuException e) {
+                    // another device of the domain already uses part of it (it joined the domain's DMA
+                    // use earlier); Linux reserves at attach time, before any allocation
+                    LOG.warn("domain {}: reserved region of {} not kept out of the IOVA space: {}", domain.id(), device,
+                            e.getMessage());
+                }
+                LOG.debug("domain {}: IOVA 0x{}+0x{} reserved for {} ({})", domain.id(), Long.toHexString(r.start()),
+                        Long.toHexString(r.length()), device, r.type());
+            }
+            reservedFor.add(device);
+        }
     }
 
     /** @return true if {@code iova} is the first byte of an IOVA range this cookie handed out */

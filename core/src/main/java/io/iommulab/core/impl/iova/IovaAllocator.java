@@ -25,6 +25,8 @@ public final class IovaAllocator {
     private final long endPfn;
     /** allocated ranges: first pfn -> last pfn (inclusive) */
     private final TreeMap<Long, Long> tree = new TreeMap<>();
+    /** first pfns of the ranges in {@link #tree} that are reservations, not allocations */
+    private final java.util.Set<Long> reserved = new java.util.HashSet<>();
     /** where the last top-down search ended (Linux's cached_node): searches start below it */
     private long cachedHigh;
     private final Rcache[] rcaches = new Rcache[RANGE_CACHE_MAX_SIZE];
@@ -148,8 +150,41 @@ public final class IovaAllocator {
         free(pfn);
     }
 
+    /**
+     * reserve_iova: takes [loPfn, hiPfn] (clipped to the domain) out of allocation for good, merging
+     * with reservations it touches. Reserved ranges are not counted as allocated and cannot be freed.
+     */
+    public synchronized void reserve(long loPfn, long hiPfn) {
+        long lo = Math.max(loPfn, startPfn);
+        long hi = Math.min(hiPfn, endPfn);
+        if (lo > hi) {
+            return;
+        }
+        Map.Entry<Long, Long> e = tree.floorEntry(hi);
+        // ranges ending at or above lo - 1: reservations merge (touching included), allocations must not overlap
+        while (e != null && e.getValue() >= lo - 1) {
+            if (!reserved.contains(e.getKey())) {
+                if (e.getValue() >= lo) {
+                    throw new IommuException(Errno.EBUSY, String.format(
+                            "IOVA pfn 0x%x-0x%x to reserve overlaps an allocation at pfn 0x%x", lo, hi, e.getKey()));
+                }
+                break; // an allocation just below: everything further down ends below lo
+            }
+            lo = Math.min(lo, e.getKey());
+            hi = Math.max(hi, e.getValue());
+            tree.remove(e.getKey());
+            reserved.remove(e.getKey());
+            e = tree.floorEntry(hi);
+        }
+        tree.put(lo, hi);
+        reserved.add(lo);
+    }
+
     /** free_iova: removes the range that starts at {@code pfn}. */
     public synchronized void free(long pfn) {
+        if (reserved.contains(pfn)) {
+            throw new IommuException(Errno.EINVAL, "IOVA 0x" + Long.toHexString(pfn << shift) + " is reserved");
+        }
         Long last = tree.remove(pfn);
         if (last == null) {
             throw new IommuException(Errno.EINVAL, "IOVA 0x" + Long.toHexString(pfn << shift) + " is not allocated");
@@ -172,9 +207,9 @@ public final class IovaAllocator {
         return allocatedPfns;
     }
 
-    /** @return ranges held (including ranges parked in the rcaches) */
+    /** @return ranges held (including ranges parked in the rcaches), reservations not counted */
     public synchronized int allocatedRanges() {
-        return tree.size();
+        return tree.size() - reserved.size();
     }
 
     /** @return ranges parked in the rcaches */

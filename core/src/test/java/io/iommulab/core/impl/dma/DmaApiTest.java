@@ -225,4 +225,34 @@ class DmaApiTest {
         dev.flush();
         assertEquals(0, engine.domainOf(NIC0).iovaToPhys(engine.domainOf(NIC0).geometry().apertureEnd() & ~0xfffL));
     }
+
+    @Test
+    void reservedRegionsOfTheDriverAreNeverHandedOut() {
+        boot(CoreConfig.defaults(), 10);
+        long first = api.device(DEV_A).mapPage(BUF, 0x1000, DmaDirection.TO_DEVICE);
+        api.close();
+        // The same board again, with a driver that reserves the range the allocator handed out first
+        // (top-down: the top of the aperture), as apple-dart reserves the PCIe MSI doorbell page.
+        long granule = 0x1000;
+        long resv = first & ~(granule - 1);
+        machine = SimMachine.boot(DeviceTrees.parse("testkit.dts", TestBoards.testkitDts()),
+                List.of(new TestIommuModelFactory()), Map.of());
+        engine = new IommuCoreEngine(machine, CoreConfig.defaults());
+        engine.addDriver(new io.iommulab.core.impl.DelegatingDriver(new TestIommuDriver()) {
+            @Override
+            public List<io.iommulab.api.driver.ReservedRegion> getResvRegions(io.iommulab.api.driver.IommuMaster dev) {
+                return List.of(new io.iommulab.api.driver.ReservedRegion(resv, 4 * granule, 0,
+                        io.iommulab.api.driver.ReservedRegion.Type.MSI));
+            }
+        });
+        api = new DmaApiImpl(engine, 10, TimeUnit.MILLISECONDS);
+        assertEquals(List.of(new io.iommulab.api.driver.ReservedRegion(resv, 4 * granule, 0,
+                io.iommulab.api.driver.ReservedRegion.Type.MSI)), engine.resvRegions(DEV_A));
+        DmaDevice dev = api.device(DEV_A);
+        for (int i = 0; i < 64; i++) {
+            long iova = dev.mapPage(BUF + i * granule, granule, DmaDirection.TO_DEVICE);
+            assertTrue(iova + granule <= resv || iova >= resv + 4 * granule,
+                    String.format("IOVA 0x%x lies in the reserved 0x%x+0x%x", iova, resv, 4 * granule));
+        }
+    }
 }

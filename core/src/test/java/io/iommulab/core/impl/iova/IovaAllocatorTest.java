@@ -119,4 +119,21 @@ class IovaAllocatorTest {
         }
         assertFalse(live.isEmpty());
     }
+
+    @Test
+    void reservedRangesAreSkippedMergedAndCannotBeFreed() {
+        IovaAllocator a = new IovaAllocator(0x1000, 1, 0xfff);
+        a.reserve(0xffc, 0xfff);
+        a.reserve(0xffa, 0xffc); // touches the first: merged
+        assertEquals(0xff9, a.allocFast(1, 0xfff), "top-down allocation starts below the reservation");
+        assertEquals(1, a.allocatedPfns());
+        assertEquals(1, a.allocatedRanges(), "reservations are not allocations");
+        IommuException e = assertThrows(IommuException.class, () -> a.free(0xffa));
+        assertEquals(Errno.EINVAL, e.errno());
+        IommuException busy = assertThrows(IommuException.class, () -> a.reserve(0xff9, 0xff9));
+        assertEquals(Errno.EBUSY, busy.errno());
+        a.reserve(0xffa, 0xffa); // again, touching the allocation just below: no error
+        a.reserve(0x2000, 0x3000); // outside the domain: nothing to do
+        assertEquals(1, a.allocatedRanges());
+    }
 }

@@ -1,0 +1,477 @@
+package io.iommulab.dart.impl;
+
+import io.iommulab.api.DomainType;
+import io.iommulab.api.Prot;
+import io.iommulab.api.driver.DomainOps;
+import io.iommulab.api.driver.GroupFactory;
+import io.iommulab.api.driver.IommuDevice;
+import io.iommulab.api.driver.IommuDriver;
+import io.iommulab.api.driver.IommuGroup;
+import io.iommulab.api.driver.IommuMaster;
+import io.iommulab.api.driver.PlatformDevice;
+import io.iommulab.api.driver.ReservedRegion;
+import io.iommulab.api.error.Errno;
+import io.iommulab.api.error.IommuException;
+import io.iommulab.api.machine.IrqLine;
+import io.iommulab.api.machine.IrqRegistration;
+import io.iommulab.api.machine.MmioWindow;
+import io.iommulab.api.pgtable.PageTableFormat;
+import io.iommulab.dart.spi.DartFault;
+import io.iommulab.dart.spi.DartHw;
+import io.iommulab.dart.spi.DartParams;
+import io.iommulab.dart.spi.DartVariant;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Apple DART driver for one variant (apple-dart.c: platform driver + iommu_ops, Linux 7.2,
+ * dart-facts §1.8, §3). One instance per {@link DartVariant} service: the {@link DartVariantTracker}
+ * makes it from this component factory with the variant's service id and page-table format as
+ * reference targets, so a variant arriving or leaving makes its DARTs probe or be removed through
+ * the core's driver add/remove. Every instance is called {@value #NAME}; logs name the variant.
+ *
+ * <p>Fields: {@code variant} the variant record; {@code formatLookup} how page-table formats are
+ * found by name (the bound services, or what a test hands in); {@code formats} the bound format
+ * services; {@code faultLimit} the rate limit of the fault message (one call site per driver
+ * instance, as dev_err_ratelimited has one per call site); {@code identity}/{@code blocked} the
+ * static domains; {@code instances} the probed DARTs.
+ */
+@Component(factory = AppleDartDriver.FACTORY, service = IommuDriver.class)
+public final class AppleDartDriver implements IommuDriver {
+
+    /** component.factory of the driver component */
+    public static final String FACTORY = "io.iommulab.dart.driver";
+    /** driver name */
+    public static final String NAME = "apple-dart";
+    /** name of the fault interrupt handler, as upstream requests it */
+    public static final String IRQ_NAME = "apple-dart fault handler";
+    /** a DART window must cover the whole register map */
+    static final long MMIO_MIN_SIZE = 0x4000;
+    /** CONFIG_PCIE_APPLE_MSI_DOORBELL_ADDR default: the top page of the 32-bit IOVA space */
+    static final long MSI_DOORBELL_ADDR = 0xFFFF_F000L;
+    /** apple_dart_groups_lock: guards every DART's sid2group and the groups' stream maps */
+    static final Object GROUPS_LOCK = new Object();
+
+    private static final Logger LOG = LoggerFactory.getLogger(AppleDartDriver.class);
+
+    private final DartHw variant;
+    private final Function<String, PageTableFormat> formatLookup;
+    private final RateLimit faultLimit;
+    private final StaticDomain identity = StaticDomain.identity();
+    private final StaticDomain blocked = StaticDomain.blocked();
+    private final List<DartInstance> instances = new CopyOnWriteArrayList<>();
+
+    /** The page-table formats; the tracker narrows the target to the variant's format. */
+    @Reference(name = "formats", service = PageTableFormat.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private volatile List<PageTableFormat> formats = List.of();
+
+    /** SCR: a driver for the variant service the tracker named in {@code variant.target}. */
+    @Activate
+    public AppleDartDriver(@Reference(name = "variant") DartVariant variant) {
+        this.variant = Objects.requireNonNull(variant.hw(), "variant record");
+        this.formatLookup = this::boundFormat;
+        this.faultLimit = new RateLimit(System::nanoTime);
+    }
+
+    private AppleDartDriver(DartHw variant, Function<String, PageTableFormat> formats, LongSupplier clock) {
+        this.variant = Objects.requireNonNull(variant, "variant");
+        this.formatLookup = Objects.requireNonNull(formats, "formats");
+        this.faultLimit = new RateLimit(clock);
+    }
+
+    /**
+     * A driver outside OSGi (unit tests, tools).
+     *
+     * @param variant the variant to drive
+     * @param formats finds a page-table format by name ({@code apple-dart}, {@code apple-dart2}), null if absent
+     */
+    public static AppleDartDriver create(DartHw variant, Function<String, PageTableFormat> formats) {
+        return new AppleDartDriver(variant, formats, System::nanoTime);
+    }
+
+    /** As {@link #create(DartHw, Function)} with a nanosecond clock for the fault rate limit. */
+    static AppleDartDriver create(DartHw variant, Function<String, PageTableFormat> formats, LongSupplier clock) {
+        return new AppleDartDriver(variant, formats, clock);
+    }
+
+    private PageTableFormat boundFormat(String name) {
+        for (PageTableFormat f : formats) {
+            if (name.equals(f.name())) {
+                return f;
+            }
+        }
+        return null;
+    }
+
+    /** @return the format called {@code name}; ENODEV if no such format is available */
+    PageTableFormat format(String name) {
+        PageTableFormat f = formatLookup.apply(name);
+        if (f == null) {
+            throw new IommuException(Errno.ENODEV, "apple-dart " + variant.name() + ": page-table format '" + name
+                    + "' is not available");
+        }
+        return f;
+    }
+
+    /** @return the variant this driver drives */
+    public DartHw variant() {
+        return variant;
+    }
+
+    /** @return the DARTs probed by this driver, in probe order */
+    public List<DartInstance> instances() {
+        return List.copyOf(instances);
+    }
+
+    Logger log() {
+        return LOG;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public List<String> compatibles() {
+        return variant.compatibles();
+    }
+
+    // ---------------------------------------------------------------- platform driver
+
+    /**
+     * apple_dart_probe, in upstream order (dart-facts §1.8): map the window (at least 0x4000), get
+     * the interrupt, read PARAMS, refuse more than 256 streams, reset the hardware, request the
+     * shared fault interrupt. Nothing is left behind on failure.
+     *
+     * @throws IommuException EINVAL "MMIO region too small", ENODEV (no interrupt), EINVAL "Too many
+     *         streams", EINVAL "DART is locked down until reboot", ETIMEDOUT (reset's invalidation),
+     *         EBUSY (interrupt taken by a non-shared handler)
+     */
+    @Override
+    public IommuDevice probe(PlatformDevice pdev) {
+        String node = pdev.name();
+        MmioWindow regs = pdev.ioremap(0);
+        if (regs.size() < MMIO_MIN_SIZE) {
+            throw new IommuException(Errno.EINVAL, String.format("%s: MMIO region too small (0x%x bytes, need 0x%x)", node,
+                    regs.size(), MMIO_MIN_SIZE));
+        }
+        IrqLine line;
+        try {
+            line = pdev.irq(0);
+        } catch (IommuException e) {
+            throw new IommuException(Errno.ENODEV, node + ": no fault interrupt: " + e.getMessage(), e);
+        }
+        DartParams params = readParams(node, regs);
+        DartInstance dart = new DartInstance(this, pdev, variant, regs, params);
+        dart.hw.hwReset();
+        IrqRegistration irq = line.request(IRQ_NAME, dart::handleIrq, true);
+        try {
+            dart.irq = irq;
+            instances.add(dart);
+            if (LOG.isInfoEnabled()) {
+                LOG.info(String.format("%s: DART [pagesize %x, %d streams, bypass support: %d, bypass forced: %d, AS %d -> %d]"
+                        + " initialized", prefix(node), params.pageSize(), params.numStreams(), params.supportsBypass() ? 1 : 0,
+                        dart.bypassForced() ? 1 : 0, params.ias(), params.oas()));
+            }
+        } catch (RuntimeException e) {
+            instances.remove(dart);
+            dart.irq = null;
+            irq.free();
+            throw e;
+        }
+        return dart;
+    }
+
+    /**
+     * The PARAMS part of probe: the family reads them; more than DART_MAX_STREAMS is refused as
+     * upstream does.
+     */
+    private DartParams readParams(String node, MmioWindow regs) {
+        DartParams params = variant.params().readParams(variant, regs);
+        if (params.numStreams() > DartHw.MAX_STREAMS) {
+            throw new IommuException(Errno.EINVAL, String.format("%s: Too many streams (%d > %d)", node, params.numStreams(),
+                    DartHw.MAX_STREAMS));
+        }
+        if (params.numStreams() > variant.maxSidCount()) {
+            // not upstream (its tables are sized for the hardware they list): a variant record
+            // must cover every stream its PARAMS report, or the enable words would not reach them
+            throw new IommuException(Errno.EINVAL, String.format("%s: PARAMS report %d streams; variant %s has at most %d",
+                    node, params.numStreams(), variant.name(), variant.maxSidCount()));
+        }
+        return params;
+    }
+
+    /** "apple-dart t8103 /soc/iommu@382f00000", as dev_info prefixes driver and device */
+    private String prefix(String node) {
+        return NAME + " " + variant.name() + " " + node;
+    }
+
+    /**
+     * apple_dart_remove: reset the hardware (every stream blocked, no tables; the result is only
+     * logged), free the interrupt, forget the DART. The core released every master first.
+     */
+    @Override
+    public void remove(IommuDevice iommu) {
+        DartInstance dart = instance(iommu);
+        try {
+            dart.hw.hwReset();
+        } catch (RuntimeException e) {
+            LOG.warn("{}: reset on remove failed: {}", prefix(dart.node()), e.getMessage());
+        }
+        IrqRegistration irq = dart.irq;
+        dart.irq = null;
+        if (irq != null) {
+            irq.free();
+        }
+        instances.remove(dart);
+        LOG.info("{}: removed", prefix(dart.node()));
+    }
+
+    private DartInstance instance(IommuDevice iommu) {
+        if (iommu instanceof DartInstance d && d.driver == this) {
+            return d;
+        }
+        throw new IommuException(Errno.EINVAL, iommu + " is not a DART of apple-dart " + variant.name());
+    }
+
+    // ---------------------------------------------------------------- iommu_ops
+
+    /**
+     * apple_dart_of_xlate: one {@code iommus} cell, the SID, recorded in the master's slot for this
+     * DART (or the first free slot). All DARTs of a master must share page size and IAS; bypass
+     * support is ANDed. Every check runs before anything changes.
+     *
+     * @throws IommuException EINVAL for a cell count other than 1, a SID the 256-bit maps cannot
+     *         hold, a page size or IAS differing from the master's first DART, a fourth DART
+     */
+    @Override
+    public void ofXlate(IommuMaster dev, IommuDevice iommu, int[] args) {
+        DartInstance dart = instance(iommu);
+        if (args.length != 1) {
+            throw new IommuException(Errno.EINVAL, String.format("%s: %s gives %d specifier cells; #iommu-cells must be 1",
+                    dart.node(), dev.name(), args.length));
+        }
+        int sid = args[0];
+        // upstream does not range-check the SID (one >= num_streams is skipped by every loop); one
+        // beyond the 256-bit bitmap would corrupt memory there, so it is refused here
+        if (sid < 0 || sid >= DartHw.MAX_STREAMS) {
+            throw new IommuException(Errno.EINVAL, String.format("%s: stream %d of %s is beyond the %d streams a DART can have",
+                    dart.node(), sid & 0xffff_ffffL, dev.name(), DartHw.MAX_STREAMS));
+        }
+        Object priv = dev.priv();
+        if (priv != null && !(priv instanceof MasterCfg)) {
+            throw new IommuException(Errno.EINVAL, dev.name() + ": already has IOMMU data of another driver");
+        }
+        MasterCfg cfg = (MasterCfg) priv;
+        DartInstance first = cfg != null ? cfg.dart(0) : null;
+        if (first != null && first.pgsize() != dart.pgsize()) {
+            throw new IommuException(Errno.EINVAL, String.format("%s: page size 0x%x of %s differs from 0x%x of %s", dev.name(),
+                    dart.pgsize(), dart.node(), first.pgsize(), first.node()));
+        }
+        if (first != null && first.params.ias() != dart.params.ias()) {
+            throw new IommuException(Errno.EINVAL, String.format("%s: IAS %d of %s differs from %d of %s", dev.name(),
+                    dart.params.ias(), dart.node(), first.params.ias(), first.node()));
+        }
+        int slot = cfg != null ? cfg.slotFor(dart) : 0;
+        if (slot < 0) {
+            throw new IommuException(Errno.EINVAL, String.format("%s: %s would be its DART number %d; at most %d per device",
+                    dev.name(), dart.node(), MasterCfg.MAX_DARTS_PER_DEVICE + 1, MasterCfg.MAX_DARTS_PER_DEVICE));
+        }
+        if (cfg == null) {
+            cfg = new MasterCfg();
+            dev.setPriv(cfg);
+        }
+        cfg.supportsBypass &= dart.params.supportsBypass();
+        cfg.add(slot, dart, sid);
+    }
+
+    /** @return the master's configuration; ENODEV when of_xlate never ran (not behind a DART) */
+    static MasterCfg masterCfg(IommuMaster dev) {
+        if (dev != null && dev.priv() instanceof MasterCfg cfg && cfg.count() > 0) {
+            return cfg;
+        }
+        throw new IommuException(Errno.ENODEV, (dev == null ? "null device" : dev.name()) + ": not behind a DART (no of_xlate)");
+    }
+
+    /** apple_dart_probe_device: a master with a configuration is ours (device links: not modelled). */
+    @Override
+    public void probeDevice(IommuMaster dev) {
+        masterCfg(dev);
+    }
+
+    /** apple_dart_release_device: frees the master's configuration; the group keeps its copy. */
+    @Override
+    public void releaseDevice(IommuMaster dev) {
+        if (dev.priv() instanceof MasterCfg) {
+            dev.setPriv(null);
+        }
+    }
+
+    /**
+     * apple_dart_device_group (dart-facts §3.2; Robin Murphy's review point: streams the DART cannot
+     * tell apart must share a group): look every stream up in its DART's {@code sid2group}; once one
+     * stream named a group, every later one must name the same (an unassigned one included). A
+     * found group is returned; otherwise a PCI function gets pci_device_group and a platform device
+     * a new group, the group gets a copy of the master's streams (merged when another PCI function
+     * already put its streams there) with a release callback that clears them again, and every
+     * stream of the master is recorded as the group's.
+     *
+     * @throws IommuException EINVAL for streams in two groups, or a merge of PCI functions on
+     *         different or several DARTs ("Failed to merge DART IOMMU groups.")
+     */
+    @Override
+    public IommuGroup deviceGroup(IommuMaster dev, GroupFactory groups) {
+        MasterCfg cfg = masterCfg(dev);
+        synchronized (GROUPS_LOCK) {
+            IommuGroup group = null;
+            for (int i = 0; i < cfg.count(); i++) {
+                StreamMap map = cfg.maps[i];
+                for (int sid = map.next(0); sid >= 0; sid = map.next(sid + 1)) {
+                    IommuGroup sg = map.dart.sid2group[sid];
+                    if (group != null && group != sg) {
+                        throw new IommuException(Errno.EINVAL, String.format("%s: stream %d of %s is in %s, an earlier stream in group %d",
+                                dev.name(), sid, map.dart.node(), sg == null ? "no group" : "group " + sg.id(), group.id()));
+                    }
+                    group = sg;
+                }
+            }
+            if (group != null) {
+                return group;
+            }
+            group = dev.isPci() ? groups.pci(dev) : groups.generic(dev);
+            Object data = group.iommuData();
+            if (data instanceof MasterCfg groupCfg) {
+                mergeMasterCfg(dev, groupCfg, cfg);
+            } else if (data != null) {
+                throw new IommuException(Errno.EINVAL, dev.name() + ": group " + group.id() + " carries data of another driver");
+            } else {
+                MasterCfg copy = cfg.copy();
+                group.setIommuData(copy, () -> releaseGroup(copy));
+            }
+            for (int i = 0; i < cfg.count(); i++) {
+                StreamMap map = cfg.maps[i];
+                for (int sid = map.next(0); sid >= 0; sid = map.next(sid + 1)) {
+                    map.dart.sid2group[sid] = group;
+                }
+            }
+            return group;
+        }
+    }
+
+    /**
+     * apple_dart_merge_master_cfg: only for a group pci_device_group returned with another
+     * function's streams in it; Apple platforms never spread one PCI bus over several DARTs, so
+     * both sides must use exactly one, the same, DART. Caller holds GROUPS_LOCK.
+     */
+    private static void mergeMasterCfg(IommuMaster dev, MasterCfg dst, MasterCfg src) {
+        if (src.count() != 1 || dst.count() != 1 || src.dart(0) != dst.dart(0)) {
+            throw new IommuException(Errno.EINVAL, dev.name() + ": Failed to merge DART IOMMU groups. (" + src + " into " + dst + ")");
+        }
+        long[] d = dst.maps[0].sidmap;
+        long[] s = src.maps[0].sidmap;
+        for (int w = 0; w < d.length; w++) {
+            d[w] |= s[w];
+        }
+    }
+
+    /** apple_dart_release_group: the group lost its last device; its streams belong to no group. */
+    private static void releaseGroup(MasterCfg groupCfg) {
+        synchronized (GROUPS_LOCK) {
+            for (int i = 0; i < groupCfg.count(); i++) {
+                StreamMap map = groupCfg.maps[i];
+                for (int sid = map.next(0); sid >= 0; sid = map.next(sid + 1)) {
+                    map.dart.sid2group[sid] = null;
+                }
+            }
+        }
+    }
+
+    /**
+     * apple_dart_def_domain_type: a DART page larger than the CPU page leaves only identity; a
+     * master with a DART that cannot bypass needs a DMA domain; otherwise the core decides.
+     */
+    @Override
+    public DomainType defDomainType(IommuMaster dev) {
+        MasterCfg cfg = masterCfg(dev);
+        if (cfg.dart(0).bypassForced()) {
+            return DomainType.IDENTITY;
+        }
+        if (!cfg.supportsBypass) {
+            return DomainType.DMA;
+        }
+        return null;
+    }
+
+    /**
+     * apple_dart_domain_alloc_paging: finalised at once for {@code dev} (its failures are returned);
+     * without a device at the first attach.
+     */
+    @Override
+    public DomainOps domainAllocPaging(IommuMaster dev) {
+        DartDomain domain = new DartDomain(this);
+        if (dev != null) {
+            domain.finalizeDomain(masterCfg(dev));
+        }
+        return domain;
+    }
+
+    @Override
+    public DomainOps identityDomain() {
+        return identity;
+    }
+
+    @Override
+    public DomainOps blockedDomain() {
+        return blocked;
+    }
+
+    /**
+     * apple_dart_get_resv_regions: a PCI function's MSIs are writes to the PCIe controller's
+     * doorbell at the top of the 32-bit IOVA space; that CPU page must never be mapped.
+     */
+    @Override
+    public List<ReservedRegion> getResvRegions(IommuMaster dev) {
+        if (!dev.isPci()) {
+            return List.of();
+        }
+        long page = masterCfg(dev).dart(0).pdev.cpuPageSize();
+        return List.of(new ReservedRegion(MSI_DOORBELL_ADDR & ~(page - 1), page, Prot.WRITE | Prot.NOEXEC | Prot.MMIO,
+                ReservedRegion.Type.MSI));
+    }
+
+    // ---------------------------------------------------------------- faults
+
+    /**
+     * dev_err_ratelimited of the fault handlers: the upstream line (its format string has no
+     * trailing newline), at most 10 per 5 s for this driver's handlers.
+     */
+    void logFault(DartInstance dart, DartFault f) {
+        long dropped = faultLimit.acquire();
+        if (dropped < 0 || !LOG.isErrorEnabled()) {
+            return;
+        }
+        if (dropped > 0) {
+            LOG.error("{}: {} callbacks suppressed", prefix(dart.node()), dropped);
+        }
+        LOG.error(String.format("%s: translation fault: status:0x%x stream:%d code:0x%x (%s) at 0x%x", prefix(dart.node()),
+                f.status(), f.sid(), f.code(), f.name(), f.iova()));
+    }
+
+    @Override
+    public String toString() {
+        return NAME + " (" + variant.name() + ")";
+    }
+}

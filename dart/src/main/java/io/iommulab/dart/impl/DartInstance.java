@@ -1,0 +1,120 @@
+package io.iommulab.dart.impl;
+
+import io.iommulab.api.driver.IommuDevice;
+import io.iommulab.api.driver.IommuFault;
+import io.iommulab.api.driver.IommuGroup;
+import io.iommulab.api.driver.PlatformDevice;
+import io.iommulab.api.machine.IrqRegistration;
+import io.iommulab.api.machine.IrqReturn;
+import io.iommulab.api.machine.MmioWindow;
+import io.iommulab.dart.impl.hw.DartHardware;
+import io.iommulab.dart.spi.DartFault;
+import io.iommulab.dart.spi.DartHw;
+import io.iommulab.dart.spi.DartMmio;
+import io.iommulab.dart.spi.DartParams;
+
+/**
+ * One probed DART: struct apple_dart plus its struct iommu_device.
+ *
+ * <p>Fields: {@code driver} the driver that probed it (its variant and fault rate limit);
+ * {@code pdev} the platform device; {@code variant} the variant record; {@code params} what
+ * PARAMS said (page size, bypass, IAS, OAS, streams, four-level); {@code hw} all register I/O;
+ * {@code sid2group} the group of each stream, guarded by {@link AppleDartDriver#GROUPS_LOCK};
+ * {@code irq} the fault handler registration (set once probe requested it, cleared by remove).
+ */
+public final class DartInstance implements IommuDevice {
+
+    final AppleDartDriver driver;
+    final PlatformDevice pdev;
+    final DartHw variant;
+    final DartParams params;
+    final DartHardware hw;
+    final IommuGroup[] sid2group = new IommuGroup[DartHw.MAX_STREAMS];
+    volatile IrqRegistration irq;
+
+    DartInstance(AppleDartDriver driver, PlatformDevice pdev, DartHw variant, MmioWindow regs, DartParams params) {
+        this.driver = driver;
+        this.pdev = pdev;
+        this.variant = variant;
+        this.params = params;
+        this.hw = new DartHardware(new DartMmio(pdev.name(), variant, regs, params.numStreams()));
+    }
+
+    @Override
+    public PlatformDevice platformDevice() {
+        return pdev;
+    }
+
+    @Override
+    public int numStreams() {
+        return params.numStreams();
+    }
+
+    /** @return the DART's DT path */
+    public String node() {
+        return pdev.name();
+    }
+
+    /** @return the variant the DART was probed as */
+    public DartHw variant() {
+        return variant;
+    }
+
+    /** @return page size, bypass support, IAS, OAS, streams, four-level as probe read them */
+    public DartParams params() {
+        return params;
+    }
+
+    /** @return register I/O (for the shell's read-only views) */
+    public DartHardware hardware() {
+        return hw;
+    }
+
+    long pgsize() {
+        return params.pageSize();
+    }
+
+    /** @return bypass forced: the DART page is larger than the CPU page, so no paging domain can work */
+    boolean bypassForced() {
+        return params.pageSize() > pdev.cpuPageSize();
+    }
+
+    /**
+     * The fault interrupt handler (apple_dart_t8020_irq / _t8110_irq). The line may be shared (the
+     * two DARTs of a dwc3 share one), so a DART without a latched error answers NONE. Logs the
+     * upstream line rate-limited, clears the error, then reports the fault to the core (beyond
+     * upstream, which reports nothing) so that domain fault handlers and {@code iommu:faults} see
+     * it. Never throws.
+     */
+    IrqReturn handleIrq(int line) {
+        DartFault fault;
+        try {
+            fault = hw.readFault();
+        } catch (RuntimeException e) {
+            driver.log().error("{}: cannot read the error registers on interrupt {}: {}", node(), line, e.getMessage());
+            return IrqReturn.NONE;
+        }
+        if (fault == null) {
+            return IrqReturn.NONE;
+        }
+        driver.logFault(this, fault);
+        try {
+            hw.clearFault(fault);
+        } catch (RuntimeException e) {
+            driver.log().error("{}: cannot clear error 0x{}: {}", node(), Integer.toHexString(fault.status()), e.getMessage());
+        }
+        try {
+            pdev.reportFault(new IommuFault(fault.sid(), fault.iova(), fault.write(), fault.status() & 0xffff_ffffL,
+                    fault.name()));
+        } catch (RuntimeException e) {
+            driver.log().error("{}: reporting the fault of stream {} at 0x{} failed: {}", node(), fault.sid(),
+                    Long.toHexString(fault.iova()), e.toString());
+        }
+        return IrqReturn.HANDLED;
+    }
+
+    @Override
+    public String toString() {
+        return "apple-dart " + variant.name() + " " + node();
+    }
+}

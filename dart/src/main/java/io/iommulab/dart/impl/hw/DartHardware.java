@@ -1,0 +1,155 @@
+package io.iommulab.dart.impl.hw;
+
+import io.iommulab.api.error.Errno;
+import io.iommulab.api.error.IommuException;
+import io.iommulab.api.machine.MmioWindow;
+import io.iommulab.dart.spi.DartFault;
+import io.iommulab.dart.spi.DartHw;
+import io.iommulab.dart.spi.DartMmio;
+
+/**
+ * All register I/O of one probed DART: Linux's {@code apple_dart_hw_*} helpers (dart-facts §1.5,
+ * §1.6, §1.8, §1.9). Stream arguments are 256-bit SID bitmaps ({@link SidMap}); SIDs at or above
+ * the DART's stream count are skipped, as {@code for_each_set_bit(..., num_streams)} does.
+ *
+ * <p>Locking (dart-facts §3.4): only the invalidation sequence is serialised, by {@code tlbLock}
+ * (the per-DART spinlock); TCR/TTBR writes take no lock because the core serialises attaches per
+ * group and different groups use different streams.
+ *
+ * <p>Fields: {@code dart} the registers and settled parameters; {@code hw}/{@code regs}/{@code
+ * numStreams} its parts; {@code tlbLock} the invalidation lock.
+ */
+public final class DartHardware {
+
+    private final DartMmio dart;
+    private final DartHw hw;
+    private final MmioWindow regs;
+    private final int numStreams;
+    private final Object tlbLock = new Object();
+
+    public DartHardware(DartMmio dart) {
+        this.dart = dart;
+        this.hw = dart.hw();
+        this.regs = dart.regs();
+        this.numStreams = dart.numStreams();
+    }
+
+    /** @return what the family strategies get */
+    public DartMmio mmio() {
+        return dart;
+    }
+
+    /** @return the raw lock register (T8020 CONFIG, T8110 PROTECT) */
+    public int readLock() {
+        return regs.readl(hw.lock());
+    }
+
+    /** @return true if the lock bit is set: TCR and TTBR writes are ignored until reboot */
+    public boolean isLocked() {
+        return (readLock() & hw.lockBit()) != 0;
+    }
+
+    /**
+     * apple_dart_hw_reset: refuse a locked DART; block every stream and clear its TTBRs; enable all
+     * streams globally (TCR controls isolation); clear pending errors; invalidate everything. The
+     * invalidation's result is the reset's result.
+     *
+     * @throws IommuException EINVAL "DART is locked down until reboot: %08x"; ETIMEDOUT from the invalidation
+     */
+    public void hwReset() {
+        int config = readLock();
+        if ((config & hw.lockBit()) != 0) {
+            throw new IommuException(Errno.EINVAL, String.format("%s: DART is locked down until reboot: %08x", dart.node(), config));
+        }
+        long[] all = SidMap.first(numStreams);
+        hwDisableDma(all);
+        hwClearAllTtbrs(all);
+        // One word per 32 streams, at the offsets the variant lists: consecutive on T8020/T8110;
+        // the usb4 variant lists 0xFC then 0xF8, because 0xFC + 4 is TCR[0] (dart-facts §1.9 (b)).
+        for (int i = 0; i < (numStreams + 31) / 32; i++) {
+            regs.writel(hw.enableStreams().get(i), -1);
+        }
+        hw.faultHandler().resetErrors(dart);
+        hwInvalidateTlb(all);
+    }
+
+    /** apple_dart_hw_enable_translation: TCR ← translate (| FOUR_LEVEL for four-level tables). */
+    public void hwEnableTranslation(long[] sidmap, int levels) {
+        int tcr = hw.tcrEnabled() | (levels == 4 ? hw.tcr4Level() : 0);
+        writeTcr(sidmap, tcr);
+    }
+
+    /** apple_dart_hw_disable_dma: TCR ← the blocked value. */
+    public void hwDisableDma(long[] sidmap) {
+        writeTcr(sidmap, hw.tcrDisabled());
+    }
+
+    /** apple_dart_hw_enable_bypass: TCR ← the bypass value; the caller checked bypass support. */
+    public void hwEnableBypass(long[] sidmap) {
+        writeTcr(sidmap, hw.tcrBypass());
+    }
+
+    private void writeTcr(long[] sidmap, int value) {
+        for (int sid = SidMap.next(sidmap, 0, numStreams); sid >= 0; sid = SidMap.next(sidmap, sid + 1, numStreams)) {
+            regs.writel(hw.tcrOffset(sid), value);
+        }
+    }
+
+    /**
+     * apple_dart_hw_set_ttbr: TTBR[sid][idx] ← VALID | table address.
+     *
+     * @throws IommuException EINVAL if the table is not aligned to what a TTBR can hold (Linux WARNs;
+     *         the formats never hand out such a table)
+     */
+    public void hwSetTtbr(long[] sidmap, int idx, long pa) {
+        if ((pa & ((1L << hw.ttbrShift()) - 1)) != 0) {
+            throw new IommuException(Errno.EINVAL, String.format("%s: table at 0x%x is not aligned to 0x%x for TTBR %d",
+                    dart.node(), pa, 1L << hw.ttbrShift(), idx));
+        }
+        int value = hw.ttbrValue(pa);
+        for (int sid = SidMap.next(sidmap, 0, numStreams); sid >= 0; sid = SidMap.next(sidmap, sid + 1, numStreams)) {
+            regs.writel(hw.ttbrOffset(sid, idx), value);
+        }
+    }
+
+    /** apple_dart_hw_clear_ttbr */
+    public void hwClearTtbr(long[] sidmap, int idx) {
+        for (int sid = SidMap.next(sidmap, 0, numStreams); sid >= 0; sid = SidMap.next(sidmap, sid + 1, numStreams)) {
+            regs.writel(hw.ttbrOffset(sid, idx), 0);
+        }
+    }
+
+    /** apple_dart_hw_clear_all_ttbrs */
+    public void hwClearAllTtbrs(long[] sidmap) {
+        for (int idx = 0; idx < hw.ttbrCount(); idx++) {
+            hwClearTtbr(sidmap, idx);
+        }
+    }
+
+    /**
+     * hw->invalidate_tlb under the DART's lock, so select → command → poll sequences of different
+     * callers never interleave.
+     *
+     * @throws IommuException ETIMEDOUT when BUSY does not clear
+     */
+    public void hwInvalidateTlb(long[] sidmap) {
+        synchronized (tlbLock) {
+            hw.invalidator().invalidateTlb(dart, sidmap);
+        }
+    }
+
+    /** @return the latched error, or null when ERROR.FLAG is clear */
+    public DartFault readFault() {
+        return hw.faultHandler().readFault(dart);
+    }
+
+    /** Clears a latched error (W1C). */
+    public void clearFault(DartFault fault) {
+        hw.faultHandler().clearFault(dart, fault);
+    }
+
+    /** readl for the shell's register dump: reads have no side effect except that a pending BUSY may read once. */
+    public int readl(int offset) {
+        return regs.readl(offset);
+    }
+}

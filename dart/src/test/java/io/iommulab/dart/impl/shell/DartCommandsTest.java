@@ -1,0 +1,151 @@
+package io.iommulab.dart.impl.shell;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import io.iommulab.api.dt.DeviceTree;
+import io.iommulab.api.error.Errno;
+import io.iommulab.api.error.IommuException;
+import io.iommulab.api.machine.MmioWindow;
+import io.iommulab.core.impl.CoreConfig;
+import io.iommulab.core.impl.IommuCoreEngine;
+import io.iommulab.dart.impl.AppleDartDriver;
+import io.iommulab.dart.impl.hw.DartVariants;
+import io.iommulab.dart.spi.DartHw;
+import io.iommulab.machine.SimMachine;
+import io.iommulab.machine.dart.DartModelFactory;
+import io.iommulab.machine.dt.DeviceTrees;
+import io.iommulab.pgtable.dart.DartFormat;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The dart: shell scope over a booted board, without OSGi. */
+class DartCommandsTest {
+
+    static final String SIO = "/soc/iommu@235004000";
+
+    SimMachine machine;
+    IommuCoreEngine engine;
+    List<AppleDartDriver> drivers = new ArrayList<>();
+    DartCommands cmd;
+
+    private void boot(String board) throws IOException {
+        DeviceTree tree;
+        try (InputStream in = getClass().getClassLoader().getResourceAsStream("boards/" + board + ".dts")) {
+            tree = DeviceTrees.parse(board, in.readAllBytes());
+        }
+        machine = SimMachine.boot(tree, List.of(new DartModelFactory()), Map.of());
+        engine = new IommuCoreEngine(machine, CoreConfig.defaults());
+        for (DartHw v : DartVariants.all()) {
+            AppleDartDriver d = AppleDartDriver.create(v, DartFormat::byName);
+            drivers.add(d);
+            engine.addDriver(d);
+        }
+        cmd = DartCommands.over(drivers, machine);
+    }
+
+    @Test
+    void dartsListsProbedAndFailedDarts() throws IOException {
+        boot("t8103-faulty");
+        List<DartDTO> darts = cmd.darts();
+        assertEquals(5, darts.size());
+        DartDTO good = darts.stream().filter(d -> d.node().equals("/soc/iommu@300400000")).findFirst().orElseThrow();
+        assertEquals(new DartDTO("/soc/iommu@300400000", "t8103", "probed", 16, 0x4000, 32, 36, true, false, false), good);
+        DartDTO locked = darts.stream().filter(d -> d.node().equals("/soc/iommu@300200000")).findFirst().orElseThrow();
+        assertEquals("not probed", locked.state());
+        assertEquals(Boolean.TRUE, locked.locked());
+        assertTrue(locked.toString().contains("locked yes"), locked.toString());
+    }
+
+    @Test
+    void regsDecodesEveryRegisterAndChangesNothing() throws IOException {
+        boot("t8103");
+        MmioWindow w = machine.ioremap(machine.deviceTree().node(SIO).orElseThrow(), 0);
+        int[] before = snapshot(w);
+        Map<String, Long> counters = machine.hardwareCounters(SIO);
+        List<RegisterDTO> regs = cmd.regs("sio_dart");
+        assertArrayEquals(before, snapshot(w));
+        assertEquals(counters, machine.hardwareCounters(SIO));
+        // PARAMS1/2, STREAM_COMMAND, ERROR, ERROR_ADDR_LO/HI, CONFIG; 1 select word, 1 enable word, 16 TCR, 64 TTBR
+        assertEquals(7 + 1 + 1 + 16 + 64, regs.size());
+        RegisterDTO tcr2 = regs.stream().filter(r -> r.name().equals("TCR[2]")).findFirst().orElseThrow();
+        assertEquals(0x108, tcr2.offset());
+        assertEquals(0x80, tcr2.value());
+        assertEquals("translate", tcr2.decoded());
+        RegisterDTO ttbr = regs.stream().filter(r -> r.name().equals("TTBR[2][0]")).findFirst().orElseThrow();
+        assertTrue(ttbr.decoded().startsWith("VALID table 0x"), ttbr.toString());
+        assertEquals("page shift 14", regs.get(0).decoded());
+        assertEquals("unlocked", regs.stream().filter(r -> r.name().equals("CONFIG")).findFirst().orElseThrow().decoded());
+        assertEquals("enabled SIDs 0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15",
+                regs.stream().filter(r -> r.name().equals("STREAMS_ENABLE[0]")).findFirst().orElseThrow().decoded());
+    }
+
+    private static int[] snapshot(MmioWindow w) {
+        int[] v = new int[0x300 / 4];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = w.readl(4L * i);
+        }
+        return v;
+    }
+
+    @Test
+    void streamsShowsTcrModesAndTables() throws IOException {
+        boot("t8103");
+        List<StreamDTO> s = cmd.streams("iommu@235004000");
+        assertEquals(16, s.size());
+        assertTrue(s.get(2).enabled());
+        assertEquals("translate", s.get(2).mode());
+        assertTrue(s.get(2).ttbrs().get(0).contains("VALID table"));
+        assertEquals("blocked", s.get(3).mode());
+        assertEquals(4, s.get(3).ttbrs().size());
+    }
+
+    @Test
+    void t8110RegsUseItsOwnNames() throws IOException {
+        boot("t8112");
+        List<RegisterDTO> regs = cmd.regs("sio_dart");
+        assertTrue(regs.stream().anyMatch(r -> r.name().equals("PARAMS3") && r.decoded().startsWith("PA width 42, VA width 36")));
+        assertTrue(regs.stream().anyMatch(r -> r.name().equals("PARAMS4") && r.decoded().startsWith("16 SIDs")));
+        assertTrue(regs.stream().anyMatch(r -> r.name().equals("TTBR[2]") && r.decoded().startsWith("VALID")));
+        assertTrue(regs.stream().anyMatch(r -> r.name().equals("ERROR_MASK") && r.decoded().equals("all codes latched")));
+    }
+
+    @Test
+    void errorsShowsALatchedErrorOfAnUnboundDart() throws IOException {
+        boot("t8103");
+        drivers.forEach(engine::removeDriver);
+        // no handler any more: the DART latches and keeps the error
+        assertFalse(machine.master("/soc/dma-controller@238200000").orElseThrow().read(0, 0x5000, 4).ok());
+        ErrorDTO e = cmd.errors(SIO);
+        assertTrue(e.latched());
+        assertEquals(2, e.stream());
+        assertEquals(1, e.code());
+        assertEquals("NO TTBR FOR IOVA", e.name());
+        assertEquals(0x5000, e.iova());
+        assertTrue(e.toString().contains("stream 2 code 0x1 (NO TTBR FOR IOVA) at 0x5000"), e.toString());
+    }
+
+    @Test
+    void iotlbShowsTheModelCounters() throws IOException {
+        boot("t8103");
+        Map<String, Long> c = cmd.iotlb("dwc3_0_dart_0");
+        assertTrue(c.keySet().containsAll(List.of("iotlb.hits", "iotlb.misses", "walks", "faults", "invalidations")), c.toString());
+        assertTrue(c.get("invalidations") > 0, "probe and attach invalidated");
+    }
+
+    @Test
+    void dartNamesResolveByPathNameSuffixOrLabel() throws IOException {
+        boot("t8103");
+        assertEquals(SIO, cmd.resolve(SIO));
+        assertEquals(SIO, cmd.resolve("iommu@235004000"));
+        assertEquals(SIO, cmd.resolve("soc/iommu@235004000"));
+        assertEquals(SIO, cmd.resolve("sio_dart"));
+        IommuException amb = assertThrows(IommuException.class, () -> cmd.resolve("iommu"));
+        assertEquals(Errno.EINVAL, amb.errno());
+        IommuException none = assertThrows(IommuException.class, () -> cmd.resolve("nope"));
+        assertEquals(Errno.ENODEV, none.errno());
+    }
+}
