@@ -37,6 +37,12 @@ final class DartDomain implements DomainOps {
     private final Object initLock = new Object();
     private final DartInstance[] darts = new DartInstance[MasterCfg.MAX_DARTS_PER_DEVICE];
     private final AtomicLongArray[] sidmaps = new AtomicLongArray[MasterCfg.MAX_DARTS_PER_DEVICE];
+    /**
+     * Copies of {@code sidmaps} taken whenever streams are added: what every flush invalidates. The
+     * flush runs after every map and unmap, so it reads one volatile array instead of copying the
+     * atomic bitmaps each time; the arrays are never written after publication.
+     */
+    private volatile long[][] flushMaps = new long[0][];
     private volatile PageTableOps pgtbl;
     private volatile PageTableState state;
     private volatile long pgsizeBitmap;
@@ -77,6 +83,7 @@ final class DartDomain implements DomainOps {
                 darts[i] = map != null ? map.dart : null;
                 sidmaps[i] = map != null ? new AtomicLongArray(map.sidmap) : null;
             }
+            publishFlushMaps();
             state = st;
             pgsizeBitmap = st.config().pgsizeBitmap();
             long end = dart.params.ias() >= 64 ? -1L : (1L << dart.params.ias()) - 1;
@@ -145,6 +152,29 @@ final class DartDomain implements DomainOps {
                 }
             }
         }
+        publishFlushMaps();
+    }
+
+    private void publishFlushMaps() {
+        synchronized (initLock) {
+            int n = 0;
+            while (n < MasterCfg.MAX_DARTS_PER_DEVICE && darts[n] != null) {
+                n++;
+            }
+            long[][] maps = new long[n][];
+            for (int i = 0; i < n; i++) {
+                maps[i] = snapshot(i);
+            }
+            flushMaps = maps;
+        }
+    }
+
+    private long[] snapshot(int i) {
+        long[] map = new long[SidMap.WORDS];
+        for (int w = 0; w < SidMap.WORDS; w++) {
+            map[w] = sidmaps[i].get(w);
+        }
+        return map;
     }
 
     /**
@@ -178,13 +208,9 @@ final class DartDomain implements DomainOps {
 
     /** apple_dart_domain_flush_tlb: every stream of the domain on each of its DARTs. */
     private void flushTlb() {
-        for (int i = 0; i < MasterCfg.MAX_DARTS_PER_DEVICE && darts[i] != null; i++) {
-            AtomicLongArray a = sidmaps[i];
-            long[] map = new long[SidMap.WORDS];
-            for (int w = 0; w < SidMap.WORDS; w++) {
-                map[w] = a.get(w);
-            }
-            invalidate(darts[i], map);
+        long[][] maps = flushMaps;
+        for (int i = 0; i < maps.length; i++) {
+            invalidate(darts[i], maps[i]);
         }
     }
 
@@ -269,11 +295,7 @@ final class DartDomain implements DomainOps {
         if (darts[i] == null) {
             return "";
         }
-        long[] map = new long[SidMap.WORDS];
-        for (int w = 0; w < SidMap.WORDS; w++) {
-            map[w] = sidmaps[i].get(w);
-        }
-        return darts[i].node() + ":" + SidMap.toText(map, darts[i].numStreams());
+        return darts[i].node() + ":" + SidMap.toText(snapshot(i), darts[i].numStreams());
     }
 
     @Override

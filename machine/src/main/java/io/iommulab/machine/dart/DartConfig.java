@@ -20,8 +20,12 @@ import java.util.TreeSet;
  *                     choice) (default false)
  * @param iotlbEntries option {@code iotlb-entries}: IOTLB capacity per stream, 0 = no IOTLB
  *                     (default {@value #DEFAULT_IOTLB_ENTRIES})
+ * @param busyPolls    option {@code busy-polls}: reads of the command register that still see BUSY
+ *                     after a command (default 0: the simulated DART finishes a command within the
+ *                     write, so a driver's poll loop sees BUSY clear at once; set it to exercise
+ *                     the loop; the invalidation itself is done before BUSY is first read either way)
  */
-public record DartConfig(DartModelVariant variant, boolean locked, boolean busyStuck, int iotlbEntries) {
+public record DartConfig(DartModelVariant variant, boolean locked, boolean busyStuck, int iotlbEntries, int busyPolls) {
 
     /** Default IOTLB capacity per stream. */
     public static final int DEFAULT_IOTLB_ENTRIES = 64;
@@ -36,6 +40,10 @@ public record DartConfig(DartModelVariant variant, boolean locked, boolean busyS
     public static final String BUSY_STUCK = "busy-stuck";
     /** Option key: IOTLB entries per stream. */
     public static final String IOTLB_ENTRIES = "iotlb-entries";
+    /** Option key: reads that see BUSY after each command. */
+    public static final String BUSY_POLLS = "busy-polls";
+    /** Largest {@code busy-polls}: beyond the 100 polls of the driver's timeout it is busy-stuck. */
+    public static final int MAX_BUSY_POLLS = 1000;
     /** Option key: T8110 NUM_SIDS. */
     public static final String STREAMS = "streams";
     /** Option key: T8110 VA_WIDTH. */
@@ -45,7 +53,8 @@ public record DartConfig(DartModelVariant variant, boolean locked, boolean busyS
     /** Option key: PARAMS2 bypass support. */
     public static final String BYPASS = "bypass";
 
-    private static final Set<String> KNOWN = Set.of(LOCKED, BUSY_STUCK, IOTLB_ENTRIES, STREAMS, IAS, OAS, BYPASS);
+    private static final Set<String> KNOWN = Set.of(LOCKED, BUSY_STUCK, BUSY_POLLS, IOTLB_ENTRIES, STREAMS, IAS,
+            OAS, BYPASS);
     private static final Set<String> T8110_ONLY = Set.of(STREAMS, IAS, OAS);
 
     /**
@@ -78,7 +87,8 @@ public record DartConfig(DartModelVariant variant, boolean locked, boolean busyS
         return new DartConfig(variant.with(sids, ias, oas, bypass),
                 boolOption(node, options, LOCKED, false),
                 boolOption(node, options, BUSY_STUCK, false),
-                intOption(node, options, IOTLB_ENTRIES, DEFAULT_IOTLB_ENTRIES, 0, MAX_IOTLB_ENTRIES));
+                intOption(node, options, IOTLB_ENTRIES, DEFAULT_IOTLB_ENTRIES, 0, MAX_IOTLB_ENTRIES),
+                intOption(node, options, BUSY_POLLS, 0, 0, MAX_BUSY_POLLS));
     }
 
     private static int intOption(String node, Map<String, String> options, String key, int def, int min, int max) {

@@ -3,7 +3,6 @@ package io.iommulab.machine.dart;
 import io.iommulab.api.hw.RegisterFile;
 import io.iommulab.api.hw.RegisterSpec;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -22,8 +21,9 @@ import java.util.concurrent.atomic.LongAdder;
  * one register cannot leave the mirror with the older value.
  *
  * <p>Invalidation commands run synchronously inside the register write, before BUSY is armed, so
- * when software sees BUSY clear the IOTLB entries are gone (dart-facts §1.9; contract: BUSY reads 1
- * once, model choice, so the driver's poll loop runs).
+ * when software sees BUSY clear the IOTLB entries are gone (dart-facts §1.9). BUSY then reads 1 for
+ * the next {@code busy-polls} reads (default 0, model choice: the simulated DART is done at once;
+ * a test sets it to make a driver's poll loop go round).
  */
 abstract class DartLayout {
 
@@ -50,8 +50,8 @@ abstract class DartLayout {
     private final int tcrTranslate;
     private final int tcrBypass;
     private final LongAdder invalidations = new LongAdder();
-    /** BUSY reads 1 on the next read (a command completed since the last read). */
-    private final AtomicBoolean busyPending = new AtomicBoolean();
+    /** reads left that see BUSY after the last command ({@code busy-polls}) */
+    private final java.util.concurrent.atomic.AtomicInteger busyReadsLeft = new java.util.concurrent.atomic.AtomicInteger();
     /** busy-stuck strapping and a command was issued: BUSY reads 1 for ever. */
     private volatile boolean stuck;
     protected volatile RegisterFile regs;
@@ -171,17 +171,23 @@ abstract class DartLayout {
         return true;
     }
 
-    /** Ends a command: counts an invalidation if it did one, and arms BUSY for one read. */
+    /** Ends a command: counts an invalidation if it did one, and arms BUSY for {@code busy-polls} reads. */
     final void commandDone(boolean invalidated) {
         if (invalidated) {
             invalidations.increment();
         }
-        busyPending.set(true);
+        if (config.busyPolls() > 0) {
+            busyReadsLeft.set(config.busyPolls());
+        }
     }
 
-    /** @return true if this read of the command register sees BUSY (once per command, or for ever when stuck) */
+    /** @return true if this read of the command register sees BUSY (busy-polls reads per command, or for ever when stuck) */
     final boolean busyOnRead() {
-        return stuck || busyPending.getAndSet(false);
+        if (stuck) {
+            return true;
+        }
+        // the common case (busy-polls = 0) costs one plain read of the counter
+        return busyReadsLeft.get() > 0 && busyReadsLeft.getAndUpdate(n -> n > 0 ? n - 1 : 0) > 0;
     }
 
     /** @return bits of bitmap word {@code word} that name existing SIDs */

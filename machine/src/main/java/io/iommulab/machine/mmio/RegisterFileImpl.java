@@ -35,6 +35,8 @@ public final class RegisterFileImpl implements RegisterFile {
     private final List<RegisterSpec> specs;
     private final RegisterHooks hooks;
     private final int[] slotSpec;
+    /** element index within its spec of each word slot (what the hooks get; no division per access) */
+    private final int[] slotIndex;
     private final int[] values;
     private final RegisterSpec[] specArray;
     private final BitSet reported = new BitSet();
@@ -56,6 +58,7 @@ public final class RegisterFileImpl implements RegisterFile {
         this.hooks = hooks != null ? hooks : new RegisterHooks() { };
         this.specArray = this.specs.toArray(new RegisterSpec[0]);
         this.slotSpec = new int[this.size >> 2];
+        this.slotIndex = new int[this.size >> 2];
         this.values = new int[this.size >> 2];
         java.util.Arrays.fill(slotSpec, -1);
         for (int s = 0; s < specArray.length; s++) {
@@ -81,6 +84,7 @@ public final class RegisterFileImpl implements RegisterFile {
                         name, spec.nameAt((int) off), specArray[slotSpec[slot]].nameAt((int) off), off));
             }
             slotSpec[slot] = s;
+            slotIndex[slot] = i;
         }
     }
 
@@ -108,7 +112,7 @@ public final class RegisterFileImpl implements RegisterFile {
     }
 
     @Override
-    public synchronized void set(int offset, int value) {
+    public void set(int offset, int value) {
         int slot = checkOffset(offset, "model write");
         if (slotSpec[slot] < 0) {
             throw new IommuException(Errno.EINVAL, String.format("%s: model write to undeclared register offset 0x%x", name, offset));
@@ -150,7 +154,7 @@ public final class RegisterFileImpl implements RegisterFile {
             return 0;
         }
         RegisterSpec spec = specArray[s];
-        return hooks.onRead(spec, spec.index((int) offset), (int) INTS.getVolatile(values, slot));
+        return hooks.onRead(spec, slotIndex[slot], (int) INTS.getVolatile(values, slot));
     }
 
     /** Software write (writel) at a byte offset; applies the masks, then {@link RegisterHooks#onWrite}. */
@@ -162,15 +166,17 @@ public final class RegisterFileImpl implements RegisterFile {
             return;
         }
         RegisterSpec spec = specArray[s];
+        int writable = spec.writable();
+        int w1c = spec.w1c();
         int old;
         int now;
-        synchronized (this) {
-            old = values[slot];
-            now = (old & ~spec.writable()) | (value & spec.writable());
-            now &= ~(value & spec.w1c());
-            INTS.setVolatile(values, slot, now);
-        }
-        hooks.onWrite(spec, spec.index((int) offset), old, now, value);
+        // One atomic read-modify-write (racing writers and model-side set() never lose an update),
+        // without a monitor: MMIO is on the path of every TLB invalidation.
+        do {
+            old = (int) INTS.getVolatile(values, slot);
+            now = ((old & ~writable) | (value & writable)) & ~(value & w1c);
+        } while (!INTS.compareAndSet(values, slot, old, now));
+        hooks.onWrite(spec, slotIndex[slot], old, now, value);
     }
 
     private void reportUnimplemented(String what, long offset, int value) {

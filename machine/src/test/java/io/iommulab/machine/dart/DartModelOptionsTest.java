@@ -55,7 +55,7 @@ class DartModelOptionsTest {
     @Test
     void configDecodesDefaultsAndOverrides() {
         DartConfig d = DartConfig.from("/n", DartModelVariant.T8103, Map.of());
-        assertEquals(new DartConfig(DartModelVariant.T8103, false, false, 64), d);
+        assertEquals(new DartConfig(DartModelVariant.T8103, false, false, 64, 0), d);
         DartConfig c = DartConfig.from("/n", DartModelVariant.T8110, Map.of("streams", "0x20", "ias", "42",
                 "oas", "36", "bypass", "no", "locked", "yes", "busy-stuck", "true", "iotlb-entries", "0"));
         assertEquals(32, c.sids());

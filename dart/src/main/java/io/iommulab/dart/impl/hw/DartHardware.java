@@ -25,7 +25,8 @@ public final class DartHardware {
     private final DartHw hw;
     private final MmioWindow regs;
     private final int numStreams;
-    private final Object tlbLock = new Object();
+    /** the per-DART spinlock (a monitor costs an atomic on exit too, and this is taken twice per map+unmap) */
+    private final java.util.concurrent.atomic.AtomicBoolean tlbLock = new java.util.concurrent.atomic.AtomicBoolean();
 
     public DartHardware(DartMmio dart) {
         this.dart = dart;
@@ -133,8 +134,13 @@ public final class DartHardware {
      * @throws IommuException ETIMEDOUT when BUSY does not clear
      */
     public void hwInvalidateTlb(long[] sidmap) {
-        synchronized (tlbLock) {
+        while (!tlbLock.compareAndSet(false, true)) {
+            Thread.onSpinWait();
+        }
+        try {
             hw.invalidator().invalidateTlb(dart, sidmap);
+        } finally {
+            tlbLock.setRelease(false);
         }
     }
 
