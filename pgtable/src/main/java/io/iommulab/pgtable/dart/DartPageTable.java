@@ -303,6 +303,17 @@ public final class DartPageTable implements PageTableOps {
         int p = base + (idx << 3);
         int end = p + ((int) n << 3);
         // Walks test "entry != 0" (dart-facts §2.3): the first zero entry ends the unmap.
+        if (n == 1) {
+            // the DMA API's common case: one page, no scan and no fill call
+            if ((long) LE64.get(d, p) == 0) {
+                return 0;
+            }
+            LE64.set(d, p, 0L);
+            if (flush != TlbFlushOps.NONE && (gather == null || !gather.queued())) {
+                flush.tlbAddPage(gather, iova, 1L << pgShift);
+            }
+            return 1L << pgShift;
+        }
         // Branch-free scan for the common case (a full run); locate the hole only if there is one.
         int zeros = 0;
         for (int i = p; i < end; i += 8) {
