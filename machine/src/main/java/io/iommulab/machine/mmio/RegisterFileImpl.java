@@ -172,10 +172,12 @@ public final class RegisterFileImpl implements RegisterFile {
         int now;
         // One atomic read-modify-write (racing writers and model-side set() never lose an update),
         // without a monitor: MMIO is on the path of every TLB invalidation.
+        // A write that leaves the stored value as it is (a command register, the same bitmap again)
+        // needs no store at all: it is ordered before any racing write that does change it.
         do {
             old = (int) INTS.getVolatile(values, slot);
             now = ((old & ~writable) | (value & writable)) & ~(value & w1c);
-        } while (!INTS.compareAndSet(values, slot, old, now));
+        } while (now != old && !INTS.compareAndSet(values, slot, old, now));
         hooks.onWrite(spec, slotIndex[slot], old, now, value);
     }
 
