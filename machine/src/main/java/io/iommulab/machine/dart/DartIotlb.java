@@ -1,5 +1,8 @@
 package io.iommulab.machine.dart;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
 /**
  * The DART's IOTLB: per stream, a fully associative cache of leaf translations with
  * {@code capacity} entries, replaced oldest-first (FIFO). It is never coherent with the tables in
@@ -7,20 +10,18 @@ package io.iommulab.machine.dart;
  * 9), so a driver that forgets to invalidate reads stale translations, as on silicon.
  *
  * <h2>Hit path and concurrency</h2>
- * Each stream publishes an open-addressing hash table of immutable {@link Entry} objects through a
- * volatile field. {@link #lookup} takes no lock and allocates nothing: one volatile read, a
- * multiply, and usually one array load. Writers (insert after a walk, invalidation) serialise on
- * the stream's monitor:
+ * Each stream's contents are one immutable {@link Table} (an open-addressing hash of immutable
+ * {@link Entry} objects, the FIFO ring and the stream's invalidation epoch), published through a
+ * volatile array slot and replaced by compare-and-set; there are no locks.
  * <ul>
- * <li>An insert stores into the published table and re-publishes it (volatile write), so a lookup
- *     that reads the table afterwards sees the entry; a racing lookup may miss it, which only costs
- *     a walk. Slots go null → entry → tombstone → entry and never back to null in one table, and a
- *     table is rebuilt before it is 3/4 used, so a lock-free probe always ends at a null.</li>
- * <li>An invalidation publishes the shared empty table and bumps the stream's epoch. A walk
- *     samples the epoch ({@link #epoch}) before it reads memory, and {@link #insert} drops its result
- *     if the epoch moved: a walk that may have read a table entry from before the invalidation
- *     never enters the new IOTLB. Hence once an invalidation has returned, no later lookup can hit
- *     an entry it dropped.</li>
+ * <li>{@link #lookup}: one volatile read, a multiply, usually one array load; allocates nothing.</li>
+ * <li>{@link #invalidate}: one CAS to an empty table with the next epoch (an invalidation runs on
+ *     every map and unmap of a DMA domain, so it must be cheap; it allocates one small object).</li>
+ * <li>{@link #insert} (after a walk): copies the table with the entry added (and the oldest evicted)
+ *     and CASes it in, but only while the table still carries the epoch the walk sampled
+ *     ({@link #epoch}) before it read memory. A walk that may have read a table entry from before an
+ *     invalidation therefore never enters the IOTLB after it: once an invalidation has returned, no
+ *     later lookup can hit an entry it dropped.</li>
  * </ul>
  */
 final class DartIotlb {
@@ -44,25 +45,25 @@ final class DartIotlb {
         }
     }
 
-    /** Slot left by an evicted entry; its tag matches no IOVA (tags are non-negative). */
-    private static final Entry TOMBSTONE = new Entry(-1, 0, 0);
-    /** The table of an empty stream; never written. */
-    private static final Entry[] EMPTY = new Entry[1];
-    private static final long GOLDEN = 0x9E37_79B9_7F4A_7C15L;
-
-    /** One stream's IOTLB. Fields other than the volatile ones are guarded by the object's monitor. */
-    private static final class Stream {
-        volatile Entry[] table = EMPTY;
-        volatile long epoch;
-        /** tags in insertion order, a ring of {@code capacity} (allocated on first insert). */
-        long[] fifo;
-        int head;
-        int count;
-        /** slots of {@link #table} that are not null (entries and tombstones). */
-        int used;
+    /**
+     * One stream's IOTLB contents, never changed once published.
+     *
+     * @param slots open-addressing hash of entries (null = free); at most half full
+     * @param fifo  tags in insertion order, a ring of {@code capacity}, oldest at {@code head}
+     * @param head  index of the oldest tag in {@code fifo}
+     * @param count entries held
+     * @param epoch invalidations of the stream so far
+     */
+    private record Table(Entry[] slots, long[] fifo, int head, int count, long epoch) {
     }
 
-    private final Stream[] streams;
+    private static final VarHandle TABLES = MethodHandles.arrayElementVarHandle(Table[].class);
+    /** Slots of every empty table; never written. */
+    private static final Entry[] NO_SLOTS = new Entry[1];
+    private static final long[] NO_FIFO = new long[0];
+    private static final long GOLDEN = 0x9E37_79B9_7F4A_7C15L;
+
+    private final Table[] tables;
     private final int capacity;
     private final int tableSize;
 
@@ -73,9 +74,9 @@ final class DartIotlb {
     DartIotlb(int sids, int capacity) {
         this.capacity = capacity;
         this.tableSize = Math.max(2, Integer.highestOneBit(Math.max(1, capacity) * 2 - 1) << 1);
-        this.streams = new Stream[sids];
+        this.tables = new Table[sids];
         for (int i = 0; i < sids; i++) {
-            streams[i] = new Stream();
+            tables[i] = new Table(NO_SLOTS, NO_FIFO, 0, 0, 0);
         }
     }
 
@@ -83,23 +84,25 @@ final class DartIotlb {
         return (int) ((tag * GOLDEN) >>> 32);
     }
 
+    private Table table(int sid) {
+        return (Table) TABLES.getVolatile(tables, sid);
+    }
+
     /** @return the cached translation of {@code tag} on {@code sid}, or null. Lock-free. */
     Entry lookup(int sid, long tag) {
-        Entry[] t = streams[sid].table;
+        Entry[] t = table(sid).slots;
         int mask = t.length - 1;
-        int i = hash(tag) & mask;
-        for (;;) {
+        for (int i = hash(tag) & mask;; i = (i + 1) & mask) {
             Entry e = t[i];
             if (e == null || e.tag == tag) {
                 return e;
             }
-            i = (i + 1) & mask;
         }
     }
 
     /** @return the stream's invalidation epoch; sample it before walking, pass it to {@link #insert} */
     long epoch(int sid) {
-        return streams[sid].epoch;
+        return table(sid).epoch;
     }
 
     /**
@@ -110,34 +113,59 @@ final class DartIotlb {
         if (capacity == 0) {
             return;
         }
-        Stream s = streams[sid];
-        synchronized (s) {
-            if (s.epoch != epoch) {
+        for (;;) {
+            Table t = table(sid);
+            if (t.epoch != epoch || find(t.slots, e.tag) >= 0) {
                 return;
             }
-            Entry[] t = s.table;
-            if (t == EMPTY) {
-                t = new Entry[tableSize];
-                s.fifo = s.fifo != null ? s.fifo : new long[capacity];
-            } else if (find(t, e.tag) >= 0) {
+            if (TABLES.compareAndSet(tables, sid, t, with(t, e))) {
                 return;
             }
-            if (s.count == capacity) {
-                long oldest = s.fifo[s.head];
-                s.head = (s.head + 1) % capacity;
-                s.count--;
-                t[find(t, oldest)] = TOMBSTONE;
+        }
+    }
+
+    /** @return a copy of {@code t} holding {@code e} too, the oldest entry evicted when full */
+    private Table with(Table t, Entry e) {
+        long[] fifo = t.fifo.length == 0 ? new long[capacity] : t.fifo.clone();
+        Entry[] slots = t.slots.length == tableSize ? t.slots.clone() : new Entry[tableSize];
+        int head = t.head;
+        int count = t.count;
+        if (count == capacity) {
+            remove(slots, fifo[head]);
+            head = (head + 1) % capacity;
+            count--;
+        }
+        place(slots, e);
+        fifo[(head + count) % capacity] = e.tag;
+        return new Table(slots, fifo, head, count + 1, t.epoch);
+    }
+
+    /**
+     * Deletes {@code tag} from a linear-probing table without tombstones (Knuth's algorithm R:
+     * later entries of the cluster move back when their home slot allows it).
+     */
+    private static void remove(Entry[] t, long tag) {
+        int mask = t.length - 1;
+        int i = find(t, tag);
+        if (i < 0) {
+            return;
+        }
+        int j = i;
+        for (;;) {
+            t[i] = null;
+            for (;;) {
+                j = (j + 1) & mask;
+                if (t[j] == null) {
+                    return;
+                }
+                int k = hash(t[j].tag) & mask;
+                boolean stays = i <= j ? i < k && k <= j : i < k || k <= j;
+                if (!stays) {
+                    break;
+                }
             }
-            if ((s.used + 1) * 4 > tableSize * 3) {
-                t = rebuild(t);
-                s.used = s.count;
-            }
-            if (place(t, e)) {
-                s.used++;
-            }
-            s.fifo[(s.head + s.count) % capacity] = e.tag;
-            s.count++;
-            s.table = t;
+            t[i] = t[j];
+            i = j;
         }
     }
 
@@ -155,47 +183,32 @@ final class DartIotlb {
         }
     }
 
-    /** Puts {@code e} in the first free slot of its probe sequence; @return true if that slot was null */
-    private static boolean place(Entry[] t, Entry e) {
+    /** Puts {@code e} in the first free slot of its probe sequence. */
+    private static void place(Entry[] t, Entry e) {
         int mask = t.length - 1;
-        for (int i = hash(e.tag) & mask;; i = (i + 1) & mask) {
-            Entry x = t[i];
-            if (x == null || x == TOMBSTONE) {
-                t[i] = e;
-                return x == null;
-            }
+        int i = hash(e.tag) & mask;
+        while (t[i] != null) {
+            i = (i + 1) & mask;
         }
-    }
-
-    /** @return a fresh table holding the live entries of {@code t} (the old one stays valid for readers) */
-    private Entry[] rebuild(Entry[] t) {
-        Entry[] n = new Entry[tableSize];
-        for (Entry x : t) {
-            if (x != null && x != TOMBSTONE) {
-                place(n, x);
-            }
-        }
-        return n;
+        t[i] = e;
     }
 
     /** Drops every entry of {@code sid} (an invalidation command for that SID). */
     void invalidate(int sid) {
-        if (sid < 0 || sid >= streams.length) {
+        if (sid < 0 || sid >= tables.length) {
             return;
         }
-        Stream s = streams[sid];
-        synchronized (s) {
-            s.epoch++;
-            s.table = EMPTY;
-            s.head = 0;
-            s.count = 0;
-            s.used = 0;
+        for (;;) {
+            Table t = table(sid);
+            if (TABLES.compareAndSet(tables, sid, t, new Table(NO_SLOTS, t.fifo, 0, 0, t.epoch + 1))) {
+                return;
+            }
         }
     }
 
     /** Drops every entry of every stream. */
     void invalidateAll() {
-        for (int sid = 0; sid < streams.length; sid++) {
+        for (int sid = 0; sid < tables.length; sid++) {
             invalidate(sid);
         }
     }

@@ -69,4 +69,36 @@ class DartIotlbTest {
         tlb.insert(0, tlb.epoch(0), new DartIotlb.Entry(7, 0x4000, 3));
         assertEquals(capacity == 0, tlb.lookup(0, 7) == null);
     }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 3, 8, 64})
+    void evictionKeepsExactlyTheNewestEntriesUnderManyCollisions(int capacity) {
+        DartIotlb tlb = new DartIotlb(1, capacity);
+        java.util.ArrayDeque<Long> reference = new java.util.ArrayDeque<>();
+        java.util.Random rnd = new java.util.Random(capacity);
+        for (int step = 0; step < 20_000; step++) {
+            if (step % 997 == 0) {
+                tlb.invalidate(0);
+                reference.clear();
+            }
+            // a small universe of tags whose hashes collide often
+            long tag = rnd.nextInt(4 * capacity + 3) * 1024L;
+            if (tlb.lookup(0, tag) == null) {
+                tlb.insert(0, tlb.epoch(0), new DartIotlb.Entry(tag, tag << 14, 3));
+                reference.addLast(tag);
+                if (reference.size() > capacity) {
+                    reference.removeFirst();
+                }
+            }
+            if (step % 101 == 0) {
+                for (long u = 0; u < 4 * capacity + 3; u++) {
+                    DartIotlb.Entry e = tlb.lookup(0, u * 1024L);
+                    assertEquals(reference.contains(u * 1024L), e != null, "step " + step + " tag " + u * 1024L);
+                    if (e != null) {
+                        assertEquals(u * 1024L << 14, e.pa);
+                    }
+                }
+            }
+        }
+    }
 }
