@@ -226,17 +226,9 @@ public final class DartPageTable implements PageTableOps {
                     "%s: physical address 0x%x (run of %d pages of 0x%x) beyond the %d-bit output address space of %s",
                     format.name(), (paddr >>> oas) != 0 ? paddr : lastPa, n, pgSize, oas, ctx.owner()));
         }
-        byte[] d;
-        int base;
-        RamWindow known = slots != null ? slots[(int) (iova >>> slotShift)] : null;
-        if (known != null) {
-            d = known.data();
-            base = known.offset();
-        } else {
-            RamWindow w = leafWindow(iova, (int) ttbrIdx, true);
-            d = w.data();
-            base = w.offset();
-        }
+        RamWindow w = leafWindow(iova, (int) ttbrIdx, true);
+        byte[] d = w.data();
+        int base = w.offset();
         int p = base + (idx << 3);
         int end = p + ((int) n << 3);
         // One branch for the whole run (the common case is a free run); find the culprit only on failure.
@@ -260,12 +252,16 @@ public final class DartPageTable implements PageTableOps {
     }
 
     /**
-     * The window on the leaf table of {@code iova}, found by walking the tables in memory (and
-     * allocating missing ones if {@code alloc}); remembered in its slot.
+     * The window on the leaf table of {@code iova}: the one remembered in its slot, else found by
+     * walking the tables in memory (allocating missing ones if {@code alloc}) and remembered.
      *
      * @return the window, or null if a table is missing and {@code alloc} is false
      */
     private RamWindow leafWindow(long iova, int ttbrIdx, boolean alloc) {
+        RamWindow known = slots != null ? slots[(int) (iova >>> slotShift)] : null;
+        if (known != null) {
+            return known;
+        }
         long leaf = leafTable(iova, ttbrIdx, alloc);
         if (leaf == 0) {
             return null;
@@ -284,20 +280,12 @@ public final class DartPageTable implements PageTableOps {
         if (pgsize != pgSize || pgcount <= 0 || (iova & pgMask) != 0 || ttbrIdx >= ttbrLimit) {
             return unmapRefused(iova, pgsize, pgcount);
         }
-        byte[] d;
-        int base;
-        RamWindow known = slots != null ? slots[(int) (iova >>> slotShift)] : null;
-        if (known != null) {
-            d = known.data();
-            base = known.offset();
-        } else {
-            RamWindow w = leafWindow(iova, (int) ttbrIdx, false);
-            if (w == null) {
-                return 0;
-            }
-            d = w.data();
-            base = w.offset();
+        RamWindow w = leafWindow(iova, (int) ttbrIdx, false);
+        if (w == null) {
+            return 0;
         }
+        byte[] d = w.data();
+        int base = w.offset();
         int idx = (int) ((iova >>> pgShift) & idxMask);
         long n = Math.min(pgcount, leafEntries - idx);
         int p = base + (idx << 3);
@@ -345,20 +333,12 @@ public final class DartPageTable implements PageTableOps {
         if (ttbrIdx >= ttbrLimit) {
             return 0;
         }
-        byte[] d;
-        int base;
-        RamWindow known = slots != null ? slots[(int) (iova >>> slotShift)] : null;
-        if (known != null) {
-            d = known.data();
-            base = known.offset();
-        } else {
-            RamWindow w = leafWindow(iova, (int) ttbrIdx, false);
-            if (w == null) {
-                return 0;
-            }
-            d = w.data();
-            base = w.offset();
+        RamWindow w = leafWindow(iova, (int) ttbrIdx, false);
+        if (w == null) {
+            return 0;
         }
+        byte[] d = w.data();
+        int base = w.offset();
         long pte = (long) LE64.get(d, base + (int) (((iova >>> pgShift) & idxMask) << 3));
         if (pte == 0) {
             return 0;
