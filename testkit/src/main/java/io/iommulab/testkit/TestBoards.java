@@ -29,19 +29,19 @@ import java.io.UncheckedIOException;
  * it models). All use #address-cells/#size-cells 2, an AIC-like controller with three-cell
  * specifiers {@code <0 N 4>}, and PMGR-like power states ({@code #power-domain-cells = <0>}).
  * <ul>
- * <li>{@code boards/t6000.dts} (M1 Pro): seven "apple,t6000-dart" nodes. admac on
+ * <li>{@code boards/iommulab-t6000.dts} (M1 Pro): seven "apple,t6000-dart" nodes. admac on
  *     {@code <&sio_dart_0 2>, <&sio_dart_1 2>} (both DARTs on AIC 1130); dwc3 on its DART pair,
  *     SIDs 0 and 1, shared AIC 1194; PCIe {@code iommu-map} (mask 0xff00): bus 1 (Wi-Fi fn 0 and
  *     Bluetooth fn 1) → pcie0_dart_0 SID 1, bus 2 (SD reader) → pcie0_dart_1 SID 1; pcie0_dart_2
  *     and its port are disabled; SART "apple,t6000-sart" at {@code /soc/iommu@393c50000} without
  *     #iommu-cells; RAM 2 × 4 GiB at 0x100_0000_0000 and 0x101_0000_0000.</li>
- * <li>{@code boards/t8112.dts} (M2): seven "apple,t8110-dart" nodes. admac on sio_dart SID 2;
+ * <li>{@code boards/iommulab-t8112.dts} (M2): seven "apple,t8110-dart" nodes. admac on sio_dart SID 2;
  *     dwc3 on its DART pair (SIDs 0/1, shared AIC 1035); PCIe: one DART per port and stream N-1
  *     for bus N (pcie0_dart SID 0: Wi-Fi + Bluetooth, pcie1_dart SID 1: Ethernet, pcie2_dart
  *     SID 2: xHCI), pcie3_dart and its port disabled; pcie0_dart has
  *     {@code iommulab,model-options = "streams=32"}; SART at {@code /soc/sart@27bc50000};
  *     8 GiB RAM at 0x8_0000_0000.</li>
- * <li>{@code boards/t6020.dts} (M2 Pro): seven DARTs with
+ * <li>{@code boards/iommulab-t6020.dts} (M2 Pro): seven DARTs with
  *     {@code compatible = "apple,t6020-dart", "apple,t8110-dart"}. admac on sio_dart SID 2; dwc3
  *     on its DART pair (SIDs 0/1, shared AIC 1260); PCIe: bus N → pcie0_dart_(N-1) SID 1 (Wi-Fi +
  *     Bluetooth, Ethernet, xHCI), pcie0_dart_3 and its port disabled; SART at
@@ -53,11 +53,11 @@ public final class TestBoards {
     /** Class-path resource of the testkit board. */
     public static final String TESTKIT_DTS = "boards/testkit.dts";
     /** Class-path resource of the M1 Pro (t6000) fixture board. */
-    public static final String T6000_DTS = "boards/t6000.dts";
+    public static final String T6000_DTS = "boards/iommulab-t6000.dts";
     /** Class-path resource of the M2 (t8112) fixture board. */
-    public static final String T8112_DTS = "boards/t8112.dts";
+    public static final String T8112_DTS = "boards/iommulab-t8112.dts";
     /** Class-path resource of the M2 Pro (t6020) fixture board. */
-    public static final String T6020_DTS = "boards/t6020.dts";
+    public static final String T6020_DTS = "boards/iommulab-t6020.dts";
 
     private TestBoards() {
     }

@@ -63,7 +63,7 @@ final class DartRig {
     }
 
     static DeviceTree tree(String board) {
-        String res = "dart-boards/" + board + ".dts";
+        String res = "dart-boards/iommulab-" + board + ".dts";
         try (InputStream in = DartRig.class.getClassLoader().getResourceAsStream(res)) {
             if (in == null) {
                 throw new IllegalStateException("test board " + res + " is missing");

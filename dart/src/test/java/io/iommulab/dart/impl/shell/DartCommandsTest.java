@@ -34,7 +34,7 @@ class DartCommandsTest {
 
     private void boot(String board) throws IOException {
         DeviceTree tree;
-        try (InputStream in = getClass().getClassLoader().getResourceAsStream("dart-boards/" + board + ".dts")) {
+        try (InputStream in = getClass().getClassLoader().getResourceAsStream("dart-boards/iommulab-" + board + ".dts")) {
             tree = DeviceTrees.parse(board, in.readAllBytes());
         }
         machine = SimMachine.boot(tree, List.of(new DartModelFactory()), Map.of());
