@@ -231,12 +231,10 @@ public final class DartPageTable implements PageTableOps {
         int base = w.offset();
         int p = base + (idx << 3);
         int end = p + ((int) n << 3);
-        // One branch for the whole run (the common case is a free run); find the culprit only on failure.
-        long used = 0;
-        for (int q = p; q < end; q += 8) {
-            used |= (long) LE64.get(d, q);
-        }
-        if ((used & valid) != 0) {
+        // Any entry with VALID set refuses the whole run (Linux: nothing written). One page needs one
+        // load; a run is ORed together, one branch for the common free run.
+        boolean taken = n == 1 ? ((long) LE64.get(d, p) & valid) != 0 : anyValid(d, p, end);
+        if (taken) {
             int q = p;
             while (((long) LE64.get(d, q) & valid) == 0) {
                 q += 8;
@@ -249,6 +247,14 @@ public final class DartPageTable implements PageTableOps {
             LE64.set(d, q, pte);
         }
         return n << pgShift;
+    }
+
+    private boolean anyValid(byte[] d, int p, int end) {
+        long used = 0;
+        for (int q = p; q < end; q += 8) {
+            used |= (long) LE64.get(d, q);
+        }
+        return (used & valid) != 0;
     }
 
     /**
