@@ -121,9 +121,29 @@ class LauncherIT {
     void withoutTerminalOrCommandsItExitsAfterTheSummary() throws Exception {
         Run r = launch();
         assertEquals(0, r.exit(), r.errText());
-        assertTrue(String.join("\n", r.out()).startsWith("board default: "), String.join("\n", r.out()));
+        String out = String.join("\n", r.out());
+        assertTrue(out.startsWith("board default: "), out);
+        // the DART backend ships in the jar: every enabled DART of the default board probes
+        assertTrue(out.contains("IOMMU nodes: 10 (disabled 1, probed 9)"), out);
+        assertTrue(out.contains("DMA masters: 7 (probed 7)"), out);
+        assertTrue(r.errText().contains("DART [pagesize 4000, 16 streams, bypass support: 1, bypass forced: 0, AS 32 -> 36] initialized"),
+                r.errText());
+        assertFalse(r.errText().contains("reset on remove failed"), "drivers are removed before the hardware goes: " + r.errText());
         assertTrue(Files.isDirectory(dir.resolve("deploy")));
         assertFalse(r.errText().contains("did not start"), r.errText());
+    }
+
+    @Test
+    void realM1BoardProbesEveryDart() throws Exception {
+        String shared = System.getProperty("iommulab.shared");
+        Path dtb = (shared != null ? Path.of(shared) : Path.of("../../shared")).resolve("boards/t8103-j274.dtb");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isRegularFile(dtb), "real board not present at " + dtb.toAbsolutePath());
+        Run r = launch("--board", dtb.toAbsolutePath().toString(), "-c", "iommu:devices");
+        assertEquals(0, r.exit(), r.errText());
+        String out = String.join("\n", r.out());
+        assertTrue(out.contains("IOMMU nodes: 9 (disabled 1, probed 8)"), out);
+        assertTrue(out.contains("DMA masters: 6 (probed 6)"), out);
+        assertFalse(out.contains("deferred"), out);
     }
 
     @Test
