@@ -308,19 +308,13 @@ public final class DartPageTable implements PageTableOps {
             }
             return 1L << pgShift;
         }
-        // Branch-free scan for the common case (a full run); locate the hole only if there is one.
-        int zeros = 0;
-        for (int i = p; i < end; i += 8) {
-            zeros |= (long) LE64.get(d, i) == 0 ? 1 : 0;
+        // One pass: clear entries up to the first zero one (the array is the table, so the clear is
+        // a plain store; no separate scan and fill call).
+        int q = p;
+        while (q < end && (long) LE64.get(d, q) != 0) {
+            LE64.set(d, q, 0L);
+            q += 8;
         }
-        int q = end;
-        if (zeros != 0) {
-            q = p;
-            while ((long) LE64.get(d, q) != 0) {
-                q += 8;
-            }
-        }
-        Arrays.fill(d, p, q, (byte) 0);
         long cleared = (q - p) >>> 3;
         // io_pgtable_tlb_add_page per cleared page with the page size, as __dart_unmap does; skipped
         // when the gather is queued (flush queue: the whole domain is flushed later).
