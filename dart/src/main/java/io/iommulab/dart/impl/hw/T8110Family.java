@@ -21,6 +21,9 @@ public final class T8110Family implements DartParamsReader, DartTlbInvalidator, 
 
     public static final T8110Family INSTANCE = new T8110Family();
 
+    private static final ErrorRegs ERRORS = new ErrorRegs(ERROR, ERROR_ADDR_LO, ERROR_ADDR_HI, ERROR_FLAG,
+            ERROR_STREAM, ERROR_CODE, ERROR_WRITE_FAULT, T8110Family::codeName);
+
     private T8110Family() {
     }
 
@@ -56,14 +59,7 @@ public final class T8110Family implements DartParamsReader, DartTlbInvalidator, 
 
     @Override
     public DartFault readFault(DartMmio dart) {
-        MmioWindow regs = dart.regs();
-        int error = regs.readl(ERROR);
-        if ((error & ERROR_FLAG) == 0) {
-            return null;
-        }
-        long addr = (regs.readl(ERROR_ADDR_LO) & 0xffff_ffffL) | ((long) regs.readl(ERROR_ADDR_HI) << 32);
-        int code = Bits.get(ERROR_CODE, error);
-        return new DartFault(error, Bits.get(ERROR_STREAM, error), code, codeName(code), addr, code == ERROR_WRITE_FAULT);
+        return ERRORS.read(dart.regs());
     }
 
     /** @return the name upstream prints for a CODE value: exact match on one bit, else "unknown" */
