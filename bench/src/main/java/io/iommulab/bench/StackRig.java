@@ -11,7 +11,13 @@ import io.iommulab.dart.impl.hw.DartVariants;
 import io.iommulab.dart.spi.DartHw;
 import io.iommulab.machine.SimMachine;
 import io.iommulab.machine.dart.DartModelFactory;
+import io.iommulab.machine.dt.BoardTwins;
 import io.iommulab.machine.dt.DeviceTrees;
+import io.iommulab.api.dt.DeviceTree;
+import io.iommulab.api.pgtable.PageTableFormat;
+import io.iommulab.pgtable.lpae.ArmLpaeS1Format;
+import io.iommulab.smmu.impl.ArmSmmuDriver;
+import io.iommulab.smmu.model.SmmuModelFactory;
 import io.iommulab.machine.hosting.HostedIommu;
 import io.iommulab.pgtable.dart.DartFormat;
 import java.util.List;
@@ -25,7 +31,7 @@ import java.util.Map;
  * behind {@code sio_dart} (SID 2), whose default domain is a 16 KiB DART1 table.
  *
  * <p>Fields: {@code machine} the booted board; {@code engine} the core; {@code master} the audio
- * DMA controller; {@code dartPath}/{@code sid} its stream; {@code model} the sio_dart hardware
+ * DMA controller; {@code iommuPath}/{@code sid} its stream; {@code model} the sio_dart hardware
  * model (machine-internal, read once: the board's models do not change during a benchmark);
  * {@code buffer} a 16 KiB DMA buffer in the lower half of RAM (the half the page allocator leaves
  * to workloads), filled with {@link #pattern}.
@@ -50,7 +56,7 @@ final class StackRig {
     final SimMachine machine;
     final IommuCoreEngine engine;
     final DmaMaster master;
-    final String dartPath;
+    final String iommuPath;
     final int sid;
     final IommuModel model;
     final long buffer;
@@ -68,12 +74,13 @@ final class StackRig {
         this.engine = engine;
         this.master = machine.master(ADMAC).orElseThrow(() -> new IllegalStateException("default board has no DMA master " + ADMAC));
         List<StreamRef> streams = master.streams();
-        if (streams.size() != 1 || !SIO_DART.equals(streams.get(0).iommu()) || streams.get(0).sid() != ADMAC_SID) {
-            throw new IllegalStateException(ADMAC + " should have one stream, " + SIO_DART + " SID " + ADMAC_SID + "; has " + streams);
+        // On the SMMU twin the IOMMU is the SMMU standing in for sio_dart: same stream id, maybe another node.
+        if (streams.size() != 1 || streams.get(0).sid() != ADMAC_SID) {
+            throw new IllegalStateException(ADMAC + " should have one stream, SID " + ADMAC_SID + "; has " + streams);
         }
-        this.dartPath = streams.get(0).iommu();
+        this.iommuPath = streams.get(0).iommu();
         this.sid = streams.get(0).sid();
-        this.model = hostedModel(machine, dartPath);
+        this.model = hostedModel(machine, iommuPath);
         this.buffer = machine.ram().get(0).base() + 0x100_0000L;
         for (int i = 0; i < pattern.length; i++) {
             pattern[i] = (byte) (i * 31 + 7);
@@ -105,6 +112,36 @@ final class StackRig {
         return rig;
     }
 
+    /**
+     * The same, on the default board's ARM SMMUv2 twin (every DART replaced by an SMMU with the same
+     * masters and stream ids) with the arm-smmu driver: admac's default domain is an arm-lpae-s1
+     * table with the 16 KiB granule (the CPU page size), behind a context bank.
+     */
+    static StackRig bootSmmu(boolean strict, boolean trace) {
+        CoreConfig d = CoreConfig.defaults();
+        CoreConfig config = new CoreConfig(d.defaultDomain(), strict, d.cpuPageSize(), trace);
+        DeviceTree twin = BoardTwins.twinTree(DeviceTrees.board("default"), new SmmuModelFactory());
+        SimMachine m = SimMachine.boot(twin, List.of(new SmmuModelFactory()), Map.of());
+        IommuCoreEngine engine = new IommuCoreEngine(m, config);
+        engine.addDriver(ArmSmmuDriver.create(name -> PageTableFormat.ARM_LPAE_S1.equals(name) ? new ArmLpaeS1Format() : null,
+                System::nanoTime));
+        StackRig rig = new StackRig(m, engine);
+        DomainType t = engine.domainOf(ADMAC).type();
+        if (!t.isDma()) {
+            throw new IllegalStateException(ADMAC + " should be on a DMA default domain, is on " + t);
+        }
+        return rig;
+    }
+
+    /** @return {@link #boot} for "apple-dart", {@link #bootSmmu} for "arm-smmu-v2" */
+    static StackRig boot(String backend, boolean strict, boolean trace) {
+        return switch (backend) {
+            case "apple-dart" -> boot(strict, trace);
+            case "arm-smmu-v2" -> bootSmmu(strict, trace);
+            default -> throw new IllegalArgumentException("no backend " + backend + " (apple-dart, arm-smmu-v2)");
+        };
+    }
+
     private static IommuModel hostedModel(SimMachine machine, String path) {
         for (HostedIommu h : machine.hostedIommus()) {
             if (h.path().equals(path) && h.model() != null) {
@@ -116,16 +153,16 @@ final class StackRig {
 
     /** @return the sio_dart model's counter {@code name} (iotlb.hits, iotlb.misses, walks, faults, invalidations) */
     long counter(String name) {
-        Long v = machine.hardwareCounters(dartPath).get(name);
+        Long v = machine.hardwareCounters(iommuPath).get(name);
         if (v == null) {
-            throw new IllegalStateException(dartPath + " model has no counter " + name + ": " + machine.hardwareCounters(dartPath));
+            throw new IllegalStateException(iommuPath + " model has no counter " + name + ": " + machine.hardwareCounters(iommuPath));
         }
         return v;
     }
 
     /** @return the model's counters now */
     Map<String, Long> counters() {
-        return machine.hardwareCounters(dartPath);
+        return machine.hardwareCounters(iommuPath);
     }
 
     /** Checks that a DMA read of {@code len} bytes at {@code iova} returns the buffer's bytes from offset {@code off}. */

@@ -31,6 +31,9 @@ public record LaunchOptions(Path board, List<CommandSource> commands, boolean js
               --board FILE     boot this board (.dtb or .dts) instead of the built-in default board
               -c "CMD; CMD"    run these shell commands after the boot, then exit (repeatable)
               --script FILE    run the commands in FILE (one per line, # starts a comment), then exit
+              --compare[=FILE] compare the installed IOMMU backends (DART, SMMU, ...) on twins of the board,
+                               running the workload in FILE (default: the built-in one), then exit
+              --report DIR     with --compare: also write comparison.json and report.html (SVG pictures) to DIR
               --json           print each command result as one JSON document per line on stdout
               --deploy DIR     folder watched for bundles to install, update and remove (default ./deploy)
               --verbose        log at DEBUG
@@ -46,7 +49,7 @@ public record LaunchOptions(Path board, List<CommandSource> commands, boolean js
     }
 
     /** Where shell commands come from, in the order the options were given. */
-    public sealed interface CommandSource permits Inline, Script {
+    public sealed interface CommandSource permits Inline, Script, Compare {
         /** @return the commands, one per element */
         List<String> commands() throws UsageException;
     }
@@ -74,6 +77,25 @@ public record LaunchOptions(Path board, List<CommandSource> commands, boolean js
             } catch (IOException e) {
                 throw new UsageException("script " + file + ": cannot read: " + e.getMessage());
             }
+        }
+    }
+
+    /** {@code --compare[=FILE] [--report DIR]}: the scripted form of {@code iommu:compare}. */
+    public record Compare(String workload, String report) implements CommandSource {
+        @Override
+        public List<String> commands() {
+            StringBuilder c = new StringBuilder("iommu:compare");
+            if (workload != null) {
+                c.append(" --workload ").append(quote(workload));
+            }
+            if (report != null) {
+                c.append(" --report ").append(quote(report));
+            }
+            return List.of(c.toString());
+        }
+
+        private static String quote(String s) {
+            return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
         }
     }
 
@@ -109,6 +131,9 @@ public record LaunchOptions(Path board, List<CommandSource> commands, boolean js
         boolean verbose = false;
         boolean quiet = false;
         List<CommandSource> commands = new ArrayList<>();
+        int compareAt = -1;
+        String compareWorkload = null;
+        String report = null;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             String name = arg;
@@ -134,6 +159,19 @@ public record LaunchOptions(Path board, List<CommandSource> commands, boolean js
                     }
                     deploy = Path.of(nonEmpty(name, inlineValue != null ? inlineValue : value(args, i++, name)));
                 }
+                case "--compare" -> {
+                    if (compareAt >= 0) {
+                        throw new UsageException("option --compare given twice");
+                    }
+                    compareAt = commands.size();
+                    compareWorkload = inlineValue == null ? null : nonEmpty(name, inlineValue);
+                }
+                case "--report" -> {
+                    if (report != null) {
+                        throw new UsageException("option --report given twice");
+                    }
+                    report = nonEmpty(name, inlineValue != null ? inlineValue : value(args, i++, name));
+                }
                 case "--json" -> json = flag(name, inlineValue);
                 case "--verbose" -> verbose = flag(name, inlineValue);
                 case "--quiet" -> quiet = flag(name, inlineValue);
@@ -142,6 +180,12 @@ public record LaunchOptions(Path board, List<CommandSource> commands, boolean js
                         ? "unknown option " + name
                         : "unexpected argument '" + arg + "' (a board is given with --board FILE)");
             }
+        }
+        if (report != null && compareAt < 0) {
+            throw new UsageException("option --report needs --compare");
+        }
+        if (compareAt >= 0) {
+            commands.add(compareAt, new Compare(compareWorkload, report));
         }
         if (verbose && quiet) {
             throw new UsageException("options --verbose and --quiet exclude each other");

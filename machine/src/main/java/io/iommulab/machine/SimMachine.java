@@ -12,6 +12,7 @@ import io.iommulab.api.machine.DmaMaster;
 import io.iommulab.api.machine.IommuHardware;
 import io.iommulab.api.machine.IrqLine;
 import io.iommulab.api.machine.Machine;
+import io.iommulab.api.machine.MachineFactory;
 import io.iommulab.api.machine.MmioWindow;
 import io.iommulab.api.machine.PageAllocator;
 import io.iommulab.api.machine.PhysicalMemory;
@@ -56,7 +57,7 @@ public final class SimMachine implements Machine {
     private final List<RamRegion> ram;
     private final SparseMemory memory;
     private final PageAllocatorImpl pages;
-    private final MmioBus bus = new MmioBus();
+    private final MmioBus bus;
     private final IrqController irqs = new IrqController();
     private final PowerDomains power;
     private final ModelHost host;
@@ -65,6 +66,7 @@ public final class SimMachine implements Machine {
 
     private SimMachine(DeviceTree tree, List<IommuModelFactory> models, Map<String, String> properties) {
         this.tree = tree;
+        this.bus = new MmioBus(Boolean.parseBoolean(properties.getOrDefault(MachineFactory.MMIO_COUNT_PROPERTY, "false")));
         this.ram = ramOf(tree);
         this.memory = new SparseMemory(ram);
         List<RamRegion> softwareRam = new ArrayList<>();
@@ -273,6 +275,13 @@ public final class SimMachine implements Machine {
         host.addFactory(factory);
     }
 
+    /** Unplugs every model (a detached machine closing); windows onto their registers then fail with EIO. */
+    public void unplugAll() {
+        for (IommuModelFactory f : host.factories()) {
+            host.removeFactory(f);
+        }
+    }
+
     /** A model factory goes away (its bundle stopped): its models are unplugged. */
     public void removeModelFactory(IommuModelFactory factory) {
         host.removeFactory(factory);
@@ -310,7 +319,13 @@ public final class SimMachine implements Machine {
         for (HostedIommu h : host.iommus()) {
             if (h.path().equals(iommuPath)) {
                 IommuModel model = h.model();
-                return model == null ? Map.of() : Map.copyOf(model.counters());
+                Map<String, Long> out = new java.util.TreeMap<>(model == null ? Map.of() : model.counters());
+                if (bus.counting()) {
+                    long[] rw = bus.accesses(iommuPath);
+                    out.put("mmio.reads", rw[0]);
+                    out.put("mmio.writes", rw[1]);
+                }
+                return Map.copyOf(out);
             }
         }
         throw new IommuException(Errno.ENODEV, "no IOMMU node " + iommuPath + " on this board");

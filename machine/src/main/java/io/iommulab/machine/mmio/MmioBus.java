@@ -20,6 +20,17 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class MmioBus {
     private final TreeMap<Long, MmioBlock> byBase = new TreeMap<>();
     private final Map<String, MmioSlot> slots = new ConcurrentHashMap<>();
+    private final boolean counting;
+
+    /** A bus whose windows do not count accesses. */
+    public MmioBus() {
+        this(false);
+    }
+
+    /** @param counting true: every window counts its reads and writes (see {@link #accesses}) */
+    public MmioBus(boolean counting) {
+        this.counting = counting;
+    }
 
     static String key(DtNode node, int index) {
         return index == 0 ? node.path() : node.path() + "[" + index + "]";
@@ -78,7 +89,29 @@ public final class MmioBus {
         }
         MmioBlock b = s.block();
         long size = range.size() != 0 ? Math.min(range.size(), b.end() - range.address()) : b.size();
-        return new MmioWindowImpl(s, range.address(), size);
+        return counting ? new MmioWindowImpl.Counting(s, range.address(), size) : new MmioWindowImpl(s, range.address(), size);
+    }
+
+    /** @return true if windows count their accesses */
+    public boolean counting() {
+        return counting;
+    }
+
+    /**
+     * @return {reads, writes} software made through windows onto every reg entry of the node at
+     *         {@code path} (zeros when the bus does not count)
+     */
+    public long[] accesses(String path) {
+        long r = 0;
+        long w = 0;
+        for (MmioSlot s : slots.values()) {
+            String k = s.key();
+            if (k.equals(path) || k.startsWith(path + "[")) {
+                r += s.reads();
+                w += s.writes();
+            }
+        }
+        return new long[] {r, w};
     }
 
     /** @return the block mapped at reg entry {@code index} of a node, or null */

@@ -10,6 +10,9 @@ package io.iommulab.machine.mmio;
 public final class MmioSlot {
     private final String key;
     private volatile MmioBlock block;
+    /** Accesses through counting windows (machines booted with {@code iommulab.mmio.count=true}). */
+    final java.util.concurrent.atomic.LongAdder reads = new java.util.concurrent.atomic.LongAdder();
+    final java.util.concurrent.atomic.LongAdder writes = new java.util.concurrent.atomic.LongAdder();
 
     MmioSlot(String key) {
         this.key = key;
@@ -23,6 +26,16 @@ public final class MmioSlot {
     /** @return the block mapped here, or null */
     public MmioBlock block() {
         return block;
+    }
+
+    /** @return register reads software made through counting windows onto this slot */
+    public long reads() {
+        return reads.sum();
+    }
+
+    /** @return register writes software made through counting windows onto this slot */
+    public long writes() {
+        return writes.sum();
     }
 
     void block(MmioBlock b) {

@@ -10,8 +10,8 @@ import io.iommulab.machine.power.PowerDomain;
  * window, forwarded to whatever block is currently mapped in the slot, refused while the node's
  * power domain is off (EIO, as an access to a gated block would hang or fault on silicon).
  */
-public final class MmioWindowImpl implements MmioWindow {
-    private final MmioSlot slot;
+public class MmioWindowImpl implements MmioWindow {
+    final MmioSlot slot;
     private final long base;
     private final long size;
 
@@ -59,6 +59,29 @@ public final class MmioWindowImpl implements MmioWindow {
                     "%s: register access at offset 0x%x while power domain %s is off", slot.key(), offset, off.path()));
         }
         return b;
+    }
+
+    /**
+     * A window that counts its accesses in its slot. A separate class, so that the windows of a machine
+     * that does not count pay nothing for it.
+     */
+    static final class Counting extends MmioWindowImpl {
+        Counting(MmioSlot slot, long base, long size) {
+            super(slot, base, size);
+        }
+
+        @Override
+        public int readl(long offset) {
+            int v = super.readl(offset);
+            slot.reads.increment();
+            return v;
+        }
+
+        @Override
+        public void writel(long offset, int value) {
+            super.writel(offset, value);
+            slot.writes.increment();
+        }
     }
 
     @Override

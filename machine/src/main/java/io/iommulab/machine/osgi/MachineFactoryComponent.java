@@ -4,9 +4,12 @@ import io.iommulab.api.dt.DeviceTree;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.hw.IommuModelFactory;
+import io.iommulab.api.machine.DetachedMachine;
 import io.iommulab.api.machine.Machine;
 import io.iommulab.api.machine.MachineFactory;
+import io.iommulab.machine.DetachedSimMachine;
 import io.iommulab.machine.SimMachine;
+import io.iommulab.machine.dt.BoardTwins;
 import io.iommulab.machine.dt.DeviceTrees;
 import java.io.IOException;
 import java.io.InputStream;
@@ -225,6 +228,49 @@ public final class MachineFactoryComponent implements MachineFactory {
                 out.put(key, value);
             }
         });
+        return out;
+    }
+
+    @Override
+    public DetachedMachine bootDetached(String source, byte[] data, Map<String, String> properties) {
+        DeviceTree tree = DeviceTrees.parse(source, data);
+        List<IommuModelFactory> fs;
+        synchronized (this) {
+            if (!active) {
+                throw new IommuException(Errno.ENODEV, "machine factory is not active");
+            }
+            fs = List.copyOf(factories);
+        }
+        Map<String, String> props = new TreeMap<>(machineProperties());
+        props.putAll(properties);
+        return new DetachedSimMachine(SimMachine.boot(tree, fs, props));
+    }
+
+    @Override
+    public byte[] twin(DeviceTree board, String model) {
+        return BoardTwins.twin(board, twinFactory(model));
+    }
+
+    private synchronized IommuModelFactory twinFactory(String model) {
+        for (IommuModelFactory f : factories) {
+            if (f.name().equals(model)) {
+                if (!f.makesTwins()) {
+                    throw new IommuException(Errno.EINVAL, "model " + model + " makes no board twins");
+                }
+                return f;
+            }
+        }
+        throw new IommuException(Errno.ENODEV, "no hardware model named " + model + " (registered: " + twinModels() + ")");
+    }
+
+    @Override
+    public synchronized List<String> twinModels() {
+        List<String> out = new ArrayList<>();
+        for (IommuModelFactory f : factories) {
+            if (f.makesTwins() && !out.contains(f.name())) {
+                out.add(f.name());
+            }
+        }
         return out;
     }
 

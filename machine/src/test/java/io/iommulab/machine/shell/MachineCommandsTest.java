@@ -42,6 +42,21 @@ class MachineCommandsTest {
         public Optional<Machine> current() {
             return Optional.ofNullable(machine);
         }
+
+        @Override
+        public io.iommulab.api.machine.DetachedMachine bootDetached(String source, byte[] data, Map<String, String> properties) {
+            return new io.iommulab.machine.DetachedSimMachine(SimMachine.boot(DeviceTrees.parse(source, data), List.of(), properties));
+        }
+
+        @Override
+        public byte[] twin(io.iommulab.api.dt.DeviceTree board, String model) {
+            throw new IommuException(Errno.ENODEV, "no hardware model named " + model);
+        }
+
+        @Override
+        public List<String> twinModels() {
+            return List.of();
+        }
     }
 
     private final Factory factory = new Factory();

@@ -1,0 +1,140 @@
+package io.iommulab.compare.osgi;
+
+import io.iommulab.api.dt.DeviceTree;
+import io.iommulab.api.error.Errno;
+import io.iommulab.api.error.IommuException;
+import io.iommulab.api.lab.LabFactory;
+import io.iommulab.api.machine.Machine;
+import io.iommulab.api.machine.MachineFactory;
+import io.iommulab.compare.report.Comparison;
+import io.iommulab.compare.report.JsonReport;
+import io.iommulab.compare.report.Reports;
+import io.iommulab.compare.report.TextReport;
+import io.iommulab.compare.run.Comparator;
+import io.iommulab.compare.workload.Workload;
+import io.iommulab.compare.workload.WorkloadParser;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+
+/**
+ * Gogo commands of the comparison, in the {@code iommu} scope:
+ * <ul>
+ * <li>{@code iommu:compare [--workload FILE] [--board FILE] [--backends a,b] [--report DIR] [--format html|md] [--json]}
+ * runs a workload (the built-in one without a file) on the twin of the booted board (or of FILE)
+ * for every installed backend and prints the table (or the JSON);</li>
+ * <li>{@code iommu:backends} lists the backends;</li>
+ * <li>{@code iommu:twin MODEL FILE [--board FILE]} writes a board twin as a DTB, to boot or inspect.</li>
+ * </ul>
+ */
+@Component(service = Object.class, property = {
+        "osgi.command.scope=iommu",
+        "osgi.command.function=compare",
+        "osgi.command.function=backends",
+        "osgi.command.function=twin"})
+public final class CompareCommands {
+    private final MachineFactory machines;
+    private final Comparator comparator;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile Machine machine;
+
+    @Activate
+    public CompareCommands(@Reference MachineFactory machines, @Reference LabFactory labs) {
+        this.machines = machines;
+        this.comparator = new Comparator(machines, labs);
+    }
+
+    /** iommu:compare */
+    public String compare(String... args) throws IOException {
+        Options o = Options.parse(args);
+        Workload w = o.workload == null ? WorkloadParser.builtin()
+                : WorkloadParser.parse(o.workload, Files.readString(Path.of(o.workload), StandardCharsets.UTF_8));
+        Comparison c = comparator.compare(board(o.board), w, o.backends);
+        StringBuilder out = new StringBuilder(o.json ? JsonReport.render(c) : TextReport.render(c));
+        if (o.report != null) {
+            List<Path> written = Reports.write(c, Path.of(o.report), o.format);
+            out.append(System.lineSeparator()).append("report: ");
+            written.forEach(p -> out.append(p).append(' '));
+        }
+        return out.toString();
+    }
+
+    /** iommu:backends */
+    public String backends() {
+        return String.join(System.lineSeparator(), comparator.backends());
+    }
+
+    /** iommu:twin MODEL FILE [--board FILE] */
+    public String twin(String model, String file, String... args) throws IOException {
+        Options o = Options.parse(args);
+        byte[] dtb = machines.twin(board(o.board), model);
+        Files.write(Path.of(file), dtb);
+        return "wrote " + file + " (" + dtb.length + " bytes): the board with its IOMMUs behind " + model;
+    }
+
+    private DeviceTree board(String file) throws IOException {
+        if (file != null) {
+            // Parsed by booting nothing: a detached machine would do, but the twin only needs the tree.
+            try (var m = machines.bootDetached(file, Files.readAllBytes(Path.of(file)), java.util.Map.of())) {
+                return m.deviceTree();
+            }
+        }
+        Machine m = machine;
+        if (m == null) {
+            throw new IommuException(Errno.ENODEV, "no machine booted: boot a board or give --board FILE");
+        }
+        return m.deviceTree();
+    }
+
+    /** Command options. */
+    private static final class Options {
+        String workload;
+        String board;
+        String report;
+        String format = "html";
+        boolean json;
+        List<String> backends = new ArrayList<>();
+
+        static Options parse(String[] args) {
+            Options o = new Options();
+            for (int i = 0; i < args.length; i++) {
+                String a = args[i];
+                switch (a) {
+                    case "--workload", "-w" -> o.workload = value(args, ++i, a);
+                    case "--board" -> o.board = value(args, ++i, a);
+                    case "--report" -> o.report = value(args, ++i, a);
+                    case "--format" -> {
+                        o.format = value(args, ++i, a);
+                        if (!o.format.equals("html") && !o.format.equals("md")) {
+                            throw new IommuException(Errno.EINVAL, "--format: expected html or md, found " + o.format);
+                        }
+                    }
+                    case "--backends" -> o.backends = Arrays.asList(value(args, ++i, a).split(","));
+                    case "--json" -> o.json = true;
+                    default -> throw new IommuException(Errno.EINVAL, "unknown option " + a
+                            + " (expected --workload FILE, --board FILE, --backends a,b, --report DIR, --format html|md, --json)");
+                }
+            }
+            return o;
+        }
+
+        private static String value(String[] args, int i, String name) {
+            if (i >= args.length) {
+                throw new IommuException(Errno.EINVAL, name + " needs a value");
+            }
+            return args[i];
+        }
+    }
+}

@@ -1,0 +1,155 @@
+package io.iommulab.compare.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** {@link TextReport}: starred rows, alignment, width, truncation, faults and differences. */
+class TextReportTest {
+    /** A parsed table line: marker, label and cells as the terminal shows them. */
+    private record Line(boolean starred, String label, List<String> cells) {
+    }
+
+    /**
+     * The table lines (after the rule under the header, up to the first blank line), section
+     * headings skipped. Cells are cut at the header's separator positions (counted in code points),
+     * and every line must have " | " exactly there: that is the alignment check (a cell may itself
+     * contain " | ", so splitting on it would be wrong).
+     */
+    private static List<Line> table(String text) {
+        List<String> lines = text.lines().toList();
+        int start = 0;
+        while (!lines.get(start).startsWith("----")) {
+            start++;
+        }
+        int[] header = lines.get(start - 1).codePoints().toArray();
+        List<Integer> seps = new ArrayList<>();
+        for (int k = 0; k + 3 <= header.length; k++) {
+            if (str(header, k, k + 3).equals(" | ")) {
+                seps.add(k);
+            }
+        }
+        List<Line> out = new ArrayList<>();
+        for (int i = start + 1; !lines.get(i).isEmpty(); i++) {
+            String l = lines.get(i);
+            if (l.startsWith("[")) {
+                continue;
+            }
+            int[] cp = (l + "   ").codePoints().toArray(); // an empty last cell loses its trailing blank
+            List<String> cells = new ArrayList<>();
+            for (int k = 0; k < seps.size(); k++) {
+                int at = seps.get(k);
+                assertEquals(" | ", str(cp, at, Math.min(cp.length, at + 3)), "misaligned: " + l);
+                int end = k + 1 < seps.size() ? seps.get(k + 1) : cp.length;
+                cells.add(str(cp, at + 3, Math.min(end, cp.length)).strip());
+            }
+            out.add(new Line(l.startsWith("* "), str(cp, 2, seps.get(0)).strip(), cells));
+        }
+        return out;
+    }
+
+    private static String str(int[] cp, int from, int to) {
+        return from >= to ? "" : new String(cp, from, to - from);
+    }
+
+    private static Line row(List<Line> lines, String label, int occurrence) {
+        return lines.stream().filter(l -> l.label().equals(label)).skip(occurrence).findFirst().orElseThrow(
+                () -> new AssertionError("no row " + label));
+    }
+
+    @Test
+    void starsExactlyTheDifferingRows() {
+        Comparison c = Fixtures.two();
+        List<Line> lines = table(TextReport.render(c));
+        List<ComparisonTable.Row> rows = ComparisonTable.sections(c).stream().flatMap(s -> s.rows().stream()).toList();
+        assertEquals(rows.size(), lines.size());
+        for (int i = 0; i < rows.size(); i++) {
+            Line l = lines.get(i);
+            boolean allEqual = l.cells().stream().distinct().count() == 1;
+            assertEquals(!allEqual, l.starred(), "row " + l);
+        }
+        assertTrue(row(lines, "IOMMUs", 0).starred(), "2 DARTs vs 1 SMMU");
+        assertEquals(List.of("2", "1"), row(lines, "IOMMUs", 0).cells());
+        assertFalse(row(lines, "ops", 0).starred(), "both did 1000 ops");
+        assertFalse(row(lines, "data errors", 1).starred());
+        assertTrue(row(lines, "MMIO writes/op", 0).starred());
+        assertEquals(List.of("3.00", "7.00"), row(lines, "MMIO writes/op", 0).cells());
+        assertEquals(List.of("n/a", "100.0%"), row(lines, "IOTLB hit rate", 1).cells());
+        assertTrue(row(lines, "group of " + Fixtures.WIFI, 0).starred(), "aliased on DART, alone on SMMU");
+        assertFalse(row(lines, "group of " + Fixtures.USB, 0).starred());
+        assertEquals(List.of("DMA x2", "DMA x2, IDENTITY x1"), row(lines, "domain types", 0).cells());
+    }
+
+    @Test
+    void columnsAlignAndLinesFit() {
+        for (Comparison c : List.of(Fixtures.two(), Fixtures.three())) {
+            String text = TextReport.render(c);
+            for (String l : text.lines().toList()) {
+                assertTrue(l.codePointCount(0, l.length()) <= TextReport.WIDTH, "too wide: " + l);
+            }
+            List<Line> lines = table(text); // asserts the separators line up
+            lines.forEach(l -> assertEquals(c.backends().size(), l.cells().size()));
+        }
+    }
+
+    @Test
+    void thirdBackendIsThirdColumn() {
+        String text = TextReport.render(Fixtures.three());
+        List<String> all = text.lines().toList();
+        String header = all.get(all.indexOf(all.stream().filter(l -> l.startsWith("----")).findFirst().orElseThrow()) - 1);
+        assertTrue(header.contains("apple-dart") && header.contains("arm-smmu-v2") && header.contains("odd<&\">-ü🙂"));
+        List<Line> lines = table(text);
+        lines.forEach(l -> assertEquals(3, l.cells().size()));
+        Line status = row(lines, "status", 0);
+        assertTrue(status.starred());
+        assertTrue(status.cells().get(2).startsWith("error: probe failed"));
+        assertEquals("-", row(lines, "ops", 0).cells().get(2));
+        assertTrue(row(lines, "ops", 0).starred(), "a missing pattern differs");
+    }
+
+    @Test
+    void longCellsAreCutButFaultTextIsShownInFull() {
+        String text = TextReport.render(Fixtures.two());
+        Line decoded = row(table(text), "decoded", 0);
+        assertTrue(decoded.cells().get(0).endsWith("…"), decoded.cells().get(0));
+        String listing = text.substring(text.indexOf("Faults (decoded text per backend)"), text.indexOf("Differences ("));
+        String joined = listing.replaceAll("\\s+", " ");
+        assertTrue(joined.contains("apple-dart: " + Fixtures.LONG_REASON), joined);
+        assertTrue(joined.contains("arm-smmu-v2: FSR 0x2 TF: translation fault at 0x1000"));
+        assertTrue(joined.contains("apple-dart: (not reported)"));
+        assertTrue(joined.contains("fault 2: nic@0,0 write @0xfffffffffffff000"));
+    }
+
+    @Test
+    void listsEveryDifference() {
+        Comparison c = Fixtures.three();
+        String text = TextReport.render(c);
+        String diffs = text.substring(text.indexOf("Differences (3)")).replaceAll("\\s+", " ");
+        assertTrue(diffs.contains("- group [" + Fixtures.WIFI + "]: apple-dart=2; arm-smmu-v2=3; odd<&\">-ü🙂=-"), diffs);
+        assertTrue(diffs.contains("- mmio writes/op [stream-16k]: apple-dart=3.00; arm-smmu-v2=7.00; odd<&\">-ü🙂=n/a"));
+        assertTrue(diffs.contains("- capability <&\"'>"));
+    }
+
+    @Test
+    void controlCharactersCannotBreakLines() {
+        String text = TextReport.render(Fixtures.three());
+        assertFalse(text.contains("\t"));
+        assertFalse(text.contains("\u0001"));
+        assertTrue(text.lines().anyMatch(l -> l.startsWith("workload: mix <&\"'> | *x* [l](u) \\ tab here new line")));
+    }
+
+    @Test
+    void identicalRunsStarNothingAndSayNone() {
+        BackendRun r = Fixtures.smmu();
+        BackendRun quiet = new BackendRun(r.backend(), r.drivers(), null, r.iommus(), r.devices(), r.groups(),
+                r.domains(), r.defaultDomainTypes(), r.capabilities(), r.patterns(), List.of(), 1, 1);
+        String text = TextReport.render(new Comparison("b", "w", List.of(quiet, quiet), List.of()));
+        assertFalse(text.contains("Faults ("));
+        assertTrue(text.contains("Differences (0)\n  none\n"));
+        table(text).forEach(l -> assertFalse(l.starred(), "identical runs: " + l));
+    }
+}

@@ -1,0 +1,110 @@
+package io.iommulab.itest;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import io.iommulab.api.machine.MachineFactory;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import javax.inject.Inject;
+import org.apache.felix.service.command.CommandProcessor;
+import org.apache.felix.service.command.CommandSession;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+
+/**
+ * {@code iommu:compare} as a user runs it in the shell: both backends on twins of the booted board,
+ * the table, the report files, and a third backend (the testkit's test IOMMU, which makes twins)
+ * appearing when its bundle is installed, with no change to the harness.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class CompareIT {
+
+    @Inject
+    private BundleContext context;
+
+    @Inject
+    private MachineFactory machines;
+
+    @Inject
+    private CommandProcessor processor;
+
+    @Configuration
+    public Option[] config() {
+        return Container.options(false);
+    }
+
+    private String run(String command) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream ps = new PrintStream(out, true, StandardCharsets.UTF_8);
+        try (CommandSession s = processor.createSession(System.in, ps, ps)) {
+            Object r = s.execute(command);
+            return r == null ? "" : String.valueOf(r);
+        }
+    }
+
+    private void bootDefault() {
+        if (machines.current().isEmpty()) {
+            machines.bootDefault();
+        }
+    }
+
+    @Test
+    public void comparesBothBackendsAndWritesTheReport() throws Exception {
+        bootDefault();
+        Path dir = Files.createTempDirectory("compare-it");
+        String table = run("iommu:compare --report " + dir);
+        assertTrue(table, table.contains("apple-dart") && table.contains("arm-smmu-v2"));
+        assertTrue(table, table.contains("Differences"));
+        String json = Files.readString(dir.resolve("comparison.json"));
+        assertTrue(json.contains("\"schema\""));
+        assertTrue("both runs completed: " + json, json.contains("\"backend\":\"apple-dart\"") || json.contains("\"backend\": \"apple-dart\""));
+        assertFalse("no data errors on a correct backend", json.matches("(?s).*\"dataErrors\"\\s*:\\s*[1-9].*"));
+        // Differences the two designs must show on any board: page sizes (SMMU has blocks) and the fault text.
+        assertTrue(json, json.contains("page sizes"));
+        assertTrue(json, json.contains("driver report"));
+        String html = Files.readString(dir.resolve("report.html"));
+        assertTrue(html.contains("<svg"));
+    }
+
+    @Test
+    public void aThirdBackendBundleJoinsTheComparison() throws Exception {
+        bootDefault();
+        assertFalse(run("iommu:backends").contains("test-iommu"));
+        Bundle testkit = context.installBundle(Container.testkitJar().toURI().toString());
+        try {
+            testkit.start();
+            String backends = run("iommu:backends");
+            assertTrue(backends, backends.contains("test-iommu"));
+            String table = run("iommu:compare --backends apple-dart,test-iommu");
+            assertTrue(table, table.contains("test-iommu"));
+            assertEquals("no run stopped: " + table, -1, table.indexOf("stopped:"));
+        } finally {
+            testkit.uninstall();
+        }
+        assertFalse(run("iommu:backends").contains("test-iommu"));
+    }
+
+    @Test
+    public void badOptionsAreRefusedByName() throws Exception {
+        bootDefault();
+        try {
+            run("iommu:compare --backends nosuch");
+            throw new AssertionError("unknown backend accepted");
+        } catch (Exception e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("no backend nosuch installed"));
+        }
+    }
+}

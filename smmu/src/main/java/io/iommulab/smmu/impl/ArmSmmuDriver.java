@@ -1,0 +1,572 @@
+package io.iommulab.smmu.impl;
+
+import io.iommulab.api.Prot;
+import io.iommulab.api.driver.Capability;
+import io.iommulab.api.driver.DomainOps;
+import io.iommulab.api.driver.FwspecEntry;
+import io.iommulab.api.driver.GroupFactory;
+import io.iommulab.api.driver.IommuDevice;
+import io.iommulab.api.driver.IommuDriver;
+import io.iommulab.api.driver.IommuGroup;
+import io.iommulab.api.driver.IommuMaster;
+import io.iommulab.api.driver.PlatformDevice;
+import io.iommulab.api.driver.ReservedRegion;
+import io.iommulab.api.dt.DtProperty;
+import io.iommulab.api.error.Errno;
+import io.iommulab.api.error.IommuException;
+import io.iommulab.api.machine.IrqLine;
+import io.iommulab.api.machine.IrqRegistration;
+import io.iommulab.api.machine.MmioWindow;
+import io.iommulab.api.pgtable.PageTableFormat;
+import io.iommulab.smmu.impl.hw.FaultText;
+import io.iommulab.smmu.impl.hw.SmmuHardware;
+import io.iommulab.smmu.impl.hw.SmmuRegs;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The ARM SMMUv2 driver (drivers/iommu/arm/arm-smmu/arm-smmu.c: platform driver + iommu_ops;
+ * dart-facts §4): stream-map entries per master, a context bank per paging domain with an
+ * {@code arm-lpae-s1} table, TLB invalidation by VA and ASID, context and global fault handlers.
+ *
+ * <p>Fields: {@code formatLookup} how page-table formats are found by name (the bound services, or
+ * what a test hands in); {@code formats} the bound format services; {@code clock} nanosecond clock
+ * of the rate limits and the TLB sync timeout; {@code disableBypass} the disable_bypass module
+ * parameter; {@code contextFaultLimit}/{@code globalFaultLimit}/{@code syncLimit} one rate limit
+ * per upstream call site; {@code identity}/{@code blocked} the static domains; {@code instances}
+ * the probed SMMUs.
+ */
+@Component(service = IommuDriver.class)
+public final class ArmSmmuDriver implements IommuDriver {
+
+    /** driver name */
+    public static final String NAME = "arm-smmu";
+    /** the compatible this driver binds */
+    public static final String COMPATIBLE = "arm,smmu-v2";
+    /**
+     * Framework (or system) property: {@code false} lets unmatched streams and free entries bypass
+     * (arm-smmu.disable_bypass=0); default {@code true} (CONFIG_ARM_SMMU_DISABLE_BYPASS_BY_DEFAULT).
+     */
+    public static final String DISABLE_BYPASS_PROPERTY = "iommulab.arm-smmu.disable-bypass";
+    /** name of the global fault handlers, as upstream requests them */
+    public static final String GLOBAL_IRQ_NAME = "arm-smmu global fault";
+    /** MSI_IOVA_BASE / MSI_IOVA_LENGTH: the software MSI window every master reserves */
+    static final long MSI_IOVA_BASE = 0x0800_0000L;
+    static final long MSI_IOVA_LENGTH = 0x10_0000L;
+    /** platform_irq_count stops here (far beyond any #global-interrupts + 128 banks) */
+    static final int MAX_IRQS = 1024;
+
+    private static final Logger LOG = LoggerFactory.getLogger(ArmSmmuDriver.class);
+
+    private final Function<String, PageTableFormat> formatLookup;
+    private final LongSupplier clock;
+    private final boolean disableBypass;
+    private final RateLimit contextFaultLimit;
+    private final RateLimit globalFaultLimit;
+    private final RateLimit syncLimit;
+    private final StaticDomain identity = StaticDomain.identity();
+    private final StaticDomain blocked = StaticDomain.blocked();
+    private final List<SmmuInstance> instances = new CopyOnWriteArrayList<>();
+
+    @Reference(name = "formats", service = PageTableFormat.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY,
+            target = "(" + PageTableFormat.PROPERTY + "=" + PageTableFormat.ARM_LPAE_S1 + ")")
+    private volatile List<PageTableFormat> formats = List.of();
+
+    /** SCR: disable_bypass from the framework property {@value #DISABLE_BYPASS_PROPERTY}. */
+    @Activate
+    public ArmSmmuDriver(BundleContext context) {
+        this(null, System::nanoTime, parseDisableBypass(context.getProperty(DISABLE_BYPASS_PROPERTY)));
+    }
+
+    private ArmSmmuDriver(Function<String, PageTableFormat> formats, LongSupplier clock, boolean disableBypass) {
+        this.formatLookup = formats != null ? formats : this::boundFormat;
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.disableBypass = disableBypass;
+        this.contextFaultLimit = new RateLimit(clock);
+        this.globalFaultLimit = new RateLimit(clock);
+        this.syncLimit = new RateLimit(clock);
+    }
+
+    /**
+     * A driver outside OSGi (unit tests, tools); disable_bypass from the system property
+     * {@value #DISABLE_BYPASS_PROPERTY} (default true).
+     *
+     * @param formats finds a page-table format by name ({@code arm-lpae-s1}), null if absent
+     * @param clock   nanosecond clock of the rate limits and of the TLB sync timeout
+     */
+    public static ArmSmmuDriver create(Function<String, PageTableFormat> formats, LongSupplier clock) {
+        return create(formats, clock, parseDisableBypass(System.getProperty(DISABLE_BYPASS_PROPERTY)));
+    }
+
+    /** As {@link #create(Function, LongSupplier)} with disable_bypass given. */
+    public static ArmSmmuDriver create(Function<String, PageTableFormat> formats, LongSupplier clock, boolean disableBypass) {
+        return new ArmSmmuDriver(Objects.requireNonNull(formats, "formats"), clock, disableBypass);
+    }
+
+    /** @throws IommuException EINVAL naming the property and value if it is not a boolean */
+    static boolean parseDisableBypass(String value) {
+        if (value == null || value.isBlank()) {
+            return true;
+        }
+        switch (value.trim().toLowerCase(Locale.ROOT)) {
+            case "1": case "true": case "yes": case "on": case "y": return true;
+            case "0": case "false": case "no": case "off": case "n": return false;
+            default:
+                throw new IommuException(Errno.EINVAL, DISABLE_BYPASS_PROPERTY + " '" + value + "' is not a boolean");
+        }
+    }
+
+    private PageTableFormat boundFormat(String name) {
+        for (PageTableFormat f : formats) {
+            if (name.equals(f.name())) {
+                return f;
+            }
+        }
+        return null;
+    }
+
+    /** @return the format called {@code name}; ENODEV if no such format is available */
+    PageTableFormat format(String name) {
+        PageTableFormat f = formatLookup.apply(name);
+        if (f == null) {
+            throw new IommuException(Errno.ENODEV, NAME + ": page-table format '" + name + "' is not available");
+        }
+        return f;
+    }
+
+    /** @return the disable_bypass parameter this driver runs with */
+    public boolean disableBypass() {
+        return disableBypass;
+    }
+
+    /** @return the SMMUs probed by this driver, in probe order */
+    public List<SmmuInstance> instances() {
+        return List.copyOf(instances);
+    }
+
+    Logger log() {
+        return LOG;
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public List<String> compatibles() {
+        return List.of(COMPATIBLE);
+    }
+
+    // ---------------------------------------------------------------- platform driver
+
+    /**
+     * arm_smmu_device_probe, in upstream order: #global-interrupts, map reg[0], count interrupts,
+     * cfg_probe (ID0-2 and their log lines), require a context interrupt per bank, request the
+     * shared global fault interrupts, reset, probe the SMR widths. Nothing is left behind on failure.
+     *
+     * @throws IommuException ENODEV (no #global-interrupts, too few interrupts, no translation,
+     *         no SMRs, bad bank counts), EINVAL (reg smaller than the register space), EBUSY
+     */
+    @Override
+    public IommuDevice probe(PlatformDevice pdev) {
+        String prefix = NAME + " " + pdev.name();
+        int globalIrqs = globalIrqCount(pdev, prefix);
+        MmioWindow regs = pdev.ioremap(0);
+        int numIrqs = countIrqs(pdev);
+        int numContextIrqs = numIrqs - globalIrqs;
+        if (numContextIrqs <= 0) {
+            throw new IommuException(Errno.ENODEV, String.format("%s: found %d interrupts but expected at least %d", prefix,
+                    numIrqs, globalIrqs + 1));
+        }
+        SmmuHardware hw = new SmmuHardware(pdev.name(), regs, clock);
+        SmmuParams params = ConfigProbe.probe(hw, regs.size(), LOG, prefix);
+        if (params.numContextBanks() > numContextIrqs) {
+            throw new IommuException(Errno.ENODEV, String.format("%s: found only %d context irq(s) but %d required", prefix,
+                    numContextIrqs, params.numContextBanks()));
+        }
+        hw.setGeometry(params.pgshift(), params.numPage());
+        // "Ignore superfluous interrupts": irptndx = cbndx on SMMUv2
+        IrqLine[] contextIrqs = new IrqLine[params.numContextBanks()];
+        for (int i = 0; i < contextIrqs.length; i++) {
+            contextIrqs[i] = pdev.irq(globalIrqs + i);
+        }
+        SmmuInstance smmu = new SmmuInstance(this, pdev, hw, params, contextIrqs, globalIrqs);
+        try {
+            for (int i = 0; i < globalIrqs; i++) {
+                smmu.globalIrqs.add(requestGlobalIrq(pdev, smmu, i, prefix));
+            }
+            smmu.deviceReset();
+            smmu.testSmrMasks();
+            instances.add(smmu);
+        } catch (RuntimeException e) {
+            freeGlobalIrqs(smmu);
+            throw e;
+        }
+        LOG.info("{}: {} stream ID bits kept (0x{}), SMR mask 0x{}, disable_bypass {}", prefix,
+                Integer.bitCount(smmu.streamIdMask), Integer.toHexString(smmu.streamIdMask),
+                Integer.toHexString(smmu.smrMaskMask), disableBypass ? 1 : 0);
+        return smmu;
+    }
+
+    /** arm_smmu_device_dt_probe's part: the binding requires #global-interrupts. */
+    private static int globalIrqCount(PlatformDevice pdev, String prefix) {
+        Optional<DtProperty> p = pdev.node().property("#global-interrupts");
+        if (p.isEmpty()) {
+            throw new IommuException(Errno.ENODEV, prefix + ": missing #global-interrupts property");
+        }
+        int n;
+        try {
+            n = p.get().u32();
+        } catch (IllegalArgumentException e) {
+            throw new IommuException(Errno.EINVAL, prefix + ": #global-interrupts: " + e.getMessage(), e);
+        }
+        if (n < 0 || n > MAX_IRQS) {
+            throw new IommuException(Errno.EINVAL, String.format("%s: #global-interrupts %d is out of range", prefix, n));
+        }
+        return n;
+    }
+
+    /** platform_irq_count: interrupts the node lists */
+    private static int countIrqs(PlatformDevice pdev) {
+        int n = 0;
+        while (n < MAX_IRQS) {
+            try {
+                pdev.irq(n);
+            } catch (IommuException e) {
+                break;
+            }
+            n++;
+        }
+        return n;
+    }
+
+    private static IrqRegistration requestGlobalIrq(PlatformDevice pdev, SmmuInstance smmu, int i, String prefix) {
+        IrqLine line = pdev.irq(i);
+        try {
+            return line.request(GLOBAL_IRQ_NAME, smmu::globalFault, true);
+        } catch (IommuException e) {
+            throw new IommuException(e.errno(), String.format("%s: failed to request global IRQ %d (%d): %s", prefix, i,
+                    line.number(), e.getMessage()), e);
+        }
+    }
+
+    private static void freeGlobalIrqs(SmmuInstance smmu) {
+        for (IrqRegistration r : smmu.globalIrqs) {
+            r.free();
+        }
+        smmu.globalIrqs.clear();
+    }
+
+    /**
+     * arm_smmu_device_remove = unregister + arm_smmu_device_shutdown: sCR0 = CLIENTPD ("disabling
+     * translation" if banks are in use), so every stream bypasses from now on; then the global
+     * interrupts are freed. Contrast with DART's remove, which blocks every stream.
+     */
+    @Override
+    public void remove(IommuDevice iommu) {
+        SmmuInstance smmu = instance(iommu);
+        try {
+            smmu.shutdown();
+        } catch (RuntimeException e) {
+            LOG.warn("{}: shutdown on remove failed: {}", smmu.prefix(), e.getMessage());
+        }
+        smmu.removed = true;
+        freeGlobalIrqs(smmu);
+        instances.remove(smmu);
+        LOG.info("{}: removed", smmu.prefix());
+    }
+
+    private SmmuInstance instance(IommuDevice iommu) {
+        if (iommu instanceof SmmuInstance s && s.driver == this) {
+            return s;
+        }
+        throw new IommuException(Errno.EINVAL, iommu + " is not an SMMU of this " + NAME + " driver");
+    }
+
+    // ---------------------------------------------------------------- iommu_ops: masters
+
+    /**
+     * arm_smmu_of_xlate: SID in [15:0], mask in [31:16] from the second cell, else from the SMMU
+     * node's {@code stream-match-mask}. All specifiers must name one SMMU (iommu_fwspec_init).
+     *
+     * @throws IommuException EINVAL for more than two cells, a second SMMU, a bad stream-match-mask
+     */
+    @Override
+    public void ofXlate(IommuMaster dev, IommuDevice iommu, int[] args) {
+        SmmuInstance smmu = instance(iommu);
+        if (args.length > 2) {
+            throw new IommuException(Errno.EINVAL, String.format("%s: %s gives %d specifier cells; #iommu-cells must be 1 or 2",
+                    smmu.node(), dev.name(), args.length));
+        }
+        Object priv = dev.priv();
+        if (priv != null && !(priv instanceof MasterCfg)) {
+            throw new IommuException(Errno.EINVAL, dev.name() + ": already has IOMMU data of another driver");
+        }
+        MasterCfg cfg = (MasterCfg) priv;
+        if (cfg != null && cfg.smmu != smmu) {
+            throw twoSmmus(dev, cfg.smmu, smmu);
+        }
+        int sid = args.length > 0 ? args[0] : 0;
+        int mask = args.length > 1 ? args[1] : streamMatchMask(smmu);
+        if (cfg == null) {
+            cfg = new MasterCfg(smmu);
+            dev.setPriv(cfg);
+        }
+        cfg.addId(sid, mask);
+    }
+
+    private static int streamMatchMask(SmmuInstance smmu) {
+        Optional<DtProperty> p = smmu.pdev.node().property("stream-match-mask");
+        if (p.isEmpty()) {
+            return 0;
+        }
+        try {
+            return p.get().u32();
+        } catch (IllegalArgumentException e) {
+            throw new IommuException(Errno.EINVAL, smmu.node() + ": stream-match-mask: " + e.getMessage(), e);
+        }
+    }
+
+    private static IommuException twoSmmus(IommuMaster dev, SmmuInstance a, SmmuInstance b) {
+        return new IommuException(Errno.EINVAL, String.format("%s: iommus names two SMMUs, %s and %s; %s drives a master from"
+                + " one SMMU only", dev.name(), a.node(), b.node(), NAME));
+    }
+
+    /** @return the master's configuration; ENODEV when of_xlate never ran (not behind an SMMU) */
+    static MasterCfg masterCfg(IommuMaster dev) {
+        if (dev != null && dev.priv() instanceof MasterCfg cfg) {
+            return cfg;
+        }
+        throw new IommuException(Errno.ENODEV, (dev == null ? "null device" : dev.name()) + ": not behind an SMMU (no of_xlate)");
+    }
+
+    /**
+     * arm_smmu_probe_device: every ID within the widths the SMRs kept, then the stream-map
+     * entries (arm_smmu_master_alloc_smes, dart-facts §4.3). A failure changes nothing.
+     *
+     * @throws IommuException EINVAL (two SMMUs, SID or mask out of range, partial SMR overlap),
+     *         ENOSPC (no free SMR), ENODEV (no of_xlate)
+     */
+    @Override
+    public void probeDevice(IommuMaster dev) {
+        MasterCfg cfg = masterCfg(dev);
+        SmmuInstance smmu = cfg.smmu;
+        for (FwspecEntry e : dev.fwspec()) {
+            if (e.iommu() != smmu && e.iommu() instanceof SmmuInstance other) {
+                throw twoSmmus(dev, smmu, other);
+            }
+        }
+        for (int i = 0; i < cfg.numIds(); i++) {
+            int sid = cfg.sids[i];
+            int mask = cfg.masks[i];
+            if ((sid & ~smmu.streamIdMask) != 0) {
+                throw probeError(dev, String.format("stream ID 0x%x out of range for SMMU (0x%x)", sid, smmu.streamIdMask));
+            }
+            if ((mask & ~smmu.smrMaskMask) != 0) {
+                throw probeError(dev, String.format("SMR mask 0x%x out of range for SMMU (0x%x)", mask, smmu.smrMaskMask));
+            }
+        }
+        smmu.streams.allocSmes(dev.name(), cfg);
+    }
+
+    /** dev_err on the master, then -EINVAL naming the master and its SMMU */
+    private static IommuException probeError(IommuMaster dev, String what) {
+        LOG.error("{}: {}", dev.name(), what);
+        return new IommuException(Errno.EINVAL, dev.name() + ": " + what);
+    }
+
+    /** arm_smmu_release_device: free the master's stream-map entries, drop its configuration. */
+    @Override
+    public void releaseDevice(IommuMaster dev) {
+        if (!(dev.priv() instanceof MasterCfg cfg)) {
+            return;
+        }
+        try {
+            cfg.smmu.streams.freeSmes(cfg);
+        } catch (RuntimeException e) {
+            LOG.warn("{}: freeing stream map entries on {} failed: {}", dev.name(), cfg.smmu.node(), e.getMessage());
+        }
+        dev.setPriv(null);
+    }
+
+    /**
+     * arm_smmu_device_group (dart-facts §4.3): under the stream-map lock, the group remembered by
+     * the master's entries; entries naming different groups → EINVAL, entries without one are
+     * tolerated (and then remember the group found). Without one, pci_device_group /
+     * generic_device_group, remembered in every entry and forgotten when the group is released.
+     *
+     * @throws IommuException EINVAL for entries in two groups, or a group with another driver's data
+     */
+    @Override
+    public IommuGroup deviceGroup(IommuMaster dev, GroupFactory groups) {
+        MasterCfg cfg = masterCfg(dev);
+        StreamMap map = cfg.smmu.streams;
+        synchronized (map.lock) {
+            IommuGroup found = null;
+            int foundIdx = -1;
+            for (int idx : cfg.smendx) {
+                IommuGroup g = map.s2cr(idx).group;
+                if (found != null && g != null && g != found) {
+                    throw new IommuException(Errno.EINVAL, String.format("%s: stream map entry %d of %s is in group %d, entry %d"
+                            + " in group %d", dev.name(), idx, cfg.smmu.node(), g.id(), foundIdx, found.id()));
+                }
+                // Linux assigns even a NULL group here, so the result depends on the order of the
+                // IDs; keeping the group found makes a master that shares one entry join its group
+                if (g != null) {
+                    found = g;
+                    foundIdx = idx;
+                }
+            }
+            if (found != null) {
+                // not upstream: the master's new entries remember the group too, so that a later
+                // master reusing one of them joins this group instead of getting a new one
+                for (int idx : cfg.smendx) {
+                    map.s2cr(idx).group = found;
+                }
+                return found;
+            }
+            IommuGroup group = dev.isPci() ? groups.pci(dev) : groups.generic(dev);
+            Object data = group.iommuData();
+            if (data == null) {
+                group.setIommuData(this, () -> forgetGroup(group));
+            } else if (data != this) {
+                throw new IommuException(Errno.EINVAL, dev.name() + ": group " + group.id() + " carries data of another driver");
+            }
+            for (int idx : cfg.smendx) {
+                map.s2cr(idx).group = group;
+            }
+            return group;
+        }
+    }
+
+    /** The group was released (its last device left): no stream-map entry remembers it. */
+    private void forgetGroup(IommuGroup group) {
+        for (SmmuInstance s : instances) {
+            s.streams.forgetGroup(group);
+        }
+    }
+
+    // ---------------------------------------------------------------- iommu_ops: domains
+
+    /**
+     * arm_smmu_domain_alloc_paging: a domain for the master's SMMU, finalised at its first attach.
+     * Its page sizes are those arm_lpae_restrict_pgsizes leaves with PAGE_SIZE = the CPU page size
+     * (one granule and its blocks); its aperture [0, 2^UBS − 1].
+     *
+     * @throws IommuException EINVAL if the SMMU has no stage-1 AArch64 format
+     */
+    @Override
+    public DomainOps domainAllocPaging(IommuMaster dev) {
+        SmmuInstance smmu = masterCfg(dev).smmu;
+        SmmuParams p = smmu.params;
+        long bitmap = ConfigProbe.restrictPgsizes(ConfigProbe.aarch64PageSizes(p.features()), smmu.pdev.cpuPageSize());
+        if (!p.has(SmmuParams.FEAT_TRANS_S1) || bitmap == 0) {
+            throw new IommuException(Errno.EINVAL, String.format("%s: no stage-1 AArch64 page sizes for %s (page sizes 0x%x)",
+                    smmu.prefix(), dev.name(), p.pgsizeBitmap()));
+        }
+        return new SmmuDomain(this, smmu, bitmap);
+    }
+
+    @Override
+    public DomainOps identityDomain() {
+        return identity;
+    }
+
+    @Override
+    public DomainOps blockedDomain() {
+        return blocked;
+    }
+
+    /** arm_smmu_get_resv_regions: the software MSI window, for every master. */
+    @Override
+    public List<ReservedRegion> getResvRegions(IommuMaster dev) {
+        return List.of(new ReservedRegion(MSI_IOVA_BASE, MSI_IOVA_LENGTH, Prot.WRITE | Prot.NOEXEC | Prot.MMIO,
+                ReservedRegion.Type.SW_MSI));
+    }
+
+    /**
+     * arm_smmu_capable: cache coherency when the table walk is coherent (ID0.CTTW here); deferred
+     * flush always (invalidation by ASID makes flush queues worth it; DART claims none).
+     */
+    @Override
+    public boolean capable(IommuMaster dev, Capability cap) {
+        switch (cap) {
+            case CACHE_COHERENCY:
+                return masterCfg(dev).smmu.params.has(SmmuParams.FEAT_COHERENT_WALK);
+            case DEFERRED_FLUSH:
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    // ---------------------------------------------------------------- rate-limited messages
+
+    /** dev_err_ratelimited of __arm_smmu_tlb_sync */
+    void logSyncTimeout(SmmuInstance smmu) {
+        if (admit(syncLimit, smmu, "__arm_smmu_tlb_sync")) {
+            LOG.error("{}: TLB sync timed out -- SMMU may be deadlocked", smmu.prefix());
+        }
+    }
+
+    /** arm_smmu_print_context_fault_info, under arm_smmu_context_fault's rate limit */
+    void logContextFault(SmmuInstance smmu, int idx, int fsr, long iova, int fsynr, int cbfrsynra) {
+        if (!admit(contextFaultLimit, smmu, "arm_smmu_context_fault")) {
+            return;
+        }
+        String p = smmu.prefix();
+        LOG.error("{}: {}", p, String.format("Unhandled context fault: fsr=0x%x, iova=0x%08x, fsynr=0x%x, cbfrsynra=0x%x, cb=%d",
+                fsr, iova, fsynr, cbfrsynra, idx));
+        LOG.error("{}: {}", p, FaultText.fsrLine(fsr, cbfrsynra));
+        LOG.error("{}: {}", p, FaultText.fsynr0Line(fsynr));
+    }
+
+    /** arm_smmu_global_fault's messages, under its rate limit */
+    void logGlobalFault(SmmuInstance smmu, int gfsr, int gfsynr0, int gfsynr1, int gfsynr2) {
+        if (!admit(globalFaultLimit, smmu, "arm_smmu_global_fault")) {
+            return;
+        }
+        String p = smmu.prefix();
+        if (disableBypass && (gfsr & SmmuRegs.SGFSR_USF) != 0) {
+            LOG.error("{}: {}", p, String.format("Blocked unknown Stream ID 0x%x; boot with \"arm-smmu.disable_bypass=0\" to allow,"
+                    + " but this may have security implications", gfsynr1 & 0xffff));
+        } else {
+            LOG.error("{}: Unexpected global fault, this could be serious", p);
+        }
+        LOG.error("{}: {}", p, String.format("\tGFSR 0x%08x, GFSYNR0 0x%08x, GFSYNR1 0x%08x, GFSYNR2 0x%08x", gfsr, gfsynr0,
+                gfsynr1, gfsynr2));
+    }
+
+    /** __ratelimit: @return true if the message may be printed; reports what the closed window dropped */
+    private static boolean admit(RateLimit limit, SmmuInstance smmu, String function) {
+        long dropped = limit.acquire();
+        if (dropped < 0 || !LOG.isErrorEnabled()) {
+            return false;
+        }
+        if (dropped > 0) {
+            LOG.warn("{}: {}: {} callbacks suppressed", smmu.prefix(), function, dropped);
+        }
+        return true;
+    }
+
+    @Override
+    public String toString() {
+        return NAME;
+    }
+}

@@ -1,0 +1,49 @@
+package io.iommulab.smmu.impl;
+
+import java.util.function.LongSupplier;
+
+/**
+ * The state behind one {@code DEFINE_RATELIMIT_STATE} + {@code __ratelimit()} call site: at most
+ * {@link #BURST} messages per {@link #INTERVAL_NANOS} (DEFAULT_RATELIMIT_BURST / _INTERVAL); the rest
+ * are counted and reported when the next window opens, as "N callbacks suppressed".
+ *
+ * <p>Fields: {@code clock} nanosecond time source (System::nanoTime; tests pass their own);
+ * {@code begin} start of the window; {@code printed}/{@code missed} counts in it. Guarded by this.
+ */
+final class RateLimit {
+
+    static final int BURST = 10;
+    static final long INTERVAL_NANOS = 5_000_000_000L;
+
+    private final LongSupplier clock;
+    private boolean started;
+    private long begin;
+    private int printed;
+    private long missed;
+
+    RateLimit(LongSupplier clock) {
+        this.clock = clock;
+    }
+
+    /**
+     * @return -1 if this message must be dropped; otherwise the number of messages dropped in the
+     *         window that just closed (0 if none)
+     */
+    synchronized long acquire() {
+        long now = clock.getAsLong();
+        long dropped = 0;
+        if (!started || now - begin >= INTERVAL_NANOS) {
+            started = true;
+            begin = now;
+            printed = 0;
+            dropped = missed;
+            missed = 0;
+        }
+        if (printed < BURST) {
+            printed++;
+            return dropped;
+        }
+        missed++;
+        return -1;
+    }
+}

@@ -1,0 +1,267 @@
+package io.iommulab.smmu.impl;
+
+import io.iommulab.api.driver.IommuDevice;
+import io.iommulab.api.driver.IommuFault;
+import io.iommulab.api.driver.PlatformDevice;
+import io.iommulab.api.machine.IrqLine;
+import io.iommulab.api.machine.IrqRegistration;
+import io.iommulab.api.machine.IrqReturn;
+import io.iommulab.smmu.impl.hw.Bits;
+import io.iommulab.smmu.impl.hw.FaultText;
+import io.iommulab.smmu.impl.hw.SmmuHardware;
+import io.iommulab.smmu.impl.hw.SmmuRegs;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+
+/**
+ * One probed SMMU: struct arm_smmu_device plus its struct iommu_device (dart-facts §4).
+ *
+ * <p>Fields: {@code driver} the driver that probed it (rate limits, disable_bypass, logging);
+ * {@code pdev} the platform device; {@code hw} all register I/O; {@code params} what ID0-2 said;
+ * {@code streams} the stream mapping table; {@code contextIrqs} the context interrupt of each bank
+ * (index = bank, as irptndx = cbndx on SMMUv2); {@code globalIrqCount} #global-interrupts;
+ * {@code streamIdMask}/{@code smrMaskMask} the SID and mask bits the SMRs keep (probed after reset;
+ * the mask is 0 without SMRs); {@code contextMap} banks in use and {@code cbs} the domain owning each
+ * (guarded by {@code contextMap}); {@code globalIrqs} the global fault handler registrations;
+ * {@code removed} set by remove: the registers are no longer ours.
+ */
+public final class SmmuInstance implements IommuDevice {
+
+    final ArmSmmuDriver driver;
+    final PlatformDevice pdev;
+    final SmmuHardware hw;
+    final SmmuParams params;
+    final StreamMap streams;
+    final IrqLine[] contextIrqs;
+    final int globalIrqCount;
+    volatile int streamIdMask;
+    volatile int smrMaskMask;
+    private final BitSet contextMap = new BitSet(SmmuRegs.MAX_CBS);
+    private final SmmuDomain[] cbs;
+    final List<IrqRegistration> globalIrqs = new ArrayList<>();
+    volatile boolean removed;
+
+    SmmuInstance(ArmSmmuDriver driver, PlatformDevice pdev, SmmuHardware hw, SmmuParams params, IrqLine[] contextIrqs,
+            int globalIrqCount) {
+        this.driver = driver;
+        this.pdev = pdev;
+        this.hw = hw;
+        this.params = params;
+        this.contextIrqs = contextIrqs;
+        this.globalIrqCount = globalIrqCount;
+        this.streamIdMask = params.streamIdMask();
+        this.cbs = new SmmuDomain[params.numContextBanks()];
+        int initType = driver.disableBypass() ? SmmuRegs.S2CR_TYPE_FAULT : SmmuRegs.S2CR_TYPE_BYPASS;
+        this.streams = new StreamMap(hw, params.numMappingGroups(), params.streamMatching(), initType);
+    }
+
+    @Override
+    public PlatformDevice platformDevice() {
+        return pdev;
+    }
+
+    /** @return stream IDs the SMMU tells apart: 2^NUMSIDB, or fewer if the SMRs keep fewer ID bits */
+    @Override
+    public int numStreams() {
+        return streamIdMask + 1;
+    }
+
+    /** @return the SMMU's DT path */
+    public String node() {
+        return pdev.name();
+    }
+
+    /** @return what ID0/ID1/ID2 said */
+    public SmmuParams params() {
+        return params;
+    }
+
+    /** @return register I/O (for the shell's read-only views) */
+    public SmmuHardware hardware() {
+        return hw;
+    }
+
+    /** @return SID bits the SMRs keep (smmu->streamid_mask) */
+    public int streamIdMask() {
+        return streamIdMask;
+    }
+
+    /** @return SMR mask bits the SMRs keep (smmu->smr_mask_mask), 0 under stream indexing */
+    public int smrMaskMask() {
+        return smrMaskMask;
+    }
+
+    /** @return banks in use now */
+    public BitSet contextBanksInUse() {
+        synchronized (contextMap) {
+            return (BitSet) contextMap.clone();
+        }
+    }
+
+    /** "arm-smmu /soc/iommu@..." as dev_err/dev_notice prefix driver and device */
+    String prefix() {
+        return ArmSmmuDriver.NAME + " " + node();
+    }
+
+    // ---------------------------------------------------------------- reset
+
+    /**
+     * arm_smmu_device_reset (dart-facts §4.3): clear sGFSR; every SMR invalid and S2CR at its init
+     * type; every bank disabled with FSR cleared; TLBIALLH + TLBIALLNSNH; sCR0 with fault reporting,
+     * client port on, USFCFG per disable_bypass, written after a global TLB sync.
+     */
+    void deviceReset() {
+        int gfsr = hw.gr0Read(SmmuRegs.GR0_SGFSR);
+        hw.gr0Write(SmmuRegs.GR0_SGFSR, gfsr);
+        for (int i = 0; i < streams.size(); i++) {
+            streams.writeSme(i);
+        }
+        for (int i = 0; i < params.numContextBanks(); i++) {
+            writeContextBank(i);
+            hw.cbWrite(i, SmmuRegs.CB_FSR, SmmuRegs.FSR_FAULT);
+        }
+        hw.gr0Write(SmmuRegs.GR0_TLBIALLH, SmmuRegs.DUMMY_VAL);
+        hw.gr0Write(SmmuRegs.GR0_TLBIALLNSNH, SmmuRegs.DUMMY_VAL);
+        int reg = hw.gr0Read(SmmuRegs.GR0_SCR0);
+        reg |= SmmuRegs.SCR0_GFRE | SmmuRegs.SCR0_GFIE | SmmuRegs.SCR0_GCFGFRE | SmmuRegs.SCR0_GCFGFIE;
+        reg |= SmmuRegs.SCR0_VMIDPNE | SmmuRegs.SCR0_PTM;
+        reg &= ~SmmuRegs.SCR0_CLIENTPD;
+        if (driver.disableBypass()) {
+            reg |= SmmuRegs.SCR0_USFCFG;
+        } else {
+            reg &= ~SmmuRegs.SCR0_USFCFG;
+        }
+        reg &= ~(SmmuRegs.SCR0_FB | SmmuRegs.SCR0_BSU);
+        if (params.has(SmmuParams.FEAT_VMID16)) {
+            reg |= SmmuRegs.SCR0_VMID16EN;
+        }
+        tlbSyncGlobal();
+        hw.gr0Write(SmmuRegs.GR0_SCR0, reg);
+    }
+
+    /**
+     * arm_smmu_test_smr_masks: in a free SMR, write the ID field with every SID bit, read back what
+     * stuck; then the same for the MASK field. Masters claiming bits beyond these are refused.
+     */
+    void testSmrMasks() {
+        if (!streams.hasSmrs()) {
+            return;
+        }
+        int i = streams.firstFreeSmr();
+        if (i < 0) {
+            return;
+        }
+        hw.gr0Write(SmmuRegs.smr(i), Bits.prep(SmmuRegs.SMR_ID, streamIdMask));
+        streamIdMask = Bits.get(SmmuRegs.SMR_ID, hw.gr0Read(SmmuRegs.smr(i)));
+        hw.gr0Write(SmmuRegs.smr(i), Bits.prep(SmmuRegs.SMR_MASK, streamIdMask));
+        smrMaskMask = Bits.get(SmmuRegs.SMR_MASK, hw.gr0Read(SmmuRegs.smr(i)));
+    }
+
+    /** arm_smmu_tlb_sync_global: sTLBGSYNC and poll sTLBGSTATUS; a timeout is only logged. */
+    void tlbSyncGlobal() {
+        synchronized (hw) {
+            if (!hw.tlbSync(SmmuRegs.GR0, SmmuRegs.GR0_STLBGSYNC, SmmuRegs.GR0_STLBGSTATUS)) {
+                driver.logSyncTimeout(this);
+            }
+        }
+    }
+
+    /**
+     * arm_smmu_device_shutdown: "disabling translation" when banks are in use, then sCR0 = CLIENTPD:
+     * every stream bypasses, whatever its S2CR says (dart-facts §4.3; DART instead blocks every stream).
+     */
+    void shutdown() {
+        boolean inUse;
+        synchronized (contextMap) {
+            inUse = !contextMap.isEmpty();
+        }
+        if (inUse) {
+            driver.log().info("{}: disabling translation", prefix());
+        }
+        hw.gr0Write(SmmuRegs.GR0_SCR0, SmmuRegs.SCR0_CLIENTPD);
+    }
+
+    // ---------------------------------------------------------------- context banks
+
+    /**
+     * __arm_smmu_alloc_bitmap over [start, NUMCB) for {@code domain}.
+     *
+     * @return the bank, or -1 when all are taken
+     */
+    int allocContextBank(int start, SmmuDomain domain) {
+        synchronized (contextMap) {
+            int idx = contextMap.nextClearBit(start);
+            if (idx >= params.numContextBanks()) {
+                return -1;
+            }
+            contextMap.set(idx);
+            cbs[idx] = domain;
+            return idx;
+        }
+    }
+
+    /** __arm_smmu_free_bitmap */
+    void freeContextBank(int idx) {
+        synchronized (contextMap) {
+            cbs[idx] = null;
+            contextMap.clear(idx);
+        }
+    }
+
+    /** @return the domain owning bank {@code idx}, or null */
+    SmmuDomain bankOwner(int idx) {
+        synchronized (contextMap) {
+            return cbs[idx];
+        }
+    }
+
+    /** arm_smmu_write_context_bank for a bank without configuration: only disable it. */
+    void writeContextBank(int idx) {
+        hw.cbWrite(idx, SmmuRegs.CB_SCTLR, 0);
+    }
+
+    // ---------------------------------------------------------------- faults
+
+    /**
+     * arm_smmu_global_fault (dart-facts §4.3): sGFSR = 0 → NONE (shared line). Otherwise the
+     * rate-limited upstream lines, then (beyond upstream, which reports nothing) the fault goes to
+     * the core with the SID of sGFSYNR1, then sGFSR is cleared (W1C). Never throws.
+     */
+    IrqReturn globalFault(int irq) {
+        try {
+            int gfsr = hw.gr0Read(SmmuRegs.GR0_SGFSR);
+            int gfsynr0 = hw.gr0Read(SmmuRegs.GR0_SGFSYNR0);
+            int gfsynr1 = hw.gr0Read(SmmuRegs.GR0_SGFSYNR1);
+            int gfsynr2 = hw.gr0Read(SmmuRegs.GR0_SGFSYNR2);
+            if (gfsr == 0) {
+                return IrqReturn.NONE;
+            }
+            long far = hw.readq(SmmuRegs.GR0, SmmuRegs.GR0_SGFAR);
+            driver.logGlobalFault(this, gfsr, gfsynr0, gfsynr1, gfsynr2);
+            report(new IommuFault(Bits.get(SmmuRegs.SGFSYNR1_SID, gfsynr1), far, (gfsynr0 & SmmuRegs.SGFSYNR0_WNR) != 0,
+                    gfsr & 0xffff_ffffL, FaultText.globalReason(gfsr)));
+            hw.gr0Write(SmmuRegs.GR0_SGFSR, gfsr);
+            return IrqReturn.HANDLED;
+        } catch (RuntimeException e) {
+            driver.log().error("{}: global fault interrupt {}: {}", prefix(), irq, e.getMessage());
+            return IrqReturn.NONE;
+        }
+    }
+
+    /** report_iommu_fault; @return true if a domain fault handler handled it (never throws) */
+    boolean report(IommuFault fault) {
+        try {
+            return pdev.reportFault(fault);
+        } catch (RuntimeException e) {
+            driver.log().error("{}: reporting the fault of stream 0x{} at 0x{} failed: {}", prefix(),
+                    Integer.toHexString(fault.sid()), Long.toHexString(fault.iova()), e.toString());
+            return false;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return prefix();
+    }
+}
