@@ -61,6 +61,16 @@ class LaunchOptionsTest {
     }
 
     @Test
+    void compareIsTheScriptedFormOfIommuCompareInItsPlace() throws Exception {
+        assertEquals(List.of("iommu:compare"), LaunchOptions.parse("--compare").allCommands());
+        assertEquals(List.of("lb", "iommu:compare --workload \"my dir/w.workload\" --report \"out\"", "iommu:iommus"),
+                LaunchOptions.parse("-c", "lb", "--compare=my dir/w.workload", "-c", "iommu:iommus", "--report", "out").allCommands());
+        assertMessage("option --report needs --compare", "--report", "out");
+        assertMessage("option --compare given twice", "--compare", "--compare");
+        assertMessage("option --compare needs a non-empty value", "--compare= ");
+    }
+
+    @Test
     void emptyCommandAndMissingScriptAreErrors(@TempDir Path dir) throws Exception {
         LaunchOptions empty = LaunchOptions.parse("-c", " ; ");
         assertEquals("option -c: no command in ' ; '",

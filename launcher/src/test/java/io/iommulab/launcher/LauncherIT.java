@@ -96,6 +96,28 @@ class LauncherIT {
     }
 
     @Test
+    void compareRunsBothBackendsAndWritesTheReport() throws Exception {
+        Path workload = dir.resolve("small.workload");
+        Files.writeString(workload, "name small\nstream 16K count=4\nsg 4K,64K count=2 dir=from-device\nfault\n");
+        Run r = launch("--compare=" + workload, "--report", dir.resolve("out").toString());
+        assertEquals(0, r.exit(), r.errText());
+        String out = String.join("\n", r.out());
+        assertTrue(out.contains("apple-dart") && out.contains("arm-smmu-v2"), out);
+        assertTrue(out.contains("NO PTE FOR IOVA") && out.contains("TRANSLATION FAULT (level 3)"), out);
+        assertTrue(Files.size(dir.resolve("out/report.html")) > 0);
+        JsonCheck.validate(Files.readString(dir.resolve("out/comparison.json")));
+        // Progress shows while it runs: one line per backend and pattern.
+        assertTrue(r.errText().contains("compare: [2/2] small on the arm-smmu-v2 twin"), r.errText());
+    }
+
+    @Test
+    void compareOfAMissingWorkloadFailsNamingIt() throws Exception {
+        Run r = launch("--compare=" + dir.resolve("nope.workload"));
+        assertEquals(1, r.exit());
+        assertTrue(r.errText().contains("nope.workload"), r.errText());
+    }
+
+    @Test
     void failingCommandStopsTheRunWithExitOne() throws Exception {
         Run r = launch("-c", "machine:status; nosuch:command; iommu:iommus");
         assertEquals(1, r.exit(), r.errText());
