@@ -11,7 +11,7 @@ import io.iommulab.api.hw.Translation;
  * The context fault units of all banks (contract "Context bank translation", dart-facts §4.2/§4.3).
  * <ul>
  * <li>SCTLR.CFRE clear: nothing is recorded and no interrupt is raised; the transaction still fails.</li>
- * <li>FSR has no fault bit: FAR = iova, FSYNR0 = PLVL | WNR, CBFRSYNRA(bank) = stream id, then FSR =
+ * <li>FSR has no fault bit: FAR = iova, FSYNR0 = PLVL | WNR | IND, CBFRSYNRA(bank) = stream id, then FSR =
  *     the fault's bit (status last).</li>
  * <li>A fault already latched: FSR.MULTI is set, the first record stays.</li>
  * <li>Recorded (either case) and SCTLR.CFIE set: the bank's context interrupt
@@ -43,7 +43,7 @@ final class ContextFaultUnit {
      *
      * @return the failed translation for {@code fault} at {@code level}
      */
-    Translation fault(int n, SmmuBank bank, SmmuFault fault, int level, int sid, long iova, Access access) {
+    Translation fault(int n, SmmuBank bank, SmmuFault fault, int level, int sid, long iova, Access access, boolean fetch) {
         Translation t = fault.translation(level);
         if (!bank.cfre()) {
             return t;
@@ -54,7 +54,8 @@ final class ContextFaultUnit {
             if ((fsr & FSR_FAULT) == 0) {
                 regs.set(base + CB_FAR_LO, (int) iova);
                 regs.set(base + CB_FAR_HI, (int) (iova >>> 32));
-                regs.set(base + CB_FSYNR0, (level & FSYNR0_PLVL) | (access == Access.WRITE ? FSYNR0_WNR : 0));
+                regs.set(base + CB_FSYNR0, (level & FSYNR0_PLVL) | (access == Access.WRITE ? FSYNR0_WNR : 0)
+                        | (fetch ? FSYNR0_IND : 0));
                 regs.set(gr1(CBFRSYNRA) + 4 * n, sid & CBFRSYNRA_SID);
                 regs.set(base + CB_FSR, fsr | fault.status());
             } else {

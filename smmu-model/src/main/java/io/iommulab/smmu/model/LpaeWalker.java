@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>The result is one {@code long} so a walk allocates nothing. A leaf: the output address of the
  * page or block (bits [47:12], granule aligned) with bit 0 set, the level in bits [2:1], AP[1] in
- * bit 3 and AP[2] in bit 4. A fault: bit 0 clear, the level in bits [2:1], the {@link SmmuFault}
+ * bit 3, AP[2] in bit 4 and UXN in bit 5. A fault: bit 0 clear, the level in bits [2:1], the {@link SmmuFault}
  * ordinal in bits [7:3]. Stateless apart from the memory it reads; any number of walks may run at once.
  */
 final class LpaeWalker {
@@ -37,6 +37,7 @@ final class LpaeWalker {
     private static final int LEVEL_SHIFT = 1;
     private static final long RESULT_AP1 = 1L << 3;
     private static final long RESULT_AP2 = 1L << 4;
+    private static final long RESULT_XN = 1L << 5;
     private static final int KIND_SHIFT = 3;
     private static final SmmuFault[] FAULTS = SmmuFault.values();
 
@@ -87,7 +88,8 @@ final class LpaeWalker {
                 return fault(SmmuFault.ACCESS_FLAG, level);
             }
             return (desc & PTE_ADDR & -(1L << shift)) | LEAF | (long) level << LEVEL_SHIFT
-                    | ((desc & PTE_AP1) != 0 ? RESULT_AP1 : 0) | ((desc & PTE_AP2) != 0 ? RESULT_AP2 : 0);
+                    | ((desc & PTE_AP1) != 0 ? RESULT_AP1 : 0) | ((desc & PTE_AP2) != 0 ? RESULT_AP2 : 0)
+                    | ((desc & PTE_UXN) != 0 ? RESULT_XN : 0);
         }
         throw new IllegalStateException("walk from level " + bank.startLevel());
     }
@@ -135,5 +137,10 @@ final class LpaeWalker {
     /** @return AP[2] of a leaf: read-only */
     static boolean ap2(long result) {
         return (result & RESULT_AP2) != 0;
+    }
+
+    /** @return UXN of a leaf: no instruction fetch */
+    static boolean xn(long result) {
+        return (result & RESULT_XN) != 0;
     }
 }

@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * <li>Bank SCTLR.M clear: bypass. Else TLB lookup by (ASID, IOVA); a miss walks TTBR0 (EPD0, a bad
  *     granule or T0SZ, or an IOVA beyond 64 − T0SZ bits: translation fault at level 0 without a
  *     walk) and caches the leaf.</li>
- * <li>Permissions on the (cached) leaf: AP[1] = 0, or a write with AP[2] = 1 → permission fault.</li>
+ * <li>Permissions on the (cached) leaf: AP[1] = 0, a write with AP[2] = 1, or an instruction fetch
+ *     (S2CR.INSTCFG = instruction) with UXN = 1 → permission fault.</li>
  * </ol>
  * The TLB survives every register write except the invalidation commands (TLBIVA, TLBIVAL,
  * TLBIVAA, TLBIVAAL, TLBIASID, TLBIALL, TLBIALLNSNH, TLBIALLH, TLBIVMID).
@@ -178,32 +179,34 @@ public final class SmmuModel implements IommuModel, RegisterHooks {
             return globalFault(SmmuFault.INVALID_CONTEXT_BANK, sid, iova, access);
         }
         SmmuBank bank = bankState.get(n);
-        return bank.enabled() ? translate(n, bank, sid, iova, access) : bypass(iova);
+        // Device traffic is data unless the S2CR overrides the attribute to instruction (INSTCFG).
+        boolean fetch = (s2cr & S2CR_INSTCFG) >>> S2CR_INSTCFG_SHIFT == S2CR_INSTCFG_INSTRUCTION;
+        return bank.enabled() ? translate(n, bank, sid, iova, access, fetch) : bypass(iova);
     }
 
-    /** Translation through enabled context bank {@code n}. */
-    private Translation translate(int n, SmmuBank bank, int sid, long iova, Access access) {
+    /** Translation through enabled context bank {@code n}; {@code fetch}: an instruction fetch. */
+    private Translation translate(int n, SmmuBank bank, int sid, long iova, Access access, boolean fetch) {
         SmmuTlb.Entry e = tlb.lookup(bank.asid(), iova);
         if (e != null) {
             hits.increment();
         } else {
             misses.increment();
             if (!bank.walkable() || !bank.inRange(iova)) {
-                return contextFault(n, bank, SmmuFault.TRANSLATION, 0, sid, iova, access);
+                return contextFault(n, bank, SmmuFault.TRANSLATION, 0, sid, iova, access, fetch);
             }
             // Sampled before the walk reads memory: see SmmuTlb (no stale insert after an invalidation).
             long epoch = tlb.epoch();
             long r = walker.walk(bank, iova);
             if (!LpaeWalker.isLeaf(r)) {
-                return contextFault(n, bank, LpaeWalker.faultOf(r), LpaeWalker.level(r), sid, iova, access);
+                return contextFault(n, bank, LpaeWalker.faultOf(r), LpaeWalker.level(r), sid, iova, access, fetch);
             }
             int level = LpaeWalker.level(r);
             e = new SmmuTlb.Entry(bank.asid(), LpaeWalker.leafShift(bank.granuleShift(), level), iova,
-                    LpaeWalker.address(r), level, LpaeWalker.ap1(r), LpaeWalker.ap2(r));
+                    LpaeWalker.address(r), level, LpaeWalker.ap1(r), LpaeWalker.ap2(r), LpaeWalker.xn(r));
             tlb.insert(epoch, e);
         }
-        if (!e.unprivileged || (e.readOnly && access == Access.WRITE)) {
-            return contextFault(n, bank, SmmuFault.PERMISSION, e.level, sid, iova, access);
+        if (!e.unprivileged || (e.readOnly && access == Access.WRITE) || (fetch && e.noExec)) {
+            return contextFault(n, bank, SmmuFault.PERMISSION, e.level, sid, iova, access, fetch);
         }
         long off = iova & e.offsetMask;
         return Translation.of(e.pa | off, e.size - off);
@@ -218,9 +221,10 @@ public final class SmmuModel implements IommuModel, RegisterHooks {
         return globalFaults.fault(fault, sid, iova, access);
     }
 
-    private Translation contextFault(int n, SmmuBank bank, SmmuFault fault, int level, int sid, long iova, Access access) {
+    private Translation contextFault(int n, SmmuBank bank, SmmuFault fault, int level, int sid, long iova, Access access,
+            boolean fetch) {
         faults.increment();
-        return contextFaults.fault(n, bank, fault, level, sid, iova, access);
+        return contextFaults.fault(n, bank, fault, level, sid, iova, access, fetch);
     }
 
     // ---- register side effects ----

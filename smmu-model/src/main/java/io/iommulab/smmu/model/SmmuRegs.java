@@ -200,6 +200,10 @@ public final class SmmuRegs {
     public static final int S2CR_TYPE_FAULT = 2;
     /** S2CR.PRIVCFG [25:24]. */
     public static final int S2CR_PRIVCFG = 3 << 24;
+    /** S2CR.INSTCFG [27:26]: 0b10 data, 0b11 instruction; 0b0x uses the incoming attribute (device traffic is data). */
+    public static final int S2CR_INSTCFG = 3 << 26;
+    public static final int S2CR_INSTCFG_SHIFT = 26;
+    public static final int S2CR_INSTCFG_INSTRUCTION = 3;
     /** Writable S2CR bits: [29:0] without EXIDVALID. */
     public static final int S2CR_WRITABLE = 0x3FFF_FBFF;
     /** S2CR at reset: TYPE = FAULT. */
@@ -327,6 +331,8 @@ public final class SmmuRegs {
     public static final int FSYNR0_PLVL = 3;
     /** FSYNR0.WNR: the faulting transaction was a write. */
     public static final int FSYNR0_WNR = 1 << 4;
+    /** FSYNR0.IND: the faulting transaction was an instruction fetch. */
+    public static final int FSYNR0_IND = 1 << 6;
     /** FSYNR1 (RO, 0). */
     public static final int CB_FSYNR1 = 0x6C;
     /** TLBIVA low word (command on write): value = (iova >> 12) | (ASID << 48). */
@@ -372,6 +378,8 @@ public final class SmmuRegs {
     public static final long PTE_AP1 = 1L << 6;
     /** AP[2]: read-only. */
     public static final long PTE_AP2 = 1L << 7;
+    /** UXN (XN at EL0, bit 54): no instruction fetch by unprivileged (device) transactions; IOMMU_NOEXEC sets it. */
+    public static final long PTE_UXN = 1L << 54;
     /** AF: access flag. */
     public static final long PTE_AF = 1L << 10;
     /** Output / next-table address bits [47:12] (lower bits per granule and level are cleared). */

@@ -49,8 +49,10 @@ final class SmmuTlb {
         final boolean unprivileged;
         /** AP[2]: read-only. */
         final boolean readOnly;
+        /** UXN: no instruction fetch. */
+        final boolean noExec;
 
-        Entry(int asid, int shift, long iova, long pa, int level, boolean unprivileged, boolean readOnly) {
+        Entry(int asid, int shift, long iova, long pa, int level, boolean unprivileged, boolean readOnly, boolean noExec) {
             this.asid = asid;
             this.shift = shift;
             this.vpn = iova >>> shift;
@@ -60,6 +62,7 @@ final class SmmuTlb {
             this.level = level;
             this.unprivileged = unprivileged;
             this.readOnly = readOnly;
+            this.noExec = noExec;
         }
 
         /** @return true if this entry translates {@code iova} (any ASID) */

@@ -174,6 +174,23 @@ class SmmuWalkTest {
     }
 
     @Test
+    void executeNeverChecksInstructionFetchesOnly() {
+        SmmuRig.Tables t = rig.new Tables(12, 48);
+        t.put(0x5000, 3, data(0x1000, 0x50) | 3 | SmmuRig.Tables.AF | SmmuRig.Tables.AP1 | 1L << 54);
+        attach(4, t, 5, ON);
+        int fsr = cb(8, 4, FSR);
+        assertEquals(0x50, dmaPeek(m, 0, 0x5000), "UXN: data reads are allowed");
+        // S2CR.INSTCFG = instruction: the stream's transactions are instruction fetches.
+        w.writel(s2cr(0), w.readl(s2cr(0)) | 3 << 26);
+        assertEquals("PERMISSION FAULT (level 3)", readFault(m, 0, 0x5000), "instruction fetch from an XN page");
+        assertEquals(PF, w.readl(fsr));
+        assertEquals(3 | 1 << 6, w.readl(cb(8, 4, FSYNR0)), "FSYNR0.IND: an instruction fetch");
+        w.writel(fsr, w.readl(fsr));
+        w.writel(s2cr(0), w.readl(s2cr(0)) & ~(3 << 26) | 2 << 26);
+        assertEquals(0x50, dmaPeek(m, 0, 0x5000), "INSTCFG = data again");
+    }
+
+    @Test
     void faultRecordMultiAndW1c() {
         SmmuRig.Tables t = rig.new Tables(12, 48);
         attach(5, t, 6, ON);
