@@ -133,6 +133,20 @@ class ComparatorTest {
     }
 
     @Test
+    void lazyModeGivesFlushQueuesOnlyToTheDriverThatClaimsDeferredFlush() throws Exception {
+        String text = java.nio.file.Files.readString(java.nio.file.Path.of("workloads", "lazy.workload"));
+        Comparison c = Stack.dartAndSmmu().comparator().compare(Stack.board("default"), WorkloadParser.parse("lazy.workload", text), List.of());
+        BackendRun dart = c.backends().get(0);
+        BackendRun smmu = c.backends().get(1);
+        assertTrue(dart.defaultDomainTypes().values().stream().allMatch("DMA"::equals), dart.defaultDomainTypes().toString());
+        assertTrue(smmu.defaultDomainTypes().values().stream().allMatch("DMA-FQ"::equals), smmu.defaultDomainTypes().toString());
+        double dartInv = dart.patterns().get(0).invalidationsPerOp();
+        double smmuInv = smmu.patterns().get(0).invalidationsPerOp();
+        assertTrue(smmuInv < 1 && dartInv > 2, "flush queue: ASID-wide invalidations now and then, not one per unmap: " + smmuInv + " vs " + dartInv);
+        assertEquals(0, smmu.patterns().get(0).dataErrors());
+    }
+
+    @Test
     void anUnknownBackendIsRefusedByName() {
         IommuException e = assertThrows(IommuException.class, () -> Stack.dartAndSmmu().comparator()
                 .compare(Stack.board("default"), WorkloadParser.builtin(), List.of("nosuch")));
