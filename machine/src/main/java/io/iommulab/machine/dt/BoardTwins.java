@@ -29,7 +29,8 @@ import java.util.TreeMap;
  * is refused, falling back to one node each, when it would make two masters' streams alias (the
  * same stream id from two different nodes) — that would change isolation, not just hardware.
  *
- * <p>The replacement keeps the first source's phandle, so {@code iommus} and {@code iommu-map}
+ * <p>The replacement keeps the first source's phandle and every source's labels (a DTB's
+ * {@code __symbols__} follow), so {@code iommus} and {@code iommu-map}
  * entries naming it need no change; references to the other sources of a merged set are rewritten
  * to that phandle. Nodes the target model implements already, and disabled nodes, stay as they are.
  */
@@ -73,6 +74,7 @@ public final class BoardTwins {
 
         NodeBuilder root = copy(board.root());
         Map<Integer, Integer> phandleRewrites = new HashMap<>();
+        Map<String, String> moved = new HashMap<>();
         List<long[]> placed = new ArrayList<>();
         for (List<DtNode> set : sets(replaced, link)) {
             List<TwinNode> nodes = target.twin(sources(set));
@@ -83,7 +85,7 @@ public final class BoardTwins {
                 }
             }
             if (nodes.size() == 1) {
-                put(root, set, nodes.get(0), placed);
+                put(root, set, nodes.get(0), placed, moved);
                 for (DtNode other : set.subList(1, set.size())) {
                     if (other.phandle() != 0) {
                         phandleRewrites.put(other.phandle(), set.get(0).phandle());
@@ -91,7 +93,7 @@ public final class BoardTwins {
                 }
             } else if (nodes.size() == set.size()) {
                 for (int i = 0; i < set.size(); i++) {
-                    put(root, List.of(set.get(i)), nodes.get(i), placed);
+                    put(root, List.of(set.get(i)), nodes.get(i), placed, moved);
                 }
             } else {
                 throw new IommuException(Errno.EINVAL, String.format("model %s cannot stand in for %s (%s)",
@@ -101,6 +103,7 @@ public final class BoardTwins {
         if (!phandleRewrites.isEmpty()) {
             rewriteReferences(root, phandleRewrites);
         }
+        rewriteSymbols(root, moved);
         byte[] model = root.properties.get("model");
         String name = model == null ? board.source() : new DtProperty("model", model).string();
         root.properties.put("model", strings(name + " (" + target.name() + " twin)"));
@@ -219,8 +222,8 @@ public final class BoardTwins {
         return b;
     }
 
-    /** Replaces the set's nodes by {@code twin}, at the first node's place. */
-    private void put(NodeBuilder root, List<DtNode> set, TwinNode twin, List<long[]> placed) {
+    /** Replaces the set's nodes by {@code twin}, at the first node's place; records old path → new path in {@code moved}. */
+    private void put(NodeBuilder root, List<DtNode> set, TwinNode twin, List<long[]> placed, Map<String, String> moved) {
         DtNode first = set.get(0);
         DtNode parent = first.parent().orElseThrow();
         NodeBuilder pb = root.find(parent.path());
@@ -232,7 +235,7 @@ public final class BoardTwins {
         placed.add(new long[] {address, address + twin.regSize()});
 
         NodeBuilder n = new NodeBuilder("iommu@" + Long.toHexString(address));
-        n.labels.addAll(first.labels());
+        set.forEach(src -> n.labels.addAll(src.labels()));
         n.properties.put("compatible", strings(twin.compatible().toArray(String[]::new)));
         n.properties.put("reg", cells(join(split(address, ac), split(twin.regSize(), sc))));
         first.property("interrupt-parent").ifPresent(p -> n.properties.put("interrupt-parent", p.value().clone()));
@@ -288,6 +291,8 @@ public final class BoardTwins {
             }
         }
         pb.children.set(at, n);
+        String newPath = (parent.path().equals("/") ? "" : parent.path()) + "/" + n.name;
+        set.forEach(src -> moved.put(src.path(), newPath));
         for (DtNode s : set.subList(1, set.size())) {
             root.find(s.parent().orElseThrow().path()).children.removeIf(c -> c.name.equals(s.name()));
         }
@@ -355,6 +360,21 @@ public final class BoardTwins {
                     c[i] = rewrites.getOrDefault(c[i], c[i]);
                 }
                 b.properties.put("iommu-map", cells(c));
+            }
+        }
+    }
+
+    /** A DTB's {@code __symbols__} names labels by path: labels of replaced nodes follow them to the twin node. */
+    private static void rewriteSymbols(NodeBuilder root, Map<String, String> moved) {
+        NodeBuilder symbols = root.child("__symbols__");
+        if (symbols == null) {
+            return;
+        }
+        for (Map.Entry<String, byte[]> e : symbols.properties.entrySet()) {
+            String target = new DtProperty(e.getKey(), e.getValue()).string();
+            String to = moved.get(target);
+            if (to != null) {
+                e.setValue(strings(to));
             }
         }
     }

@@ -171,6 +171,30 @@ class BoardTwinsTest {
     }
 
     @Test
+    void labelsOfReplacedNodesFollowThemIntoTheTwinDtb() {
+        String dts = """
+                /dts-v1/;
+                / {
+                    #address-cells = <2>; #size-cells = <2>;
+                    aic: interrupt-controller@100 { compatible = "apple,aic"; #interrupt-cells = <3>; interrupt-controller; reg = <0 0x100 0 0x100>; };
+                    memory@800000000 { device_type = "memory"; reg = <0x8 0 0 0x4000000>; };
+                    soc { #address-cells = <2>; #size-cells = <2>; ranges; interrupt-parent = <&aic>;
+                        d0: iommu@10000 { compatible = "apple,t8103-dart"; reg = <0 0x10000 0 0x4000>; interrupts = <0 1 4>; #iommu-cells = <1>; };
+                        d1: iommu@20000 { compatible = "apple,t8103-dart"; reg = <0 0x20000 0 0x4000>; interrupts = <0 2 4>; #iommu-cells = <1>; };
+                        a@30000 { reg = <0 0x30000 0 0x1000>; iommus = <&d0 0>, <&d1 1>; };
+                    };
+                    __symbols__ { d0 = "/soc/iommu@10000"; d1 = "/soc/iommu@20000"; aic = "/interrupt-controller@100"; };
+                };
+                """;
+        DeviceTree board = DeviceTrees.parse("symbols.dts", dts.getBytes(StandardCharsets.UTF_8));
+        DeviceTree twin = DeviceTrees.parse("twin.dtb", BoardTwins.twin(board, new MergingRecipe(true)));
+        DtNode merged = twin.byLabel("d0").orElseThrow();
+        assertEquals(List.of("test,twin-iommu"), merged.compatible());
+        assertEquals(merged, twin.byLabel("d1").orElseThrow(), "the merged-away DART's label names the twin node");
+        assertTrue(twin.byLabel("aic").isPresent());
+    }
+
+    @Test
     void theDartTwinOfADartBoardChangesNoIommu() {
         DeviceTree board = defaultBoard();
         DeviceTree twin = DeviceTrees.parse("twin", BoardTwins.twin(board, new DartModelFactory()));
