@@ -1,5 +1,7 @@
 package io.iommulab.dart.impl;
 
+import io.iommulab.klib.RateLimit;
+
 import io.iommulab.api.DomainType;
 import io.iommulab.api.Prot;
 import io.iommulab.api.driver.DomainOps;

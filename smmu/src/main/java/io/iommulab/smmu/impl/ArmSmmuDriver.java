@@ -1,5 +1,7 @@
 package io.iommulab.smmu.impl;
 
+import io.iommulab.klib.RateLimit;
+
 import io.iommulab.api.Prot;
 import io.iommulab.api.driver.Capability;
 import io.iommulab.api.driver.DomainOps;

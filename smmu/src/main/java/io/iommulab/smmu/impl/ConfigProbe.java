@@ -4,7 +4,7 @@ import static io.iommulab.smmu.impl.SmmuParams.*;
 
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
-import io.iommulab.smmu.impl.hw.Bits;
+import io.iommulab.klib.Bits;
 import io.iommulab.smmu.impl.hw.SmmuHardware;
 import io.iommulab.smmu.impl.hw.SmmuRegs;
 import org.slf4j.Logger;

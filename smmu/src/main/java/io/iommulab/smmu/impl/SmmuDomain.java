@@ -16,7 +16,7 @@ import io.iommulab.api.pgtable.PageTableFormat;
 import io.iommulab.api.pgtable.PageTableOps;
 import io.iommulab.api.pgtable.PageTableState;
 import io.iommulab.api.pgtable.TlbFlushOps;
-import io.iommulab.smmu.impl.hw.Bits;
+import io.iommulab.klib.Bits;
 import io.iommulab.smmu.impl.hw.FaultText;
 import io.iommulab.smmu.impl.hw.SmmuHardware;
 import io.iommulab.smmu.impl.hw.SmmuRegs;

@@ -6,7 +6,7 @@ import io.iommulab.api.driver.PlatformDevice;
 import io.iommulab.api.machine.IrqLine;
 import io.iommulab.api.machine.IrqRegistration;
 import io.iommulab.api.machine.IrqReturn;
-import io.iommulab.smmu.impl.hw.Bits;
+import io.iommulab.klib.Bits;
 import io.iommulab.smmu.impl.hw.FaultText;
 import io.iommulab.smmu.impl.hw.SmmuHardware;
 import io.iommulab.smmu.impl.hw.SmmuRegs;

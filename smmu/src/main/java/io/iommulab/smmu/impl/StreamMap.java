@@ -3,7 +3,7 @@ package io.iommulab.smmu.impl;
 import io.iommulab.api.driver.IommuGroup;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
-import io.iommulab.smmu.impl.hw.Bits;
+import io.iommulab.klib.Bits;
 import io.iommulab.smmu.impl.hw.SmmuHardware;
 import io.iommulab.smmu.impl.hw.SmmuRegs;
 

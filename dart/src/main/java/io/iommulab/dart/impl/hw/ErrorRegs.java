@@ -1,5 +1,7 @@
 package io.iommulab.dart.impl.hw;
 
+import io.iommulab.klib.Bits;
+
 import io.iommulab.api.machine.MmioWindow;
 import io.iommulab.dart.spi.DartFault;
 import java.util.function.IntFunction;

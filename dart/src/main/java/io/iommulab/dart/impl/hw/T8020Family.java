@@ -1,5 +1,7 @@
 package io.iommulab.dart.impl.hw;
 
+import io.iommulab.klib.Bits;
+
 import static io.iommulab.dart.impl.hw.T8020Regs.*;
 
 import io.iommulab.api.error.Errno;

@@ -1,6 +1,8 @@
 package io.iommulab.dart.impl.hw;
 
-import static io.iommulab.dart.impl.hw.Bits.genmask;
+import io.iommulab.klib.Bits;
+
+import static io.iommulab.klib.Bits.genmask;
 
 /**
  * Register map of the T8020 family (t8103, t8103-usb4, t6000), dart-facts §1.2, §1.3, §1.5, §1.7.

@@ -1,6 +1,8 @@
 package io.iommulab.dart.impl.hw;
 
-import static io.iommulab.dart.impl.hw.Bits.genmask;
+import io.iommulab.klib.Bits;
+
+import static io.iommulab.klib.Bits.genmask;
 
 /**
  * Register map of the T8110 family (t8110, t6020), dart-facts §1.2, §1.4, §1.5, §1.7. Offsets are

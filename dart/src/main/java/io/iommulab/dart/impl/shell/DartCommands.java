@@ -9,7 +9,7 @@ import io.iommulab.api.machine.Machine;
 import io.iommulab.api.machine.MmioWindow;
 import io.iommulab.dart.impl.AppleDartDriver;
 import io.iommulab.dart.impl.DartInstance;
-import io.iommulab.dart.impl.hw.Bits;
+import io.iommulab.klib.Bits;
 import io.iommulab.dart.impl.hw.SidMap;
 import io.iommulab.dart.impl.hw.T8020Regs;
 import io.iommulab.dart.impl.hw.T8110Regs;

@@ -1,6 +1,6 @@
 package io.iommulab.dart.impl.shell;
 
-import io.iommulab.dart.impl.hw.Bits;
+import io.iommulab.klib.Bits;
 import io.iommulab.dart.impl.hw.SidMap;
 import io.iommulab.dart.impl.hw.T8020Family;
 import io.iommulab.dart.impl.hw.T8110Family;

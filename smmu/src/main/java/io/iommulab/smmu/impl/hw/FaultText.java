@@ -1,5 +1,7 @@
 package io.iommulab.smmu.impl.hw;
 
+import io.iommulab.klib.Bits;
+
 import static io.iommulab.smmu.impl.hw.SmmuRegs.*;
 
 /**

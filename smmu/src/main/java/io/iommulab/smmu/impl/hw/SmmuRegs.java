@@ -1,6 +1,8 @@
 package io.iommulab.smmu.impl.hw;
 
-import static io.iommulab.smmu.impl.hw.Bits.genmask;
+import io.iommulab.klib.Bits;
+
+import static io.iommulab.klib.Bits.genmask;
 
 /**
  * The ARM SMMUv2 register map as Linux's arm-smmu.h names it (dart-facts §4.2, SMMU contract):

@@ -6,7 +6,7 @@ import io.iommulab.api.error.IommuException;
 import io.iommulab.smmu.impl.ArmSmmuDriver;
 import io.iommulab.smmu.impl.SmmuInstance;
 import io.iommulab.smmu.impl.SmmuParams;
-import io.iommulab.smmu.impl.hw.Bits;
+import io.iommulab.klib.Bits;
 import io.iommulab.smmu.impl.hw.SmmuHardware;
 import io.iommulab.smmu.impl.hw.SmmuRegs;
 import java.util.ArrayList;

@@ -1,19 +1,21 @@
-package io.iommulab.dart.impl;
+package io.iommulab.klib;
 
 import java.util.function.LongSupplier;
 
 /**
- * The state behind dev_err_ratelimited(): at most {@link #BURST} messages per
+ * The state behind one dev_err_ratelimited() call site (DEFINE_RATELIMIT_STATE + __ratelimit): at most {@link #BURST} messages per
  * {@link #INTERVAL_NANOS} (the kernel defaults, DEFAULT_RATELIMIT_BURST / _INTERVAL); the rest are
  * counted and reported when the next window opens, as "N callbacks suppressed".
  *
  * <p>Fields: {@code clock} nanosecond time source (System::nanoTime; tests pass their own);
  * {@code begin} start of the window; {@code printed}/{@code missed} counts in it. Guarded by this.
  */
-final class RateLimit {
+public final class RateLimit {
 
-    static final int BURST = 10;
-    static final long INTERVAL_NANOS = 5_000_000_000L;
+    /** DEFAULT_RATELIMIT_BURST */
+    public static final int BURST = 10;
+    /** DEFAULT_RATELIMIT_INTERVAL (5 s) */
+    public static final long INTERVAL_NANOS = 5_000_000_000L;
 
     private final LongSupplier clock;
     private boolean started;
@@ -21,7 +23,7 @@ final class RateLimit {
     private int printed;
     private long missed;
 
-    RateLimit(LongSupplier clock) {
+    public RateLimit(LongSupplier clock) {
         this.clock = clock;
     }
 
@@ -29,7 +31,7 @@ final class RateLimit {
      * @return -1 if this message must be dropped; otherwise the number of messages dropped in the
      *         window that just closed (0 if none)
      */
-    synchronized long acquire() {
+    public synchronized long acquire() {
         long now = clock.getAsLong();
         long dropped = 0;
         if (!started || now - begin >= INTERVAL_NANOS) {

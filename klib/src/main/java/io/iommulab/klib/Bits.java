@@ -1,4 +1,4 @@
-package io.iommulab.smmu.impl.hw;
+package io.iommulab.klib;
 
 /** FIELD_GET / FIELD_PREP / GENMASK for 32-bit registers, as the kernel's bitfield.h. */
 public final class Bits {
