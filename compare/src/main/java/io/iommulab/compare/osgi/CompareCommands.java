@@ -86,7 +86,7 @@ public final class CompareCommands {
 
     private DeviceTree board(String file) throws IOException {
         if (file != null) {
-            // Parsed by booting nothing: a detached machine would do, but the twin only needs the tree.
+            // The factory reads trees by booting them: a detached machine, closed at once (only the tree is kept).
             try (var m = machines.bootDetached(file, Files.readAllBytes(Path.of(file)), java.util.Map.of())) {
                 return m.deviceTree();
             }
