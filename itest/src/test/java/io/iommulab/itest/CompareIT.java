@@ -90,11 +90,29 @@ public class CompareIT {
             assertTrue(backends, backends.contains("test-iommu"));
             String table = run("iommu:compare --backends apple-dart,test-iommu");
             assertTrue(table, table.contains("test-iommu"));
-            assertEquals("no run stopped: " + table, -1, table.indexOf("stopped:"));
+            assertEquals("no run stopped: " + table, -1, table.indexOf("error:"));
         } finally {
             testkit.uninstall();
         }
         assertFalse(run("iommu:backends").contains("test-iommu"));
+    }
+
+    @Test
+    public void aBackendWithoutItsDriverStopsAloneAndNothingElseChanges() throws Exception {
+        bootDefault();
+        Bundle smmu = Container.installed(context, "io.iommulab.smmu");
+        int devicesBefore = run("iommu:devices").length();
+        smmu.stop();
+        try {
+            String table = run("iommu:compare --backends apple-dart,arm-smmu-v2");
+            assertTrue(table, table.contains("error: ENODEV: no master probed"));
+            assertEquals("only the SMMU run stopped: " + table, table.indexOf("error:"), table.lastIndexOf("error:"));
+        } finally {
+            smmu.start();
+        }
+        assertEquals("the registered machine's devices are as they were", devicesBefore, run("iommu:devices").length());
+        String again = run("iommu:compare --backends arm-smmu-v2");
+        assertEquals(again, -1, again.indexOf("error:"));
     }
 
     @Test
