@@ -1,5 +1,7 @@
 package io.iommulab.core.impl;
 
+import io.iommulab.testkit.DelegatingDriver;
+
 import io.iommulab.api.driver.GroupFactory;
 import io.iommulab.api.driver.IommuMaster;
 import io.iommulab.api.driver.IommuGroup;

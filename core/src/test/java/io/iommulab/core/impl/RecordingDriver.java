@@ -1,5 +1,7 @@
 package io.iommulab.core.impl;
 
+import io.iommulab.testkit.DelegatingDriver;
+
 import io.iommulab.api.driver.DomainGeometry;
 import io.iommulab.api.driver.DomainOps;
 import io.iommulab.api.driver.IommuDriver;

@@ -1,5 +1,7 @@
 package io.iommulab.dart.impl;
 
+import io.iommulab.testkit.MmioRecordingDriver;
+
 import io.iommulab.api.driver.IommuDriver;
 import io.iommulab.api.dt.DeviceTree;
 import io.iommulab.api.dt.DtNode;
@@ -83,7 +85,7 @@ final class DartRig {
     /** @return the driver (unwrapped) for a variant name */
     AppleDartDriver driver(String variant) {
         for (IommuDriver d : drivers) {
-            AppleDartDriver a = d instanceof RecordingDriver r ? r.inner : (AppleDartDriver) d;
+            AppleDartDriver a = d instanceof MmioRecordingDriver<?> r ? (AppleDartDriver) r.inner : (AppleDartDriver) d;
             if (a.variant().name().equals(variant)) {
                 return a;
             }
@@ -112,7 +114,7 @@ final class DartRig {
     /** @return the probed DART at {@code path} */
     DartInstance dart(String path) {
         for (IommuDriver d : drivers) {
-            AppleDartDriver a = d instanceof RecordingDriver r ? r.inner : (AppleDartDriver) d;
+            AppleDartDriver a = d instanceof MmioRecordingDriver<?> r ? (AppleDartDriver) r.inner : (AppleDartDriver) d;
             for (DartInstance i : a.instances()) {
                 if (i.node().equals(path)) {
                     return i;

@@ -1,5 +1,7 @@
 package io.iommulab.dart.impl;
 
+import io.iommulab.testkit.MmioRecordingDriver;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.iommulab.api.DomainType;
@@ -37,13 +39,13 @@ class DomainTest {
     static final byte[] DATA = "DART says hello".getBytes(StandardCharsets.US_ASCII);
 
     DartRig rig;
-    RecordingDriver rec;
+    MmioRecordingDriver<AppleDartDriver> rec;
     long buf;
 
     @BeforeEach
     void boot() {
         rig = DartRig.bootWithoutDrivers("t8103", CoreConfig.defaults());
-        rec = new RecordingDriver(AppleDartDriver.create(DartVariants.T8103, DartRig.FORMATS));
+        rec = new MmioRecordingDriver<>(AppleDartDriver.create(DartVariants.T8103, DartRig.FORMATS));
         rig.add(rec);
         buf = rig.ram() + 0x100_0000;
     }
@@ -88,20 +90,20 @@ class DomainTest {
         rig.engine.attachGroup(dom, DWC3);
         int ttbr = T8020Regs.TTBR_VALID | (int) (table >>> 12);
         assertEquals(List.of(
-                new RecordingDriver.Write(DART0, T8020Regs.TTBR, ttbr),
-                new RecordingDriver.Write(DART0, T8020Regs.TTBR + 4, 0),
-                new RecordingDriver.Write(DART0, T8020Regs.TTBR + 8, 0),
-                new RecordingDriver.Write(DART0, T8020Regs.TTBR + 12, 0),
-                new RecordingDriver.Write(DART0, T8020Regs.TCR, T8020Regs.TCR_TRANSLATE_ENABLE),
-                new RecordingDriver.Write(DART0, T8020Regs.STREAM_SELECT, 1),
-                new RecordingDriver.Write(DART0, T8020Regs.STREAM_COMMAND, T8020Regs.STREAM_COMMAND_INVALIDATE),
-                new RecordingDriver.Write(DART1, T8020Regs.TTBR + 16, ttbr),
-                new RecordingDriver.Write(DART1, T8020Regs.TTBR + 20, 0),
-                new RecordingDriver.Write(DART1, T8020Regs.TTBR + 24, 0),
-                new RecordingDriver.Write(DART1, T8020Regs.TTBR + 28, 0),
-                new RecordingDriver.Write(DART1, T8020Regs.TCR + 4, T8020Regs.TCR_TRANSLATE_ENABLE),
-                new RecordingDriver.Write(DART1, T8020Regs.STREAM_SELECT, 1 << 1),
-                new RecordingDriver.Write(DART1, T8020Regs.STREAM_COMMAND, T8020Regs.STREAM_COMMAND_INVALIDATE)),
+                new MmioRecordingDriver.Write(DART0, T8020Regs.TTBR, ttbr),
+                new MmioRecordingDriver.Write(DART0, T8020Regs.TTBR + 4, 0),
+                new MmioRecordingDriver.Write(DART0, T8020Regs.TTBR + 8, 0),
+                new MmioRecordingDriver.Write(DART0, T8020Regs.TTBR + 12, 0),
+                new MmioRecordingDriver.Write(DART0, T8020Regs.TCR, T8020Regs.TCR_TRANSLATE_ENABLE),
+                new MmioRecordingDriver.Write(DART0, T8020Regs.STREAM_SELECT, 1),
+                new MmioRecordingDriver.Write(DART0, T8020Regs.STREAM_COMMAND, T8020Regs.STREAM_COMMAND_INVALIDATE),
+                new MmioRecordingDriver.Write(DART1, T8020Regs.TTBR + 16, ttbr),
+                new MmioRecordingDriver.Write(DART1, T8020Regs.TTBR + 20, 0),
+                new MmioRecordingDriver.Write(DART1, T8020Regs.TTBR + 24, 0),
+                new MmioRecordingDriver.Write(DART1, T8020Regs.TTBR + 28, 0),
+                new MmioRecordingDriver.Write(DART1, T8020Regs.TCR + 4, T8020Regs.TCR_TRANSLATE_ENABLE),
+                new MmioRecordingDriver.Write(DART1, T8020Regs.STREAM_SELECT, 1 << 1),
+                new MmioRecordingDriver.Write(DART1, T8020Regs.STREAM_COMMAND, T8020Regs.STREAM_COMMAND_INVALIDATE)),
                 rec.take());
         assertEquals(ttbr, rig.regs(DART0).readl(T8020Regs.TTBR));
     }

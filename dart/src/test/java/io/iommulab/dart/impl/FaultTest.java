@@ -1,5 +1,7 @@
 package io.iommulab.dart.impl;
 
+import io.iommulab.testkit.LogCapture;
+
 import io.iommulab.klib.RateLimit;
 
 import static org.junit.jupiter.api.Assertions.*;

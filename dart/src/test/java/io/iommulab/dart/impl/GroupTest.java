@@ -1,5 +1,7 @@
 package io.iommulab.dart.impl;
 
+import io.iommulab.testkit.MmioRecordingDriver;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.iommulab.api.driver.IommuGroup;
@@ -25,12 +27,12 @@ class GroupTest {
     static final String NIC2 = "/soc/pcie@6a0000000/pci@0,0/ethernet@0,2";
 
     DartRig rig;
-    RecordingDriver rec;
+    MmioRecordingDriver<AppleDartDriver> rec;
 
     @BeforeEach
     void boot() {
         rig = DartRig.bootWithoutDrivers("t8103", CoreConfig.defaults());
-        rec = new RecordingDriver(AppleDartDriver.create(DartVariants.T8103, DartRig.FORMATS));
+        rec = new MmioRecordingDriver<>(AppleDartDriver.create(DartVariants.T8103, DartRig.FORMATS));
         rig.add(rec);
     }
 
@@ -95,7 +97,7 @@ class GroupTest {
             }
         }
         // and a new driver builds the same groups again
-        rig.add(new RecordingDriver(AppleDartDriver.create(DartVariants.T8103, DartRig.FORMATS)));
+        rig.add(new MmioRecordingDriver<>(AppleDartDriver.create(DartVariants.T8103, DartRig.FORMATS)));
         assertEquals(device(WIFI).group(), device(BT).group());
         assertEquals("probed", device(DWC3).state());
     }

@@ -1,5 +1,9 @@
 package io.iommulab.smmu.impl;
 
+import io.iommulab.testkit.LogCapture;
+
+import io.iommulab.testkit.MmioRecordingDriver;
+
 import static io.iommulab.smmu.impl.Board.*;
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -59,7 +63,7 @@ class DomainTest {
     }
 
     /** @return the writes to {@code offset} (a byte offset in reg[0]) among {@code writes} */
-    private static List<Recorder.Write> at(List<Recorder.Write> writes, long offset) {
+    private static List<MmioRecordingDriver.Write> at(List<MmioRecordingDriver.Write> writes, long offset) {
         return writes.stream().filter(w -> w.offset() == offset).toList();
     }
 
@@ -93,19 +97,19 @@ class DomainTest {
         int entry = rig.cfg(DMA).smendx[0];
         int joinerEntry = rig.cfg(JOINER).smendx[1];
         assertEquals(List.of(
-                new Recorder.Write(SMMU0, 0x1000 + 0x800 + 4 * cb, SmmuRegs.CBA2R_VA64),
-                new Recorder.Write(SMMU0, 0x1000 + 4 * cb, 0x0001_F300),
-                new Recorder.Write(SMMU0, base + 0x10, 0x0003_8015),
-                new Recorder.Write(SMMU0, base + 0x30, 0x0080_B510),
-                new Recorder.Write(SMMU0, base + 0x24, (cb << 16) | (int) (table >>> 32)),
-                new Recorder.Write(SMMU0, base + 0x20, (int) table),
-                new Recorder.Write(SMMU0, base + 0x2C, cb << 16),
-                new Recorder.Write(SMMU0, base + 0x28, 0),
-                new Recorder.Write(SMMU0, base + 0x38, 0xf404ff44),
-                new Recorder.Write(SMMU0, base + 0x3C, 0),
-                new Recorder.Write(SMMU0, base, 0x1067),
-                new Recorder.Write(SMMU0, 0xC00 + 4 * entry, cb),
-                new Recorder.Write(SMMU0, 0xC00 + 4 * joinerEntry, cb)),
+                new MmioRecordingDriver.Write(SMMU0, 0x1000 + 0x800 + 4 * cb, SmmuRegs.CBA2R_VA64),
+                new MmioRecordingDriver.Write(SMMU0, 0x1000 + 4 * cb, 0x0001_F300),
+                new MmioRecordingDriver.Write(SMMU0, base + 0x10, 0x0003_8015),
+                new MmioRecordingDriver.Write(SMMU0, base + 0x30, 0x0080_B510),
+                new MmioRecordingDriver.Write(SMMU0, base + 0x24, (cb << 16) | (int) (table >>> 32)),
+                new MmioRecordingDriver.Write(SMMU0, base + 0x20, (int) table),
+                new MmioRecordingDriver.Write(SMMU0, base + 0x2C, cb << 16),
+                new MmioRecordingDriver.Write(SMMU0, base + 0x28, 0),
+                new MmioRecordingDriver.Write(SMMU0, base + 0x38, 0xf404ff44),
+                new MmioRecordingDriver.Write(SMMU0, base + 0x3C, 0),
+                new MmioRecordingDriver.Write(SMMU0, base, 0x1067),
+                new MmioRecordingDriver.Write(SMMU0, 0xC00 + 4 * entry, cb),
+                new MmioRecordingDriver.Write(SMMU0, 0xC00 + 4 * joinerEntry, cb)),
                 rig.rec.take());
         assertEquals(((long) cb << 48) | table, rig.cbq(SMMU0, cb, SmmuRegs.CB_TTBR0));
         IrqLineImpl line = (IrqLineImpl) rig.machine.irq(rig.node(SMMU0), 1 + cb);
@@ -114,7 +118,7 @@ class DomainTest {
         rig.engine.detachGroup(dom, DMA);
         rig.rec.take();
         rig.engine.attachGroup(dom, DMA);
-        assertEquals(List.of(new Recorder.Write(SMMU0, 0xC00 + 4 * entry, cb), new Recorder.Write(SMMU0, 0xC00 + 4 * joinerEntry, cb)),
+        assertEquals(List.of(new MmioRecordingDriver.Write(SMMU0, 0xC00 + 4 * entry, cb), new MmioRecordingDriver.Write(SMMU0, 0xC00 + 4 * joinerEntry, cb)),
                 rig.rec.take());
     }
 
@@ -147,11 +151,11 @@ class DomainTest {
         long va0 = (0x40_0000L >>> 12) | ((long) cb << 48);
         long va1 = (0x40_4000L >>> 12) | ((long) cb << 48);
         assertEquals(List.of(
-                new Recorder.Write(SMMU0, tlbival + 4, (int) (va0 >>> 32)),
-                new Recorder.Write(SMMU0, tlbival, (int) va0),
-                new Recorder.Write(SMMU0, tlbival + 4, (int) (va1 >>> 32)),
-                new Recorder.Write(SMMU0, tlbival, (int) va1),
-                new Recorder.Write(SMMU0, bank(cb) + SmmuRegs.CB_TLBSYNC, SmmuRegs.DUMMY_VAL)),
+                new MmioRecordingDriver.Write(SMMU0, tlbival + 4, (int) (va0 >>> 32)),
+                new MmioRecordingDriver.Write(SMMU0, tlbival, (int) va0),
+                new MmioRecordingDriver.Write(SMMU0, tlbival + 4, (int) (va1 >>> 32)),
+                new MmioRecordingDriver.Write(SMMU0, tlbival, (int) va1),
+                new MmioRecordingDriver.Write(SMMU0, bank(cb) + SmmuRegs.CB_TLBSYNC, SmmuRegs.DUMMY_VAL)),
                 rig.rec.take());
         assertEquals(before + 2, rig.machine.hardwareCounters(SMMU0).get("invalidations.va"));
         DmaResult after = dma.read(0, 0x40_4000, 4);
@@ -175,8 +179,8 @@ class DomainTest {
         assertTrue(dma.read(0, 0x80_0010, 4).ok(), "stale IOTLB entry still used");
         d.flushIotlbAll();
         assertEquals(List.of(
-                new Recorder.Write(SMMU0, bank(cb) + SmmuRegs.CB_S1_TLBIASID, cb),
-                new Recorder.Write(SMMU0, bank(cb) + SmmuRegs.CB_TLBSYNC, SmmuRegs.DUMMY_VAL)),
+                new MmioRecordingDriver.Write(SMMU0, bank(cb) + SmmuRegs.CB_S1_TLBIASID, cb),
+                new MmioRecordingDriver.Write(SMMU0, bank(cb) + SmmuRegs.CB_TLBSYNC, SmmuRegs.DUMMY_VAL)),
                 rig.rec.take());
         assertFalse(dma.read(0, 0x80_0010, 4).ok());
     }
@@ -203,12 +207,12 @@ class DomainTest {
         dom.unmap(iova, PG);
         rig.rec.take();
         dom.map(iova, buf, SZ_32M, RW);
-        List<Recorder.Write> w = rig.rec.take();
-        List<Recorder.Write> tlbiva = at(w, bank(cb) + SmmuRegs.CB_S1_TLBIVA);
+        List<MmioRecordingDriver.Write> w = rig.rec.take();
+        List<MmioRecordingDriver.Write> tlbiva = at(w, bank(cb) + SmmuRegs.CB_S1_TLBIVA);
         assertEquals(SZ_32M / PG, tlbiva.size(), "one TLBIVA per granule of the replaced table's range");
         assertEquals((int) (iova >>> 12), tlbiva.get(0).value());
         assertEquals((int) ((iova + SZ_32M - PG) >>> 12), tlbiva.get(tlbiva.size() - 1).value());
-        assertEquals(new Recorder.Write(SMMU0, bank(cb) + SmmuRegs.CB_TLBSYNC, SmmuRegs.DUMMY_VAL), w.get(w.size() - 1));
+        assertEquals(new MmioRecordingDriver.Write(SMMU0, bank(cb) + SmmuRegs.CB_TLBSYNC, SmmuRegs.DUMMY_VAL), w.get(w.size() - 1));
         assertDmaLands(rig.master(DMA), 0, iova + SZ_32M - PG, buf + SZ_32M - PG);
     }
 
@@ -287,8 +291,8 @@ class DomainTest {
         rig.engine.detachGroup(dom, DMA);
         rig.rec.take();
         dom.free();
-        List<Recorder.Write> w = rig.rec.take();
-        assertEquals(new Recorder.Write(SMMU0, bank(cb), 0), w.get(0), "SCTLR off first");
+        List<MmioRecordingDriver.Write> w = rig.rec.take();
+        assertEquals(new MmioRecordingDriver.Write(SMMU0, bank(cb), 0), w.get(0), "SCTLR off first");
         assertEquals(1, at(w, bank(cb) + SmmuRegs.CB_S1_TLBIASID).size(), "the table's free flushes the ASID");
         assertEquals(0, rig.cb(SMMU0, cb, SmmuRegs.CB_SCTLR));
         assertFalse(s0.contextBanksInUse().get(cb));

@@ -1,5 +1,7 @@
 package io.iommulab.smmu.impl;
 
+import io.iommulab.testkit.LogCapture;
+
 import io.iommulab.klib.RateLimit;
 
 import static io.iommulab.smmu.impl.Board.*;

@@ -1,5 +1,7 @@
 package io.iommulab.smmu.impl;
 
+import io.iommulab.testkit.LogCapture;
+
 import static io.iommulab.smmu.impl.Board.*;
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -185,7 +187,7 @@ class ProbeTest {
         assertFailed(rig, SMMU2, "EINVAL", "SMMU address space size (0x4000) exceeds mapped region size (0x2000)");
         // the other SMMUs probed; nothing was written to this one
         assertEquals("probed", rig.iommu(SMMU0).state());
-        assertTrue(rig.rec.take().stream().noneMatch(w -> w.smmu().equals(SMMU2)), "no register of " + SMMU2 + " written");
+        assertTrue(rig.rec.take().stream().noneMatch(w -> w.iommu().equals(SMMU2)), "no register of " + SMMU2 + " written");
         assertEquals("deferred", rig.device(M1).state());
         assertNotEquals(0, rig.gr0(SMMU2, SmmuRegs.GR0_SCR0) & SmmuRegs.SCR0_CLIENTPD);
         assertEquals(SmmuRegs.S2CR_TYPE_FAULT << 16, rig.gr0(SMMU2, SmmuRegs.s2cr(0)), "reset value untouched");

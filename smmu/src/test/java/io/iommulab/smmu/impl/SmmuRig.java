@@ -1,5 +1,7 @@
 package io.iommulab.smmu.impl;
 
+import io.iommulab.testkit.MmioRecordingDriver;
+
 import io.iommulab.api.dt.DeviceTree;
 import io.iommulab.api.dt.DtNode;
 import io.iommulab.api.dto.DeviceDTO;
@@ -24,7 +26,7 @@ import java.util.function.LongSupplier;
 
 /**
  * A test board booted on the real machine with the SMMU hardware model, the IOMMU core engine over
- * it, and an arm-smmu driver made without OSGi (behind a {@link Recorder}; the arm-lpae-s1 format
+ * it, and an arm-smmu driver made without OSGi (behind a {@link MmioRecordingDriver}; the arm-lpae-s1 format
  * handed in from pgtable).
  */
 final class SmmuRig {
@@ -35,10 +37,10 @@ final class SmmuRig {
 
     final SimMachine machine;
     final IommuCoreEngine engine;
-    final Recorder rec;
+    final MmioRecordingDriver<ArmSmmuDriver> rec;
     final ArmSmmuDriver driver;
 
-    private SmmuRig(SimMachine machine, IommuCoreEngine engine, Recorder rec) {
+    private SmmuRig(SimMachine machine, IommuCoreEngine engine, MmioRecordingDriver<ArmSmmuDriver> rec) {
         this.machine = machine;
         this.engine = engine;
         this.rec = rec;
@@ -57,7 +59,7 @@ final class SmmuRig {
     /** Boots the board and adds {@code driver} behind a recorder whose windows report {@code windowSizes} (by node path). */
     static SmmuRig boot(String board, CoreConfig config, ArmSmmuDriver driver, Map<String, Long> windowSizes) {
         SimMachine m = SimMachine.boot(tree(board), List.of(new SmmuModelFactory()), Map.of());
-        SmmuRig rig = new SmmuRig(m, new IommuCoreEngine(m, config), new Recorder(driver));
+        SmmuRig rig = new SmmuRig(m, new IommuCoreEngine(m, config), new MmioRecordingDriver<>(driver));
         windowSizes.forEach((path, size) -> rig.rec.windowSize.put(path, s -> size));
         rig.engine.addDriver(rig.rec);
         return rig;

@@ -1,5 +1,7 @@
 package io.iommulab.smmu.impl;
 
+import io.iommulab.testkit.LogCapture;
+
 import static io.iommulab.smmu.impl.Board.*;
 import static org.junit.jupiter.api.Assertions.*;
 

@@ -1,5 +1,7 @@
 package io.iommulab.core.impl.dma;
 
+import io.iommulab.testkit.DelegatingDriver;
+
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.iommulab.api.DomainType;
@@ -238,7 +240,7 @@ class DmaApiTest {
         machine = SimMachine.boot(DeviceTrees.parse("testkit.dts", TestBoards.testkitDts()),
                 List.of(new TestIommuModelFactory()), Map.of());
         engine = new IommuCoreEngine(machine, CoreConfig.defaults());
-        engine.addDriver(new io.iommulab.core.impl.DelegatingDriver(new TestIommuDriver()) {
+        engine.addDriver(new DelegatingDriver(new TestIommuDriver()) {
             @Override
             public List<io.iommulab.api.driver.ReservedRegion> getResvRegions(io.iommulab.api.driver.IommuMaster dev) {
                 return List.of(new io.iommulab.api.driver.ReservedRegion(resv, 4 * granule, 0,

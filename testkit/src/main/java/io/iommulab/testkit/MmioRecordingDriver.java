@@ -1,15 +1,10 @@
-package io.iommulab.dart.impl;
+package io.iommulab.testkit;
 
-import io.iommulab.api.DomainType;
-import io.iommulab.api.driver.DomainOps;
-import io.iommulab.api.driver.GroupFactory;
 import io.iommulab.api.driver.IommuDevice;
 import io.iommulab.api.driver.IommuDriver;
 import io.iommulab.api.driver.IommuFault;
-import io.iommulab.api.driver.IommuGroup;
 import io.iommulab.api.driver.IommuMaster;
 import io.iommulab.api.driver.PlatformDevice;
-import io.iommulab.api.driver.ReservedRegion;
 import io.iommulab.api.dt.DtNode;
 import io.iommulab.api.machine.IrqLine;
 import io.iommulab.api.machine.MmioWindow;
@@ -19,105 +14,59 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongUnaryOperator;
 
 /**
- * Passes every call to a real {@link AppleDartDriver} and records, per DART, each MMIO write the
- * driver makes (the platform device it probes hands out windows that note writes, then pass them
- * to the machine's window), and the masters the core hands to of_xlate.
+ * Passes every call to a real driver and records, per IOMMU, each MMIO write the driver makes (the
+ * platform device it probes hands out windows that note writes, then pass them to the machine's
+ * window), and the masters the core hands to of_xlate. A test may also make the window of a node
+ * report another size ({@link #windowSize}) to exercise a probe's size check.
+ *
+ * @param <D> the driver's class, so tests reach its own methods through {@link #inner}
  */
-final class RecordingDriver implements IommuDriver {
+public final class MmioRecordingDriver<D extends IommuDriver> extends DelegatingDriver {
 
-    /** One register write: DART path, offset, value. */
-    record Write(String dart, long offset, int value) {
+    /** One register write: IOMMU path, byte offset in the window, value. */
+    public record Write(String iommu, long offset, int value) {
         @Override
         public String toString() {
-            return String.format("%s+0x%x=0x%x", dart, offset, value);
+            return String.format("%s+0x%x=0x%x", iommu, offset, value);
         }
     }
 
-    final AppleDartDriver inner;
+    /** the wrapped driver */
+    public final D inner;
+    /** masters seen by of_xlate, by name */
+    public final Map<String, IommuMaster> masters = new LinkedHashMap<>();
+    /** window size as the driver sees it, by node path (identity when absent) */
+    public final Map<String, LongUnaryOperator> windowSize = new LinkedHashMap<>();
     private final List<Write> writes = new ArrayList<>();
-    final Map<String, IommuMaster> masters = new LinkedHashMap<>();
 
-    RecordingDriver(AppleDartDriver inner) {
+    public MmioRecordingDriver(D inner) {
+        super(inner);
         this.inner = inner;
     }
 
     /** @return the writes recorded since the last call, and forgets them */
-    synchronized List<Write> take() {
+    public synchronized List<Write> take() {
         List<Write> out = List.copyOf(writes);
         writes.clear();
         return out;
     }
 
-    private synchronized void note(String dart, long offset, int value) {
-        writes.add(new Write(dart, offset, value));
-    }
-
-    @Override
-    public String name() {
-        return inner.name();
-    }
-
-    @Override
-    public List<String> compatibles() {
-        return inner.compatibles();
+    private synchronized void note(String iommu, long offset, int value) {
+        writes.add(new Write(iommu, offset, value));
     }
 
     @Override
     public IommuDevice probe(PlatformDevice pdev) {
-        return inner.probe(new RecordingDevice(pdev));
-    }
-
-    @Override
-    public void remove(IommuDevice iommu) {
-        inner.remove(iommu);
+        return base.probe(new RecordingDevice(pdev));
     }
 
     @Override
     public void ofXlate(IommuMaster dev, IommuDevice iommu, int[] args) {
         masters.put(dev.name(), dev);
-        inner.ofXlate(dev, iommu, args);
-    }
-
-    @Override
-    public void probeDevice(IommuMaster dev) {
-        inner.probeDevice(dev);
-    }
-
-    @Override
-    public void releaseDevice(IommuMaster dev) {
-        inner.releaseDevice(dev);
-    }
-
-    @Override
-    public IommuGroup deviceGroup(IommuMaster dev, GroupFactory groups) {
-        return inner.deviceGroup(dev, groups);
-    }
-
-    @Override
-    public DomainType defDomainType(IommuMaster dev) {
-        return inner.defDomainType(dev);
-    }
-
-    @Override
-    public DomainOps domainAllocPaging(IommuMaster dev) {
-        return inner.domainAllocPaging(dev);
-    }
-
-    @Override
-    public DomainOps identityDomain() {
-        return inner.identityDomain();
-    }
-
-    @Override
-    public DomainOps blockedDomain() {
-        return inner.blockedDomain();
-    }
-
-    @Override
-    public List<ReservedRegion> getResvRegions(IommuMaster dev) {
-        return inner.getResvRegions(dev);
+        base.ofXlate(dev, iommu, args);
     }
 
     /** The core's platform device, with windows that record writes. */
@@ -141,7 +90,8 @@ final class RecordingDriver implements IommuDriver {
         @Override
         public MmioWindow ioremap(int index) {
             MmioWindow w = pdev.ioremap(index);
-            String dart = pdev.name();
+            String iommu = pdev.name();
+            LongUnaryOperator size = windowSize.getOrDefault(iommu, s -> s);
             return new MmioWindow() {
                 @Override
                 public long base() {
@@ -150,7 +100,7 @@ final class RecordingDriver implements IommuDriver {
 
                 @Override
                 public long size() {
-                    return w.size();
+                    return size.applyAsLong(w.size());
                 }
 
                 @Override
@@ -160,7 +110,7 @@ final class RecordingDriver implements IommuDriver {
 
                 @Override
                 public void writel(long offset, int value) {
-                    note(dart, offset, value);
+                    note(iommu, offset, value);
                     w.writel(offset, value);
                 }
             };

@@ -1,4 +1,4 @@
-package io.iommulab.core.impl;
+package io.iommulab.testkit;
 
 import io.iommulab.api.DomainType;
 import io.iommulab.api.driver.Capability;
@@ -12,7 +12,7 @@ import io.iommulab.api.driver.PlatformDevice;
 import io.iommulab.api.driver.ReservedRegion;
 import java.util.List;
 
-/** A driver that forwards to another one; tests override single methods. */
+/** A driver that forwards to another one; tests override single methods (shared by the core, dart and smmu tests). */
 public class DelegatingDriver implements IommuDriver {
 
     protected final IommuDriver base;

@@ -1,4 +1,4 @@
-package io.iommulab.dart.impl;
+package io.iommulab.testkit;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -10,12 +10,12 @@ import java.util.List;
  * Collects what slf4j-simple writes to System.err while it is open (simplelogger.properties makes
  * the logger look System.err up on every line), and still passes it through.
  */
-final class LogCapture implements AutoCloseable {
+public final class LogCapture implements AutoCloseable {
 
     private final PrintStream saved = System.err;
     private final ByteArrayOutputStream buf = new ByteArrayOutputStream();
 
-    LogCapture() {
+    public LogCapture() {
         PrintStream tee = new PrintStream(new java.io.OutputStream() {
             @Override
             public void write(int b) {
@@ -33,7 +33,7 @@ final class LogCapture implements AutoCloseable {
     }
 
     /** @return every line logged so far */
-    synchronized List<String> lines() {
+    public synchronized List<String> lines() {
         List<String> out = new ArrayList<>();
         for (String l : buf.toString(StandardCharsets.UTF_8).split("\n")) {
             if (!l.isEmpty()) {
@@ -44,7 +44,7 @@ final class LogCapture implements AutoCloseable {
     }
 
     /** @return lines containing {@code text} */
-    List<String> matching(String text) {
+    public List<String> matching(String text) {
         List<String> out = new ArrayList<>();
         for (String l : lines()) {
             if (l.contains(text)) {
