@@ -161,9 +161,10 @@ public final class SparseMemory implements PhysicalMemory {
         return false;
     }
 
+    /** The chunk holding {@code pa}, or null; acquiring loads pair with chunkForWrite's release stores. */
     private Chunk chunk(long pa) {
-        Chunk[] l2 = directory[(int) (pa >>> L1_SHIFT)];
-        return l2 == null ? null : l2[(int) (pa >>> CHUNK_SHIFT) & L2_MASK];
+        Chunk[] l2 = (Chunk[]) L1.getAcquire(directory, (int) (pa >>> L1_SHIFT));
+        return l2 == null ? null : (Chunk) L2.getAcquire(l2, (int) (pa >>> CHUNK_SHIFT) & L2_MASK);
     }
 
     /** Returns the chunk holding {@code pa} (which must be RAM), creating it on first write. */
@@ -268,7 +269,11 @@ public final class SparseMemory implements PhysicalMemory {
         long rel = pa - fastBase;
         if (rel >= 0 && rel < fastLimit && ((int) rel & CHUNK_MASK) <= CHUNK_SIZE - 4) {
             byte[] d = fast[(int) (rel >>> CHUNK_SHIFT)];
-            return d == null ? 0 : (int) LE32.get(d, (int) rel & CHUNK_MASK);
+            if (d != null) {
+                return (int) LE32.get(d, (int) rel & CHUNK_MASK);
+            }
+            // A plain read may not see a chunk another thread published yet (or the JIT may reuse an
+            // earlier null): "never written" is decided by the acquiring lookup below, not here.
         }
         int off = (int) pa & CHUNK_MASK;
         if ((pa >>> ADDRESS_BITS) == 0 && off <= CHUNK_SIZE - 4) {
@@ -285,7 +290,11 @@ public final class SparseMemory implements PhysicalMemory {
         long rel = pa - fastBase;
         if (rel >= 0 && rel < fastLimit && ((int) rel & CHUNK_MASK) <= CHUNK_SIZE - 8) {
             byte[] d = fast[(int) (rel >>> CHUNK_SHIFT)];
-            return d == null ? 0 : (long) LE64.get(d, (int) rel & CHUNK_MASK);
+            if (d != null) {
+                return (long) LE64.get(d, (int) rel & CHUNK_MASK);
+            }
+            // A plain read may not see a chunk another thread published yet (or the JIT may reuse an
+            // earlier null): "never written" is decided by the acquiring lookup below, not here.
         }
         int off = (int) pa & CHUNK_MASK;
         if ((pa >>> ADDRESS_BITS) == 0 && off <= CHUNK_SIZE - 8) {
