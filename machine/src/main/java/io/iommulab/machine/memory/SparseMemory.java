@@ -24,9 +24,10 @@ import java.util.Objects;
  * level of every page-table walk). A chunk
  * is created on first write; reading RAM never written returns zero without allocating.
  *
- * <p>Concurrency: directory entries are published with release stores under a lock and read plainly
- * on the fast path; a reader that misses a fresh chunk takes {@link #chunkForWrite}'s lock, which
- * re-reads. Word accesses are plain (like the CPU's ordinary loads/stores, different words do not
+ * <p>Concurrency: directory entries are published with release stores under a lock. The fast path
+ * reads its slot plainly and uses it when it is there; a null slot falls back to the acquiring
+ * directory lookup (a plain null may be stale), and a writer that misses a fresh chunk takes
+ * {@link #chunkForWrite}'s lock, which re-reads. Word accesses are plain (like the CPU's ordinary loads/stores, different words do not
  * interfere); {@link #compareAndExchange64} is a volatile CAS on the aligned word.
  */
 public final class SparseMemory implements PhysicalMemory {
