@@ -18,7 +18,7 @@ public final class PowerDomain {
     PowerDomain(DtNode node, boolean alwaysOn) {
         this.node = node;
         this.alwaysOn = alwaysOn;
-        this.on = alwaysOn;
+        this.on = false; // PowerDomains powers always-on domains at boot, parents first
     }
 
     /** @return the domain's DT node */
