@@ -12,6 +12,7 @@ import io.iommulab.api.dma.DmaDevice;
 import io.iommulab.api.dma.DmaDirection;
 import io.iommulab.api.driver.IommuDriver;
 import io.iommulab.api.dto.FaultDTO;
+import io.iommulab.api.dt.DtNode;
 import io.iommulab.api.dto.IommuNodeDTO;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.machine.DmaMaster;
@@ -242,15 +243,25 @@ public class DartDefaultBoardIT {
             if ("disabled".equals(n.state())) {
                 continue;
             }
-            MmioWindow w = m.ioremap(m.deviceTree().node(n.node()).orElseThrow(), 0);
-            boolean usb4 = n.compatible().contains("apple,t8103-usb4-dart");
-            int streams = usb4 ? 64 : 16;
-            int ttbrBase = usb4 ? 0x400 : 0x200;
-            for (int sid = 0; sid < streams; sid++) {
-                assertEquals(n.node() + " TCR[" + sid + "]", 0, w.readl(0x100 + 4L * sid));
-                for (int i = 0; i < 4; i++) {
-                    assertEquals(n.node() + " TTBR[" + sid + "][" + i + "]", 0, w.readl(ttbrBase + 16L * sid + 4L * i));
-                }
+            // the driver is gone and so is its hold on the DART's power: hold it while looking
+            DtNode node = m.deviceTree().node(n.node()).orElseThrow();
+            m.pmDomainAttach(node);
+            try {
+                assertStreamsReset(n, m.ioremap(node, 0));
+            } finally {
+                m.pmDomainDetach(node);
+            }
+        }
+    }
+
+    private static void assertStreamsReset(IommuNodeDTO n, MmioWindow w) {
+        boolean usb4 = n.compatible().contains("apple,t8103-usb4-dart");
+        int streams = usb4 ? 64 : 16;
+        int ttbrBase = usb4 ? 0x400 : 0x200;
+        for (int sid = 0; sid < streams; sid++) {
+            assertEquals(n.node() + " TCR[" + sid + "]", 0, w.readl(0x100 + 4L * sid));
+            for (int i = 0; i < 4; i++) {
+                assertEquals(n.node() + " TTBR[" + sid + "][" + i + "]", 0, w.readl(ttbrBase + 16L * sid + 4L * i));
             }
         }
     }

@@ -49,7 +49,8 @@ public final class DetachedSimMachine implements DetachedMachine {
     @Override public PageAllocator pages() { return machine.pages(); }
     @Override public MmioWindow ioremap(DtNode node, int index) { return machine.ioremap(node, index); }
     @Override public IrqLine irq(DtNode node, int index) { return machine.irq(node, index); }
-    @Override public void powerOn(DtNode node) { machine.powerOn(node); }
+    @Override public void pmDomainAttach(DtNode node) { machine.pmDomainAttach(node); }
+    @Override public void pmDomainDetach(DtNode node) { machine.pmDomainDetach(node); }
     @Override public boolean isPowered(DtNode node) { return machine.isPowered(node); }
     @Override public List<IommuHardware> iommuHardware() { return machine.iommuHardware(); }
     @Override public List<DmaMaster> masters() { return machine.masters(); }

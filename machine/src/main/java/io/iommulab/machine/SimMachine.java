@@ -75,7 +75,7 @@ public final class SimMachine implements Machine {
             softwareRam.add(new RamRegion(r.base() + half, r.size() - half));
         }
         this.pages = new PageAllocatorImpl(memory, softwareRam);
-        this.power = new PowerDomains(tree, n -> DtBindings.powerDomains(tree, n));
+        this.power = new PowerDomains(tree);
         List<DtNode> iommuNodes = new ArrayList<>();
         for (DtNode n : tree.allNodes()) {
             if (n.hasProperty("#iommu-cells")) {
@@ -244,8 +244,13 @@ public final class SimMachine implements Machine {
     }
 
     @Override
-    public void powerOn(DtNode node) {
-        power.powerOn(node);
+    public void pmDomainAttach(DtNode node) {
+        power.attach(node);
+    }
+
+    @Override
+    public void pmDomainDetach(DtNode node) {
+        power.detach(node.path());
     }
 
     @Override

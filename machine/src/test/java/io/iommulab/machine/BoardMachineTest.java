@@ -85,7 +85,7 @@ class BoardMachineTest {
 
         // Masters are off until software powers them; powering a DART's domain works through parents.
         assertFalse(m.isPowered(usb.node()));
-        m.powerOn(usb.node());
+        m.pmDomainAttach(usb.node());
         assertTrue(m.isPowered(usb.node()));
         assertTrue(m.isPowered(hw.get(2).node()), "the DART shares ps_atc0_usb");
         assertEquals(8L << 30, m.ram().get(0).size());

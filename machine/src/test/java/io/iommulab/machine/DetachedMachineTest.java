@@ -24,7 +24,7 @@ class DetachedMachineTest {
     private static SimMachine boot(boolean counting) {
         SimMachine m = SimMachine.boot(DeviceTrees.board("default"), List.of(new DartModelFactory()),
                 counting ? Map.of(MachineFactory.MMIO_COUNT_PROPERTY, "true") : Map.of());
-        m.powerOn(m.deviceTree().node(SIO_DART).orElseThrow());
+        m.pmDomainAttach(m.deviceTree().node(SIO_DART).orElseThrow());
         return m;
     }
 

@@ -39,7 +39,7 @@ class SimMachineTest {
     }
 
     private MmioWindow enable(String iommu) {
-        machine.powerOn(node(iommu));
+        machine.pmDomainAttach(node(iommu));
         MmioWindow w = machine.ioremap(node(iommu), 0);
         w.writel(TestIommu.CTRL, TestIommu.CTRL_ENABLE);
         return w;
@@ -121,7 +121,7 @@ class SimMachineTest {
     void dmaGoesThroughTheModel() {
         enable(IOMMU0);
         DmaMaster dma = machine.master("/soc/dma@200000").orElseThrow();
-        machine.powerOn(dma.node());
+        machine.pmDomainAttach(dma.node());
         byte[] data = new byte[0x2345];
         for (int i = 0; i < data.length; i++) {
             data[i] = (byte) (i ^ 0x5a);
@@ -145,7 +145,7 @@ class SimMachineTest {
         MmioWindow w0 = enable(IOMMU0);
         MmioWindow w1 = enable(IOMMU1);
         DmaMaster dma = machine.master("/soc/dma@200000").orElseThrow();
-        machine.powerOn(dma.node());
+        machine.pmDomainAttach(dma.node());
         // Both test IOMMUs share aic:10; each driver handler answers only for its own STATUS.
         IrqLine line0 = machine.irq(node(IOMMU0), 0);
         IrqLine line1 = machine.irq(node(IOMMU1), 0);
@@ -182,8 +182,9 @@ class SimMachineTest {
     void dmaRefusedWhileMasterIsPoweredOffOrWithoutModel() {
         enable(IOMMU0);
         DmaMaster dma = machine.master("/soc/dma@200000").orElseThrow();
-        // The IOMMU shares ps_dev with the master: enabling it powered the master too; switch off.
-        machine.powerDomains().powerOff("/soc/power-management@23b700000/power-controller@108");
+        // The IOMMU shares ps_dev with the master: enabling it powered the master too. Unbinding
+        // the IOMMU lets go of ps_dev, and nothing else needs it: the master is off again.
+        machine.pmDomainDetach(node(IOMMU0));
         DmaResult r = dma.write(0, 0, new byte[16]);
         assertFalse(r.ok());
         assertEquals("master /soc/dma@200000 is powered off", r.fault());
@@ -203,7 +204,7 @@ class SimMachineTest {
     void busErrorWhenTheModelTranslatesOutsideRam() {
         TestIommu.Factory wild = new TestIommu.Factory(0x1000_0000L);
         SimMachine m = SimMachine.boot(tree, List.of(wild), Map.of());
-        m.powerOn(node(IOMMU1));
+        m.pmDomainAttach(node(IOMMU1));
         m.ioremap(node(IOMMU1), 0).writel(TestIommu.CTRL, TestIommu.CTRL_ENABLE);
         DmaMaster usb = m.master("/soc/usb@210000").orElseThrow();
         DmaResult r = usb.write(1, 0x10, new byte[4]);
@@ -217,7 +218,7 @@ class SimMachineTest {
         DmaMaster nic = machine.master("/soc/pcie@300000/pci@0,0/ethernet@0,0").orElseThrow();
         assertFalse(machine.isPowered(nic.node()), "host bridge domain is off");
         assertFalse(nic.write(0, 0, new byte[4]).ok());
-        machine.powerOn(nic.node());
+        machine.pmDomainAttach(nic.node());
         assertTrue(machine.isPowered(node("/soc/pcie@300000")));
         DmaResult r = nic.write(0, 0x40, new byte[] {1, 2, 3, 4});
         assertTrue(r.ok(), r.fault());
@@ -231,17 +232,25 @@ class SimMachineTest {
         assertEquals(Errno.EIO, e.errno());
         assertTrue(e.getMessage().contains(IOMMU0 + ": register access at offset 0x10 while power domain "
                 + "/soc/power-management@23b700000/power-controller@108 is off"), e.getMessage());
-        machine.powerOn(node(IOMMU0));
+        machine.pmDomainAttach(node(IOMMU0));
         assertEquals(TestIommu.ID_VALUE, w.readl(TestIommu.ID));
-        assertTrue(machine.isPowered(node("/soc/power-management@23b700000/power-controller@108")));
-        // ps_dev's parent ps_top came up first; switching the parent off gates the block again.
-        machine.powerDomains().powerOff("/soc/power-management@23b700000/power-controller@100");
+        assertTrue(machine.powerDomains().byPath("/soc/power-management@23b700000/power-controller@108").isOn());
+        // ps_dev's parent ps_top came up first and stays on while ps_dev is: genpd refuses to
+        // switch it off under its on subdomain, and nothing changes.
+        e = assertThrows(IommuException.class, () -> machine.powerDomains()
+                .switchOff("/soc/power-management@23b700000/power-controller@100"));
+        assertEquals(Errno.EBUSY, e.errno());
+        assertTrue(e.getMessage().contains("subdomain /soc/power-management@23b700000/power-controller@108 is on"), e.getMessage());
+        assertEquals(TestIommu.ID_VALUE, w.readl(TestIommu.ID));
+        // The device unbound: ps_dev, then ps_top, go off and the block is gated again.
+        machine.pmDomainDetach(node(IOMMU0));
         e = assertThrows(IommuException.class, () -> w.readl(0));
-        assertTrue(e.getMessage().contains("power-controller@100 is off"), e.getMessage());
-        // An always-on domain needs nothing.
+        assertTrue(e.getMessage().contains("power-controller@108 is off"), e.getMessage());
+        assertFalse(machine.powerDomains().byPath("/soc/power-management@23b700000/power-controller@100").isOn());
+        // An always-on domain needs nothing, and cannot be switched off.
         assertEquals(TestIommu.ID_VALUE, machine.ioremap(node(IOMMU1), 0).readl(TestIommu.ID));
         assertEquals(Errno.EBUSY, assertThrows(IommuException.class, () -> machine.powerDomains()
-                .powerOff("/soc/power-management@23b700000/power-controller@110")).errno());
+                .switchOff("/soc/power-management@23b700000/power-controller@110")).errno());
     }
 
     @Test

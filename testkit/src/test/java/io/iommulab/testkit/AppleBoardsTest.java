@@ -315,7 +315,7 @@ class AppleBoardsTest {
     /** Powering the dwc3 powers both its DARTs: they sit in the controller's domain. */
     private static void checkDwc3Power(SimMachine m, DeviceTree t, String dwc3, String dart0, String dart1) {
         assertFalse(m.isPowered(node(t, dart0)));
-        m.powerOn(node(t, dwc3));
+        m.pmDomainAttach(node(t, dwc3));
         assertTrue(m.isPowered(node(t, dart0)));
         assertTrue(m.isPowered(node(t, dart1)));
     }

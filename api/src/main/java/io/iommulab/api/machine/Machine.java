@@ -39,10 +39,34 @@ public interface Machine {
      */
     IrqLine irq(DtNode node, int index);
 
-    /** Powers on every power domain a node names (and their parents), as dev_pm_domain_attach. */
-    void powerOn(DtNode node);
+    /**
+     * dev_pm_domain_attach for a device being bound: powers on the power domains of the node and of
+     * its bus ancestors, parents first, and keeps them on until {@link #pmDomainDetach}. Attaching
+     * an attached node again does nothing.
+     *
+     * @throws io.iommulab.api.error.IommuException EPROBE_DEFER naming the domain when one of them
+     *         is not available (its node is disabled); nothing is powered then
+     */
+    void pmDomainAttach(DtNode node);
 
-    /** @return true if every power domain the node names is on (true for a node without domains) */
+    /**
+     * dev_pm_domain_detach for a device being unbound: its hold on its domains ends, and every
+     * domain nothing else needs (no other bound device, no subdomain on, not always-on) powers off,
+     * subdomains before their parents. Detaching a node that is not attached does nothing.
+     */
+    void pmDomainDetach(DtNode node);
+
+    /**
+     * The old name of {@link #pmDomainAttach}.
+     *
+     * @deprecated use {@link #pmDomainAttach}, and {@link #pmDomainDetach} when the device goes
+     */
+    @Deprecated
+    default void powerOn(DtNode node) {
+        pmDomainAttach(node);
+    }
+
+    /** @return true if every power domain the node and its ancestors need is on (true without domains) */
     boolean isPowered(DtNode node);
 
     /** @return IOMMU hardware instances (nodes with {@code #iommu-cells}) in DT order */

@@ -230,6 +230,7 @@ public final class IommuCoreEngine implements IommuService {
         inst.driver = null;
         inst.device = null;
         inst.pdev = null;
+        machine.pmDomainDetach(inst.node);
     }
 
     private static boolean usesInstance(MasterImpl m, IommuInstance inst) {
@@ -282,7 +283,18 @@ public final class IommuCoreEngine implements IommuService {
         }
         PlatformDeviceImpl pdev = new PlatformDeviceImpl(this, inst);
         try {
-            machine.powerOn(inst.node);
+            // really_probe: dev_pm_domain_attach before the driver's probe touches a register
+            machine.pmDomainAttach(inst.node);
+        } catch (IommuException e) {
+            if (e.errno() != Errno.EPROBE_DEFER) {
+                throw e;
+            }
+            inst.state = IommuInstance.DEFERRED;
+            inst.reason = message(e);
+            LOG.info("{}: probe deferred: {}", inst.path, message(e));
+            return;
+        }
+        try {
             IommuDevice dev = driver.probe(pdev);
             if (dev == null) {
                 throw new IommuException(Errno.ENODEV, "driver " + driver.name() + " returned no instance for " + inst.path);
@@ -294,6 +306,7 @@ public final class IommuCoreEngine implements IommuService {
             inst.reason = null;
             LOG.info("{}: probed by {} ({} streams)", inst.path, driver.name(), dev.numStreams());
         } catch (RuntimeException e) {
+            machine.pmDomainDetach(inst.node);
             inst.failedDrivers.add(driver);
             inst.state = IommuInstance.FAILED;
             inst.reason = driver.name() + ": " + message(e);
@@ -386,6 +399,16 @@ public final class IommuCoreEngine implements IommuService {
 
     private void probeDevice(MasterImpl m, IommuDriver driver, List<StreamRef> refs, List<IommuInstance> insts,
             Set<IommuDriver> ds) {
+        try {
+            machine.pmDomainAttach(m.node());
+        } catch (IommuException e) {
+            if (e.errno() != Errno.EPROBE_DEFER) {
+                throw e;
+            }
+            m.state = MasterImpl.DEFERRED;
+            m.reason = message(e);
+            return;
+        }
         List<FwspecEntry> fw = new ArrayList<>(refs.size());
         for (int i = 0; i < refs.size(); i++) {
             fw.add(new FwspecEntry(insts.get(i).device, refs.get(i).args().clone()));
@@ -432,7 +455,6 @@ public final class IommuCoreEngine implements IommuService {
                 group.domain.ops().attachDev(m);
             }
             trace.attachDeviceToDomain(m.name());
-            machine.powerOn(m.node());
             m.driver = driver;
             m.state = MasterImpl.PROBED;
             m.reason = null;
@@ -454,6 +476,7 @@ public final class IommuCoreEngine implements IommuService {
             }
             m.setFwspec(List.of());
             m.setPriv(null);
+            machine.pmDomainDetach(m.node());
             fail(m, driver.name() + ": " + message(e), ds);
             LOG.warn("{}: IOMMU probe failed: {}", m.name(), m.reason);
         }
@@ -574,6 +597,7 @@ public final class IommuCoreEngine implements IommuService {
         m.driver = null;
         m.setFwspec(List.of());
         m.setPriv(null);
+        machine.pmDomainDetach(m.node());
         m.state = MasterImpl.DEFERRED;
         m.reason = "released";
     }

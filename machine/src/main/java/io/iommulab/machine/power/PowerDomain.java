@@ -1,48 +1,92 @@
 package io.iommulab.machine.power;
 
 import io.iommulab.api.dt.DtNode;
+import io.iommulab.api.dt.DtProperty;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * One power domain: a DT node that other nodes name in {@code power-domains} (on Apple SoCs a PMGR
- * power-state register). Software only switches it through the machine's powerOn.
+ * One power domain (a genpd): on Apple SoCs a PMGR power-state register, a DT node with
+ * {@code #power-domain-cells = <0>}; for a provider with cells, one index of it.
  *
- * <p>{@link #on} is volatile: MMIO and DMA check it on every access without a lock.
+ * <p>A domain is on while it is needed (genpd's rule): it is {@code apple,always-on}, a device
+ * bound to it holds it, one of its subdomains is on, or it was switched on by hand. Its parents
+ * (its own {@code power-domains}) are on whenever it is. {@link PowerDomains} keeps these
+ * invariants under its lock; {@link #on} is volatile so MMIO and DMA can check it on every access
+ * without a lock.
  */
 public final class PowerDomain {
     private final DtNode node;
+    private final String name;
     private final boolean alwaysOn;
+    private final boolean available;
     private volatile List<PowerDomain> parents = List.of();
+    private final List<PowerDomain> children = new ArrayList<>();
+    /** consumer key → who holds it ("/soc/usb@..." for a bound device) */
+    private final Map<String, String> holders = new LinkedHashMap<>();
+    private boolean manual;
     private volatile boolean on;
 
-    PowerDomain(DtNode node, boolean alwaysOn) {
+    PowerDomain(DtNode node, String name, boolean alwaysOn) {
         this.node = node;
+        this.name = name;
         this.alwaysOn = alwaysOn;
-        this.on = false; // PowerDomains powers always-on domains at boot, parents first
+        this.available = node.isAvailable();
     }
 
-    /** @return the domain's DT node */
+    /** @return the provider's DT node */
     public DtNode node() {
         return node;
     }
 
-    /** @return the domain's DT path */
+    /** @return the domain's name: the provider's DT path, with the cells for a provider that has them */
     public String path() {
-        return node.path();
+        return name;
     }
 
-    /** @return true if the node has {@code apple,always-on} */
+    /** @return the genpd name Apple's PMGR driver gives it (the node's {@code label} property), or "" */
+    public String label() {
+        return node.property("label").map(DtProperty::string).orElse("");
+    }
+
+    /** @return true if the node has {@code apple,always-on} (genpd's GENPD_FLAG_ALWAYS_ON) */
     public boolean alwaysOn() {
         return alwaysOn;
     }
 
-    /** @return the domains this one depends on (its own {@code power-domains}) */
+    /** @return false if the provider node is disabled: the PMGR driver registers no domain for it */
+    public boolean available() {
+        return available;
+    }
+
+    /** @return the domains this one is a subdomain of (its own {@code power-domains}) */
     public List<PowerDomain> parents() {
         return parents;
     }
 
     void parents(List<PowerDomain> p) {
         parents = List.copyOf(p);
+        for (PowerDomain parent : p) {
+            parent.children.add(this);
+        }
+    }
+
+    List<PowerDomain> children() {
+        return children;
+    }
+
+    Map<String, String> holders() {
+        return holders;
+    }
+
+    boolean manual() {
+        return manual;
+    }
+
+    void manual(boolean value) {
+        manual = value;
     }
 
     /** @return true if the domain is powered */
@@ -52,5 +96,10 @@ public final class PowerDomain {
 
     void set(boolean value) {
         on = value;
+    }
+
+    @Override
+    public String toString() {
+        return name;
     }
 }

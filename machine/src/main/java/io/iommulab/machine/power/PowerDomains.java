@@ -2,9 +2,13 @@ package io.iommulab.machine.power;
 
 import io.iommulab.api.dt.DeviceTree;
 import io.iommulab.api.dt.DtNode;
+import io.iommulab.api.error.DeviceTreeException;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
+import io.iommulab.machine.dt.DtBindings;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -12,171 +16,383 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The board's power domains, from {@code power-domains} references (as genpd). A domain node is on
- * at boot if it has {@code apple,always-on} (and then so are the domains it depends on), otherwise
- * off. Powering a domain on powers its own parent domains first, as the PMGR requires.
+ * The board's power domains, as Linux genpd with Apple's PMGR power-state driver sees them.
+ *
+ * <ul>
+ * <li>Every node with {@code #power-domain-cells} is a provider; a 0-cell provider is one domain
+ * (the Apple PMGR case), a provider with cells gives one domain per index consumers name.</li>
+ * <li>A provider's own {@code power-domains} are its parents (of_genpd_add_subdomain); there may
+ * be several, on other PMGRs or other dies. A cycle is refused when the board boots.</li>
+ * <li>At boot the firmware leaves exactly the {@code apple,always-on} domains on, with all their
+ * parents (genpd refuses an on subdomain under an off parent).</li>
+ * <li>A domain is on while it is needed: always-on, held by a bound device, a subdomain is on, or
+ * switched on by hand. Parents power on before their children and off after them.</li>
+ * <li>{@link #attach} is dev_pm_domain_attach: it powers the domains of a device and of its bus
+ * ancestors (runtime PM resumes a parent before its child) and holds them until {@link #detach}.
+ * Nothing switches off a domain that something still needs ({@link #switchOff} refuses).</li>
+ * <li>A disabled provider registers no domain: a device that needs it defers (EPROBE_DEFER).</li>
+ * </ul>
  *
  * <p>State changes are serialised on this object; reads go through {@link PowerGate}s.
  */
 public final class PowerDomains {
     private static final Logger LOG = LoggerFactory.getLogger(PowerDomains.class);
-    /** DT property marking a domain the firmware leaves on. */
+    /** DT property marking a domain the firmware leaves on and genpd never switches off. */
     public static final String ALWAYS_ON = "apple,always-on";
+    /** The holder key of what the shell switches on for a node. */
+    public static final String BY_HAND = "machine:power";
 
-    private final Function<DtNode, List<DtNode>> resolver;
+    private final DeviceTree tree;
     private final Map<String, PowerDomain> domains = new LinkedHashMap<>();
+    private final Map<String, List<PowerDomain>> attached = new LinkedHashMap<>();
     private final Map<String, PowerGate> gates = new ConcurrentHashMap<>();
 
     /**
-     * @param tree     the board
-     * @param resolver resolves a node's {@code power-domains} to domain nodes (DtBindings.powerDomains)
+     * @throws DeviceTreeException naming node and property for a malformed or dangling
+     *         {@code power-domains} reference or a cycle of parents
      */
-    public PowerDomains(DeviceTree tree, Function<DtNode, List<DtNode>> resolver) {
-        this.resolver = resolver;
+    public PowerDomains(DeviceTree tree) {
+        this.tree = tree;
         for (DtNode n : tree.allNodes()) {
-            for (DtNode d : resolve(n)) {
-                domain(d);
+            if (n.hasProperty("#power-domain-cells") && n.u32("#power-domain-cells", 0) == 0) {
+                domain(n, new int[0]);
             }
+        }
+        for (DtNode n : tree.allNodes()) {
+            resolve(n);
+        }
+        for (PowerDomain d : domains.values()) {
+            List<PowerDomain> parents = new ArrayList<>();
+            for (PowerDomain p : resolve(d.node())) {
+                if (!parents.contains(p)) {
+                    parents.add(p);
+                }
+            }
+            d.parents(parents);
+        }
+        for (PowerDomain d : domains.values()) {
+            checkNoCycle(d, new ArrayList<>());
         }
         synchronized (this) {
             for (PowerDomain d : domains.values()) {
                 if (d.alwaysOn()) {
-                    on(d, new HashSet<>());
+                    PowerDomain missing = unavailable(d);
+                    if (missing != null) {
+                        LOG.warn("power: always-on domain {} stays off: it needs {}, whose node is disabled", d, missing);
+                    } else {
+                        raise(d);
+                    }
                 }
             }
         }
     }
 
-    private List<DtNode> resolve(DtNode n) {
+    private PowerDomain domain(DtNode provider, int[] args) {
+        String key = args.length == 0 ? provider.path() : provider.path() + Arrays.toString(args);
+        return domains.computeIfAbsent(key, k -> new PowerDomain(provider, k, provider.hasProperty(ALWAYS_ON)));
+    }
+
+    /** @return the domains a node names in {@code power-domains}, in order */
+    private List<PowerDomain> resolve(DtNode n) {
         if (!n.hasProperty("power-domains")) {
             return List.of();
         }
-        try {
-            return resolver.apply(n);
-        } catch (RuntimeException e) {
-            // One bad reference must not take the board down; the node is then treated as ungated.
-            LOG.error("{}: cannot resolve power-domains: {}", n.path(), e.getMessage());
-            return List.of();
+        List<PowerDomain> out = new ArrayList<>();
+        for (int[] e : DtBindings.phandleArgs(tree, n, "power-domains", "#power-domain-cells")) {
+            DtNode provider = tree.byPhandle(e[0]).orElseThrow();
+            out.add(domain(provider, Arrays.copyOfRange(e, 1, e.length)));
         }
+        return out;
     }
 
-    private synchronized PowerDomain domain(DtNode d) {
-        PowerDomain pd = domains.get(d.path());
-        if (pd != null) {
-            return pd;
-        }
-        pd = new PowerDomain(d, d.hasProperty(ALWAYS_ON));
-        domains.put(d.path(), pd);
-        List<PowerDomain> parents = new ArrayList<>();
-        for (DtNode p : resolve(d)) {
-            if (!p.path().equals(d.path())) {
-                parents.add(domain(p));
+    private void checkNoCycle(PowerDomain d, List<PowerDomain> path) {
+        if (path.contains(d)) {
+            StringBuilder sb = new StringBuilder("power-domains: expected a hierarchy of domains, found a cycle ");
+            for (PowerDomain p : path.subList(path.indexOf(d), path.size())) {
+                sb.append(p).append(" -> ");
             }
+            throw new DeviceTreeException(tree.source(), d.path(), sb.append(d).toString());
         }
-        pd.parents(parents);
-        return pd;
+        path.add(d);
+        for (PowerDomain p : d.parents()) {
+            checkNoCycle(p, path);
+        }
+        path.remove(path.size() - 1);
     }
 
-    /** @return every domain, in DT order of first reference */
+    // ---- queries ----
+
+    /** @return every domain: providers in DT order, then indexed domains in order of first reference */
     public synchronized List<PowerDomain> all() {
         return List.copyOf(domains.values());
     }
 
-    /** @return the domain at a DT path, or null */
+    /** @return the domain with this name (a provider's DT path), or null */
     public synchronized PowerDomain byPath(String path) {
         return domains.get(path);
     }
 
     /** @return the domains a node names directly (not their parents) */
-    public List<PowerDomain> domainsOf(DtNode node) {
-        List<PowerDomain> out = new ArrayList<>();
-        for (DtNode d : resolve(node)) {
-            out.add(domain(d));
+    public synchronized List<PowerDomain> domainsOf(DtNode node) {
+        return resolve(node);
+    }
+
+    /**
+     * @return the domains that must be on for a node to work: its own and its bus ancestors', with
+     *         their parents, parents and ancestors first (the order they power on)
+     */
+    public synchronized List<PowerDomain> chain(DtNode node) {
+        Set<PowerDomain> out = new LinkedHashSet<>();
+        for (PowerDomain d : direct(node)) {
+            withParentsFirst(d, out);
+        }
+        return List.copyOf(out);
+    }
+
+    /** @return the domains the node and its ancestors name, ancestors first */
+    private List<PowerDomain> direct(DtNode node) {
+        List<DtNode> path = new ArrayList<>();
+        for (DtNode n = node; n != null; n = n.parent().orElse(null)) {
+            path.add(0, n);
+        }
+        Set<PowerDomain> out = new LinkedHashSet<>();
+        for (DtNode n : path) {
+            out.addAll(resolve(n));
+        }
+        return List.copyOf(out);
+    }
+
+    private static void withParentsFirst(PowerDomain d, Set<PowerDomain> into) {
+        if (into.contains(d)) {
+            return;
+        }
+        for (PowerDomain p : d.parents()) {
+            withParentsFirst(p, into);
+        }
+        into.add(d);
+    }
+
+    /**
+     * @return the gate of a node: the domains of the node and of its ancestors with their parents,
+     *         flattened once, the node's own first; {@link PowerGate#ALWAYS_ON} when there are none
+     */
+    public PowerGate gate(DtNode node) {
+        return gates.computeIfAbsent(node.path(), p -> {
+            List<PowerDomain> all = new ArrayList<>(chain(node));
+            // most specific first, so an access to a gated block names the node's own domain
+            Collections.reverse(all);
+            return all.isEmpty() ? PowerGate.ALWAYS_ON : new PowerGate(all.toArray(new PowerDomain[0]));
+        });
+    }
+
+    /** @return true if every domain the node needs is on */
+    public boolean isPowered(DtNode node) {
+        return gate(node).isPowered();
+    }
+
+    /**
+     * @return why a domain is on, most permanent first ("always-on", "device /soc/..."
+     *         for each holder, "subdomain ... is on", "switched on by hand"); empty when it is off
+     */
+    public synchronized List<String> reasons(PowerDomain d) {
+        List<String> out = new ArrayList<>();
+        if (!d.isOn()) {
+            return out;
+        }
+        if (d.alwaysOn()) {
+            out.add("always-on");
+        }
+        for (String who : d.holders().values()) {
+            out.add("device " + who);
+        }
+        for (PowerDomain c : d.children()) {
+            if (c.isOn()) {
+                out.add("subdomain " + c + " is on");
+            }
+        }
+        if (d.manual()) {
+            out.add("switched on by hand");
         }
         return out;
     }
 
-    /**
-     * @return the gate of a node: the domains of the node and of its ancestors (a device cannot be
-     *         active while its parent is suspended, as runtime PM enforces), with their parent
-     *         domains; {@link PowerGate#ALWAYS_ON} when there are none
-     */
-    public PowerGate gate(DtNode node) {
-        return gates.computeIfAbsent(node.path(), p -> buildGate(node));
+    /** @return the holders of power: bound devices' paths, and "PATH machine:power" for what the shell holds */
+    public synchronized Set<String> holders() {
+        return Set.copyOf(attached.keySet());
     }
 
-    private PowerGate buildGate(DtNode node) {
-        Set<PowerDomain> all = new LinkedHashSet<>();
-        for (DtNode n = node; n != null; n = n.parent().orElse(null)) {
-            for (PowerDomain d : domainsOf(n)) {
-                collect(d, all);
-            }
-        }
-        return all.isEmpty() ? PowerGate.ALWAYS_ON : new PowerGate(all.toArray(new PowerDomain[0]));
-    }
-
-    private static void collect(PowerDomain d, Set<PowerDomain> into) {
-        if (into.add(d)) {
-            for (PowerDomain p : d.parents()) {
-                collect(p, into);
-            }
-        }
-    }
+    // ---- dev_pm_domain_attach / detach ----
 
     /**
-     * Powers on every domain the node and its ancestors name, parent domains first
-     * (dev_pm_domain_attach plus the runtime-PM rule that parents resume before children).
+     * dev_pm_domain_attach for a device being bound: powers on the domains of the node and of its
+     * bus ancestors, parents first, and holds them until {@link #detach(String)} with its path.
+     * Attaching an attached node does nothing.
+     *
+     * @throws IommuException EPROBE_DEFER naming the domain if one of them has a disabled node
+     *         (the PMGR driver never registers it); nothing is powered then
      */
-    public synchronized void powerOn(DtNode node) {
-        for (DtNode n = node; n != null; n = n.parent().orElse(null)) {
-            for (PowerDomain d : domainsOf(n)) {
-                on(d, new HashSet<>());
-            }
-        }
+    public void attach(DtNode node) {
+        hold(node, node.path(), node.path());
     }
 
-    /** Powers one domain on, its parent domains first. */
-    public synchronized void powerOnDomain(PowerDomain d) {
-        on(d, new HashSet<>());
+    /** The shell's "power NODE on": holds the node's domains on as a device would, until {@link #detachByHand}. */
+    public void attachByHand(DtNode node) {
+        hold(node, byHandKey(node), node.path() + " (" + BY_HAND + ")");
     }
 
-    private void on(PowerDomain d, Set<PowerDomain> visiting) {
-        if (d.isOn() || !visiting.add(d)) {
+    /** The shell's "power NODE off": lets go of what {@link #attachByHand} held. @return false if it held nothing */
+    public synchronized boolean detachByHand(DtNode node) {
+        return attached.containsKey(byHandKey(node)) && detach(byHandKey(node));
+    }
+
+    private static String byHandKey(DtNode node) {
+        return node.path() + " " + BY_HAND;
+    }
+
+    private synchronized void hold(DtNode node, String key, String who) {
+        if (attached.containsKey(key)) {
             return;
         }
-        for (PowerDomain p : d.parents()) {
-            on(p, visiting);
+        // the device holds the domains it and its ancestors name; their parents stay on as subdomains' parents
+        List<PowerDomain> needed = direct(node);
+        for (PowerDomain d : needed) {
+            PowerDomain missing = unavailable(d);
+            if (missing != null) {
+                throw new IommuException(Errno.EPROBE_DEFER, String.format(
+                        "%s: power domain %s is not available (its node %s is disabled)", node.path(), d, missing.node().path()));
+            }
         }
-        if (!d.isOn()) {
-            LOG.debug("power: {} on", d.path());
-            d.set(true);
+        for (PowerDomain d : needed) {
+            d.holders().put(key, who);
+            raise(d);
         }
+        attached.put(key, needed);
     }
 
     /**
-     * Switches one domain off (the board's view; used to exercise drivers against a gated block).
+     * dev_pm_domain_detach: the holder lets go; every domain nothing else needs powers off,
+     * subdomains before their parents. Detaching a key that is not attached does nothing.
      *
-     * @throws IommuException ENODEV if the path is not a power domain, EBUSY if it is always-on
+     * @param key the device's path
+     * @return false if nothing was attached under the key
      */
-    public synchronized void powerOff(String domainPath) {
+    public synchronized boolean detach(String key) {
+        List<PowerDomain> held = attached.remove(key);
+        if (held == null) {
+            return false;
+        }
+        for (int i = held.size() - 1; i >= 0; i--) {
+            PowerDomain d = held.get(i);
+            d.holders().remove(key);
+            settle(d);
+        }
+        return true;
+    }
+
+    // ---- by hand (the shell, tests) ----
+
+    /** Switches a domain on by hand, its parents first; it stays on until {@link #switchOff}. */
+    public synchronized void switchOn(PowerDomain d) {
+        PowerDomain missing = unavailable(d);
+        if (missing != null) {
+            throw new IommuException(Errno.ENODEV, "power domain " + d + " is not available (its node "
+                    + missing.node().path() + " is disabled)");
+        }
+        d.manual(true);
+        raise(d);
+    }
+
+    /**
+     * Switches a domain off by hand, as far as genpd allows.
+     *
+     * @throws IommuException ENODEV if the path is not a power domain; EBUSY naming what keeps it
+     *         on (always-on, a bound device, an on subdomain); nothing changes then
+     */
+    public synchronized void switchOff(String domainPath) {
         PowerDomain d = domains.get(domainPath);
         if (d == null) {
             throw new IommuException(Errno.ENODEV, domainPath + " is not a power domain of this board");
         }
-        if (d.alwaysOn()) {
-            throw new IommuException(Errno.EBUSY, domainPath + " is always-on and cannot be switched off");
+        List<String> keep = new ArrayList<>(reasons(d));
+        keep.remove("switched on by hand");
+        if (!keep.isEmpty()) {
+            throw new IommuException(Errno.EBUSY, "power domain " + d + " stays on: " + String.join(", ", keep));
         }
-        LOG.debug("power: {} off", d.path());
-        d.set(false);
+        d.manual(false);
+        settle(d);
     }
 
-    /** @return true if every domain of the node and of its ancestors (with their parents) is on */
-    public boolean isPowered(DtNode node) {
-        return gate(node).isPowered();
+    // ---- the genpd rules ----
+
+    /** @return the first domain of d's hierarchy (d or a parent) whose node is disabled, or null */
+    private static PowerDomain unavailable(PowerDomain d) {
+        if (!d.available()) {
+            return d;
+        }
+        for (PowerDomain p : d.parents()) {
+            PowerDomain m = unavailable(p);
+            if (m != null) {
+                return m;
+            }
+        }
+        return null;
+    }
+
+    private static boolean needed(PowerDomain d) {
+        if (d.alwaysOn() || d.manual() || !d.holders().isEmpty()) {
+            return true;
+        }
+        for (PowerDomain c : d.children()) {
+            if (c.isOn()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** genpd_power_on: parents first (the hierarchy is acyclic, checked at boot). */
+    private void raise(PowerDomain d) {
+        if (d.isOn()) {
+            return;
+        }
+        for (PowerDomain p : d.parents()) {
+            raise(p);
+        }
+        LOG.debug("power: {} on", d);
+        d.set(true);
+    }
+
+    /** genpd_power_off: a domain nothing needs goes off, then its parents are reconsidered. */
+    private void settle(PowerDomain d) {
+        if (!d.isOn() || needed(d)) {
+            return;
+        }
+        LOG.debug("power: {} off", d);
+        d.set(false);
+        for (PowerDomain p : d.parents()) {
+            settle(p);
+        }
+    }
+
+    /** For tests of the invariants: every on domain has its parents on, every needed one is on. */
+    synchronized List<String> violations() {
+        List<String> out = new ArrayList<>();
+        Set<PowerDomain> seen = new HashSet<>(domains.values());
+        for (PowerDomain d : seen) {
+            if (d.isOn()) {
+                for (PowerDomain p : d.parents()) {
+                    if (!p.isOn()) {
+                        out.add(d + " is on but its parent " + p + " is off");
+                    }
+                }
+            } else if (needed(d) && unavailable(d) == null) {
+                out.add(d + " is needed but off");
+            }
+        }
+        return out;
     }
 }

@@ -12,6 +12,7 @@ import io.iommulab.api.machine.StreamRef;
 import io.iommulab.machine.SimMachine;
 import io.iommulab.machine.irq.IrqLineImpl;
 import io.iommulab.machine.power.PowerDomain;
+import io.iommulab.machine.power.PowerDomains;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -129,16 +130,22 @@ public final class MachineCommands {
     }
 
     /**
-     * One power domain as a node sees it.
+     * One power domain.
      *
-     * @param domain   domain DT path
+     * @param domain   domain name (the provider's DT path)
+     * @param label    the genpd name (the node's {@code label}), "" if none
      * @param on       whether it is on
-     * @param alwaysOn whether firmware keeps it on
+     * @param alwaysOn whether it is {@code apple,always-on}
+     * @param parents  the domains it is a subdomain of
+     * @param reasons  why it is on (empty when off)
      */
-    public record PowerRow(String domain, boolean on, boolean alwaysOn) {
+    public record PowerRow(String domain, String label, boolean on, boolean alwaysOn, List<String> parents,
+            List<String> reasons) {
         @Override
         public String toString() {
-            return String.format("%-56s %s%s", domain, on ? "on" : "off", alwaysOn ? " (always-on)" : "");
+            return String.format("%-56s %-14s %-3s%s%s", domain, label, on ? "on" : "off",
+                    parents.isEmpty() ? "" : "  parents " + String.join(", ", parents),
+                    reasons.isEmpty() ? "" : "  [" + String.join("; ", reasons) + "]");
         }
     }
 
@@ -230,53 +237,67 @@ public final class MachineCommands {
         return String.format("0x%x <- 0x%08x", pa, (int) v);
     }
 
-    @Descriptor("show the power domains of a node (path or label)")
-    public List<PowerRow> power(@Descriptor("DT node path or label") String node) {
-        SimMachine m = sim();
-        DtNode n = node(m, node);
+    @Descriptor("list every power domain: state, parents and why it is on")
+    public List<PowerRow> power() {
+        PowerDomains pd = sim().powerDomains();
         List<PowerRow> out = new ArrayList<>();
-        PowerDomain self = m.powerDomains().byPath(n.path());
-        if (self != null) {
-            out.add(new PowerRow(self.path(), self.isOn(), self.alwaysOn()));
-        }
-        for (DtNode a = n; a != null; a = a.parent().orElse(null)) {
-            for (PowerDomain d : m.powerDomains().domainsOf(a)) {
-                addWithParents(d, out);
-            }
+        for (PowerDomain d : pd.all()) {
+            out.add(row(pd, d));
         }
         return out;
     }
 
-    @Descriptor("switch power: 'on' powers the node's domains (and parents); 'off' switches a domain node off")
-    public List<PowerRow> power(@Descriptor("DT node path or label") String node, @Descriptor("on or off") String state) {
+    @Descriptor("show the power domains a node needs (its own and its bus ancestors', with parents), parents first")
+    public List<PowerRow> power(@Descriptor("DT node path or label") String node) {
         SimMachine m = sim();
         DtNode n = node(m, node);
+        PowerDomains pd = m.powerDomains();
+        List<PowerDomain> domains = new ArrayList<>(pd.chain(n));
+        PowerDomain self = pd.byPath(n.path());
+        if (self != null && !domains.contains(self)) {
+            domains.add(self); // a domain node: its parents, then itself
+        }
+        List<PowerRow> out = new ArrayList<>();
+        for (PowerDomain d : domains) {
+            out.add(row(pd, d));
+        }
+        return out;
+    }
+
+    @Descriptor("switch power by hand: 'on' holds a domain (or a node's domains) on; 'off' lets go, refused while a bound device, an on subdomain or always-on keeps it on")
+    public List<PowerRow> power(@Descriptor("DT node path or label (a domain or a device)") String node,
+            @Descriptor("on or off") String state) {
+        SimMachine m = sim();
+        DtNode n = node(m, node);
+        PowerDomains pd = m.powerDomains();
+        PowerDomain self = pd.byPath(n.path());
         switch (state) {
             case "on" -> {
-                PowerDomain self = m.powerDomains().byPath(n.path());
                 if (self != null) {
-                    // A domain node named directly: power it (and its parents) as a consumer would.
-                    m.powerDomains().powerOnDomain(self);
+                    pd.switchOn(self);
                 } else {
-                    m.powerOn(n);
+                    pd.attachByHand(n);
                 }
             }
-            case "off" -> m.powerDomains().powerOff(n.path());
+            case "off" -> {
+                if (self != null) {
+                    pd.switchOff(self.path());
+                } else if (!pd.detachByHand(n)) {
+                    throw new IommuException(Errno.EBUSY, n.path() + " holds no power switched on by hand"
+                            + (pd.holders().contains(n.path()) ? "; it is bound, and its domains stay on while it is" : ""));
+                }
+            }
             default -> throw new IommuException(Errno.EINVAL, "power state " + state + " is not 'on' or 'off'");
         }
         return power(node);
     }
 
-    private static void addWithParents(PowerDomain d, List<PowerRow> out) {
-        for (PowerRow r : out) {
-            if (r.domain().equals(d.path())) {
-                return;
-            }
-        }
-        out.add(new PowerRow(d.path(), d.isOn(), d.alwaysOn()));
+    private static PowerRow row(PowerDomains pd, PowerDomain d) {
+        List<String> parents = new ArrayList<>();
         for (PowerDomain p : d.parents()) {
-            addWithParents(p, out);
+            parents.add(p.path());
         }
+        return new PowerRow(d.path(), d.label(), d.isOn(), d.alwaysOn(), parents, pd.reasons(d));
     }
 
     private static DtNode node(Machine m, String ref) {

@@ -130,15 +130,33 @@ class MachineCommandsTest {
         sh.boot();
         List<MachineCommands.PowerRow> rows = sh.power("&dwc3_0");
         assertFalse(rows.isEmpty());
-        assertFalse(rows.get(0).on(), "the USB domain is off at boot: " + rows);
+        assertFalse(rows.get(rows.size() - 1).on(), "the USB domain is off at boot: " + rows);
         rows = sh.power("/soc/usb@382280000", "on");
         assertTrue(rows.stream().allMatch(MachineCommands.PowerRow::on), rows.toString());
         assertTrue(factory.machine.isPowered(factory.machine.deviceTree().node("/soc/usb@382280000").orElseThrow()));
-        String domain = rows.get(0).domain();
-        rows = sh.power(domain, "off");
-        assertFalse(rows.get(0).on());
+        MachineCommands.PowerRow usbDomain = rows.get(rows.size() - 1);
+        assertTrue(usbDomain.reasons().contains("device /soc/usb@382280000 (machine:power)"), usbDomain.toString());
+        // the domain is held by the node switched on by hand: refused, nothing changes
+        IommuException busy = assertThrows(IommuException.class, () -> sh.power(usbDomain.domain(), "off"));
+        assertEquals(Errno.EBUSY, busy.errno());
+        assertTrue(busy.getMessage().contains("device /soc/usb@382280000"), busy.getMessage());
+        assertTrue(sh.power("&dwc3_0").stream().allMatch(MachineCommands.PowerRow::on));
+        // letting go of the node switches its domains off again
+        rows = sh.power("/soc/usb@382280000", "off");
+        assertFalse(rows.get(rows.size() - 1).on(), rows.toString());
+        assertEquals(Errno.EBUSY, assertThrows(IommuException.class, () -> sh.power("/soc/usb@382280000", "off")).errno());
+        // a domain switched on by hand, then off
+        rows = sh.power(usbDomain.domain(), "on");
+        assertEquals(List.of("switched on by hand"), rows.get(rows.size() - 1).reasons());
+        rows = sh.power(usbDomain.domain(), "off");
+        assertFalse(rows.get(rows.size() - 1).on());
+        // the whole list: every domain, always-on ones on with their reason
+        List<MachineCommands.PowerRow> all = sh.power();
+        assertTrue(all.size() > 10, all.toString());
+        assertTrue(all.stream().anyMatch(r -> r.on() && r.reasons().contains("always-on")), all.toString());
+        assertTrue(all.stream().noneMatch(r -> r.on() && r.reasons().isEmpty()), "every on domain says why: " + all);
         assertEquals(Errno.ENOENT, assertThrows(IommuException.class, () -> sh.power("/nope")).errno());
-        assertEquals(Errno.EINVAL, assertThrows(IommuException.class, () -> sh.power(domain, "maybe")).errno());
+        assertEquals(Errno.EINVAL, assertThrows(IommuException.class, () -> sh.power(usbDomain.domain(), "maybe")).errno());
     }
 
     @Test
