@@ -79,7 +79,7 @@ public final class PowerDomains {
         }
         synchronized (this) {
             for (PowerDomain d : domains.values()) {
-                if (d.alwaysOn()) {
+                if (d.alwaysOn() && d.available()) {
                     PowerDomain missing = unavailable(d);
                     if (missing != null) {
                         LOG.warn("power: always-on domain {} stays off: it needs {}, whose node is disabled", d, missing);

@@ -136,14 +136,15 @@ public final class MachineCommands {
      * @param label    the genpd name (the node's {@code label}), "" if none
      * @param on       whether it is on
      * @param alwaysOn whether it is {@code apple,always-on}
+     * @param available false if its node is disabled (never registered: its devices defer)
      * @param parents  the domains it is a subdomain of
      * @param reasons  why it is on (empty when off)
      */
-    public record PowerRow(String domain, String label, boolean on, boolean alwaysOn, List<String> parents,
-            List<String> reasons) {
+    public record PowerRow(String domain, String label, boolean on, boolean alwaysOn, boolean available,
+            List<String> parents, List<String> reasons) {
         @Override
         public String toString() {
-            return String.format("%-56s %-14s %-3s%s%s", domain, label, on ? "on" : "off",
+            return String.format("%-56s %-14s %-3s%s%s", domain, label, !available ? "disabled" : on ? "on" : "off",
                     parents.isEmpty() ? "" : "  parents " + String.join(", ", parents),
                     reasons.isEmpty() ? "" : "  [" + String.join("; ", reasons) + "]");
         }
@@ -297,7 +298,7 @@ public final class MachineCommands {
         for (PowerDomain p : d.parents()) {
             parents.add(p.path());
         }
-        return new PowerRow(d.path(), d.label(), d.isOn(), d.alwaysOn(), parents, pd.reasons(d));
+        return new PowerRow(d.path(), d.label(), d.isOn(), d.alwaysOn(), d.available(), parents, pd.reasons(d));
     }
 
     private static DtNode node(Machine m, String ref) {
