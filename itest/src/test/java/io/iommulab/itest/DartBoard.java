@@ -17,9 +17,9 @@ import java.util.stream.Stream;
  * testkit jar and the machine's built-in default board) and every real {@code *.dtb} in the
  * shared boards folder, so that boards added there later are checked with no code change.
  *
- * @param name      test name
+ * @param name      name in the log and in failure messages
  * @param source    board source name given to the machine factory
- * @param file      the DTB/DTS file, or null for a board read from a jar
+ * @param file      the real DTB, or null for a fixture read from a jar
  * @param inventory the board's {@code .darts.txt} beside it, or null
  * @param skip      why the board cannot be checked (real boards absent), or null
  */
