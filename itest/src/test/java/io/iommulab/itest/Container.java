@@ -139,10 +139,16 @@ final class Container {
      * runtime cannot load its TestBoards class before it is there.
      */
     static byte[] testkitDts() {
-        try (JarFile jf = new JarFile(testkitJar())) {
-            ZipEntry e = jf.getEntry("boards/testkit.dts");
+        return jarEntry("testkit", "boards/testkit.dts");
+    }
+
+    /** @return an entry of a reactor module's bundle jar, e.g. {@code jarEntry("machine", "boards/default.dts")} */
+    static byte[] jarEntry(String artifactId, String entry) {
+        File jar = jar(artifactId);
+        try (JarFile jf = new JarFile(jar)) {
+            ZipEntry e = jf.getEntry(entry);
             if (e == null) {
-                throw new IllegalStateException("boards/testkit.dts is missing from " + testkitJar());
+                throw new IllegalStateException(entry + " is missing from " + jar);
             }
             try (InputStream in = jf.getInputStream(e)) {
                 return in.readAllBytes();

@@ -26,8 +26,9 @@ import java.io.UncheckedIOException;
  *
  * <p>Apple fixture boards: our own reduced trees of the other Apple SoCs, written after
  * dart-facts §1.1 and §5 and the upstream device trees' addresses (each file's header says what
- * it models). All use #address-cells/#size-cells 2, an AIC-like controller with three-cell
- * specifiers {@code <0 N 4>}, and PMGR-like power states ({@code #power-domain-cells = <0>}).
+ * it models). All use #address-cells/#size-cells 2, an AIC-like controller (three-cell
+ * specifiers {@code <0 N 4>} on t8112, the AIC2's four cells {@code <0 die N 4>} on t600x and
+ * t602x), and PMGR-like power states ({@code #power-domain-cells = <0>}).
  * <ul>
  * <li>{@code boards/iommulab-t6000.dts} (M1 Pro): seven "apple,t6000-dart" nodes. admac on
  *     {@code <&sio_dart_0 2>, <&sio_dart_1 2>} (both DARTs on AIC 1130); dwc3 on its DART pair,
@@ -47,6 +48,26 @@ import java.io.UncheckedIOException;
  *     Bluetooth, Ethernet, xHCI), pcie0_dart_3 and its port disabled; SART at
  *     {@code /soc/sart@393c50000}; 8 GiB RAM at 0x100_0000_0000.</li>
  * </ul>
+ *
+ * <p>Two-die fixture boards (M1 Ultra, M2 Ultra): die 0 under {@code /soc@200000000} (1:1
+ * ranges), die 1 under {@code /soc@2200000000} with the same node names and reg values, its
+ * ranges mapping child 0x2_xxxx_xxxx to CPU 0x22_xxxx_xxxx and 0x7_... to 0x27_...; AIC2
+ * specifiers {@code <0 die N 4>}; per-die PMGRs (labels {@code ps_<name>_die1} on die 1), the
+ * die-0 GPU domain with a parent on each die; one 8 GiB memory node at 0x100_0000_0000.
+ * <ul>
+ * <li>{@code boards/iommulab-t6002.dts} (M1 Ultra): "apple,t6000-dart" nodes. Die 0: admac on
+ *     {@code <&sio_dart_0 2>, <&sio_dart_1 2>} (AIC 1130); PCIe bus 1 (Wi-Fi + Bluetooth) →
+ *     pcie0_dart_0 SID 1, bus 2 (SD reader) → pcie0_dart_1 SID 1, pcie0_dart_2/3 and their
+ *     ports disabled; dwc3_0..2 on DART pairs (AIC 1194, 1211, 1228). Die 1: dwc3_0..2 on DART
+ *     pairs (AIC die 1: 1194, 1211, 1228), dwc3_3 and its pair disabled; SART at
+ *     {@code /soc@2200000000/sart@393c50000}.</li>
+ * <li>{@code boards/iommulab-t6022.dts} (M2 Ultra): {@code "apple,t6020-dart", "apple,t8110-dart"}
+ *     nodes. Die 0: admac on sio_dart SID 2 (AIC 1231); PCIe bus 1 (Wi-Fi + Bluetooth) →
+ *     pcie0_dart_0 SID 1, bus 2 (Ethernet) → pcie0_dart_1 SID 1, pcie0_dart_2/3 and their ports
+ *     disabled; dwc3_0..2 on DART pairs (AIC 1260, 1278, 1296). Die 1: dwc3_0..2 on DART pairs
+ *     (AIC die 1: 1260, 1278, 1296), dwc3_3 and its pair disabled; SART at
+ *     {@code /soc@2200000000/sart@34bc50000}.</li>
+ * </ul>
  */
 public final class TestBoards {
 
@@ -58,6 +79,10 @@ public final class TestBoards {
     public static final String T8112_DTS = "boards/iommulab-t8112.dts";
     /** Class-path resource of the M2 Pro (t6020) fixture board. */
     public static final String T6020_DTS = "boards/iommulab-t6020.dts";
+    /** Class-path resource of the two-die M1 Ultra (t6002) fixture board. */
+    public static final String T6002_DTS = "boards/iommulab-t6002.dts";
+    /** Class-path resource of the two-die M2 Ultra (t6022) fixture board. */
+    public static final String T6022_DTS = "boards/iommulab-t6022.dts";
 
     private TestBoards() {
     }
@@ -80,6 +105,16 @@ public final class TestBoards {
     /** @return the M2 Pro (t6020) fixture board's DTS source */
     public static byte[] t6020Dts() {
         return resource(T6020_DTS);
+    }
+
+    /** @return the two-die M1 Ultra (t6002) fixture board's DTS source */
+    public static byte[] t6002Dts() {
+        return resource(T6002_DTS);
+    }
+
+    /** @return the two-die M2 Ultra (t6022) fixture board's DTS source */
+    public static byte[] t6022Dts() {
+        return resource(T6022_DTS);
     }
 
     private static byte[] resource(String name) {

@@ -1,7 +1,9 @@
 package io.iommulab.testkit;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,12 +15,16 @@ import io.iommulab.api.hw.IommuModelFactory;
 import io.iommulab.api.hw.ModelContext;
 import io.iommulab.api.machine.DmaMaster;
 import io.iommulab.api.machine.IommuHardware;
+import io.iommulab.api.machine.IrqLine;
 import io.iommulab.api.machine.RamRegion;
 import io.iommulab.api.machine.StreamRef;
 import io.iommulab.machine.SimMachine;
+import io.iommulab.machine.dart.DartModelFactory;
 import io.iommulab.machine.dt.DeviceTrees;
 import io.iommulab.machine.dt.DtBindings;
 import io.iommulab.machine.dt.FdtWriter;
+import io.iommulab.machine.power.PowerDomain;
+import io.iommulab.machine.power.PowerDomains;
 import io.iommulab.testkit.model.TestIommuModelFactory;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -28,11 +34,13 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /**
- * The Apple fixture boards (t6000, t8112, t6020) and the machine's default board boot on the
- * real machine and present the DART facts their headers claim (dart-facts §1.1, §5): which nodes
- * are DARTs (never the SART), which are disabled, which master reaches which DART on which
- * stream (PCI functions through {@code iommu-map}, with their requester IDs), which DARTs share
- * an interrupt line, and that all of it survives a DTB round trip.
+ * The Apple fixture boards (t6000, t8112, t6020, the two-die t6002 and t6022) and the machine's
+ * default board boot on the real machine and present the DART facts their headers claim
+ * (dart-facts §1.1, §5): which nodes are DARTs (never the SART), which are disabled, which master
+ * reaches which DART on which stream (PCI functions through {@code iommu-map}, with their
+ * requester IDs), which DARTs share an interrupt line, and that all of it survives a DTB round
+ * trip. On the two-die boards also: die-1 addresses through die 1's ranges, die-1 interrupt lines
+ * apart from die 0's, and power domains with parents on both dies.
  */
 class AppleBoardsTest {
 
@@ -276,6 +284,202 @@ class AppleBoardsTest {
         assertSame(m.irq(node(t, T6020_USB0), 0), m.irq(node(t, T6020_USB1), 0), "dwc3's DARTs share a line");
         assertEquals(List.of(new RamRegion(0x100_0000_0000L, 8L << 30)), m.ram());
         checkDwc3Power(m, t, "/soc/usb@702280000", T6020_USB0, T6020_USB1);
+    }
+
+    // ---- two dies: t6002 (M1 Ultra) and t6022 (M2 Ultra) ----
+
+    private static final String DIE0 = "/soc@200000000";
+    private static final String DIE1 = "/soc@2200000000";
+
+    /** The dwc3 controllers, by DT address, and the interrupt line of each one's DART pair. */
+    private record Dwc3(String addr, int dartIrq) {
+        String master(String die) {
+            return die + "/usb@" + addr + "280000";
+        }
+
+        String dart(String die, int i) {
+            return die + "/iommu@" + addr + (i == 0 ? "f00000" : "f80000");
+        }
+
+        Master expected(String die) {
+            return platform(master(die), s(dart(die, 0), 0), s(dart(die, 1), 1));
+        }
+    }
+
+    private static final List<Dwc3> T6002_DWC3 = List.of(new Dwc3("702", 1194), new Dwc3("b02", 1211),
+            new Dwc3("f02", 1228));
+    private static final Dwc3 T6002_DWC3_3 = new Dwc3("1302", 1245);
+
+    @Test
+    void t6002() {
+        DeviceTree t = tree("t6002", TestBoards.t6002Dts());
+        assertEquals("iommulab M1 Ultra Mac Studio-like board", t.model());
+        String sio0 = DIE0 + "/iommu@39b004000";
+        String sio1 = DIE0 + "/iommu@39b008000";
+        List<String> pcie = List.of(DIE0 + "/iommu@581008000", DIE0 + "/iommu@582008000", DIE0 + "/iommu@583008000",
+                DIE0 + "/iommu@584008000");
+        String dart = unmodelled("apple,t6000-dart");
+        Map<String, String> darts = new LinkedHashMap<>();
+        darts.put(sio0, dart);
+        darts.put(sio1, dart);
+        darts.put(pcie.get(0), dart);
+        darts.put(pcie.get(1), dart);
+        darts.put(pcie.get(2), "disabled");
+        darts.put(pcie.get(3), "disabled");
+        putDwc3Darts(darts, DIE0, T6002_DWC3, dart);
+        putDwc3Darts(darts, DIE1, T6002_DWC3, dart);
+        darts.put(T6002_DWC3_3.dart(DIE1, 0), "disabled");
+        darts.put(T6002_DWC3_3.dart(DIE1, 1), "disabled");
+
+        String host = DIE0 + "/pcie@590000000";
+        List<Master> masters = new ArrayList<>(List.of(
+                platform(DIE0 + "/dma-controller@39b400000", s(sio0, 2), s(sio1, 2)),
+                pci(host + "/pci@0,0/wifi@0,0", 0x100, s(pcie.get(0), 1)),
+                pci(host + "/pci@0,0/bluetooth@0,1", 0x101, s(pcie.get(0), 1)),
+                pci(host + "/pci@1,0/mmc@0,0", 0x200, s(pcie.get(1), 1))));
+        T6002_DWC3.forEach(d -> masters.add(d.expected(DIE0)));
+        T6002_DWC3.forEach(d -> masters.add(d.expected(DIE1)));
+        SimMachine m = checkBoard(t, darts, DIE1 + "/sart@393c50000", masters);
+        for (String d : darts.keySet()) {
+            assertEquals(List.of("apple,t6000-dart"), node(t, d).compatible(), d);
+        }
+        assertFalse(node(t, T6002_DWC3_3.master(DIE1)).isAvailable());
+        assertSame(m.irq(node(t, sio0), 0), m.irq(node(t, sio1), 0), "admac's DARTs share a line");
+        assertEquals(1130, m.irq(node(t, sio0), 0).number());
+
+        checkTwoDies(t, m, T6002_DWC3, DIE1 + "/sart@393c50000", 0x23_93c5_0000L, DIE1 + "/nvme@393cc0000", 1613);
+        checkCrossDiePower(t, m, "/power-management@28e580000/power-controller@3c0",
+                "/power-management@28e080000/power-controller@1e8");
+        checkAlwaysOnOverOffParent(t, m, DIE0 + "/power-management@28e080000/power-controller@320",
+                DIE0 + "/power-management@28e080000/power-controller@150");
+    }
+
+    private static final List<Dwc3> T6022_DWC3 = List.of(new Dwc3("702", 1260), new Dwc3("b02", 1278),
+            new Dwc3("f02", 1296));
+    private static final Dwc3 T6022_DWC3_3 = new Dwc3("1302", 1314);
+
+    @Test
+    void t6022() {
+        DeviceTree t = tree("t6022", TestBoards.t6022Dts());
+        assertEquals("iommulab M2 Ultra Mac Studio-like board", t.model());
+        String sio = DIE0 + "/iommu@39b008000";
+        List<String> pcie = List.of(DIE0 + "/iommu@594000000", DIE0 + "/iommu@595000000", DIE0 + "/iommu@596000000",
+                DIE0 + "/iommu@597000000");
+        String dart = unmodelled("apple,t6020-dart", "apple,t8110-dart");
+        Map<String, String> darts = new LinkedHashMap<>();
+        darts.put(sio, dart);
+        darts.put(pcie.get(0), dart);
+        darts.put(pcie.get(1), dart);
+        darts.put(pcie.get(2), "disabled");
+        darts.put(pcie.get(3), "disabled");
+        putDwc3Darts(darts, DIE0, T6022_DWC3, dart);
+        putDwc3Darts(darts, DIE1, T6022_DWC3, dart);
+        darts.put(T6022_DWC3_3.dart(DIE1, 0), "disabled");
+        darts.put(T6022_DWC3_3.dart(DIE1, 1), "disabled");
+
+        String host = DIE0 + "/pcie@580000000";
+        List<Master> masters = new ArrayList<>(List.of(
+                platform(DIE0 + "/dma-controller@39b400000", s(sio, 2)),
+                pci(host + "/pci@0,0/wifi@0,0", 0x100, s(pcie.get(0), 1)),
+                pci(host + "/pci@0,0/bluetooth@0,1", 0x101, s(pcie.get(0), 1)),
+                pci(host + "/pci@1,0/ethernet@0,0", 0x200, s(pcie.get(1), 1))));
+        T6022_DWC3.forEach(d -> masters.add(d.expected(DIE0)));
+        T6022_DWC3.forEach(d -> masters.add(d.expected(DIE1)));
+        SimMachine m = checkBoard(t, darts, DIE1 + "/sart@34bc50000", masters);
+        for (String d : darts.keySet()) {
+            // Linux binds the first compatible it knows: t8110 (dart-facts §1.1)
+            assertEquals(List.of("apple,t6020-dart", "apple,t8110-dart"), node(t, d).compatible(), d);
+        }
+        assertFalse(node(t, T6022_DWC3_3.master(DIE1)).isAvailable());
+        assertEquals(1231, m.irq(node(t, sio), 0).number());
+
+        checkTwoDies(t, m, T6022_DWC3, DIE1 + "/sart@34bc50000", 0x23_4bc5_0000L, DIE1 + "/nvme@34bcc0000", 1832);
+        checkCrossDiePower(t, m, "/power-management@404e80000/power-controller@108",
+                "/power-management@404e80000/power-controller@100");
+        checkAlwaysOnOverOffParent(t, m, DIE0 + "/power-management@290280000/power-controller@138",
+                DIE0 + "/power-management@290280000/power-controller@130");
+    }
+
+    private static void putDwc3Darts(Map<String, String> darts, String die, List<Dwc3> dwc3, String reason) {
+        for (Dwc3 d : dwc3) {
+            darts.put(d.dart(die, 0), reason);
+            darts.put(d.dart(die, 1), reason);
+        }
+    }
+
+    /**
+     * What makes a second die a die of its own: the die-1 nodes have die 0's names and reg cells
+     * but CPU addresses through die 1's ranges (0x7_ -> 0x27_, 0x2_ -> 0x22_), and the MMIO bus
+     * routes each address to its own die's model; die-1 interrupt lines are distinct from die-0
+     * lines with the same number; and powering a die-1 dwc3 powers its die-1 DARTs only.
+     */
+    private static void checkTwoDies(DeviceTree t, SimMachine m, List<Dwc3> dwc3, String sart, long sartAddress,
+            String nvme, int nvmeIrq) {
+        for (Dwc3 d : dwc3) {
+            for (int i = 0; i < 2; i++) {
+                DtNode die0 = node(t, d.dart(DIE0, i));
+                DtNode die1 = node(t, d.dart(DIE1, i));
+                assertArrayEquals(die0.properties().get("reg").value(), die1.properties().get("reg").value(),
+                        "the same reg cells on both dies: " + die1.path());
+                long cpu0 = die0.reg().get(0).address();
+                assertEquals(0x20_0000_0000L + cpu0, die1.reg().get(0).address(),
+                        die1.path() + " through die 1's ranges");
+                assertEquals(0x4000, die1.reg().get(0).size());
+            }
+            // Die 0 maps 1:1: the DART of dwc3 at 0x<addr>280000 is at 0x<addr>f00000.
+            assertEquals(Long.parseLong(d.addr() + "f00000", 16), node(t, d.dart(DIE0, 0)).reg().get(0).address());
+            IrqLine line0 = m.irq(node(t, d.dart(DIE0, 0)), 0);
+            IrqLine line1 = m.irq(node(t, d.dart(DIE1, 0)), 0);
+            assertEquals(d.dartIrq(), line0.number());
+            assertEquals(d.dartIrq(), line1.number());
+            assertNotSame(line0, line1, "die 1's line " + d.dartIrq() + " is not die 0's: " + line0.name() + ", "
+                    + line1.name());
+            assertNotEquals(line0.name(), line1.name());
+            assertSame(line1, m.irq(node(t, d.dart(DIE1, 1)), 0), "a die-1 DART pair shares its die-1 line");
+        }
+        assertEquals(0x27_02f0_0000L, node(t, dwc3.get(0).dart(DIE1, 0)).reg().get(0).address());
+        assertEquals(0x2b_02f8_0000L, node(t, dwc3.get(1).dart(DIE1, 1)).reg().get(0).address());
+        assertEquals(sartAddress, node(t, sart).reg().get(0).address(), "the die-1 SART through 0x2_ -> 0x22_");
+        assertEquals(nvmeIrq, m.irq(node(t, nvme), 0).number());
+        assertEquals("aic:" + nvmeIrq, m.irq(node(t, nvme), 0).name(), "the die-1 NVMe is routed to die 0");
+        assertEquals(List.of(new RamRegion(0x100_0000_0000L, 8L << 30)), m.ram(),
+                "RAM at the root: no die's ranges apply");
+
+        // With the DART model, each die's window reaches its own die's registers.
+        SimMachine hw = SimMachine.boot(t, List.of(new DartModelFactory()), Map.of());
+        DtNode die0 = node(t, dwc3.get(0).dart(DIE0, 0));
+        DtNode die1 = node(t, dwc3.get(0).dart(DIE1, 0));
+        assertEquals(0x27_02f0_0000L, hw.ioremap(die1, 0).base());
+        assertEquals(die1.path(), hw.bus().blockAt(0x27_02f0_0000L).node().path());
+        assertEquals(die0.path(), hw.bus().blockAt(0x7_02f0_0000L).node().path());
+        assertEquals(0x4000, hw.bus().blockAt(0x27_02f0_0000L).size());
+
+        checkDwc3Power(hw, t, dwc3.get(0).master(DIE1), die1.path(), dwc3.get(0).dart(DIE1, 1));
+        assertFalse(hw.isPowered(die0), "powering die 1's dwc3 leaves die 0's DARTs alone");
+    }
+
+    /** The die-0 GPU domain's parents are afr on die 0 and afr on die 1: powering the GPU powers both. */
+    private static void checkCrossDiePower(DeviceTree t, SimMachine m, String gfx, String afr) {
+        PowerDomains power = m.powerDomains();
+        PowerDomain gfxDomain = power.byPath(DIE0 + gfx);
+        assertEquals(List.of(DIE0 + afr, DIE1 + afr), gfxDomain.parents().stream().map(PowerDomain::path).toList());
+        assertFalse(power.byPath(DIE1 + afr).isOn());
+        m.powerOn(node(t, DIE0 + "/gpu@406400000"));
+        assertTrue(gfxDomain.isOn());
+        assertTrue(power.byPath(DIE0 + afr).isOn());
+        assertTrue(power.byPath(DIE1 + afr).isOn(), "the parent on the other die is powered too");
+    }
+
+    /** An apple,always-on domain whose parent is not always-on: the parent is on from boot. */
+    private static void checkAlwaysOnOverOffParent(DeviceTree t, SimMachine m, String alwaysOn, String parent) {
+        PowerDomain on = m.powerDomains().byPath(alwaysOn);
+        PowerDomain p = m.powerDomains().byPath(parent);
+        assertTrue(on.alwaysOn());
+        assertFalse(p.alwaysOn());
+        assertTrue(on.parents().contains(p), alwaysOn + " has " + parent + " as a parent");
+        assertEquals(2, on.parents().size(), "two parents");
+        assertTrue(on.isOn());
+        assertTrue(p.isOn(), parent + " is on because its always-on child is");
     }
 
     // ---- default (M1 Mac mini) with its Thunderbolt DART ----
