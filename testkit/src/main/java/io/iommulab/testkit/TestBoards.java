@@ -46,6 +46,13 @@ import java.io.UncheckedIOException;
  *     on its DART pair (SIDs 0/1, shared AIC 1260); PCIe: bus N → pcie0_dart_(N-1) SID 1 (Wi-Fi +
  *     Bluetooth, Ethernet, xHCI), pcie0_dart_3 and its port disabled; SART at
  *     {@code /soc/sart@393c50000}; 8 GiB RAM at 0x100_0000_0000.</li>
+ * <li>{@code boards/iommulab-t6002.dts} (M1 Ultra, two dies): die 0 under {@code /soc@200000000},
+ *     die 1 under {@code /soc@2200000000} with the same node names and reg values (only the buses'
+ *     ranges differ: die 1's 0x2_xxxx_xxxx and 0x7_xxxx_xxxx are at 0x22_… and 0x27_…); each die
+ *     has a PMGR at {@code power-management@28e080000} and a dwc3 {@code usb@702280000} on its DART
+ *     pair {@code iommu@702f00000}/{@code iommu@702f80000} (SIDs 0/1, AIC <0 die 1194 4>); die 0
+ *     also has the SIO DART with admac on SID 2; one four-cell AIC2 on die 0; labels per die
+ *     ({@code dwc3_0}, {@code dwc3_0_die1}); 8 GiB RAM at 0x100_0000_0000.</li>
  * </ul>
  */
 public final class TestBoards {
@@ -58,6 +65,8 @@ public final class TestBoards {
     public static final String T8112_DTS = "boards/iommulab-t8112.dts";
     /** Class-path resource of the M2 Pro (t6020) fixture board. */
     public static final String T6020_DTS = "boards/iommulab-t6020.dts";
+    /** Class-path resource of the two-die M1 Ultra (t6002) fixture board. */
+    public static final String T6002_DTS = "boards/iommulab-t6002.dts";
 
     private TestBoards() {
     }
@@ -80,6 +89,11 @@ public final class TestBoards {
     /** @return the M2 Pro (t6020) fixture board's DTS source */
     public static byte[] t6020Dts() {
         return resource(T6020_DTS);
+    }
+
+    /** @return the two-die M1 Ultra (t6002) fixture board's DTS source */
+    public static byte[] t6002Dts() {
+        return resource(T6002_DTS);
     }
 
     private static byte[] resource(String name) {

@@ -28,7 +28,7 @@ import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /**
- * The Apple fixture boards (t6000, t8112, t6020) and the machine's default board boot on the
+ * The Apple fixture boards (t6000, t8112, t6020, two-die t6002) and the machine's default board boot on the
  * real machine and present the DART facts their headers claim (dart-facts §1.1, §5): which nodes
  * are DARTs (never the SART), which are disabled, which master reaches which DART on which
  * stream (PCI functions through {@code iommu-map}, with their requester IDs), which DARTs share
@@ -313,6 +313,47 @@ class AppleBoardsTest {
     }
 
     /** Powering the dwc3 powers both its DARTs: they sit in the controller's domain. */
+    // ---- t6002 (M1 Ultra, two dies) ----
+
+    private static final String DIE0 = "/soc@200000000";
+    private static final String DIE1 = "/soc@2200000000";
+
+    @Test
+    void t6002TwoDiesWithTheSameNodeNames() {
+        DeviceTree t = tree("t6002", TestBoards.t6002Dts());
+        assertEquals("iommulab M1 Ultra Mac Studio-like board", t.model());
+        SimMachine m = boot(t);
+        String dart = unmodelled("apple,t6000-dart");
+        Map<String, String> darts = new LinkedHashMap<>();
+        for (String d : List.of(DIE0 + "/iommu@39b004000", DIE0 + "/iommu@702f00000", DIE0 + "/iommu@702f80000",
+                DIE1 + "/iommu@702f00000", DIE1 + "/iommu@702f80000")) {
+            darts.put(d, dart);
+        }
+        assertEquals(darts, hardware(m));
+        List<Master> expected = List.of(
+                platform(DIE0 + "/dma-controller@39b400000", s(DIE0 + "/iommu@39b004000", 2)),
+                platform(DIE0 + "/usb@702280000", s(DIE0 + "/iommu@702f00000", 0), s(DIE0 + "/iommu@702f80000", 1)),
+                platform(DIE1 + "/usb@702280000", s(DIE1 + "/iommu@702f00000", 0), s(DIE1 + "/iommu@702f80000", 1)));
+        assertEquals(expected, masters(m));
+        // same reg on both dies; the bus ranges put die 1 at 0x27_…
+        assertEquals(0x7_02f0_0000L, node(t, DIE0 + "/iommu@702f00000").reg().get(0).address());
+        assertEquals(0x27_02f0_0000L, node(t, DIE1 + "/iommu@702f00000").reg().get(0).address());
+        assertEquals(0x22_8e08_0000L, node(t, DIE1 + "/power-management@28e080000").reg().get(0).address());
+        assertEquals(node(t, DIE1 + "/usb@702280000"), t.byLabel("dwc3_0_die1").orElseThrow());
+        // one AIC2: the die cell makes die 1's line 1194 another line
+        assertEquals("aic:1194", m.irq(node(t, DIE0 + "/iommu@702f00000"), 0).name());
+        assertEquals("aic:1/1194", m.irq(node(t, DIE1 + "/iommu@702f00000"), 0).name());
+        assertSame(m.irq(node(t, DIE1 + "/iommu@702f00000"), 0), m.irq(node(t, DIE1 + "/iommu@702f80000"), 0));
+        // each die's dwc3 powers its own die's domain
+        checkDwc3Power(m, t, DIE1 + "/usb@702280000", DIE1 + "/iommu@702f00000", DIE1 + "/iommu@702f80000");
+        assertFalse(m.isPowered(node(t, DIE0 + "/iommu@702f00000")), "die 0 stays off");
+        assertEquals(List.of(new RamRegion(0x100_0000_0000L, 8L << 30)), m.ram());
+
+        SimMachine again = boot(DeviceTrees.parse(t.source() + ".dtb", FdtWriter.write(t)));
+        assertEquals(darts, hardware(again), "IOMMU nodes after a DTB round trip");
+        assertEquals(expected, masters(again), "masters after a DTB round trip");
+    }
+
     private static void checkDwc3Power(SimMachine m, DeviceTree t, String dwc3, String dart0, String dart1) {
         assertFalse(m.isPowered(node(t, dart0)));
         m.powerOn(node(t, dwc3));
