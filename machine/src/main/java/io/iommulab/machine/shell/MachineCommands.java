@@ -1,6 +1,7 @@
 package io.iommulab.machine.shell;
 
 import io.iommulab.api.dt.DtNode;
+import io.iommulab.api.dt.NodeNames;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.machine.DmaMaster;
@@ -230,8 +231,8 @@ public final class MachineCommands {
         return String.format("0x%x <- 0x%08x", pa, (int) v);
     }
 
-    @Descriptor("show the power domains of a node (path or label)")
-    public List<PowerRow> power(@Descriptor("DT node path or label") String node) {
+    @Descriptor("show the power domains of a node")
+    public List<PowerRow> power(@Descriptor("DT node: path, unique node name or path suffix, or label") String node) {
         SimMachine m = sim();
         DtNode n = node(m, node);
         List<PowerRow> out = new ArrayList<>();
@@ -248,7 +249,8 @@ public final class MachineCommands {
     }
 
     @Descriptor("switch power: 'on' powers the node's domains (and parents); 'off' switches a domain node off")
-    public List<PowerRow> power(@Descriptor("DT node path or label") String node, @Descriptor("on or off") String state) {
+    public List<PowerRow> power(@Descriptor("DT node: path, unique node name or path suffix, or label") String node,
+            @Descriptor("on or off") String state) {
         SimMachine m = sim();
         DtNode n = node(m, node);
         switch (state) {
@@ -279,11 +281,11 @@ public final class MachineCommands {
         }
     }
 
+    /** A path, a unique node name or path suffix, or a label; EINVAL listing the nodes when several match. */
     private static DtNode node(Machine m, String ref) {
-        String label = ref.startsWith("&") ? ref.substring(1) : ref;
-        return m.deviceTree().node(ref)
-                .or(() -> m.deviceTree().byLabel(label))
-                .orElseThrow(() -> new IommuException(Errno.ENOENT, "NODE " + ref + " is neither a node path nor a label of this board"));
+        return NodeNames.resolve("node", ref, m.deviceTree().allNodes())
+                .orElseThrow(() -> new IommuException(Errno.ENOENT, "NODE " + ref
+                        + " names no node of this board (give a path, a unique node name or path suffix, or a label)"));
     }
 
     private Machine machine() {
