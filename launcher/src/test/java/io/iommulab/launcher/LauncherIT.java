@@ -168,6 +168,24 @@ class LauncherIT {
         assertFalse(out.contains("deferred"), out);
     }
 
+    /** The two-die fixture: JSON names both dies' dwc3 by full path; a name both have stops the run naming both. */
+    @Test
+    void twoDieBoardNamesEveryNodeUnambiguously() throws Exception {
+        Path board = Path.of("..", "testkit", "src", "main", "resources", "boards", "iommulab-t6002.dts").toAbsolutePath();
+        Run r = launch("--board", board.toString(), "--json", "-c",
+                "iommu:devices; dart:darts; iommu:dma usb@702280000 read 0 4; iommu:iommus");
+        assertEquals(1, r.exit(), r.errText());
+        assertEquals(2, r.out().size(), String.join("\n", r.out()));
+        for (String line : r.out()) {
+            JsonCheck.validate(line);
+            assertTrue(line.contains("\"/soc@200000000/usb@702280000\"") || line.contains("\"/soc@200000000/iommu@702f00000\""), line);
+        }
+        assertTrue(r.out().get(0).contains("\"node\":\"/soc@2200000000/usb@702280000\""), r.out().get(0));
+        assertTrue(r.out().get(1).contains("\"node\":\"/soc@2200000000/iommu@702f00000\""), r.out().get(1));
+        assertTrue(r.err().contains("iommulab: command 'iommu:dma usb@702280000 read 0 4' failed: EINVAL: device name"
+                + " 'usb@702280000' is ambiguous: /soc@200000000/usb@702280000, /soc@2200000000/usb@702280000"), r.errText());
+    }
+
     @Test
     void badArgumentsExitWithTwo() throws Exception {
         Run r = launch("--frobnicate");

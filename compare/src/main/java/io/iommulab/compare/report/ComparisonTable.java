@@ -60,6 +60,7 @@ public final class ComparisonTable {
     /** Every section of the table, in report order. */
     public static List<Section> sections(Comparison c) {
         List<BackendRun> runs = c.backends();
+        ShortNames names = ShortNames.of(c);
         List<Section> out = new ArrayList<>();
         out.add(run(runs));
         out.add(topology(runs));
@@ -68,11 +69,11 @@ public final class ComparisonTable {
                 row("page-table bytes after attach", runs, r -> Fmt.bytes(r.pageTableBytes())),
                 row("page-table bytes peak", runs, r -> Fmt.bytes(r.peakPageTableBytes())))));
         for (String name : union(runs, r -> r.patterns().stream().map(PatternResult::name).toList())) {
-            out.add(pattern(name, runs));
+            out.add(pattern(name, runs, names));
         }
         int faults = runs.stream().mapToInt(r -> r.faults().size()).max().orElse(0);
         for (int i = 0; i < faults; i++) {
-            out.add(fault(i, runs));
+            out.add(fault(i, runs, names));
         }
         return out;
     }
@@ -111,11 +112,11 @@ public final class ComparisonTable {
         return new Section("Capabilities", rows);
     }
 
-    private static Section pattern(String name, List<BackendRun> runs) {
+    private static Section pattern(String name, List<BackendRun> runs, ShortNames names) {
         String kind = runs.stream().flatMap(r -> r.patterns().stream()).filter(p -> name.equals(p.name()))
                 .map(PatternResult::kind).filter(Objects::nonNull).findFirst().orElse("?");
         List<Row> rows = List.of(
-                prow("masters", name, runs, p -> String.join(", ", p.devices().stream().map(Fmt::lastComponent).toList())),
+                prow("masters", name, runs, p -> String.join(", ", p.devices().stream().map(names::of).toList())),
                 prow("ops", name, runs, p -> Long.toString(p.ops())),
                 prow("MMIO reads/op", name, runs, p -> Fmt.perOp(p.mmioReadsPerOp())),
                 prow("MMIO writes/op", name, runs, p -> Fmt.perOp(p.mmioWritesPerOp())),
@@ -128,22 +129,23 @@ public final class ComparisonTable {
         return new Section("Pattern " + name + " (" + kind + ")", rows);
     }
 
-    private static Section fault(int i, List<BackendRun> runs) {
+    private static Section fault(int i, List<BackendRun> runs, ShortNames names) {
         FaultResult first = runs.stream().filter(r -> r.faults().size() > i).map(r -> r.faults().get(i))
                 .findFirst().orElseThrow();
         List<Row> rows = List.of(
-                frow("transaction", i, runs, ComparisonTable::transaction),
+                frow("transaction", i, runs, f -> transaction(f, names)),
                 frow("model answer", i, runs, f -> Fmt.str(f.modelFault())),
                 frow("reported", i, runs, f -> Integer.toString(f.reported())),
                 frow("status", i, runs, f -> Fmt.hex(f.status())),
                 frow("reported by", i, runs, f -> f.iommu() == null ? "none"
-                        : Fmt.lastComponent(f.iommu()) + (f.sid() >= 0 ? " sid " + f.sid() : "")),
+                        : names.of(f.iommu()) + (f.sid() >= 0 ? " sid " + f.sid() : "")),
                 frow("decoded", i, runs, f -> f.reason() == null ? "(not reported)" : f.reason()));
-        return new Section("Fault " + (i + 1) + ": " + transaction(first), rows);
+        return new Section("Fault " + (i + 1) + ": " + transaction(first, names), rows);
     }
 
-    private static String transaction(FaultResult f) {
-        return Fmt.lastComponent(f.device()) + (f.write() ? " write @" : " read @") + Fmt.hex(f.iova());
+    /** "usb@382280000 read @0x1000", with the master's short name */
+    static String transaction(FaultResult f, ShortNames names) {
+        return names.of(f.device()) + (f.write() ? " write @" : " read @") + Fmt.hex(f.iova());
     }
 
     private static Row row(String label, List<BackendRun> runs, Function<BackendRun, String> cell) {

@@ -88,15 +88,6 @@ public final class Fmt {
         return !Double.isNaN(v) && !Double.isInfinite(v);
     }
 
-    /** The last component of a DT path ({@code /soc/dart@382f80000} → {@code dart@382f80000}). */
-    static String lastComponent(String path) {
-        if (path == null) {
-            return "?";
-        }
-        int slash = path.lastIndexOf('/');
-        return slash >= 0 && slash < path.length() - 1 ? path.substring(slash + 1) : path;
-    }
-
     /** Null as an empty string: renderers never print "null". */
     static String str(Object o) {
         return o == null ? "" : o.toString();

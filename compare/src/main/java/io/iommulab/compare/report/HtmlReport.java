@@ -41,7 +41,7 @@ public final class HtmlReport {
             table(h, columns, s.rows());
             if (s.title().equals("Topology")) {
                 h.append("<div class=\"pictures\">\n");
-                c.backends().forEach(r -> figure(h, Svg.topology(r), "topology of " + Fmt.str(r.backend())));
+                c.backends().forEach(r -> figure(h, Svg.topology(c, r), "topology of " + Fmt.str(r.backend())));
                 h.append("</div>\n");
             }
         }

@@ -14,7 +14,9 @@ import java.util.function.Function;
 /**
  * The whole {@link Comparison} as JSON, for scripts and for diffing two comparisons: every field of
  * every record, named as the record component, in declaration order, under a top-level
- * {@code "schema": "iommulab.compare/1"}.
+ * {@code "schema": "iommulab.compare/1"}. Nodes are full DT paths throughout, so the board's node
+ * list ({@link Comparison#nodes()}, which only makes the other renderers' short names unique) is
+ * not written.
  *
  * <p>Numbers: counts and byte totals are exact integers; addresses, status registers, page-size
  * bitmaps and apertures are 64-bit unsigned quantities, so they are written unsigned (a top-bit-set

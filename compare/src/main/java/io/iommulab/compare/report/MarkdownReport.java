@@ -52,7 +52,7 @@ public final class MarkdownReport {
         List<String> names = fileNames(c);
         for (int i = 0; i < c.backends().size(); i++) {
             String file = "topology-" + names.get(i) + ".svg";
-            files.put(file, Svg.topology(c.backends().get(i)));
+            files.put(file, Svg.topology(c, c.backends().get(i)));
             md.append("![topology of ").append(esc(c.backends().get(i).backend())).append("](")
                     .append(file).append(")\n\n");
         }

@@ -26,9 +26,17 @@ public final class Svg {
             new Chart("invalidations", "TLB invalidations per op", "inval/op", PatternResult::invalidationsPerOp),
             new Chart("ops-per-second", "Throughput per pattern", "ops/s", PatternResult::opsPerSecond));
 
-    /** The topology picture of one run (see {@link TopologySvg} for the layout rules). */
+    /**
+     * The topology picture of one run (see {@link TopologySvg} for the layout rules), nodes named
+     * uniquely among what the run names.
+     */
     public static String topology(BackendRun run) {
-        return TopologySvg.render(run);
+        return TopologySvg.render(run, ShortNames.of(run));
+    }
+
+    /** The topology picture of one run of {@code c}, nodes named uniquely over the board's whole tree. */
+    public static String topology(Comparison c, BackendRun run) {
+        return TopologySvg.render(run, ShortNames.of(c));
     }
 
     /**

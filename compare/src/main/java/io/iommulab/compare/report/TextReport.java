@@ -1,7 +1,10 @@
 package io.iommulab.compare.report;
 
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The comparison as a terminal table: one column per backend, a {@code *} in front of every row
@@ -33,7 +36,7 @@ public final class TextReport {
         out.append("board:    ").append(clean(c.board())).append('\n');
         out.append("workload: ").append(clean(c.workload())).append("\n\n");
         table(out, columns, sections);
-        faults(out, c);
+        faults(out, c, ShortNames.of(c));
         differences(out, c);
         return out.toString();
     }
@@ -64,11 +67,31 @@ public final class TextReport {
         return stripTrailing(b);
     }
 
+    /**
+     * Up to {@value #MAX_LABEL} characters, wider where the room allows when cutting would make two
+     * different labels read the same: row labels carry full DT paths, and two dies' paths
+     * ({@code /soc@200000000/...}, {@code /soc@2200000000/...}) differ in the middle.
+     */
     private static int labelWidth(List<ComparisonTable.Section> sections, int ncol) {
-        int longest = sections.stream().flatMap(s -> s.rows().stream()).mapToInt(r -> len(clean(r.label())))
-                .max().orElse(0);
+        Set<String> labels = new LinkedHashSet<>();
+        sections.forEach(s -> s.rows().forEach(r -> labels.add(clean(r.label()))));
+        int longest = labels.stream().mapToInt(TextReport::len).max().orElse(0);
         int room = WIDTH - 2 - ncol * (SEP.length() + MIN_CELL);
-        return Math.max(MIN_LABEL, Math.min(Math.min(longest, MAX_LABEL), room));
+        int w = Math.max(MIN_LABEL, Math.min(Math.min(longest, MAX_LABEL), room));
+        while (w < Math.min(longest, room) && cutsCollide(labels, w)) {
+            w++;
+        }
+        return w;
+    }
+
+    private static boolean cutsCollide(Set<String> labels, int w) {
+        Set<String> cut = new HashSet<>();
+        for (String l : labels) {
+            if (!cut.add(fit(l, w))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -103,7 +126,7 @@ public final class TextReport {
         return got;
     }
 
-    private static void faults(StringBuilder out, Comparison c) {
+    private static void faults(StringBuilder out, Comparison c, ShortNames names) {
         int count = c.backends().stream().mapToInt(r -> r.faults().size()).max().orElse(0);
         if (count == 0) {
             return;
@@ -113,8 +136,8 @@ public final class TextReport {
             final int idx = i;
             FaultResult first = c.backends().stream().filter(r -> r.faults().size() > idx)
                     .map(r -> r.faults().get(idx)).findFirst().orElseThrow();
-            out.append("  fault ").append(i + 1).append(": ").append(clean(Fmt.lastComponent(first.device())))
-                    .append(first.write() ? " write @" : " read @").append(Fmt.hex(first.iova())).append('\n');
+            out.append("  fault ").append(i + 1).append(": ").append(clean(ComparisonTable.transaction(first, names)))
+                    .append('\n');
             for (BackendRun r : c.backends()) {
                 String text = r.faults().size() <= i ? Fmt.MISSING
                         : r.faults().get(i).reason() == null ? "(not reported)" : r.faults().get(i).reason();

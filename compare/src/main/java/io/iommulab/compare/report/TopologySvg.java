@@ -54,6 +54,7 @@ final class TopologySvg {
     }
 
     private final BackendRun run;
+    private final ShortNames names;
     private final Map<String, Integer> columnOf = new HashMap<>();
     private final List<Unit> units = new ArrayList<>();
     private final Map<DeviceDTO, Box> boxes = new java.util.IdentityHashMap<>();
@@ -62,12 +63,14 @@ final class TopologySvg {
     private double sidW;
     private double titleH;
 
-    private TopologySvg(BackendRun run) {
+    private TopologySvg(BackendRun run, ShortNames names) {
         this.run = run;
+        this.names = names;
     }
 
-    static String render(BackendRun run) {
-        return new TopologySvg(run).draw();
+    /** Boxes are labelled with {@code names}; their tooltips carry the full paths. */
+    static String render(BackendRun run, ShortNames names) {
+        return new TopologySvg(run, names).draw();
     }
 
     private String draw() {
@@ -170,7 +173,7 @@ final class TopologySvg {
         for (int c = 0; c < run.iommus().size(); c++) {
             IommuNodeDTO n = run.iommus().get(c);
             svg.rect("iommu", colX[c], y, iommuBoxWidth(c), IOMMU_H, 0, "#dbe9f6", IOMMU_STROKE, n.node());
-            svg.text("iommu-label", colX[c] + 8, y + 16, "start", false, INK, Fmt.lastComponent(n.node()));
+            svg.text("iommu-label", colX[c] + 8, y + 16, "start", false, INK, names.of(n.node()));
             svg.text("iommu-driver", colX[c] + 8, y + 32, "start", false, INK, iommuDriver(n));
         }
     }
@@ -266,7 +269,7 @@ final class TopologySvg {
     /** Wide enough for both label lines and for every lane that leaves the box. */
     private double iommuBoxWidth(int c) {
         IommuNodeDTO n = run.iommus().get(c);
-        double text = Math.max(SvgDoc.width(Fmt.lastComponent(n.node())), SvgDoc.width(iommuDriver(n))) + 16;
+        double text = Math.max(SvgDoc.width(names.of(n.node())), SvgDoc.width(iommuDriver(n))) + 16;
         return Math.max(text, LANE_X0 + lanes(c) * LANE_GAP + 8);
     }
 
@@ -274,8 +277,8 @@ final class TopologySvg {
         return n.driver() != null ? n.driver() : "no driver" + (n.state() == null ? "" : " (" + n.state() + ")");
     }
 
-    private static String masterLabel(DeviceDTO d) {
-        String s = Fmt.lastComponent(d.node());
+    private String masterLabel(DeviceDTO d) {
+        String s = names.of(d.node());
         return d.state() == null || d.state().equals("probed") ? s : s + " (" + d.state() + ")";
     }
 

@@ -62,7 +62,10 @@ public final class Comparator {
             LOG.info("compare: [{}/{}] {} on the {} twin of {}", i, chosen.size(), workload.name(), b, board.model());
             runs.add(runOne(board, workload, b));
         }
-        Comparison c = new Comparison(board.source() + " — " + board.model(), workload.name(), runs, Differences.of(runs));
+        List<String> nodes = new ArrayList<>();
+        board.allNodes().forEach(n -> nodes.add(n.path()));
+        Comparison c = new Comparison(board.source() + " — " + board.model(), workload.name(), runs, Differences.of(runs),
+                nodes);
         LOG.info("compare: done: {} backend(s), {} difference(s)", runs.size(), c.differences().size());
         return c;
     }

@@ -152,4 +152,24 @@ class TextReportTest {
         assertTrue(text.contains("Differences (0)\n  none\n"));
         table(text).forEach(l -> assertFalse(l.starred(), "identical runs: " + l));
     }
+
+    /**
+     * Row labels carry full paths; on a two-die board two PCI functions' paths share their first 40
+     * characters, so the label column widens until no two labels are cut to the same text (cut after
+     * the first character that tells them apart, where the line has no room for all of them).
+     */
+    @Test
+    void labelsThatWouldBeCutToTheSameTextWidenTheLabelColumn() {
+        String host = "/soc@2200000000/pcie@590000000/pci@0,0/";
+        List<io.iommulab.api.dto.DeviceDTO> devices = List.of(
+                new io.iommulab.api.dto.DeviceDTO(host + "wifi@0,0", List.of(), "probed", null, 1, 1, "DMA"),
+                new io.iommulab.api.dto.DeviceDTO(host + "bluetooth@0,1", List.of(), "probed", null, 1, 1, "DMA"));
+        BackendRun r = new BackendRun("a", List.of(), null, List.of(), devices, List.of(), List.of(), java.util.Map.of(),
+                java.util.Map.of(), List.of(), List.of(), 0, 0);
+        List<String> labels = table(TextReport.render(new Comparison("b", "w", List.of(r, r), List.of()))).stream()
+                .map(Line::label).filter(l -> l.startsWith("group of ")).toList();
+        assertEquals(2, labels.size());
+        assertTrue(labels.get(0).startsWith("group of " + host + "w"), labels.toString());
+        assertTrue(labels.get(1).startsWith("group of " + host + "b"), labels.toString());
+    }
 }

@@ -27,7 +27,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The comparison on boards other than the default one: our fixtures of other Apple SoCs (t6000 with
  * an audio DMA controller on two DARTs, t8112 with four PCIe port DARTs, t6020 with four-level
- * T8110 DARTs), and the real M1 trees when they are beside the project.
+ * T8110 DARTs, two-die t6002 whose dies have the same node names), and the real M1 trees when they
+ * are beside the project.
  */
 class OtherBoardsTest {
     private static final Workload SMALL = WorkloadParser.parse("small", """
@@ -41,7 +42,8 @@ class OtherBoardsTest {
         return Stream.of(
                 Arguments.of("iommulab-t6000", DeviceTrees.parse("iommulab-t6000.dts", TestBoards.t6000Dts())),
                 Arguments.of("iommulab-t8112", DeviceTrees.parse("iommulab-t8112.dts", TestBoards.t8112Dts())),
-                Arguments.of("iommulab-t6020", DeviceTrees.parse("iommulab-t6020.dts", TestBoards.t6020Dts())));
+                Arguments.of("iommulab-t6020", DeviceTrees.parse("iommulab-t6020.dts", TestBoards.t6020Dts())),
+                Arguments.of("iommulab-t6002", DeviceTrees.parse("iommulab-t6002.dts", TestBoards.t6002Dts())));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -22,6 +22,7 @@ import io.iommulab.api.dto.IommuNodeDTO;
 import io.iommulab.api.dto.StreamRefDTO;
 import io.iommulab.api.dto.TraceEventDTO;
 import io.iommulab.api.dt.DtNode;
+import io.iommulab.api.dt.NodeNames;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.machine.DmaMaster;
@@ -35,7 +36,6 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -884,46 +884,20 @@ public final class IommuCoreEngine implements IommuService {
         return m;
     }
 
-    /** Device names: DT path, else a unique node name (with or without unit address), else a DT label. */
+    /** Device names: DT path, else a unique node name (with or without unit address), path suffix or DT label. */
     MasterImpl resolve(String name) {
-        if (name == null || name.isEmpty()) {
-            throw new IommuException(Errno.ENODEV, "no DMA master named ''");
-        }
-        MasterImpl m = mastersByPath.get(name);
+        MasterImpl m = name == null ? null : mastersByPath.get(name);
         if (m != null) {
             return m;
         }
-        List<MasterImpl> hits = new ArrayList<>();
+        List<DtNode> nodes = new ArrayList<>(masters.size());
         for (MasterImpl c : masters) {
-            String n = c.node().name();
-            int at = n.indexOf('@');
-            // "usb@382280000" or just "usb" when that base name is unique, as users type it
-            if (n.equals(name) || (at > 0 && n.regionMatches(0, name, 0, at) && name.length() == at)) {
-                hits.add(c);
-            }
+            nodes.add(c.node());
         }
-        if (hits.isEmpty()) {
-            for (MasterImpl c : masters) {
-                if (c.node().labels().contains(name)) {
-                    hits.add(c);
-                }
-            }
-        }
-        if (hits.isEmpty()) {
-            Optional<DtNode> byLabel = machine.deviceTree().byLabel(name);
-            if (byLabel.isPresent() && mastersByPath.containsKey(byLabel.get().path())) {
-                return mastersByPath.get(byLabel.get().path());
-            }
-            throw new IommuException(Errno.ENODEV, "no DMA master named '" + name + "'");
-        }
-        if (hits.size() > 1) {
-            List<String> paths = new ArrayList<>();
-            for (MasterImpl c : hits) {
-                paths.add(c.name());
-            }
-            throw new IommuException(Errno.EINVAL, "device name '" + name + "' is ambiguous: " + String.join(", ", paths));
-        }
-        return hits.get(0);
+        // a path, a unique node name ("usb@382280000", or "usb"), path suffix or label; on a
+        // two-die tree "usb@702280000" names one master per die and is refused, listing both
+        return NodeNames.resolve("device", name, nodes).map(n -> mastersByPath.get(n.path()))
+                .orElseThrow(() -> new IommuException(Errno.ENODEV, "no DMA master named '" + (name == null ? "" : name) + "'"));
     }
 
     /** @return the DT path of the master called {@code name} */

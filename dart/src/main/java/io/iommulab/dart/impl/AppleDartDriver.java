@@ -256,8 +256,8 @@ public final class AppleDartDriver implements IommuDriver {
      * DART (or the first free slot). All DARTs of a master must share page size and IAS; bypass
      * support is ANDed. Every check runs before anything changes.
      *
-     * @throws IommuException EINVAL for a cell count other than 1, a SID the 256-bit maps cannot
-     *         hold, a page size or IAS differing from the master's first DART, a fourth DART
+     * @throws IommuException EINVAL for a cell count other than 1, a SID at or above the DART's
+     *         stream count, a page size or IAS differing from the master's first DART, a fourth DART
      */
     @Override
     public void ofXlate(IommuMaster dev, IommuDevice iommu, int[] args) {
@@ -266,13 +266,8 @@ public final class AppleDartDriver implements IommuDriver {
             throw new IommuException(Errno.EINVAL, String.format("%s: %s gives %d specifier cells; #iommu-cells must be 1",
                     dart.node(), dev.name(), args.length));
         }
+        checkStream(dev, dart, args[0]);
         int sid = args[0];
-        // upstream does not range-check the SID (one >= num_streams is skipped by every loop); one
-        // beyond the 256-bit bitmap would corrupt memory there, so it is refused here
-        if (sid < 0 || sid >= DartHw.MAX_STREAMS) {
-            throw new IommuException(Errno.EINVAL, String.format("%s: stream %d of %s is beyond the %d streams a DART can have",
-                    dart.node(), sid & 0xffff_ffffL, dev.name(), DartHw.MAX_STREAMS));
-        }
         Object priv = dev.priv();
         if (priv != null && !(priv instanceof MasterCfg)) {
             throw new IommuException(Errno.EINVAL, dev.name() + ": already has IOMMU data of another driver");
@@ -298,6 +293,20 @@ public final class AppleDartDriver implements IommuDriver {
         }
         cfg.supportsBypass &= dart.params.supportsBypass();
         cfg.add(slot, dart, sid);
+    }
+
+    /**
+     * A SID the DART does not have is refused here, for every variant (its count is what probe
+     * read: the record's on T8020, PARAMS4 on T8110). Upstream does not check: such a stream is
+     * skipped by every loop over num_streams, so the master "probes", its maps succeed and every
+     * transaction fails in the hardware (NO SUCH STREAM) with nothing reported; one beyond the
+     * 256-bit bitmap would even corrupt memory there.
+     */
+    private static void checkStream(IommuMaster dev, DartInstance dart, int sid) {
+        if (sid < 0 || sid >= dart.numStreams()) {
+            throw new IommuException(Errno.EINVAL, String.format("%s: stream %d of %s is out of range: the DART has %d streams",
+                    dev.name(), sid & 0xffff_ffffL, dart.node(), dart.numStreams()));
+        }
     }
 
     /** @return the master's configuration; ENODEV when of_xlate never ran (not behind a DART) */

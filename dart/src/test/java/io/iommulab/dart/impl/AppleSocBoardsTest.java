@@ -34,7 +34,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The whole backend on trees of the other Apple SoCs of the fact sheet (testkit's own fixtures:
  * t6000 with DART2 entries and a master on two SIO DARTs, t8112 with T8110 DARTs and PARAMS4, t6020
- * binding t8110 through its fallback compatible with four-level tables) and on the default board.
+ * binding t8110 through its fallback compatible with four-level tables, two-die t6002 whose dies have
+ * the same node names) and on the default board.
  * What is checked comes from each tree itself, not from lists of paths: every enabled DART probes,
  * every master behind one gets a group and a domain (masters sharing a stream share the group),
  * and DMA through every stream of every master faults before a DMA-API map and works after it.
@@ -50,6 +51,8 @@ class AppleSocBoardsTest {
                 Arguments.of("t6000", (Supplier<byte[]>) TestBoards::t6000Dts, "apple,t6000-dart", 0x100, 0x80),
                 Arguments.of("t8112", (Supplier<byte[]>) TestBoards::t8112Dts, "apple,t8110-dart", 0x1000, 0x1),
                 Arguments.of("t6020", (Supplier<byte[]>) TestBoards::t6020Dts, "apple,t6020-dart", 0x1000, 0x9),
+                // two dies, the same node names under soc@200000000 and soc@2200000000
+                Arguments.of("t6002", (Supplier<byte[]>) TestBoards::t6002Dts, "apple,t6000-dart", 0x100, 0x80),
                 Arguments.of("default", (Supplier<byte[]>) null, "apple,t8103-dart", 0x100, 0x80));
     }
 

@@ -75,7 +75,9 @@ public final class BoardTwins {
         NodeBuilder root = copy(board.root());
         Map<Integer, Integer> phandleRewrites = new HashMap<>();
         Map<String, String> moved = new HashMap<>();
-        List<long[]> placed = new ArrayList<>();
+        // twin windows placed so far, per parent bus: reg values are bus addresses, so only siblings
+        // can collide (two dies have the same reg under buses whose ranges set them apart)
+        Map<String, List<long[]>> placed = new HashMap<>();
         for (List<DtNode> set : sets(replaced, link)) {
             List<TwinNode> nodes = target.twin(sources(set));
             if (nodes.size() == 1 && set.size() > 1 && aliases(set)) {
@@ -223,7 +225,8 @@ public final class BoardTwins {
     }
 
     /** Replaces the set's nodes by {@code twin}, at the first node's place; records old path → new path in {@code moved}. */
-    private void put(NodeBuilder root, List<DtNode> set, TwinNode twin, List<long[]> placed, Map<String, String> moved) {
+    private void put(NodeBuilder root, List<DtNode> set, TwinNode twin, Map<String, List<long[]>> placed,
+            Map<String, String> moved) {
         DtNode first = set.get(0);
         DtNode parent = first.parent().orElseThrow();
         NodeBuilder pb = root.find(parent.path());
@@ -231,8 +234,9 @@ public final class BoardTwins {
         int sc = parent.u32("#size-cells", 1);
         int[] reg = first.property("reg").orElseThrow(() -> new IommuException(Errno.EINVAL, first.path() + " has no reg")).cells();
         long base = DtProperty.join(reg, 0, ac);
-        long address = freeAddress(parent, set, base, twin.regSize(), placed);
-        placed.add(new long[] {address, address + twin.regSize()});
+        List<long[]> onBus = placed.computeIfAbsent(parent.path(), p -> new ArrayList<>());
+        long address = freeAddress(parent, set, base, twin.regSize(), onBus);
+        onBus.add(new long[] {address, address + twin.regSize()});
 
         NodeBuilder n = new NodeBuilder("iommu@" + Long.toHexString(address));
         set.forEach(src -> n.labels.addAll(src.labels()));

@@ -1,6 +1,7 @@
 package io.iommulab.machine.irq;
 
 import io.iommulab.api.dt.DtNode;
+import io.iommulab.api.dt.NodeNames;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import java.util.ArrayList;
@@ -22,6 +23,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class IrqController {
     private final Map<String, IrqLineImpl> lines = new ConcurrentHashMap<>();
+    /** controller path → the name its lines start with */
+    private final Map<String, String> prefixes = new ConcurrentHashMap<>();
 
     /**
      * @param controller the interrupt controller node
@@ -32,16 +35,26 @@ public final class IrqController {
     public IrqLineImpl line(DtNode controller, int[] cells) {
         int[] id = identity(controller, cells);
         int number = id[id.length - 1];
-        StringBuilder name = new StringBuilder(prefix(controller)).append(':');
-        // leading cells (type, die) appear in the name only when they are not 0: "aic:781", "aic:1/1130"
+        String key = controller.path() + "#" + java.util.Arrays.toString(id);
+        return lines.computeIfAbsent(key, k -> new IrqLineImpl(number, name(controller, id)));
+    }
+
+    /**
+     * "aic:781", "aic:1/1130": the controller's name, then the leading cells (type, die) from the
+     * first one that is not 0 (the cell count is fixed per controller, so this stays unique), then
+     * the number.
+     */
+    private String name(DtNode controller, int[] id) {
+        StringBuilder name = new StringBuilder(prefixes.computeIfAbsent(controller.path(), p -> prefix(controller)))
+                .append(':');
+        boolean shown = false;
         for (int i = 0; i < id.length - 1; i++) {
-            if (id[i] != 0 || name.indexOf("/") >= 0) {
+            shown |= id[i] != 0;
+            if (shown) {
                 name.append(id[i]).append('/');
             }
         }
-        name.append(number);
-        String key = controller.path() + "#" + java.util.Arrays.toString(id);
-        return lines.computeIfAbsent(key, k -> new IrqLineImpl(number, name.toString()));
+        return name.append(id[id.length - 1]).toString();
     }
 
     static int number(DtNode controller, int[] cells) {
@@ -58,20 +71,53 @@ public final class IrqController {
         return java.util.Arrays.copyOf(cells, n >= 2 ? n - 1 : 1);
     }
 
+    /**
+     * The controller's DTS label; else its name without the unit address when no other interrupt
+     * controller of the tree has that name; else the shortest path suffix that tells it apart (two
+     * dies have pinctrl@2921f0000 each, and a DTB without symbols has no labels).
+     */
     private static String prefix(DtNode controller) {
         if (!controller.labels().isEmpty()) {
             return controller.labels().get(0);
         }
-        String name = controller.name();
-        int at = name.indexOf('@');
-        return at > 0 ? name.substring(0, at) : name;
+        List<String> paths = new ArrayList<>(List.of(controller.path()));
+        List<DtNode> all = new ArrayList<>(List.of(controller));
+        collectControllers(root(controller), all);
+        String base = baseName(controller);
+        if (all.stream().filter(n -> baseName(n).equals(base)).map(DtNode::path).distinct().count() == 1) {
+            return base;
+        }
+        all.forEach(n -> paths.add(n.path()));
+        return NodeNames.shortest(paths).get(controller.path());
     }
 
-    /** @return every line used so far, by name */
+    private static String baseName(DtNode n) {
+        int at = n.name().indexOf('@');
+        return at > 0 ? n.name().substring(0, at) : n.name();
+    }
+
+    private static DtNode root(DtNode n) {
+        DtNode r = n;
+        while (r.parent().isPresent()) {
+            r = r.parent().get();
+        }
+        return r;
+    }
+
+    private static void collectControllers(DtNode n, List<DtNode> out) {
+        if (n.hasProperty("interrupt-controller")) {
+            out.add(n);
+        }
+        for (DtNode c : n.children()) {
+            collectControllers(c, out);
+        }
+    }
+
+    /** @return every line used so far, by controller name, number, then name (die cells) */
     public List<IrqLineImpl> lines() {
         List<IrqLineImpl> out = new ArrayList<>(lines.values());
         out.sort(Comparator.comparing((IrqLineImpl l) -> l.name().substring(0, l.name().lastIndexOf(':')))
-                .thenComparingInt(IrqLineImpl::number));
+                .thenComparingInt(IrqLineImpl::number).thenComparing(IrqLineImpl::name));
         return out;
     }
 }

@@ -1,6 +1,7 @@
 package io.iommulab.machine.shell;
 
 import io.iommulab.api.dt.DtNode;
+import io.iommulab.api.dt.NodeNames;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.machine.DmaMaster;
@@ -249,7 +250,7 @@ public final class MachineCommands {
     }
 
     @Descriptor("show the power domains a node needs (its own and its bus ancestors', with parents), parents first")
-    public List<PowerRow> power(@Descriptor("DT node path or label") String node) {
+    public List<PowerRow> power(@Descriptor("DT node: path, unique node name or path suffix, or label") String node) {
         SimMachine m = sim();
         DtNode n = node(m, node);
         PowerDomains pd = m.powerDomains();
@@ -266,7 +267,7 @@ public final class MachineCommands {
     }
 
     @Descriptor("switch power by hand: 'on' holds a domain (or a node's domains) on; 'off' lets go, refused while a bound device, an on subdomain or always-on keeps it on")
-    public List<PowerRow> power(@Descriptor("DT node path or label (a domain or a device)") String node,
+    public List<PowerRow> power(@Descriptor("DT node (a domain or a device): path, unique node name or path suffix, or label") String node,
             @Descriptor("on or off") String state) {
         SimMachine m = sim();
         DtNode n = node(m, node);
@@ -301,11 +302,11 @@ public final class MachineCommands {
         return new PowerRow(d.path(), d.label(), d.isOn(), d.alwaysOn(), d.available(), parents, pd.reasons(d));
     }
 
+    /** A path, a unique node name or path suffix, or a label; EINVAL listing the nodes when several match. */
     private static DtNode node(Machine m, String ref) {
-        String label = ref.startsWith("&") ? ref.substring(1) : ref;
-        return m.deviceTree().node(ref)
-                .or(() -> m.deviceTree().byLabel(label))
-                .orElseThrow(() -> new IommuException(Errno.ENOENT, "NODE " + ref + " is neither a node path nor a label of this board"));
+        return NodeNames.resolve("node", ref, m.deviceTree().allNodes())
+                .orElseThrow(() -> new IommuException(Errno.ENOENT, "NODE " + ref
+                        + " names no node of this board (give a path, a unique node name or path suffix, or a label)"));
     }
 
     private Machine machine() {

@@ -228,4 +228,20 @@ class BoardTwinsTest {
         assertEquals(Errno.EINVAL, e.errno());
         assertTrue(e.getMessage().contains("/soc/iommu@"), e.getMessage());
     }
+
+    /**
+     * Two dies have the same reg under buses whose ranges set them apart: each die's twin takes its
+     * DART's place on its own bus, not a slot moved out of the other die's way.
+     */
+    @Test
+    void eachDiesTwinStaysInItsDartsPlace() {
+        DeviceTree board = Fixtures.load("two-die.dts");
+        DeviceTree twin = DeviceTrees.parse("twin", BoardTwins.twin(board, new MergingRecipe(true)));
+        DtNode die0 = Fixtures.node(twin, "/soc@200000000/iommu@702f00000");
+        DtNode die1 = Fixtures.node(twin, "/soc@2200000000/iommu@702f00000");
+        assertEquals(List.of("test,twin-iommu"), die1.compatible());
+        assertEquals(0x7_02f0_0000L, die0.reg().get(0).address());
+        assertEquals(0x27_02f0_0000L, die1.reg().get(0).address());
+        assertEquals(List.of("test,twin-iommu#0"), streams(twin).get("/soc@2200000000/usb@702280000"));
+    }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import io.iommulab.api.dt.DeviceTree;
 import io.iommulab.api.dt.DtNode;
 import io.iommulab.machine.dt.DeviceTrees;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Line identity per interrupt-controller binding: AIC (3 cells), AIC2 on multi-die SoCs (4), GIC, 2 and 1 cells. */
@@ -58,5 +59,40 @@ class IrqControllerTest {
         assertEquals(17, irqs.line(node("/interrupt-controller@10000"), new int[] {17, 4}).number());
         assertEquals("pic:17", irqs.line(node("/interrupt-controller@10000"), new int[] {17, 8}).name());
         assertEquals(5, irqs.line(node("/interrupt-controller@20000"), new int[] {5}).number());
+    }
+
+    /** Two dies: the AIC2's die cell names the die; label-less controllers of the same name keep their bus. */
+    @Test
+    void namesStayDistinctOnTwoDies() throws java.io.IOException {
+        DeviceTree two;
+        try (java.io.InputStream in = getClass().getResourceAsStream("/dt/two-die.dts")) {
+            two = DeviceTrees.parse("two-die.dts", in.readAllBytes());
+        }
+        DtNode aic = two.node("/soc@200000000/interrupt-controller@28e100000").orElseThrow();
+        assertEquals("aic:1194", irqs.line(aic, new int[] {0, 0, 1194, 4}).name());
+        assertEquals("aic:1/1194", irqs.line(aic, new int[] {0, 1, 1194, 4}).name());
+        assertEquals("aic:1/0/5", irqs.line(aic, new int[] {1, 0, 5, 4}).name(), "a leading cell shown keeps the rest");
+        DtNode pin0 = two.node("/soc@200000000/pinctrl@2921f0000").orElseThrow();
+        DtNode pin1 = two.node("/soc@2200000000/pinctrl@2921f0000").orElseThrow();
+        IrqLineImpl l0 = irqs.line(pin0, new int[] {5, 4});
+        IrqLineImpl l1 = irqs.line(pin1, new int[] {5, 4});
+        assertNotSame(l0, l1);
+        assertEquals("soc@200000000/pinctrl@2921f0000:5", l0.name());
+        assertEquals("soc@2200000000/pinctrl@2921f0000:5", l1.name());
+        assertEquals(List.of("aic:1/0/5", "aic:1/1194", "aic:1194", "soc@200000000/pinctrl@2921f0000:5",
+                "soc@2200000000/pinctrl@2921f0000:5"), irqs.lines().stream().map(IrqLineImpl::name).toList());
+    }
+
+    @Test
+    void aLabelLessControllerWithAUniqueNameIsCalledByIt() {
+        DeviceTree t = DeviceTrees.parse("nolabel.dts", """
+                /dts-v1/;
+                / {
+                    interrupt-controller@23b100000 { #interrupt-cells = <3>; interrupt-controller; };
+                    pinctrl@23c100000 { #interrupt-cells = <2>; interrupt-controller; };
+                };
+                """.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals("interrupt-controller:781",
+                irqs.line(t.node("/interrupt-controller@23b100000").orElseThrow(), new int[] {0, 781, 4}).name());
     }
 }

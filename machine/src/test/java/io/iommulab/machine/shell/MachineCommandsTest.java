@@ -159,6 +159,39 @@ class MachineCommandsTest {
         assertEquals(Errno.EINVAL, assertThrows(IommuException.class, () -> sh.power(usbDomain.domain(), "maybe")).errno());
     }
 
+    /** On a two-die tree node names repeat: a name is refused listing both dies' nodes, a path suffix or label works. */
+    @Test
+    void twoDieNamesAreUnambiguous() throws java.io.IOException {
+        try (java.io.InputStream in = getClass().getResourceAsStream("/dt/two-die.dts")) {
+            factory.boot("two-die.dts", in.readAllBytes());
+        }
+        String usb0 = "/soc@200000000/usb@702280000";
+        String usb1 = "/soc@2200000000/usb@702280000";
+        String ps1 = "/soc@2200000000/power-management@28e080000/power-controller@118";
+        IommuException e = assertThrows(IommuException.class, () -> sh.power("usb@702280000"));
+        assertEquals(Errno.EINVAL, e.errno());
+        assertEquals("EINVAL: node name 'usb@702280000' is ambiguous: " + usb0 + ", " + usb1, e.getMessage());
+        sh.power(usb0, "on");
+        sh.power(usb1, "on");
+        IommuException off = assertThrows(IommuException.class, () -> sh.power("power-controller@118", "off"));
+        assertEquals(Errno.EINVAL, off.errno());
+        assertTrue(factory.machine.powerDomains().byPath(ps1).isOn(), "nothing switched off");
+        assertTrue(factory.machine.powerDomains().byPath("/soc@200000000/power-management@28e080000/power-controller@118")
+                .isOn(), "nothing switched off");
+        assertEquals(ps1, sh.power("soc@2200000000/usb@702280000").get(0).domain());
+        assertEquals(ps1, sh.power("&dwc3_0_die1").get(0).domain());
+        assertEquals(ps1, sh.power("ps_atc0_usb_die1").get(0).domain());
+        assertEquals(List.of(usb0, usb1), sh.masters().stream().map(MachineCommands.MasterRow::node).toList());
+        assertEquals(List.of("/soc@200000000/iommu@702f00000 sid 0", "/soc@2200000000/iommu@702f00000 sid 0"),
+                sh.masters().stream().map(r -> r.streams().get(0)).toList());
+        List<String> hw = sh.hardware().stream().map(MachineCommands.HardwareRow::node).toList();
+        assertEquals(List.of("/soc@200000000/iommu@702f00000", "/soc@2200000000/iommu@702f00000"), hw);
+        for (String dart : hw) {
+            factory.machine.irq(factory.machine.deviceTree().node(dart).orElseThrow(), 0);
+        }
+        assertEquals(List.of("aic:1/1194", "aic:1194"), sh.irqs().stream().map(MachineCommands.IrqRow::name).toList());
+    }
+
     @Test
     void numbers() {
         assertEquals(0x10, Numbers.parse("X", "0x10"));

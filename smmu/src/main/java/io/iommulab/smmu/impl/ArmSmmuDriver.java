@@ -377,11 +377,14 @@ public final class ArmSmmuDriver implements IommuDriver {
         for (int i = 0; i < cfg.numIds(); i++) {
             int sid = cfg.sids[i];
             int mask = cfg.masks[i];
+            // upstream's lines, plus the SMMU: a master may reach several SMMUs on a big board
             if ((sid & ~smmu.streamIdMask) != 0) {
-                throw probeError(dev, String.format("stream ID 0x%x out of range for SMMU (0x%x)", sid, smmu.streamIdMask));
+                throw probeError(dev, String.format("stream ID 0x%x out of range for SMMU %s (0x%x)", sid, smmu.node(),
+                        smmu.streamIdMask));
             }
             if ((mask & ~smmu.smrMaskMask) != 0) {
-                throw probeError(dev, String.format("SMR mask 0x%x out of range for SMMU (0x%x)", mask, smmu.smrMaskMask));
+                throw probeError(dev, String.format("SMR mask 0x%x out of range for SMMU %s (0x%x)", mask, smmu.node(),
+                        smmu.smrMaskMask));
             }
         }
         smmu.streams.allocSmes(dev.name(), cfg);

@@ -12,6 +12,10 @@ import io.iommulab.smmu.impl.shell.BankDTO;
 import io.iommulab.smmu.impl.shell.SmmuCommands;
 import io.iommulab.smmu.impl.shell.SmmuDTO;
 import io.iommulab.smmu.impl.shell.StreamEntryDTO;
+import io.iommulab.machine.dt.BoardTwins;
+import io.iommulab.machine.dt.DeviceTrees;
+import io.iommulab.smmu.model.SmmuModelFactory;
+import io.iommulab.testkit.TestBoards;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -72,5 +76,24 @@ class SmmuCommandsTest {
         IommuException amb = assertThrows(IommuException.class, () -> cmd.banks("iommu"));
         assertEquals(Errno.EINVAL, amb.errno());
         assertTrue(amb.getMessage().contains("ambiguous"), amb.getMessage());
+    }
+
+    /** The SMMU twin of the two-die t6002 board: both dies' SMMUs sit at iommu@702f00000. */
+    @Test
+    void twoDieSmmusAreNamedUnambiguously() {
+        SmmuRig rig = SmmuRig.boot(BoardTwins.twinTree(DeviceTrees.parse("t6002.dts", TestBoards.t6002Dts()),
+                new SmmuModelFactory()));
+        SmmuCommands cmd = SmmuCommands.over(List.of(rig.driver));
+        String die0 = "/soc@200000000/iommu@702f00000";
+        String die1 = "/soc@2200000000/iommu@702f00000";
+        List<String> nodes = cmd.smmus().stream().map(SmmuDTO::node).toList();
+        assertTrue(nodes.contains(die0) && nodes.contains(die1), nodes.toString());
+        assertEquals(nodes.size(), nodes.stream().distinct().count());
+        IommuException amb = assertThrows(IommuException.class, () -> cmd.streams("iommu@702f00000"));
+        assertEquals(Errno.EINVAL, amb.errno());
+        assertEquals("EINVAL: SMMU name 'iommu@702f00000' is ambiguous: " + die0 + ", " + die1, amb.getMessage());
+        int entry = rig.cfg("/soc@2200000000/usb@702280000").smendx[0];
+        assertTrue(cmd.streams("soc@2200000000/iommu@702f00000").get(entry).valid(), "die 1's dwc3 entry on die 1's SMMU");
+        assertEquals(cmd.banks(die1), cmd.banks("dwc3_0_dart_0_die1"), "the twin keeps the DART's label");
     }
 }

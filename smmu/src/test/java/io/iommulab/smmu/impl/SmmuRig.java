@@ -58,7 +58,16 @@ final class SmmuRig {
 
     /** Boots the board and adds {@code driver} behind a recorder whose windows report {@code windowSizes} (by node path). */
     static SmmuRig boot(String board, CoreConfig config, ArmSmmuDriver driver, Map<String, Long> windowSizes) {
-        SimMachine m = SimMachine.boot(tree(board), List.of(new SmmuModelFactory()), Map.of());
+        return boot(tree(board), config, driver, windowSizes);
+    }
+
+    /** Boots {@code tree} (an SMMU twin of another board, say) with the core's defaults and disable_bypass on. */
+    static SmmuRig boot(DeviceTree tree) {
+        return boot(tree, CoreConfig.defaults(), ArmSmmuDriver.create(FORMATS, System::nanoTime, true), Map.of());
+    }
+
+    private static SmmuRig boot(DeviceTree tree, CoreConfig config, ArmSmmuDriver driver, Map<String, Long> windowSizes) {
+        SimMachine m = SimMachine.boot(tree, List.of(new SmmuModelFactory()), Map.of());
         SmmuRig rig = new SmmuRig(m, new IommuCoreEngine(m, config), new MmioRecordingDriver<>(driver));
         windowSizes.forEach((path, size) -> rig.rec.windowSize.put(path, s -> size));
         rig.engine.addDriver(rig.rec);

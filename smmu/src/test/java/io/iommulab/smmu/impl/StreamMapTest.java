@@ -110,8 +110,8 @@ class StreamMapTest {
 
     @Test
     void aStreamIdBeyondTheProbedWidthIsRefused() {
-        assertFailed(BAD_SID, "EINVAL", BAD_SID + ": stream ID 0x8000 out of range for SMMU (0x7fff)");
-        assertFailed(IDX_C, "EINVAL", IDX_C + ": stream ID 0x80 out of range for SMMU (0x7f)");
+        assertFailed(BAD_SID, "EINVAL", BAD_SID + ": stream ID 0x8000 out of range for SMMU " + SMMU0 + " (0x7fff)");
+        assertFailed(IDX_C, "EINVAL", IDX_C + ": stream ID 0x80 out of range for SMMU " + SMMU3 + " (0x7f)");
         // the refused masters took no entry: only the 7 SMRs of the probed masters are valid
         assertEquals(7, validSmrs(SMMU0));
         assertEquals(0, rig.smmu(SMMU3).streams.s2cr(0).count, "no S2CR counted for 0x80 (which the hardware would see as 0)");
@@ -119,7 +119,7 @@ class StreamMapTest {
 
     @Test
     void anSmrMaskBeyondTheProbedWidthIsRefused() {
-        assertFailed(BAD_MASK, "EINVAL", BAD_MASK + ": SMR mask 0x8000 out of range for SMMU (0x7fff)");
+        assertFailed(BAD_MASK, "EINVAL", BAD_MASK + ": SMR mask 0x8000 out of range for SMMU " + SMMU1 + " (0x7fff)");
         assertTrue(smrs(SMMU1, 0x10, 0).isEmpty());
     }
 
@@ -194,7 +194,7 @@ class StreamMapTest {
         assertEquals(SmmuRegs.SMR_VALID | 0x3 << 16 | 0x204, smr);
         DeviceDTO wide = r.device(TOO_WIDE);
         assertEquals("failed", wide.state());
-        assertTrue(wide.reason().contains("stream ID 0x400 out of range for SMMU (0x3ff)"), wide.reason());
+        assertTrue(wide.reason().contains("stream ID 0x400 out of range for SMMU " + NARROW + " (0x3ff)"), wide.reason());
     }
 
     @Test

@@ -77,7 +77,7 @@ public final class IommuCommands {
 
     @Descriptor("attach the device's group to a new domain of a type, or back to its default domain")
     public DeviceDTO attach(
-            @Descriptor("device: DT path, unique node name or label") String dev,
+            @Descriptor("device: DT path, unique node name or path suffix, or label") String dev,
             @Descriptor("domain type: dma, dma-fq, identity, blocked, unmanaged, or default") String type) {
         IommuDomain current = engine.domainOf(dev);
         IommuDomain def = engine.defaultDomainOf(dev);

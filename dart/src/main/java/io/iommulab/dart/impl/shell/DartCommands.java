@@ -2,6 +2,7 @@ package io.iommulab.dart.impl.shell;
 
 import io.iommulab.api.driver.IommuDriver;
 import io.iommulab.api.dt.DtNode;
+import io.iommulab.api.dt.NodeNames;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.machine.IommuHardware;
@@ -201,21 +202,26 @@ public final class DartCommands {
     }
 
     /** @return DART nodes: the machine's IOMMU nodes a variant binds (in DT order), then probed ones it did not list */
-    private List<String> nodes() {
-        List<String> out = new ArrayList<>();
+    private List<DtNode> dartNodes() {
+        Map<String, DtNode> out = new LinkedHashMap<>();
         Machine m = machine;
         if (m != null) {
             for (IommuHardware h : m.iommuHardware()) {
                 if (variantFor(h.node()) != null) {
-                    out.add(h.node().path());
+                    out.put(h.node().path(), h.node());
                 }
             }
         }
-        for (String n : probed().keySet()) {
-            if (!out.contains(n)) {
-                out.add(n);
-            }
+        for (DartInstance i : probed().values()) {
+            out.putIfAbsent(i.node(), i.platformDevice().node());
         }
+        return List.copyOf(out.values());
+    }
+
+    /** @return the paths of {@link #dartNodes()} */
+    private List<String> nodes() {
+        List<String> out = new ArrayList<>();
+        dartNodes().forEach(n -> out.add(n.path()));
         return out;
     }
 
@@ -245,33 +251,15 @@ public final class DartCommands {
                 .orElseThrow(() -> new IommuException(Errno.ENODEV, "no DT node " + path));
     }
 
-    /** @return the DT path of the DART {@code name} names */
+    /** @return the DT path of the DART {@code name} names; EINVAL listing the DARTs when several match */
     String resolve(String name) {
-        if (name == null || name.isBlank()) {
-            throw new IommuException(Errno.ENODEV, "no DART named ''");
-        }
-        List<String> nodes = nodes();
-        if (nodes.contains(name)) {
-            return name;
-        }
-        List<String> hits = new ArrayList<>();
-        for (String n : nodes) {
-            String base = n.substring(n.lastIndexOf('/') + 1);
-            int at = base.indexOf('@');
-            if (n.endsWith("/" + name) || base.equals(name) || (at > 0 && base.substring(0, at).equals(name))) {
-                hits.add(n);
-            }
-        }
-        if (hits.isEmpty() && machine != null) {
-            machine.deviceTree().byLabel(name).map(DtNode::path).filter(nodes::contains).ifPresent(hits::add);
-        }
-        if (hits.isEmpty()) {
-            throw new IommuException(Errno.ENODEV, "no DART named '" + name + "' (DARTs: " + String.join(", ", nodes) + ")");
-        }
-        if (hits.size() > 1) {
-            throw new IommuException(Errno.EINVAL, "DART name '" + name + "' is ambiguous: " + String.join(", ", hits));
-        }
-        return hits.get(0);
+        List<DtNode> nodes = dartNodes();
+        return NodeNames.resolve("DART", name, nodes).map(DtNode::path).orElseThrow(() -> {
+            List<String> paths = new ArrayList<>();
+            nodes.forEach(n -> paths.add(n.path()));
+            return new IommuException(Errno.ENODEV, "no DART named '" + (name == null ? "" : name) + "' (DARTs: "
+                    + String.join(", ", paths) + ")");
+        });
     }
 
     private Target target(String name) {

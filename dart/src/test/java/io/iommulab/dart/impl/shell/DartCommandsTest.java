@@ -33,10 +33,12 @@ class DartCommandsTest {
     DartCommands cmd;
 
     private void boot(String board) throws IOException {
-        DeviceTree tree;
         try (InputStream in = getClass().getClassLoader().getResourceAsStream("dart-boards/iommulab-" + board + ".dts")) {
-            tree = DeviceTrees.parse(board, in.readAllBytes());
+            boot(DeviceTrees.parse(board, in.readAllBytes()));
         }
+    }
+
+    private void boot(DeviceTree tree) {
         machine = SimMachine.boot(tree, List.of(new DartModelFactory()), Map.of());
         engine = new IommuCoreEngine(machine, CoreConfig.defaults());
         for (DartHw v : DartVariants.all()) {
@@ -147,5 +149,30 @@ class DartCommandsTest {
         assertEquals(Errno.EINVAL, amb.errno());
         IommuException none = assertThrows(IommuException.class, () -> cmd.resolve("nope"));
         assertEquals(Errno.ENODEV, none.errno());
+    }
+
+    /** Two dies with the same node names: a DART name both have is refused, the die picks one, counters stay apart. */
+    @Test
+    void twoDieDartsAreNamedUnambiguously() {
+        boot(DeviceTrees.parse("t6002.dts", io.iommulab.testkit.TestBoards.t6002Dts()));
+        String dart0 = "/soc@200000000/iommu@702f00000";
+        String dart1 = "/soc@2200000000/iommu@702f00000";
+        assertEquals(List.of("/soc@200000000/iommu@39b004000", dart0, "/soc@200000000/iommu@702f80000", dart1,
+                "/soc@2200000000/iommu@702f80000"), cmd.darts().stream().map(DartDTO::node).toList());
+        assertTrue(cmd.darts().stream().allMatch(d -> d.state().equals("probed")), cmd.darts().toString());
+        for (String name : List.of("iommu@702f00000", "iommu")) {
+            IommuException e = assertThrows(IommuException.class, () -> cmd.errors(name));
+            assertEquals(Errno.EINVAL, e.errno());
+            assertTrue(e.getMessage().startsWith("EINVAL: DART name '" + name + "' is ambiguous: "), e.getMessage());
+            assertTrue(e.getMessage().contains(dart0) && e.getMessage().contains(dart1), e.getMessage());
+        }
+        assertEquals(dart1, cmd.errors("soc@2200000000/iommu@702f00000").node());
+        assertEquals(dart1, cmd.errors("dwc3_0_dart_0_die1").node());
+        assertEquals(dart0, cmd.errors("&dwc3_0_dart_0").node());
+        assertEquals("/soc@200000000/iommu@39b004000", cmd.errors("iommu@39b004000").node(), "a name one die has");
+        // DMA on die 1's dwc3 counts on die 1's DART only
+        assertFalse(machine.master("/soc@2200000000/usb@702280000").orElseThrow().read(0, 0x1000, 4).ok(), "unmapped");
+        assertEquals(1L, cmd.iotlb("soc@2200000000/iommu@702f00000").get("faults"));
+        assertEquals(0L, cmd.iotlb("soc@200000000/iommu@702f00000").get("faults"));
     }
 }

@@ -1,6 +1,8 @@
 package io.iommulab.smmu.impl.shell;
 
 import io.iommulab.api.driver.IommuDriver;
+import io.iommulab.api.dt.DtNode;
+import io.iommulab.api.dt.NodeNames;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.smmu.impl.ArmSmmuDriver;
@@ -11,7 +13,9 @@ import io.iommulab.smmu.impl.hw.SmmuHardware;
 import io.iommulab.smmu.impl.hw.SmmuRegs;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.felix.service.command.Descriptor;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -118,35 +122,20 @@ public final class SmmuCommands {
         throw new IommuException(Errno.ENODEV, s.node() + " is no longer probed");
     }
 
-    /** @return the probed SMMU {@code name} names */
+    /** @return the probed SMMU {@code name} names; EINVAL listing the SMMUs when several match */
     SmmuInstance resolve(String name) {
         List<SmmuInstance> all = probed();
-        if (name == null || name.isBlank()) {
-            throw new IommuException(Errno.ENODEV, "no SMMU named ''");
-        }
-        List<SmmuInstance> hits = new ArrayList<>();
+        Map<String, SmmuInstance> byPath = new LinkedHashMap<>();
+        List<DtNode> nodes = new ArrayList<>();
         for (SmmuInstance s : all) {
-            String n = s.node();
-            String base = n.substring(n.lastIndexOf('/') + 1);
-            int at = base.indexOf('@');
-            if (n.equals(name)) {
-                return s;
-            }
-            if (n.endsWith("/" + name) || base.equals(name) || (at > 0 && base.substring(0, at).equals(name))
-                    || s.platformDevice().node().labels().contains(name)) {
-                hits.add(s);
-            }
+            byPath.put(s.node(), s);
+            nodes.add(s.platformDevice().node());
         }
-        if (hits.isEmpty()) {
+        return NodeNames.resolve("SMMU", name, nodes).map(n -> byPath.get(n.path())).orElseThrow(() -> {
             List<String> names = new ArrayList<>();
             all.forEach(s -> names.add(s.node()));
-            throw new IommuException(Errno.ENODEV, "no probed SMMU named '" + name + "' (SMMUs: " + String.join(", ", names) + ")");
-        }
-        if (hits.size() > 1) {
-            List<String> names = new ArrayList<>();
-            hits.forEach(s -> names.add(s.node()));
-            throw new IommuException(Errno.EINVAL, "SMMU name '" + name + "' is ambiguous: " + String.join(", ", names));
-        }
-        return hits.get(0);
+            return new IommuException(Errno.ENODEV, "no probed SMMU named '" + (name == null ? "" : name) + "' (SMMUs: "
+                    + String.join(", ", names) + ")");
+        });
     }
 }
