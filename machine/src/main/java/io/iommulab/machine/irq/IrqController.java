@@ -19,6 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code <type die num flags>}, ARM GIC {@code <type num flags>}); the cells before it name the line,
  * and the number is the one just before the flags. So AIC2 lines of different dies, or GIC SPI and
  * PPI lines with the same number, are different lines. With one cell, the cell is the number.
+ * Cells are unsigned 32-bit values and are named and ordered as such ({@code aic:4000000000}).
  */
 public final class IrqController {
     private final Map<String, IrqLineImpl> lines = new ConcurrentHashMap<>();
@@ -36,10 +37,10 @@ public final class IrqController {
         // leading cells (type, die) appear in the name only when they are not 0: "aic:781", "aic:1/1130"
         for (int i = 0; i < id.length - 1; i++) {
             if (id[i] != 0 || name.indexOf("/") >= 0) {
-                name.append(id[i]).append('/');
+                name.append(Integer.toUnsignedString(id[i])).append('/');
             }
         }
-        name.append(number);
+        name.append(Integer.toUnsignedString(number));
         String key = controller.path() + "#" + java.util.Arrays.toString(id);
         return lines.computeIfAbsent(key, k -> new IrqLineImpl(number, name.toString()));
     }
@@ -71,7 +72,7 @@ public final class IrqController {
     public List<IrqLineImpl> lines() {
         List<IrqLineImpl> out = new ArrayList<>(lines.values());
         out.sort(Comparator.comparing((IrqLineImpl l) -> l.name().substring(0, l.name().lastIndexOf(':')))
-                .thenComparingInt(IrqLineImpl::number));
+                .thenComparing(IrqLineImpl::number, Integer::compareUnsigned));
         return out;
     }
 }
