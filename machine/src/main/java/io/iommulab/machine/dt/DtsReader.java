@@ -100,6 +100,7 @@ final class DtsReader {
     private final List<MemReserve> memReserve = new ArrayList<>();
     /** Label to node, for the references resolved while reading (overlays, deletions); first attached owner wins. */
     private final Map<String, SNode> labelIndex = new HashMap<>();
+    private final Map<String, String> targets = new HashMap<>();
     private int nodes = 1;
     private int expressionDepth;
 
@@ -616,7 +617,7 @@ final class DtsReader {
                 throw err("expected an absolute path in &{...}, found &{" + path + "}");
             }
             pos = close + 1;
-            return new Ref(phandle, path, refLine, lineFile);
+            return new Ref(phandle, shared(path), refLine, lineFile);
         }
         int start = pos;
         while (pos < text.length() && isLabelChar(text.charAt(pos))) {
@@ -625,7 +626,13 @@ final class DtsReader {
         if (start == pos) {
             throw err("expected a label or {/path} after '&', found " + found());
         }
-        return new Ref(phandle, text.substring(start, pos), refLine, lineFile);
+        return new Ref(phandle, shared(text.substring(start, pos)), refLine, lineFile);
+    }
+
+    /** @return one String per distinct reference target, so that a million {@code &a} hold one "a" */
+    private String shared(String target) {
+        String known = targets.putIfAbsent(target, target);
+        return known != null ? known : target;
     }
 
     private SNode resolveNow(Ref ref) {

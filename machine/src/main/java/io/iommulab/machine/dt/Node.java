@@ -274,7 +274,7 @@ public final class Node implements DtNode {
         int ns = sizeCells();
         int[] r = cells("ranges");
         int per = na + pna + ns;
-        if (r.length % per != 0) {
+        if (per == 0 || r.length % per != 0) {
             throw error("ranges: expected a multiple of " + per + " cells (child " + na + " + parent " + pna
                     + " + size " + ns + "), found " + r.length);
         }

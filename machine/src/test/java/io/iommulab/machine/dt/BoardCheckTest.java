@@ -315,6 +315,30 @@ class BoardCheckTest {
                 "interrupts-extended entry 1 references phandle 0x99 which no node has");
     }
 
+    // ---- any input ----
+
+    /**
+     * Corrupted copies of the default board (every 3rd byte, three values each) are refused with a
+     * DeviceTreeException or pass; nothing else escapes from reading or checking them.
+     */
+    @Test
+    void corruptedBoardsFailOnlyWithDeviceTreeExceptions() {
+        byte[] dtb = FdtWriter.write(DeviceTrees.board("default"));
+        int refusals = 0;
+        for (int i = 0; i < dtb.length; i += 3) {
+            for (int v : new int[] {0x00, 0xff, 0x01}) {
+                byte[] c = dtb.clone();
+                c[i] = (byte) v;
+                try {
+                    BoardCheck.check(DeviceTrees.parse("fuzz.dtb", c));
+                } catch (DeviceTreeException expected) {
+                    refusals++;
+                }
+            }
+        }
+        assertTrue(refusals > 0);
+    }
+
     // ---- cell counts ----
 
     @Test
