@@ -257,6 +257,11 @@ class SimMachineTest {
         assertEquals(Errno.ENODEV, assertThrows(IommuException.class, () -> machine.ioremap(node(IOMMU1), 1)).errno());
         assertEquals(Errno.ENODEV, assertThrows(IommuException.class, () -> machine.irq(node(IOMMU1), 1)).errno());
         assertEquals(Errno.ENODEV, assertThrows(IommuException.class, () -> machine.irq(node("/soc/iommu@130000"), 0)).errno());
+        // a power-controller's reg is an offset into its PMGR, which has no ranges: no MMIO window at 0x100
+        DeviceTreeException offset = assertThrows(DeviceTreeException.class,
+                () -> machine.ioremap(node("/soc/power-management@23b700000/power-controller@100"), 0));
+        assertTrue(offset.getMessage().contains("reg: expected a CPU address, found none: /soc/power-management@23b700000 has no ranges"),
+                offset.getMessage());
     }
 
     @Test
