@@ -38,6 +38,11 @@ import java.util.List;
  * </ol>
  */
 final class MmioWindows {
+    /**
+     * The machine's own bound (the bus decodes {@value SparseMemory#ADDRESS_BITS} bits). A
+     * compile-time constant: using it loads no memory class, so the launcher runs this check with
+     * the {@code dt} package alone.
+     */
     private static final long PHYS_LIMIT = 1L << SparseMemory.ADDRESS_BITS;
     private static final String RESERVED_MEMORY = "/reserved-memory";
 

@@ -132,6 +132,9 @@ public final class MachineFactoryComponent implements MachineFactory {
                 Path p = Path.of(b.trim());
                 boot(p.toString(), DeviceTrees.readFile(p));
             }
+        } catch (IommuException e) {
+            // the message names the board and the place: a stack trace would only bury it
+            LOG.error("machine: cannot boot board {} given by {}: {}", b, BOARD_PROPERTY, e.getMessage());
         } catch (RuntimeException e) {
             LOG.error("machine: cannot boot board {} given by {}: {}", b, BOARD_PROPERTY, e.getMessage(), e);
         }
