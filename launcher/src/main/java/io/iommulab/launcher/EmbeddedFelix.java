@@ -80,7 +80,8 @@ final class EmbeddedFelix {
         props.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
         props.put(Constants.FRAMEWORK_BEGINNING_STARTLEVEL, Integer.toString(BEGINNING));
         props.put("felix.startlevel.bundle", Integer.toString(BEGINNING));
-        // Bundles must not see the launcher's class path (it holds Felix only, but stay strict).
+        // Bundles must not see the launcher's class path (Felix, and the device-tree classes the
+        // board check runs before the framework starts: bundles get their own from the machine bundle).
         props.put("felix.bootdelegation.implicit", "false");
         props.put("felix.log.logger", new StderrLogger(err));
         props.put("felix.log.level", "debug".equals(logLevel) ? "3" : "1");

@@ -1,5 +1,6 @@
 package io.iommulab.launcher;
 
+import io.iommulab.machine.dt.BoardCheck;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -63,6 +64,9 @@ public final class Main {
         }
         if (opts.board() != null) {
             String problem = unreadable(opts.board());
+            if (problem == null) {
+                problem = refused(opts.board());
+            }
             if (problem != null) {
                 err.println("iommulab: board " + opts.board() + ": " + problem);
                 return EXIT_USAGE;
@@ -210,6 +214,22 @@ public final class Main {
             return "permission denied";
         }
         return null;
+    }
+
+    /**
+     * Reads, parses and checks the board with the machine's own code ({@link BoardCheck#checkFile},
+     * what {@code machine:boot FILE} runs too), before the container starts: a bad board costs no
+     * container start and no log lines, only its one message.
+     *
+     * @return why the board is refused, or null if it boots
+     */
+    static String refused(Path board) {
+        try {
+            BoardCheck.checkFile(board);
+            return null;
+        } catch (RuntimeException e) {
+            return message(e);
+        }
     }
 
     /**

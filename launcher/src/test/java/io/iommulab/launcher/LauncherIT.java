@@ -4,11 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.iommulab.machine.dt.DeviceTrees;
+import io.iommulab.machine.dt.FdtWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -70,6 +73,60 @@ class LauncherIT {
         List<String> ours = r.err().stream().filter(l -> l.startsWith("iommulab:")).toList();
         assertEquals(1, ours.size(), r.errText());
         assertTrue(ours.get(0).matches("iommulab: board .*bad\\.dtb: .*offset 0x[0-9a-f]+.*"), r.errText());
+        assertFalse(r.errText().contains("\tat "), r.errText());
+    }
+
+    /** Exit 2, the one line, nothing on stdout, and no log line: the container never started. */
+    private static void refusedBeforeTheContainer(Run r, String board, String message) {
+        assertEquals(2, r.exit(), r.errText());
+        assertTrue(r.out().isEmpty(), String.join("\n", r.out()));
+        assertEquals(1, r.err().size(), r.errText());
+        assertTrue(r.err().get(0).startsWith("iommulab: board " + board + ": "), r.errText());
+        assertTrue(r.err().get(0).contains(message), r.errText());
+    }
+
+    @Test
+    void truncatedDtbIsRefusedBeforeTheContainerStarts() throws Exception {
+        byte[] dtb = FdtWriter.write(DeviceTrees.board("default"));
+        Path cut = Files.write(dir.resolve("cut.dtb"), Arrays.copyOf(dtb, dtb.length / 3));
+        refusedBeforeTheContainer(launch("--board", cut.toString()), cut.toString(), "(offset 0x4): expected totalsize <= data length");
+    }
+
+    @Test
+    void boardTheCheckRefusesIsRefusedBeforeTheContainerStarts() throws Exception {
+        Path board = Files.writeString(dir.resolve("irq.dts"), """
+                /dts-v1/;
+                / {
+                	#address-cells = <2>;
+                	#size-cells = <2>;
+                	memory@800000000 { device_type = "memory"; reg = <0x8 0x0 0x1 0x0>; };
+                	aic: interrupt-controller@23b100000 { compatible = "apple,aic"; reg = <0x2 0x3b100000 0x0 0x8000>; #interrupt-cells = <3>; };
+                	dart: iommu@382f00000 { reg = <0x3 0x82f00000 0x0 0x4000>; interrupt-parent = <&aic>; interrupts = <0 4000000000 4>; #iommu-cells = <1>; };
+                };
+                """);
+        refusedBeforeTheContainer(launch("--board", board.toString()), board.toString(),
+                "(/iommu@382f00000): interrupts entry 0: expected an IRQ number below 1024 (apple,aic AIC_MAX_IRQ), found 4000000000");
+        Path deep = Files.writeString(dir.resolve("deep.dts"), "/ {\n" + "a {\n".repeat(30_000) + "};\n".repeat(30_001));
+        refusedBeforeTheContainer(launch("--board", deep.toString()), deep.toString(), "(line 64): expected nodes at most 62 deep");
+    }
+
+    @Test
+    void aGoodBoardFileBoots() throws Exception {
+        Path good = Files.write(dir.resolve("good.dtb"), FdtWriter.write(DeviceTrees.board("default")));
+        Run r = launch("--board", good.toString());
+        assertEquals(0, r.exit(), r.errText());
+        String out = String.join("\n", r.out());
+        assertTrue(out.startsWith("board " + good + ": iommulab M1 Mac mini-like board"), out);
+        assertTrue(out.contains("DMA masters: 7 (probed 7)"), out);
+    }
+
+    @Test
+    void machineBootInTheShellGivesTheSameMessage() throws Exception {
+        Files.writeString(dir.resolve("bad.dts"), "/dts-v1/;\n/ {\n\tmodel = \"x\"\n\tfoo;\n};\n");
+        Run r = launch("-c", "machine:boot bad.dts");
+        assertEquals(1, r.exit(), r.errText());
+        assertTrue(r.err().contains("iommulab: command 'machine:boot bad.dts' failed: EINVAL: bad.dts (line 4): "
+                + "expected ';' after the value of property model, found 'foo'"), r.errText());
         assertFalse(r.errText().contains("\tat "), r.errText());
     }
 

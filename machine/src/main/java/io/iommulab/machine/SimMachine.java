@@ -18,6 +18,7 @@ import io.iommulab.api.machine.PageAllocator;
 import io.iommulab.api.machine.PhysicalMemory;
 import io.iommulab.api.machine.RamRegion;
 import io.iommulab.api.machine.StreamRef;
+import io.iommulab.machine.dt.BoardCheck;
 import io.iommulab.machine.dt.DtBindings;
 import io.iommulab.machine.dt.IommuSpec;
 import io.iommulab.machine.dt.IrqSpec;
@@ -65,6 +66,7 @@ public final class SimMachine implements Machine {
     private final Map<String, DmaMaster> mastersByPath = new LinkedHashMap<>();
 
     private SimMachine(DeviceTree tree, List<IommuModelFactory> models, Map<String, String> properties) {
+        BoardCheck.check(tree);
         this.tree = tree;
         this.bus = new MmioBus(Boolean.parseBoolean(properties.getOrDefault(MachineFactory.MMIO_COUNT_PROPERTY, "false")));
         this.ram = ramOf(tree);
@@ -146,21 +148,17 @@ public final class SimMachine implements Machine {
         return out;
     }
 
+    /** A malformed {@code iommus} refuses the board (BoardCheck has named it): a master never silently vanishes. */
     private void platformMaster(DtNode n, List<DmaMaster> out) {
-        try {
-            List<IommuSpec> specs = DtBindings.iommus(tree, n);
-            List<StreamRef> streams = new ArrayList<>();
-            List<HostedIommu> targets = new ArrayList<>();
-            for (IommuSpec s : specs) {
-                streams.add(new StreamRef(s.iommu().path(), s.args()));
-                targets.add(hosted(n, s));
-            }
-            if (!streams.isEmpty()) {
-                out.add(new DmaMasterImpl(n, streams, targets, -1, power.gate(n), memory));
-            }
-        } catch (RuntimeException e) {
-            // One malformed master must not keep the board from booting; it is simply absent.
-            LOG.error("machine: {}: malformed iommus, not a DMA master: {}", n.path(), e.getMessage());
+        List<IommuSpec> specs = DtBindings.iommus(tree, n);
+        List<StreamRef> streams = new ArrayList<>();
+        List<HostedIommu> targets = new ArrayList<>();
+        for (IommuSpec s : specs) {
+            streams.add(new StreamRef(s.iommu().path(), s.args()));
+            targets.add(hosted(n, s));
+        }
+        if (!streams.isEmpty()) {
+            out.add(new DmaMasterImpl(n, streams, targets, -1, power.gate(n), memory));
         }
     }
 
@@ -169,16 +167,11 @@ public final class SimMachine implements Machine {
             if (!c.isAvailable() || !isPciNode(c)) {
                 continue;
             }
-            try {
-                int rid = DtBindings.pciRequesterId(c);
-                Optional<IommuSpec> s = DtBindings.mapRid(tree, bridge, rid);
-                if (s.isPresent()) {
-                    StreamRef ref = new StreamRef(s.get().iommu().path(), s.get().args());
-                    out.add(new DmaMasterImpl(c, List.of(ref), List.of(hosted(c, s.get())), rid, power.gate(c), memory));
-                }
-            } catch (RuntimeException e) {
-                LOG.error("machine: {}: malformed PCI function or iommu-map of {}, not a DMA master: {}",
-                        c.path(), bridge.path(), e.getMessage());
+            int rid = DtBindings.pciRequesterId(c);
+            Optional<IommuSpec> s = DtBindings.mapRid(tree, bridge, rid);
+            if (s.isPresent()) {
+                StreamRef ref = new StreamRef(s.get().iommu().path(), s.get().args());
+                out.add(new DmaMasterImpl(c, List.of(ref), List.of(hosted(c, s.get())), rid, power.gate(c), memory));
             }
             pciMasters(bridge, c, out);
         }

@@ -101,7 +101,7 @@ class SimMachineTest {
         List<String> names = machine.masters().stream().map(DmaMaster::name).toList();
         assertEquals(List.of("/soc/dma@200000", "/soc/usb@210000",
                 "/soc/pcie@300000/pci@0,0/ethernet@0,0", "/soc/pcie@300000/pci@0,0/ethernet@0,1"), names,
-                "malformed and disabled masters, root ports and unmapped functions are absent");
+                "disabled masters, root ports and unmapped functions are absent");
         DmaMaster usb = machine.master("/soc/usb@210000").orElseThrow();
         assertEquals(2, usb.streams().size());
         assertEquals(IOMMU0, usb.streams().get(0).iommu());
@@ -113,7 +113,6 @@ class SimMachineTest {
         assertEquals(0x101, fn1.requesterId());
         assertEquals(IOMMU1, fn1.streams().get(0).iommu());
         assertEquals(9, fn1.streams().get(0).sid(), "rid 0x101 - 0x100 + 8");
-        assertTrue(machine.master("/soc/dma@220000").isEmpty());
         assertTrue(machine.master("/soc/pcie@300000/pci@1,0/storage@0,0").isEmpty());
     }
 
@@ -267,6 +266,11 @@ class SimMachineTest {
         assertEquals(Errno.ENODEV, assertThrows(IommuException.class, () -> machine.ioremap(node(IOMMU1), 1)).errno());
         assertEquals(Errno.ENODEV, assertThrows(IommuException.class, () -> machine.irq(node(IOMMU1), 1)).errno());
         assertEquals(Errno.ENODEV, assertThrows(IommuException.class, () -> machine.irq(node("/soc/iommu@130000"), 0)).errno());
+        // a power-controller's reg is an offset into its PMGR, which has no ranges: no MMIO window at 0x100
+        DeviceTreeException offset = assertThrows(DeviceTreeException.class,
+                () -> machine.ioremap(node("/soc/power-management@23b700000/power-controller@100"), 0));
+        assertTrue(offset.getMessage().contains("reg: expected a CPU address, found none: /soc/power-management@23b700000 has no ranges"),
+                offset.getMessage());
     }
 
     @Test
@@ -314,6 +318,24 @@ class SimMachineTest {
         SimMachine m = SimMachine.boot(tree, List.of(generic, v2), Map.of());
         assertEquals("test-iommu-v2", m.iommuHardware().get(0).model());
         assertEquals("test-iommu", m.iommuHardware().get(1).model());
+    }
+
+    @Test
+    void malformedMasterRefusesTheBoard() {
+        // It used to be logged and left out: a master that silently vanishes looks like a working board.
+        DeviceTree t = TestBoards.parse("""
+                /dts-v1/;
+                / {
+                    #address-cells = <2>;
+                    #size-cells = <2>;
+                    memory@800000000 { device_type = "memory"; reg = <0x8 0x0 0x0 0x4000000>; };
+                    iommu: iommu@100000 { reg = <0x0 0x100000 0x0 0x10000>; #iommu-cells = <1>; };
+                    dma@220000 { reg = <0x0 0x220000 0x0 0x1000>; iommus = <&iommu>; };
+                };
+                """);
+        DeviceTreeException e = assertThrows(DeviceTreeException.class, () -> SimMachine.boot(t, List.of(), Map.of()));
+        assertEquals("/dma@220000", e.where());
+        assertTrue(e.getMessage().contains("iommus entry 0 expected 1 argument cell(s) for /iommu@100000"), e.getMessage());
     }
 
     @Test

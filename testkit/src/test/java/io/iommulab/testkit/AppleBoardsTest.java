@@ -20,6 +20,7 @@ import io.iommulab.api.machine.RamRegion;
 import io.iommulab.api.machine.StreamRef;
 import io.iommulab.machine.SimMachine;
 import io.iommulab.machine.dart.DartModelFactory;
+import io.iommulab.machine.dt.BoardCheck;
 import io.iommulab.machine.dt.DeviceTrees;
 import io.iommulab.machine.dt.DtBindings;
 import io.iommulab.machine.dt.FdtWriter;
@@ -68,6 +69,16 @@ class AppleBoardsTest {
 
     private static DeviceTree tree(String name, byte[] dts) {
         return DeviceTrees.parse("testkit:" + name, dts);
+    }
+
+    /** Our fixture trees are written from the bindings, so they pass the check real trees pass. */
+    @Test
+    void everyFixtureBoardPassesTheBoardCheck() {
+        BoardCheck.check(tree("testkit", TestBoards.testkitDts()));
+        BoardCheck.check(tree("t6000", TestBoards.t6000Dts()));
+        BoardCheck.check(tree("t8112", TestBoards.t8112Dts()));
+        BoardCheck.check(tree("t6020", TestBoards.t6020Dts()));
+        BoardCheck.check(DeviceTrees.board("default"));
     }
 
     private static SimMachine boot(DeviceTree t) {

@@ -2,9 +2,15 @@ package io.iommulab.machine.dt;
 
 import io.iommulab.api.dt.DeviceTree;
 import io.iommulab.api.error.DeviceTreeException;
+import io.iommulab.api.error.Errno;
+import io.iommulab.api.error.IommuException;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 
 /**
  * Entry point for reading device trees: a DTB when the data starts with the FDT magic
@@ -28,6 +34,35 @@ public final class DeviceTrees {
             return FdtReader.read(source, data);
         }
         return DtsReader.read(source, data);
+    }
+
+    /**
+     * Reads a board file as the launcher and {@code machine:boot} do: at most one byte more than
+     * the largest tree either reader accepts ({@link DtLimits#MAX_DTS_BYTES}), so that a huge or
+     * endless file costs no more memory than a valid one.
+     *
+     * @return the file's bytes
+     * @throws IommuException ENOENT if the file does not exist, EINVAL if it is a directory, EIO if
+     *         it cannot be read; a {@link DeviceTreeException} if it is larger than any tree
+     */
+    public static byte[] readFile(Path file) {
+        if (Files.isDirectory(file)) {
+            throw new IommuException(Errno.EINVAL, file + ": is a directory, expected a .dtb or .dts file");
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] data = in.readNBytes(DtLimits.MAX_DTS_BYTES + 1);
+            if (data.length > DtLimits.MAX_DTS_BYTES) {
+                throw new DeviceTreeException(file.toString(), null, String.format(
+                        "expected a device tree of at most %d MiB, found a larger file", DtLimits.MAX_DTS_BYTES >> 20));
+            }
+            return data;
+        } catch (NoSuchFileException e) {
+            throw new IommuException(Errno.ENOENT, file + ": no such file");
+        } catch (AccessDeniedException e) {
+            throw new IommuException(Errno.EIO, file + ": permission denied");
+        } catch (IOException e) {
+            throw new IommuException(Errno.EIO, file + ": " + e.getMessage(), e);
+        }
     }
 
     /**

@@ -20,24 +20,51 @@ public final class DtBindings {
     /** {@code iommu-map-mask} when the property is absent: every RID bit is significant. */
     private static final int DEFAULT_MAP_MASK = 0xffffffff;
     private static final int IOMMU_MAP_ENTRY_CELLS = 4;
+    /**
+     * Steps of {@link #interruptParent}: up the whole depth of a tree and along as many
+     * {@code interrupt-parent} links, enough for any acyclic real tree.
+     */
+    private static final int MAX_INTERRUPT_PARENT_STEPS = 2 * DtLimits.MAX_DEPTH;
 
     private DtBindings() {
     }
 
     /**
-     * Splits a phandle list such as {@code iommus} using each provider's cell count, like
+     * Splits a phandle list such as {@code power-domains} using each provider's cell count, like
      * of_parse_phandle_with_args. A 0 phandle is an empty entry with no arguments and is skipped
      * (it still counts as an entry index, as in Linux).
      *
      * @return for each entry {@code {phandle, args...}}; empty if the property is absent
      */
     public static List<int[]> phandleArgs(DeviceTree t, DtNode node, String listProp, String cellsProp) {
-        int[] c = cells(t, node, listProp);
         List<int[]> out = new ArrayList<>();
+        for (Entry e : entries(t, node, listProp, cellsProp, true)) {
+            out.add(e.cells());
+        }
+        return out;
+    }
+
+    /**
+     * One non-empty entry of a phandle list.
+     *
+     * @param index the entry's index in the list, empty entries counted (Linux's index)
+     * @param cells {@code {phandle, args...}}
+     */
+    private record Entry(int index, int[] cells) {
+    }
+
+    /**
+     * @param emptyEntries whether a 0 phandle is an empty entry (skipped) or an error: an empty
+     *                     {@code iommus} entry names no IOMMU, and Linux would silently run that
+     *                     stream untranslated
+     */
+    private static List<Entry> entries(DeviceTree t, DtNode node, String listProp, String cellsProp, boolean emptyEntries) {
+        int[] c = cells(t, node, listProp);
+        List<Entry> out = new ArrayList<>();
         int entry = 0;
         for (int i = 0; i < c.length; entry++) {
             int ph = c[i];
-            if (ph == 0) {
+            if (ph == 0 && emptyEntries) {
                 i++;
                 continue;
             }
@@ -52,63 +79,97 @@ public final class DtBindings {
                         "%s mismatch: %s entry %d expected %d argument cell(s) for %s (%s = <%d>), found %d of %d cells left",
                         cellsProp, listProp, entry, count, provider.path(), cellsProp, count, c.length - i - 1, c.length));
             }
-            out.add(Arrays.copyOfRange(c, i, i + 1 + count));
+            out.add(new Entry(entry, Arrays.copyOfRange(c, i, i + 1 + count)));
             i += 1 + count;
         }
         return out;
     }
 
-    /** @return the master's {@code iommus} entries, each with the IOMMU node and its arguments */
+    /**
+     * @return the master's {@code iommus} entries, each with the IOMMU node and its arguments
+     * @throws DeviceTreeException naming the entry if its phandle is 0 or names no node, or the
+     *         IOMMU's {@code #iommu-cells} does not match
+     */
     public static List<IommuSpec> iommus(DeviceTree t, DtNode master) {
         List<IommuSpec> out = new ArrayList<>();
-        for (int[] e : phandleArgs(t, master, "iommus", "#iommu-cells")) {
-            out.add(new IommuSpec(t.byPhandle(e[0]).orElseThrow(), Arrays.copyOfRange(e, 1, e.length)));
+        for (Entry e : entries(t, master, "iommus", "#iommu-cells", false)) {
+            out.add(new IommuSpec(t.byPhandle(e.cells()[0]).orElseThrow(), Arrays.copyOfRange(e.cells(), 1, e.cells().length)));
         }
         return out;
     }
 
     /**
-     * Maps a PCI requester ID through the bus's {@code iommu-map} (of_map_id): entries
-     * {@code <rid-base &iommu iommu-base length>}, {@code iommu-map-mask} applied to the RID first
-     * (default all ones). The IOMMU must have {@code #iommu-cells = <1>}.
+     * One entry of an {@code iommu-map}: requester IDs {@code ridBase .. ridBase + length - 1}
+     * (after {@code iommu-map-mask}) go to {@code iommu} as stream IDs from {@code iommuBase}.
      *
-     * @return the IOMMU and stream ID, or empty if the bus has no map or no entry covers the RID
-     *         (Linux: the function is not translated)
+     * @param ridBase   first requester ID of the entry
+     * @param iommu     the IOMMU node (checked to have {@code #iommu-cells = <1>})
+     * @param iommuBase stream ID of {@code ridBase}
+     * @param length    number of requester IDs
      */
-    public static Optional<IommuSpec> mapRid(DeviceTree t, DtNode bus, int rid) {
+    public record IommuMapEntry(int ridBase, DtNode iommu, int iommuBase, int length) {
+    }
+
+    /**
+     * Reads and checks a bus's whole {@code iommu-map} (of_map_id's format): entries of 4 cells
+     * {@code <rid-base &iommu iommu-base length>}, each rid-base inside {@code iommu-map-mask},
+     * each phandle naming an IOMMU with {@code #iommu-cells = <1>}.
+     *
+     * @return the entries; empty if the bus has no {@code iommu-map}
+     * @throws DeviceTreeException naming the bus, the property and the entry
+     */
+    public static List<IommuMapEntry> iommuMap(DeviceTree t, DtNode bus) {
         if (!bus.hasProperty("iommu-map")) {
-            return Optional.empty();
+            return List.of();
         }
         int[] m = cells(t, bus, "iommu-map");
         if (m.length == 0 || m.length % IOMMU_MAP_ENTRY_CELLS != 0) {
             throw ex(t, bus, "iommu-map: expected entries of 4 cells <rid-base &iommu iommu-base length>, found "
                     + m.length + " cells");
         }
-        int mask = bus.hasProperty("iommu-map-mask") ? u32(t, bus, "iommu-map-mask") : DEFAULT_MAP_MASK;
+        int mask = iommuMapMask(t, bus);
+        List<IommuMapEntry> out = new ArrayList<>(m.length / IOMMU_MAP_ENTRY_CELLS);
         for (int i = 0; i < m.length; i += IOMMU_MAP_ENTRY_CELLS) {
+            int entry = i / IOMMU_MAP_ENTRY_CELLS;
             if ((m[i] & ~mask) != 0) {
                 throw ex(t, bus, String.format("iommu-map entry %d: expected rid-base inside iommu-map-mask 0x%x, found 0x%x",
-                        i / IOMMU_MAP_ENTRY_CELLS, mask, m[i]));
+                        entry, mask, m[i]));
             }
-        }
-        int masked = rid & mask;
-        for (int i = 0; i < m.length; i += IOMMU_MAP_ENTRY_CELLS) {
-            int base = m[i];
-            int length = m[i + 3];
-            long off = Integer.toUnsignedLong(masked) - Integer.toUnsignedLong(base);
-            if (off < 0 || off >= Integer.toUnsignedLong(length)) {
-                continue;
-            }
-            int entry = i / IOMMU_MAP_ENTRY_CELLS;
             DtNode iommu = target(t, bus, "iommu-map", entry, m[i + 1]);
             int ncells = iommu.hasProperty("#iommu-cells") ? u32(t, iommu, "#iommu-cells") : -1;
             if (ncells != 1) {
                 throw ex(t, bus, String.format("iommu-map entry %d: expected %s to have #iommu-cells = <1>, found %s",
-                        entry, iommu.path(), ncells < 0 ? "none" : "<" + ncells + ">"));
+                        entry, iommu.path(), ncells < 0 ? "none" : "<" + Integer.toUnsignedString(ncells) + ">"));
             }
-            return Optional.of(new IommuSpec(iommu, new int[] {(int) (off + Integer.toUnsignedLong(m[i + 2]))}));
+            out.add(new IommuMapEntry(m[i], iommu, m[i + 2], m[i + 3]));
+        }
+        return out;
+    }
+
+    /**
+     * Maps a PCI requester ID through the bus's {@code iommu-map} (of_map_id), checked as
+     * {@link #iommuMap} does; {@code iommu-map-mask} applies to the RID first (default all ones).
+     *
+     * @return the IOMMU and stream ID, or empty if the bus has no map or no entry covers the RID
+     *         (Linux: the function is not translated)
+     */
+    public static Optional<IommuSpec> mapRid(DeviceTree t, DtNode bus, int rid) {
+        List<IommuMapEntry> map = iommuMap(t, bus);
+        if (map.isEmpty()) {
+            return Optional.empty();
+        }
+        long masked = Integer.toUnsignedLong(rid & iommuMapMask(t, bus));
+        for (IommuMapEntry e : map) {
+            long off = masked - Integer.toUnsignedLong(e.ridBase());
+            if (off >= 0 && off < Integer.toUnsignedLong(e.length())) {
+                return Optional.of(new IommuSpec(e.iommu(), new int[] {(int) (off + Integer.toUnsignedLong(e.iommuBase()))}));
+            }
         }
         return Optional.empty();
+    }
+
+    private static int iommuMapMask(DeviceTree t, DtNode bus) {
+        return bus.hasProperty("iommu-map-mask") ? u32(t, bus, "iommu-map-mask") : DEFAULT_MAP_MASK;
     }
 
     /**
@@ -130,13 +191,36 @@ public final class DtBindings {
 
     /**
      * @return the node's interrupts: {@code interrupts-extended} if present, else {@code interrupts}
-     *         split by the interrupt parent's {@code #interrupt-cells}; empty if neither is present
+     *         split by the interrupt parent's {@code #interrupt-cells}; empty if neither is present.
+     *         Empty {@code interrupts-extended} entries ({@code <0>}, outputs wired elsewhere, as
+     *         the Apple ADMAC binding uses them) are left out
      */
     public static List<IrqSpec> interrupts(DeviceTree t, DtNode node) {
         List<IrqSpec> out = new ArrayList<>();
+        for (IrqEntry e : interruptEntries(t, node)) {
+            out.add(e.spec());
+        }
+        return out;
+    }
+
+    /**
+     * One interrupt specifier with its place in the property.
+     *
+     * @param property {@code interrupts} or {@code interrupts-extended}
+     * @param index    the entry's index there, empty {@code interrupts-extended} entries counted
+     * @param spec     the controller and the cells
+     */
+    public record IrqEntry(String property, int index, IrqSpec spec) {
+    }
+
+    /** @return {@link #interrupts}, each with the entry it came from, for messages that name it */
+    public static List<IrqEntry> interruptEntries(DeviceTree t, DtNode node) {
+        List<IrqEntry> out = new ArrayList<>();
         if (node.hasProperty("interrupts-extended")) {
-            for (int[] e : phandleArgs(t, node, "interrupts-extended", "#interrupt-cells")) {
-                out.add(new IrqSpec(t.byPhandle(e[0]).orElseThrow(), Arrays.copyOfRange(e, 1, e.length)));
+            for (Entry e : entries(t, node, "interrupts-extended", "#interrupt-cells", true)) {
+                int[] c = e.cells();
+                out.add(new IrqEntry("interrupts-extended", e.index(),
+                        new IrqSpec(t.byPhandle(c[0]).orElseThrow(), Arrays.copyOfRange(c, 1, c.length))));
             }
             return out;
         }
@@ -152,21 +236,22 @@ public final class DtBindings {
                     n, parent.path(), c.length));
         }
         for (int i = 0; i < c.length; i += n) {
-            out.add(new IrqSpec(parent, Arrays.copyOfRange(c, i, i + n)));
+            out.add(new IrqEntry("interrupts", i / n, new IrqSpec(parent, Arrays.copyOfRange(c, i, i + n))));
         }
         return out;
     }
 
     /**
      * of_irq_find_parent: follow {@code interrupt-parent} (or, where absent, the tree parent) from
-     * the node until a node with {@code #interrupt-cells} is reached.
+     * the node until a node with {@code #interrupt-cells} is reached. The walk is bounded (real
+     * trees need one or two steps; Linux's own walk would loop forever on a cycle).
      */
     public static DtNode interruptParent(DeviceTree t, DtNode node) {
         DtNode child = node;
-        for (int steps = 0; steps <= t.allNodes().size(); steps++) {
+        for (int steps = 0; steps < MAX_INTERRUPT_PARENT_STEPS; steps++) {
             DtNode p;
             if (child.hasProperty("interrupt-parent")) {
-                p = target(t, child, "interrupt-parent", 0, u32(t, child, "interrupt-parent"));
+                p = phandle(t, child, "interrupt-parent");
             } else {
                 p = child.parent().orElse(null);
             }
@@ -178,7 +263,17 @@ public final class DtBindings {
             }
             child = p;
         }
-        throw ex(t, node, "interrupts: expected an interrupt-parent with #interrupt-cells on this node or an ancestor, found none");
+        throw ex(t, node, "interrupts: expected an interrupt-parent with #interrupt-cells within " + MAX_INTERRUPT_PARENT_STEPS
+                + " steps up the tree and along interrupt-parent links, found none");
+    }
+
+    /**
+     * @return the node a one-phandle property such as {@code interrupt-parent} names
+     * @throws DeviceTreeException naming the node and the property if the value is not one cell,
+     *         is 0 or names no node
+     */
+    public static DtNode phandle(DeviceTree t, DtNode node, String prop) {
+        return target(t, node, prop, 0, u32(t, node, prop));
     }
 
     /** @return the {@code power-domains} providers, split by their {@code #power-domain-cells} */
@@ -214,6 +309,9 @@ public final class DtBindings {
     }
 
     private static DtNode target(DeviceTree t, DtNode node, String prop, int entry, int phandle) {
+        if (phandle == 0) {
+            throw ex(t, node, String.format("%s entry %d: expected a phandle, found 0 (an empty entry)", prop, entry));
+        }
         return t.byPhandle(phandle).orElseThrow(() -> ex(t, node,
                 String.format("%s entry %d references phandle 0x%x which no node has", prop, entry, phandle)));
     }

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -23,24 +24,44 @@ import java.util.Set;
  *
  * <p>References are resolved after the whole source is read, and every node referenced by
  * {@code &label} inside cells gets a phandle (and a {@code phandle} property), numbered as dtc does.
+ *
+ * <p>The source is held to {@link DtLimits} (size, depth, node count, path and name length,
+ * expression nesting); labels are looked up in an index, so reading takes time about linear in the
+ * size of the source and memory bounded by the limits.
  */
 final class DtsReader {
     private static final Set<String> CPP_DIRECTIVES = Set.of("include", "define", "undef", "if", "ifdef",
             "ifndef", "elif", "else", "endif", "pragma", "error", "warning", "line");
 
-    /** A node while the source is read. */
+    /** A node while the source is read; {@code depth} and {@code pathLength} are fixed at creation. */
     private static final class SNode {
         final String name;
-        SNode parent;
+        final SNode parent;
+        final int depth;
+        final int pathLength;
         final Map<String, List<Object>> props = new LinkedHashMap<>();
         final Map<String, SNode> children = new LinkedHashMap<>();
-        final List<String> labels = new ArrayList<>();
+        final Set<String> labels = new LinkedHashSet<>();
         boolean omitIfNoRef;
         int phandle;
 
         SNode(String name, SNode parent) {
             this.name = name;
             this.parent = parent;
+            this.depth = parent == null ? 0 : parent.depth + 1;
+            this.pathLength = parent == null ? 1 : (parent.parent == null ? 1 : parent.pathLength + 1) + name.length();
+        }
+
+        /** @return false once this node or an ancestor was deleted */
+        boolean attached(SNode root) {
+            SNode c = this;
+            while (c.parent != null) {
+                if (c.parent.children.get(c.name) != c) {
+                    return false;
+                }
+                c = c.parent;
+            }
+            return c == root;
         }
 
         String path() {
@@ -57,11 +78,16 @@ final class DtsReader {
      *
      * @param phandle true inside cells (becomes the target's phandle), false outside (its path)
      * @param target  a label, or an absolute path
-     * @param where   source position for errors
+     * @param line    source line for errors
+     * @param file    the file of a cpp line marker, or null
      */
-    private record Ref(boolean phandle, String target, String where) {
+    private record Ref(boolean phandle, String target, int line, String file) {
         String display() {
             return target.startsWith("/") ? "&{" + target + "}" : "&" + target;
+        }
+
+        String where() {
+            return DtsReader.where(line, file);
         }
     }
 
@@ -72,6 +98,11 @@ final class DtsReader {
     private String lineFile;
     private final SNode root = new SNode("", null);
     private final List<MemReserve> memReserve = new ArrayList<>();
+    /** Label to node, for the references resolved while reading (overlays, deletions); first attached owner wins. */
+    private final Map<String, SNode> labelIndex = new HashMap<>();
+    private final Map<String, String> targets = new HashMap<>();
+    private int nodes = 1;
+    private int expressionDepth;
 
     private DtsReader(String source, String text) {
         this.source = source;
@@ -79,6 +110,10 @@ final class DtsReader {
     }
 
     static Tree read(String source, byte[] data) {
+        if (data.length > DtLimits.MAX_DTS_BYTES) {
+            throw new DeviceTreeException(source, null, String.format("expected DTS text of at most %d MiB, found %d bytes",
+                    DtLimits.MAX_DTS_BYTES >> 20, data.length));
+        }
         return new DtsReader(source, new String(data, StandardCharsets.UTF_8)).read();
     }
 
@@ -172,7 +207,10 @@ final class DtsReader {
             skipWs();
             int c = peek();
             if (c == '{') {
-                SNode child = n.children.computeIfAbsent(name, k -> new SNode(k, n));
+                SNode child = n.children.get(name);
+                if (child == null) {
+                    child = newChild(n, name);
+                }
                 child.omitIfNoRef |= omit;
                 addLabels(child, labels);
                 nodeBody(child);
@@ -192,11 +230,26 @@ final class DtsReader {
         }
     }
 
-    private static void addLabels(SNode n, List<String> labels) {
+    private SNode newChild(SNode parent, String name) {
+        SNode child = new SNode(name, parent);
+        String problem = DtLimits.depth(name, child.depth);
+        if (problem == null) {
+            problem = DtLimits.nodes(++nodes);
+        }
+        if (problem == null) {
+            problem = DtLimits.path(name, child.pathLength);
+        }
+        if (problem != null) {
+            throw err(problem);
+        }
+        parent.children.put(name, child);
+        return child;
+    }
+
+    private void addLabels(SNode n, List<String> labels) {
         for (String l : labels) {
-            if (!n.labels.contains(l)) {
-                n.labels.add(l);
-            }
+            n.labels.add(l);
+            labelIndex.merge(l, n, (old, now) -> old.attached(root) ? old : now);
         }
     }
 
@@ -368,8 +421,10 @@ final class DtsReader {
         int c = peek();
         if (c == '(') {
             pos++;
+            nest();
             long v = ternary();
             expect(')', "')' closing the expression");
+            expressionDepth--;
             return v;
         }
         if (c == '\'') {
@@ -422,9 +477,11 @@ final class DtsReader {
         skipWs();
         if (peek() == '?') {
             pos++;
+            nest();
             long a = ternary();
             expect(':', "':' of the ?: operator");
             long b = ternary();
+            expressionDepth--;
             return c != 0 ? a : b;
         }
         return c;
@@ -497,10 +554,20 @@ final class DtsReader {
         int c = peek();
         if (c == '-' || c == '~' || c == '!') {
             pos++;
+            nest();
             long v = unary();
+            expressionDepth--;
             return c == '-' ? -v : c == '~' ? ~v : (v == 0 ? 1 : 0);
         }
         return integerPrim();
+    }
+
+    /** One more level of expression nesting (the parser recurses per level). */
+    private void nest() {
+        if (++expressionDepth > DtLimits.MAX_EXPRESSION_DEPTH) {
+            throw err("expected an expression nested at most " + DtLimits.MAX_EXPRESSION_DEPTH
+                    + " deep (parentheses, unary operators, ?:), found deeper");
+        }
     }
 
     // ---------------------------------------------------------------- labels and references
@@ -532,15 +599,17 @@ final class DtsReader {
 
     private Ref reference(boolean phandle) {
         skipWs();
-        String where = where();
+        int refLine = line;
         if (peek() != '&') {
             throw err("expected a reference &label or &{/path}, found " + found());
         }
         pos++;
         if (peek() == '{') {
-            int close = text.indexOf('}', pos);
-            int nl = text.indexOf('\n', pos);
-            if (close < 0 || (nl >= 0 && nl < close)) {
+            int close = pos + 1;
+            while (close < text.length() && text.charAt(close) != '}' && text.charAt(close) != '\n') {
+                close++;
+            }
+            if (close >= text.length() || text.charAt(close) != '}') {
                 throw err("expected '}' closing the path reference, found end of line");
             }
             String path = text.substring(pos + 1, close);
@@ -548,7 +617,7 @@ final class DtsReader {
                 throw err("expected an absolute path in &{...}, found &{" + path + "}");
             }
             pos = close + 1;
-            return new Ref(phandle, path, where);
+            return new Ref(phandle, shared(path), refLine, lineFile);
         }
         int start = pos;
         while (pos < text.length() && isLabelChar(text.charAt(pos))) {
@@ -557,7 +626,13 @@ final class DtsReader {
         if (start == pos) {
             throw err("expected a label or {/path} after '&', found " + found());
         }
-        return new Ref(phandle, text.substring(start, pos), where);
+        return new Ref(phandle, shared(text.substring(start, pos)), refLine, lineFile);
+    }
+
+    /** @return one String per distinct reference target, so that a million {@code &a} hold one "a" */
+    private String shared(String target) {
+        String known = targets.putIfAbsent(target, target);
+        return known != null ? known : target;
     }
 
     private SNode resolveNow(Ref ref) {
@@ -587,20 +662,8 @@ final class DtsReader {
             }
             return n;
         }
-        return findLabel(root, target);
-    }
-
-    private static SNode findLabel(SNode n, String label) {
-        if (n.labels.contains(label)) {
-            return n;
-        }
-        for (SNode c : n.children.values()) {
-            SNode f = findLabel(c, label);
-            if (f != null) {
-                return f;
-            }
-        }
-        return null;
+        SNode n = labelIndex.get(target);
+        return n != null && n.attached(root) ? n : null;
     }
 
     // ---------------------------------------------------------------- resolution
@@ -796,14 +859,18 @@ final class DtsReader {
             while (p < text.length() && text.charAt(p) == ' ') {
                 p++;
             }
-            if (p < text.length() && text.charAt(p) == '"') {
-                int close = text.indexOf('"', p + 1);
-                if (close > 0) {
+            int eol = text.indexOf('\n', p);
+            int lineEnd = eol < 0 ? text.length() : eol;
+            if (p < lineEnd && text.charAt(p) == '"') {
+                int close = p + 1;
+                while (close < lineEnd && text.charAt(close) != '"') {
+                    close++;
+                }
+                if (close < lineEnd) {
                     lineFile = text.substring(p + 1, close);
                 }
             }
-            int eol = text.indexOf('\n', p);
-            pos = eol < 0 ? text.length() : eol;
+            pos = lineEnd;
             line = newLine - 1;
             return true;
         }
@@ -845,6 +912,11 @@ final class DtsReader {
         if (start == pos) {
             throw err("expected " + what + ", found " + found());
         }
+        String problem = DtLimits.name("node or property", pos - start);
+        if (problem != null) {
+            pos = start;
+            throw err(problem);
+        }
         return text.substring(start, pos);
     }
 
@@ -871,7 +943,11 @@ final class DtsReader {
     }
 
     private String where() {
-        return "line " + line + (lineFile != null ? " of " + lineFile : "");
+        return where(line, lineFile);
+    }
+
+    private static String where(int line, String file) {
+        return "line " + line + (file != null ? " of " + file : "");
     }
 
     private DeviceTreeException err(String message) {

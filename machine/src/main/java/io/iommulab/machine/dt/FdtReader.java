@@ -7,13 +7,18 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Reads a flattened device tree (DTB), Devicetree Specification v0.4 chapter 5, validating it the
  * way libfdt's fdt_check_header/fdt_check_full do. Every failure names the byte offset and what was
- * expected there; no input, truncated or corrupted, escapes as another exception type.
+ * expected there; no input, truncated or corrupted, escapes as another exception type. The blob is
+ * held to {@link DtLimits} (size, depth, node count, path and name length), so that reading it takes
+ * time linear in its size and memory bounded by the limits.
  */
 final class FdtReader {
     static final int FDT_MAGIC = 0xd00dfeed;
@@ -96,6 +101,10 @@ final class FdtReader {
         if (total > data.length) {
             throw err(OFF_TOTALSIZE, "expected totalsize <= data length 0x%x, found 0x%x", data.length, total);
         }
+        if (total > DtLimits.MAX_FDT_BYTES) {
+            throw err(OFF_TOTALSIZE, "expected totalsize <= 0x%x (arm64 MAX_FDT_SIZE, 2 MiB), found 0x%x",
+                    DtLimits.MAX_FDT_BYTES, total);
+        }
         limit = (int) total;
 
         long rsvOff = block(OFF_MEM_RSVMAP, "off_mem_rsvmap", headerSize, 8);
@@ -152,7 +161,10 @@ final class FdtReader {
     private NodeBuilder readStructure(int start, int end) {
         Deque<NodeBuilder> stack = new ArrayDeque<>();
         Deque<String> paths = new ArrayDeque<>();
+        // names of the children of each open node: a duplicate check in constant time per node
+        Deque<Set<String>> childNames = new ArrayDeque<>();
         NodeBuilder root = null;
+        int nodes = 0;
         int p = start;
         while (true) {
             if (p + 4L > end) {
@@ -172,8 +184,10 @@ final class FdtReader {
                     if (nul < 0) {
                         throw err(p, "expected a NUL-terminated node name before the end of the structure block at 0x%x, found none", end);
                     }
+                    refuse(p, DtLimits.name("node", nul - p));
                     String name = new String(data, p, nul - p, StandardCharsets.UTF_8);
                     p = align4(nul + 1);
+                    refuse(tokOff, DtLimits.nodes(++nodes));
                     NodeBuilder parent = stack.peek();
                     NodeBuilder n = new NodeBuilder(parent == null ? "" : name);
                     if (parent == null) {
@@ -186,13 +200,17 @@ final class FdtReader {
                         if (name.isEmpty() || name.indexOf('/') >= 0) {
                             throw err(tokOff + 4, "expected a node name without '/' under %s, found \"%s\"", paths.peek(), name);
                         }
-                        if (parent.child(name) != null) {
+                        refuse(tokOff, DtLimits.depth(name, stack.size()));
+                        if (!childNames.peek().add(name)) {
                             throw err(tokOff, "expected a unique node name under %s, found a second \"%s\"", paths.peek(), name);
                         }
+                        String path = paths.peek().equals("/") ? "/" + name : paths.peek() + "/" + name;
+                        refuse(tokOff, DtLimits.path(name, path.length()));
                         parent.children.add(n);
-                        paths.push(paths.peek().equals("/") ? "/" + name : paths.peek() + "/" + name);
+                        paths.push(path);
                     }
                     stack.push(n);
+                    childNames.push(new HashSet<>());
                 }
                 case FDT_END_NODE -> {
                     if (stack.isEmpty()) {
@@ -200,6 +218,7 @@ final class FdtReader {
                     }
                     stack.pop();
                     paths.pop();
+                    childNames.pop();
                 }
                 case FDT_PROP -> {
                     if (stack.isEmpty()) {
@@ -239,9 +258,11 @@ final class FdtReader {
             throw err(p + 4, "expected a string offset < size_dt_strings 0x%x, found 0x%x", stringsSize, nameOff);
         }
         int nameStart = stringsOff + (int) nameOff;
-        int nul = indexOfNul(nameStart, stringsOff + stringsSize);
+        // Bounded scan: many properties may name the same long string, which must not cost its length each time.
+        int nul = indexOfNul(nameStart, (int) Math.min(stringsOff + stringsSize, nameStart + DtLimits.MAX_NAME + 1L));
         if (nul < 0) {
-            throw err(p + 4, "expected a NUL-terminated property name at string offset 0x%x inside the strings block, found none", nameOff);
+            throw err(p + 4, "expected a NUL-terminated property name of at most %d bytes at string offset 0x%x inside the strings block, found none",
+                    DtLimits.MAX_NAME, nameOff);
         }
         if (nul == nameStart) {
             throw err(p + 4, "expected a property name at string offset 0x%x, found an empty string", nameOff);
@@ -260,16 +281,26 @@ final class FdtReader {
         if (symbols == null) {
             return;
         }
+        Map<String, NodeBuilder> byPath = new HashMap<>();
+        index(root, "/", byPath);
         for (Map.Entry<String, byte[]> e : symbols.properties.entrySet()) {
             byte[] v = e.getValue();
             int n = v.length > 0 && v[v.length - 1] == 0 ? v.length - 1 : v.length;
             String target = new String(v, 0, n, StandardCharsets.UTF_8);
-            NodeBuilder node = root.find(target);
+            NodeBuilder node = byPath.get(target);
             if (node == null) {
                 throw new DeviceTreeException(source, "/__symbols__",
                         "label " + e.getKey() + ": expected the path of an existing node, found \"" + target + "\"");
             }
             node.labels.add(e.getKey());
+        }
+    }
+
+    /** Paths as Node spells them; the recursion is as deep as the tree, which readStructure bounded. */
+    private static void index(NodeBuilder n, String path, Map<String, NodeBuilder> out) {
+        out.put(path, n);
+        for (NodeBuilder c : n.children) {
+            index(c, path.equals("/") ? "/" + c.name : path + "/" + c.name, out);
         }
     }
 
@@ -300,6 +331,13 @@ final class FdtReader {
 
     private long u64(int off) {
         return (uword(off) << 32) | uword(off + 4);
+    }
+
+    /** Throws a limit's refusal at this offset; nothing if {@code problem} is null. */
+    private void refuse(long offset, String problem) {
+        if (problem != null) {
+            throw new DeviceTreeException(source, String.format("offset 0x%x", offset), problem);
+        }
     }
 
     private DeviceTreeException err(long offset, String fmt, Object... args) {

@@ -21,6 +21,13 @@ import java.util.Optional;
  * (0 if none), {@code labels} from DTS or {@code __symbols__}, {@code available} the status of this
  * node and all ancestors. {@code reg} is decoded on first use; the result depends only on
  * immutable state, so a racing second decode is harmless.
+ *
+ * <p>Addresses: {@link #reg()} gives CPU addresses as Linux's of_translate_address computes them,
+ * through the {@code ranges} of every bus up to the root. A bus without {@code ranges} ends
+ * translation (Linux refuses to cross it): its children's {@code reg} are offsets or bus addresses
+ * meaningful only to the bus's driver (power-controller offsets in a PMGR syscon, i2c and spi
+ * devices, {@code /cpus}). Such a node has no CPU address ({@link #hasCpuAddress()} is false) and
+ * {@link #reg()} refuses it rather than pass its offsets off as MMIO.
  */
 public final class Node implements DtNode {
     private static final int PCI_SPACE_SHIFT = 24;
@@ -74,6 +81,12 @@ public final class Node implements DtNode {
     /** @return the name of the tree this node belongs to, for error messages */
     public String source() { return source; }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws DeviceTreeException if {@code reg} is malformed, lies outside a bus's {@code ranges},
+     *         or does not reach the CPU (see {@link #hasCpuAddress()})
+     */
     @Override
     public List<RegRange> reg() {
         List<RegRange> r = reg;
@@ -82,6 +95,25 @@ public final class Node implements DtNode {
             reg = r;
         }
         return r;
+    }
+
+    /**
+     * @return true if this node's {@code reg} holds CPU addresses: it is not the root and every bus
+     *         between it and the root has {@code ranges} (of_translate_address's rule; an empty
+     *         {@code ranges} is a 1:1 mapping)
+     */
+    public boolean hasCpuAddress() {
+        return parent != null && busWithoutRanges() == null;
+    }
+
+    /** @return the nearest bus above this node that has no {@code ranges}, or null */
+    private Node busWithoutRanges() {
+        for (Node bus = parent; bus != null && bus.parent != null; bus = bus.parent) {
+            if (!bus.properties.containsKey("ranges")) {
+                return bus;
+            }
+        }
+        return null;
     }
 
     /** @return {@code #address-cells} this node gives its children (spec default 2) */
@@ -158,10 +190,12 @@ public final class Node implements DtNode {
         return v.equals("okay") || v.equals("ok");
     }
 
-    private List<RegRange> decodeReg() {
-        if (parent == null || !properties.containsKey("reg")) {
-            return List.of();
-        }
+    /**
+     * @return the {@code reg} cells, checked to be whole entries of the parent's
+     *         {@code #address-cells} + {@code #size-cells} (dtc's reg_format check)
+     * @throws DeviceTreeException naming this node otherwise
+     */
+    int[] regCells() {
         int na = parent.addressCells();
         int ns = parent.sizeCells();
         int[] c = cells("reg");
@@ -170,6 +204,17 @@ public final class Node implements DtNode {
             throw error("reg: expected a multiple of " + per + " cells (#address-cells " + na + " + #size-cells " + ns
                     + " of " + parent.path + "), found " + c.length);
         }
+        return c;
+    }
+
+    private List<RegRange> decodeReg() {
+        if (parent == null || !properties.containsKey("reg")) {
+            return List.of();
+        }
+        int na = parent.addressCells();
+        int ns = parent.sizeCells();
+        int[] c = regCells();
+        int per = na + ns;
         List<RegRange> out = new ArrayList<>(c.length / per);
         for (int i = 0, entry = 0; i < c.length; i += per, entry++) {
             int[] addr = new int[na];
@@ -178,7 +223,15 @@ public final class Node implements DtNode {
             if (parent.isPciBus() && na == 3 && ((addr[0] >>> PCI_SPACE_SHIFT) & PCI_SPACE_MASK) == 0) {
                 continue;
             }
-            long size = DtProperty.join(c, i + na, ns);
+            Node blocker = busWithoutRanges();
+            if (blocker != null) {
+                throw error("reg: expected a CPU address, found none: " + blocker.path
+                        + " has no ranges (of_translate_address does not cross a bus without ranges)");
+            }
+            if (ns > 2 && DtProperty.join(c, i + na, ns - 2) != 0) {
+                throw error(String.format("reg entry %d: expected a size below 2^64, found %d size cells with high bits set", entry, ns));
+            }
+            long size = DtProperty.join(c, i + na + Math.max(0, ns - 2), Math.min(ns, 2));
             out.add(new RegRange(parent.translate(addr, this, entry), size));
         }
         return List.copyOf(out);
@@ -186,8 +239,8 @@ public final class Node implements DtNode {
 
     /**
      * Translates an address in this bus's address space up to the CPU, as of_translate_address
-     * does: through every ancestor's {@code ranges}. An empty {@code ranges;} is a 1:1 mapping;
-     * an absent one is treated as 1:1 too (lenient, like Linux's simple-bus quirks).
+     * does: through every ancestor's {@code ranges} (an empty {@code ranges;} is a 1:1 mapping).
+     * The caller has checked that every bus on the way has {@code ranges}.
      */
     private long translate(int[] addr, Node requester, int entry) {
         Node bus = this;
@@ -196,12 +249,22 @@ public final class Node implements DtNode {
             Node up = bus.parent;
             int pna = up.addressCells();
             DtProperty ranges = bus.properties.get("ranges");
-            if (ranges == null || ranges.value().length == 0) {
-                a = a.length == pna ? a : toCells(bus.addressValue(a), pna);
+            if (ranges.value().length == 0) {
+                long v = bus.addressValue(a);
+                if (pna < 2 && (pna == 0 ? v != 0 : v >>> 32 != 0)) {
+                    throw new DeviceTreeException(source, requester.path, String.format(
+                            "reg entry %d: expected an address that fits the %d-cell address space of %s (1:1 ranges of %s), found 0x%x",
+                            entry, pna, up.path, bus.path, v));
+                }
+                a = a.length == pna ? a : toCells(v, pna);
             } else {
                 a = bus.mapThroughRanges(a, pna, requester, entry);
             }
             bus = up;
+        }
+        if (a.length > 2 && DtProperty.join(a, 0, a.length - 2) != 0) {
+            throw new DeviceTreeException(source, requester.path, String.format(
+                    "reg entry %d: expected a CPU address below 2^64, found one of %d cells with high bits set", entry, a.length));
         }
         return lowValue(a);
     }
@@ -211,7 +274,7 @@ public final class Node implements DtNode {
         int ns = sizeCells();
         int[] r = cells("ranges");
         int per = na + pna + ns;
-        if (r.length % per != 0) {
+        if (per == 0 || r.length % per != 0) {
             throw error("ranges: expected a multiple of " + per + " cells (child " + na + " + parent " + pna
                     + " + size " + ns + "), found " + r.length);
         }
@@ -229,7 +292,12 @@ public final class Node implements DtNode {
             if (Long.compareUnsigned(value, base) >= 0 && (ns == 0 || Long.compareUnsigned(off, size) < 0)) {
                 int[] out = new int[pna];
                 System.arraycopy(r, i + na, out, 0, pna);
-                return addToLow(out, off);
+                if (!addToLow(out, off)) {
+                    throw new DeviceTreeException(source, requester.path, String.format(
+                            "reg entry %d: expected an address that fits the %d-cell address space of %s, found offset 0x%x"
+                                    + " into ranges entry %d of %s, which wraps it", entry, pna, parent.path, off, i / per, path));
+                }
+                return out;
             }
         }
         throw new DeviceTreeException(source, requester.path, String.format(
@@ -260,11 +328,18 @@ public final class Node implements DtNode {
         return out;
     }
 
-    private static int[] addToLow(int[] cells, long off) {
+    /**
+     * Adds {@code off} to the low (up to two) cells in place.
+     *
+     * @return false if the sum does not fit those cells (it would wrap)
+     */
+    private static boolean addToLow(int[] cells, long off) {
         int n = Math.min(cells.length, 2);
-        long v = DtProperty.join(cells, cells.length - n, n) + off;
+        long base = DtProperty.join(cells, cells.length - n, n);
+        long v = base + off;
+        boolean fits = n == 2 ? Long.compareUnsigned(v, base) >= 0 : n == 1 ? (v >>> 32) == 0 : off == 0;
         int[] low = toCells(v, n);
         System.arraycopy(low, 0, cells, cells.length - n, n);
-        return cells;
+        return fits;
     }
 }

@@ -20,6 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code <type die num flags>}, ARM GIC {@code <type num flags>}); the cells before it name the line,
  * and the number is the one just before the flags. So AIC2 lines of different dies, or GIC SPI and
  * PPI lines with the same number, are different lines. With one cell, the cell is the number.
+ * Cells are unsigned 32-bit values and are named and ordered as such ({@code aic:4000000000}).
  */
 public final class IrqController {
     private final Map<String, IrqLineImpl> lines = new ConcurrentHashMap<>();
@@ -51,10 +52,10 @@ public final class IrqController {
         for (int i = 0; i < id.length - 1; i++) {
             shown |= id[i] != 0;
             if (shown) {
-                name.append(id[i]).append('/');
+                name.append(Integer.toUnsignedString(id[i])).append('/');
             }
         }
-        return name.append(id[id.length - 1]).toString();
+        return name.append(Integer.toUnsignedString(id[id.length - 1])).toString();
     }
 
     static int number(DtNode controller, int[] cells) {
@@ -117,7 +118,7 @@ public final class IrqController {
     public List<IrqLineImpl> lines() {
         List<IrqLineImpl> out = new ArrayList<>(lines.values());
         out.sort(Comparator.comparing((IrqLineImpl l) -> l.name().substring(0, l.name().lastIndexOf(':')))
-                .thenComparingInt(IrqLineImpl::number).thenComparing(IrqLineImpl::name));
+                .thenComparing(IrqLineImpl::number, Integer::compareUnsigned).thenComparing(IrqLineImpl::name));
         return out;
     }
 }

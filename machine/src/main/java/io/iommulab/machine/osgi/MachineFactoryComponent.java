@@ -13,7 +13,6 @@ import io.iommulab.machine.dt.BoardTwins;
 import io.iommulab.machine.dt.DeviceTrees;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Hashtable;
@@ -131,9 +130,12 @@ public final class MachineFactoryComponent implements MachineFactory {
                 bootDefault();
             } else {
                 Path p = Path.of(b.trim());
-                boot(p.toString(), Files.readAllBytes(p));
+                boot(p.toString(), DeviceTrees.readFile(p));
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (IommuException e) {
+            // the message names the board and the place: a stack trace would only bury it
+            LOG.error("machine: cannot boot board {} given by {}: {}", b, BOARD_PROPERTY, e.getMessage());
+        } catch (RuntimeException e) {
             LOG.error("machine: cannot boot board {} given by {}: {}", b, BOARD_PROPERTY, e.getMessage(), e);
         }
     }

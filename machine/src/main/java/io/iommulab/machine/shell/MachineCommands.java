@@ -11,6 +11,7 @@ import io.iommulab.api.machine.MachineFactory;
 import io.iommulab.api.machine.RamRegion;
 import io.iommulab.api.machine.StreamRef;
 import io.iommulab.machine.SimMachine;
+import io.iommulab.machine.dt.BoardCheck;
 import io.iommulab.machine.irq.IrqLineImpl;
 import io.iommulab.machine.power.PowerDomain;
 import io.iommulab.machine.power.PowerDomains;
@@ -156,10 +157,11 @@ public final class MachineCommands {
         return summary(factory.bootDefault());
     }
 
+    /** The file is read and checked first, as the launcher does: a bad board gets its own message, not EBUSY. */
     @Descriptor("boot a board from a DTB or DTS file")
-    public Summary boot(@Descriptor("DTB or DTS file") String file) throws IOException {
+    public Summary boot(@Descriptor("DTB or DTS file") String file) {
         Path p = Path.of(file);
-        return summary(factory.boot(p.toString(), Files.readAllBytes(p)));
+        return summary(factory.boot(p.toString(), BoardCheck.checkFile(p)));
     }
 
     @Descriptor("show the booted machine")

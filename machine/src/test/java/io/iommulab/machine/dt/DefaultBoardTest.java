@@ -45,6 +45,11 @@ class DefaultBoardTest {
     }
 
     @Test
+    void passesTheBoardCheck() {
+        BoardCheck.check(t);
+    }
+
+    @Test
     void memoryIs8GiBAt0x800000000() {
         assertEquals(List.of(new RegRange(0x8_0000_0000L, 8L << 30)), DtBindings.memory(t));
     }

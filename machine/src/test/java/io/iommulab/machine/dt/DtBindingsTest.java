@@ -44,6 +44,7 @@ class DtBindingsTest {
             			dev { interrupts = <5 6>; };
             		};
             		ext { interrupts-extended = <&ic 0 1 4>, <0>, <&ic2 9>; interrupts = <99>; };
+            		ext-dangling { interrupts-extended = <&ic 0 1 4>, <0x77 1>; };
             		bad-irq { interrupts = <1 2>; };
             	};
 
@@ -55,6 +56,7 @@ class DtBindingsTest {
             		iommus = <&p1 4>, <&p2 5 6>;
             		power-domains = <&p0>, <&p1 2>;
             	};
+            	empty-iommu { iommus = <&p1 4>, <0>, <&p1 5>; };
 
             	rc-mask {
             		iommu-map = <0x100 &p1 1 1>, <0x200 &p1 0x10 0x100>;
@@ -115,6 +117,14 @@ class DtBindingsTest {
     }
 
     @Test
+    void anEmptyIommusEntryIsRefusedNotSkipped() {
+        // Skipped, the master would lose a stream and run it untranslated without a word.
+        fails(() -> DtBindings.iommus(T, n("/empty-iommu")), "/empty-iommu", "iommus entry 1: expected a phandle, found 0 (an empty entry)");
+        assertEquals(2, DtBindings.phandleArgs(T, n("/empty-iommu"), "iommus", "#iommu-cells").size(),
+                "as a plain phandle list the <0> entry is empty and skipped");
+    }
+
+    @Test
     void iommuMapWithMask() {
         DtNode rc = n("/rc-mask");
         assertEquals(Optional.of(new IommuSpec(l("p1"), new int[] {1})), DtBindings.mapRid(T, rc, 0x100));
@@ -165,6 +175,13 @@ class DtBindingsTest {
     void interruptsExtendedWinsAndSkipsEmptyEntries() {
         assertEquals(List.of(new IrqSpec(l("ic"), new int[] {0, 1, 4}), new IrqSpec(l("ic2"), new int[] {9})),
                 DtBindings.interrupts(T, n("/bus/ext")));
+        // the entries keep Linux's index, the empty one counted
+        List<DtBindings.IrqEntry> e = DtBindings.interruptEntries(T, n("/bus/ext"));
+        assertEquals(List.of(0, 2), e.stream().map(DtBindings.IrqEntry::index).toList());
+        assertEquals(List.of("interrupts-extended", "interrupts-extended"), e.stream().map(DtBindings.IrqEntry::property).toList());
+        assertEquals(List.of(0, 1), DtBindings.interruptEntries(T, n("/bus/deep/dev")).stream().map(DtBindings.IrqEntry::index).toList());
+        fails(() -> DtBindings.interrupts(T, n("/bus/ext-dangling")), "/bus/ext-dangling",
+                "interrupts-extended entry 1 references phandle 0x77 which no node has");
     }
 
     @Test

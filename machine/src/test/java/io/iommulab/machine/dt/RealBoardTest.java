@@ -81,6 +81,20 @@ class RealBoardTest {
         }
     }
 
+    /** The four shared real trees pass the board check: their overlaps, offsets and interrupts are legitimate. */
+    @Test
+    void everyRealBoardPassesTheBoardCheck() throws IOException {
+        int checked = 0;
+        for (String name : List.of("t8103-j274.dtb", "t8103-j293.dtb", "t6000-j314s.dtb", "t8112-j413.dtb")) {
+            Path dtb = boards().resolve(name);
+            if (Files.isRegularFile(dtb)) {
+                BoardCheck.check(DeviceTrees.parse(name, Files.readAllBytes(dtb)));
+                checked++;
+            }
+        }
+        assumeTrue(checked > 0, "no real board DTB under " + boards().toAbsolutePath());
+    }
+
     @Test
     void realJ293EnablesTheTouchBarDart() throws IOException {
         Path dtb = boards().resolve("t8103-j293.dtb");

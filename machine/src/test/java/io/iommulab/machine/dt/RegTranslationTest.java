@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.iommulab.api.dt.DeviceTree;
+import io.iommulab.api.dt.DtNode;
 import io.iommulab.api.dt.RegRange;
 import io.iommulab.api.error.DeviceTreeException;
 
@@ -79,7 +80,29 @@ class RegTranslationTest {
             	};
 
             	defaults {
+            		ranges;
             		child { reg = <0x0 0x1000 0x20>; };
+            	};
+
+            	narrow {
+            		#address-cells = <1>;
+            		#size-cells = <1>;
+            		ranges = <0x0 0xffffffff 0xfffff000 0x10000>;
+            		wraps@2000 { reg = <0x2000 0x10>; };
+            		fits@800 { reg = <0x800 0x10>; };
+            		wide {
+            			#address-cells = <2>;
+            			#size-cells = <1>;
+            			ranges;
+            			high@100000000 { reg = <0x1 0x0 0x10>; };
+            		};
+            	};
+
+            	big-size {
+            		#address-cells = <1>;
+            		#size-cells = <3>;
+            		ranges = <0x0 0x0 0x0 0x0 0x0 0x1000>;
+            		huge@0 { reg = <0x0 0x1 0x0 0x0>; };
             	};
 
             	bad {
@@ -125,8 +148,32 @@ class RegTranslationTest {
     }
 
     @Test
-    void absentRangesIsTreatedAsIdentity() {
-        assertEquals(List.of(new RegRange(0x40, 4)), reg("/soc/noranges@5000/child@40"));
+    void absentRangesEndsTranslation() {
+        // Linux's of_translate_address does not cross a bus without ranges: the child's reg is an
+        // offset only the bus's driver understands, not MMIO at 0x40.
+        DtNode child = node(T, "/soc/noranges@5000/child@40");
+        assertFalse(((Node) child).hasCpuAddress());
+        DeviceTreeException e = assertThrows(DeviceTreeException.class, child::reg);
+        assertEquals("/soc/noranges@5000/child@40", e.where());
+        assertTrue(e.getMessage().contains(
+                "reg: expected a CPU address, found none: /soc/noranges@5000 has no ranges"), e.getMessage());
+        assertTrue(((Node) node(T, "/soc/noranges@5000")).hasCpuAddress(), "the bus itself sits on a bus with ranges");
+        assertTrue(((Node) node(T, "/soc/bus@100000000/inner/reg-only@40")).hasCpuAddress());
+        assertFalse(((Node) T.root()).hasCpuAddress(), "the root has no parent bus");
+    }
+
+    @Test
+    void translationThatWrapsTheParentsAddressSpaceIsReported() {
+        DeviceTreeException e = assertThrows(DeviceTreeException.class, () -> reg("/narrow/wraps@2000"));
+        assertEquals("/narrow/wraps@2000", e.where());
+        assertTrue(e.getMessage().contains("reg entry 0: expected an address that fits the 2-cell address space of /, found offset 0x2000"
+                + " into ranges entry 0 of /narrow, which wraps it"), e.getMessage());
+        assertEquals(List.of(new RegRange(0xffff_ffff_ffff_f800L, 0x10)), reg("/narrow/fits@800"));
+        e = assertThrows(DeviceTreeException.class, () -> reg("/narrow/wide/high@100000000"));
+        assertTrue(e.getMessage().contains("reg entry 0: expected an address that fits the 1-cell address space of /narrow"
+                + " (1:1 ranges of /narrow/wide), found 0x100000000"), e.getMessage());
+        e = assertThrows(DeviceTreeException.class, () -> reg("/big-size/huge@0"));
+        assertTrue(e.getMessage().contains("reg entry 0: expected a size below 2^64, found 3 size cells with high bits set"), e.getMessage());
     }
 
     @Test

@@ -55,6 +55,18 @@ class IrqControllerTest {
     }
 
     @Test
+    void numbersAreNamedAndOrderedUnsigned() {
+        DtNode aic = node("/interrupt-controller@23b100000");
+        int big = (int) 4_000_000_000L;
+        IrqLineImpl high = irqs.line(aic, new int[] {0, big, 4});
+        assertEquals("aic:4000000000", high.name());
+        assertEquals("aic2:3000000000/7", irqs.line(node("/interrupt-controller@28e100000"), new int[] {0, (int) 3_000_000_000L, 7, 4}).name());
+        IrqLineImpl low = irqs.line(aic, new int[] {0, 5, 4});
+        java.util.List<IrqLineImpl> aicLines = irqs.lines().stream().filter(l -> l.name().startsWith("aic:")).toList();
+        assertEquals(java.util.List.of(low, high), aicLines, "4000000000 sorts after 5");
+    }
+
+    @Test
     void twoAndOneCellControllers() {
         assertEquals(17, irqs.line(node("/interrupt-controller@10000"), new int[] {17, 4}).number());
         assertEquals("pic:17", irqs.line(node("/interrupt-controller@10000"), new int[] {17, 8}).name());

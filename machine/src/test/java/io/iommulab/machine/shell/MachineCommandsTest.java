@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.iommulab.api.error.DeviceTreeException;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.machine.IrqReturn;
@@ -12,10 +13,14 @@ import io.iommulab.api.machine.Machine;
 import io.iommulab.api.machine.MachineFactory;
 import io.iommulab.machine.SimMachine;
 import io.iommulab.machine.dt.DeviceTrees;
+import io.iommulab.machine.dt.FdtWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class MachineCommandsTest {
 
@@ -25,6 +30,9 @@ class MachineCommandsTest {
 
         @Override
         public Machine boot(String source, byte[] data) {
+            if (machine != null) {
+                throw new IommuException(Errno.EBUSY, "machine already booted with " + machine.deviceTree().source());
+            }
             machine = SimMachine.boot(DeviceTrees.parse(source, data), List.of(), Map.of());
             return machine;
         }
@@ -67,6 +75,22 @@ class MachineCommandsTest {
         IommuException e = assertThrows(IommuException.class, sh::status);
         assertEquals(Errno.ENODEV, e.errno());
         assertTrue(e.getMessage().contains("machine:boot"));
+    }
+
+    @Test
+    void bootingAFileChecksItFirstWithTheLaunchersMessages(@TempDir Path dir) throws Exception {
+        Path bad = Files.writeString(dir.resolve("bad.dts"), "/dts-v1/;\n/ {\n\tmodel = \"x\"\n\tfoo;\n};\n");
+        DeviceTreeException e = assertThrows(DeviceTreeException.class, () -> sh.boot(bad.toString()));
+        assertEquals(bad.toString(), e.source());
+        assertEquals("line 4", e.where());
+        IommuException missing = assertThrows(IommuException.class, () -> sh.boot(dir.resolve("none.dtb").toString()));
+        assertEquals(Errno.ENOENT, missing.errno());
+        assertEquals("ENOENT: " + dir.resolve("none.dtb") + ": no such file", missing.getMessage());
+        Path good = Files.write(dir.resolve("good.dtb"), FdtWriter.write(DeviceTrees.board("default")));
+        assertEquals(8192, sh.boot(good.toString()).ramMiB());
+        // once a machine runs, a bad board still gets its own message; a good one gets EBUSY
+        assertEquals("line 4", assertThrows(DeviceTreeException.class, () -> sh.boot(bad.toString())).where());
+        assertEquals(Errno.EBUSY, assertThrows(IommuException.class, () -> sh.boot(good.toString())).errno());
     }
 
     @Test
