@@ -39,6 +39,7 @@ public final class DomainImpl implements IommuDomain {
     private volatile Cookie cookie;
     /** null while the domain is usable; why it is not once freed */
     private volatile String freedReason;
+    private final OpsGate gate = new OpsGate();
 
     DomainImpl(IommuCoreEngine engine, int id, DomainType type, IommuDriver driver, DomainOps ops, boolean userAllocated) {
         this.engine = engine;
@@ -161,7 +162,15 @@ public final class DomainImpl implements IommuDomain {
 
     @Override
     public void map(long iova, long paddr, long size, int prot) {
-        checkPaging("map");
+        enter("map");
+        try {
+            mapInside(iova, paddr, size, prot);
+        } finally {
+            gate.leave();
+        }
+    }
+
+    private void mapInside(long iova, long paddr, long size, int prot) {
         if ((prot & (Prot.READ | Prot.WRITE)) == 0) {
             throw new IommuException(Errno.EINVAL, "prot 0x" + Integer.toHexString(prot) + " of the map at IOVA 0x"
                     + Long.toHexString(iova) + " grants neither read nor write");
@@ -238,7 +247,15 @@ public final class DomainImpl implements IommuDomain {
      * DMA API's flush queue invalidates later).
      */
     public long unmap(long iova, long size, GatherImpl gather) {
-        checkPaging("unmap");
+        enter("unmap");
+        try {
+            return unmapInside(iova, size, gather);
+        } finally {
+            gate.leave();
+        }
+    }
+
+    private long unmapInside(long iova, long size, GatherImpl gather) {
         if (size == 0) {
             throw new IommuException(Errno.EINVAL, "unmap of size 0 at IOVA 0x" + Long.toHexString(iova) + " in domain " + id);
         }
@@ -282,7 +299,22 @@ public final class DomainImpl implements IommuDomain {
         switch (type) {
             case IDENTITY: return iova;
             case BLOCKED: return 0;
-            default: return ops.iovaToPhys(iova);
+            default:
+                enter("iova_to_phys");
+                try {
+                    return ops.iovaToPhys(iova);
+                } finally {
+                    gate.leave();
+                }
+        }
+    }
+
+    /** Checks the domain is a live paging domain and enters its gate; the caller leaves. */
+    private void enter(String op) {
+        checkPaging(op);
+        if (!gate.enter()) {
+            checkUsable(); // freed meanwhile: ENODEV with the reason
+            throw new IommuException(Errno.ENODEV, "domain " + id + " is being freed");
         }
     }
 
@@ -307,6 +339,8 @@ public final class DomainImpl implements IommuDomain {
             }
         } finally {
             freedReason = why;
+            // the cookie's own unmaps are done; no map may run while the tables go
+            gate.close();
             if (type.isPaging()) {
                 ops.free();
             }
