@@ -121,7 +121,7 @@ public final class AppleDartDriver implements IommuDriver {
     PageTableFormat format(String name) {
         PageTableFormat f = formatLookup.apply(name);
         if (f == null) {
-            throw new IommuException(Errno.ENODEV, "apple-dart " + variant.name() + ": page-table format '" + name
+            throw new IommuException(Errno.ENODEV, "apple-dart " + variant.identity().name() + ": page-table format '" + name
                     + "' is not available");
         }
         return f;
@@ -148,7 +148,7 @@ public final class AppleDartDriver implements IommuDriver {
 
     @Override
     public List<String> compatibles() {
-        return variant.compatibles();
+        return variant.identity().compatibles();
     }
 
     // ---------------------------------------------------------------- platform driver
@@ -202,23 +202,23 @@ public final class AppleDartDriver implements IommuDriver {
      * upstream does.
      */
     private DartParams readParams(String node, MmioWindow regs) {
-        DartParams params = variant.params().readParams(variant, regs);
+        DartParams params = variant.strategies().params().readParams(variant, regs);
         if (params.numStreams() > DartHw.MAX_STREAMS) {
             throw new IommuException(Errno.EINVAL, String.format("%s: Too many streams (%d > %d)", node, params.numStreams(),
                     DartHw.MAX_STREAMS));
         }
-        if (params.numStreams() > variant.maxSidCount()) {
+        if (params.numStreams() > variant.sizes().maxSidCount()) {
             // not upstream (its tables are sized for the hardware they list): a variant record
             // must cover every stream its PARAMS report, or the enable words would not reach them
             throw new IommuException(Errno.EINVAL, String.format("%s: PARAMS report %d streams; variant %s has at most %d",
-                    node, params.numStreams(), variant.name(), variant.maxSidCount()));
+                    node, params.numStreams(), variant.identity().name(), variant.sizes().maxSidCount()));
         }
         return params;
     }
 
     /** "apple-dart t8103 /soc/iommu@382f00000", as dev_info prefixes driver and device */
     private String prefix(String node) {
-        return NAME + " " + variant.name() + " " + node;
+        return NAME + " " + variant.identity().name() + " " + node;
     }
 
     /**
@@ -246,7 +246,7 @@ public final class AppleDartDriver implements IommuDriver {
         if (iommu instanceof DartInstance d && d.driver == this) {
             return d;
         }
-        throw new IommuException(Errno.EINVAL, iommu + " is not a DART of apple-dart " + variant.name());
+        throw new IommuException(Errno.EINVAL, iommu + " is not a DART of apple-dart " + variant.identity().name());
     }
 
     // ---------------------------------------------------------------- iommu_ops
@@ -483,6 +483,6 @@ public final class AppleDartDriver implements IommuDriver {
 
     @Override
     public String toString() {
-        return NAME + " (" + variant.name() + ")";
+        return NAME + " (" + variant.identity().name() + ")";
     }
 }

@@ -93,7 +93,7 @@ final class DartDomain implements DomainOps {
     }
 
     private PageTableOps allocTable(DartInstance dart) {
-        String name = dart.variant.pgtableFormat();
+        String name = dart.variant.identity().pgtableFormat();
         PageTableFormat format = driver.format(name);
         PageTableConfig config = new PageTableConfig(dart.pgsize(), dart.params.ias(), dart.params.oas(), true, 0);
         String owner = "apple-dart:" + dart.node() + ":domain@" + Integer.toHexString(System.identityHashCode(this));
@@ -114,8 +114,8 @@ final class DartDomain implements DomainOps {
         if (levels == 4 && !dart.params.fourLevel()) {
             return "page table has 4 levels; this DART walks 3";
         }
-        if (st.ttbrs().length > dart.variant.ttbrCount()) {
-            return "page table needs " + st.ttbrs().length + " TTBRs; the DART has " + dart.variant.ttbrCount() + " per stream";
+        if (st.ttbrs().length > dart.variant.ttbr().count()) {
+            return "page table needs " + st.ttbrs().length + " TTBRs; the DART has " + dart.variant.ttbr().count() + " per stream";
         }
         return null;
     }
@@ -190,7 +190,7 @@ final class DartDomain implements DomainOps {
         for (; i < ttbrs.length; i++) {
             dart.hw.hwSetTtbr(map.sidmap, i, ttbrs[i]);
         }
-        for (; i < dart.variant.ttbrCount(); i++) {
+        for (; i < dart.variant.ttbr().count(); i++) {
             dart.hw.hwClearTtbr(map.sidmap, i);
         }
         dart.hw.hwEnableTranslation(map.sidmap, st.levels());

@@ -115,6 +115,6 @@ public final class DartInstance implements IommuDevice {
 
     @Override
     public String toString() {
-        return "apple-dart " + variant.name() + " " + node();
+        return "apple-dart " + variant.identity().name() + " " + node();
     }
 }

@@ -50,10 +50,10 @@ public final class DartVariantTracker {
             unbind = "removeVariant")
     void addVariant(DartVariant variant, Map<String, Object> props) {
         Long id = (Long) props.get(Constants.SERVICE_ID);
-        String name = variant.hw().name();
+        String name = variant.hw().identity().name();
         Hashtable<String, Object> p = new Hashtable<>();
         p.put("variant.target", "(" + Constants.SERVICE_ID + "=" + id + ")");
-        p.put("formats.target", "(" + PageTableFormat.PROPERTY + "=" + variant.hw().pgtableFormat() + ")");
+        p.put("formats.target", "(" + PageTableFormat.PROPERTY + "=" + variant.hw().identity().pgtableFormat() + ")");
         p.put(DartVariant.PROPERTY, name);
         synchronized (this) {
             if (!active || drivers.containsKey(id)) {
@@ -61,7 +61,7 @@ public final class DartVariantTracker {
             }
             try {
                 drivers.put(id, factory.newInstance(p));
-                LOG.info("apple-dart: driver for variant {} started (compatibles {})", name, variant.hw().compatibles());
+                LOG.info("apple-dart: driver for variant {} started (compatibles {})", name, variant.hw().identity().compatibles());
             } catch (ComponentException e) {
                 LOG.error("apple-dart: cannot start the driver for variant {}: {}", name, e.getMessage(), e);
             }
@@ -76,7 +76,7 @@ public final class DartVariantTracker {
         }
         if (ci != null) {
             ci.dispose();
-            LOG.info("apple-dart: driver for variant {} stopped", variant.hw().name());
+            LOG.info("apple-dart: driver for variant {} stopped", variant.hw().identity().name());
         }
     }
 

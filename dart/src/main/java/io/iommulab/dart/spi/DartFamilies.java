@@ -6,7 +6,7 @@ import org.osgi.annotation.versioning.ProviderType;
  * The built-in variants and their family strategies, as a service of the driver bundle, so that a
  * variant bundle reuses them without importing implementation packages. A new variant of a known
  * family usually starts from a built-in record and changes what differs, e.g.
- * {@code families.t8103().withIdentity(...).withTtbr(...)}.
+ * {@code families.t8103().toBuilder().name(...).compatibles(...).ttbr(...).build()}.
  */
 @ProviderType
 public interface DartFamilies {

@@ -7,5 +7,5 @@
  * {@link io.iommulab.dart.spi.DartLayout} constants).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("2.0.0")
 package io.iommulab.dart.spi;

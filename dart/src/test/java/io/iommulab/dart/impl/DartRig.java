@@ -86,7 +86,7 @@ final class DartRig {
     AppleDartDriver driver(String variant) {
         for (IommuDriver d : drivers) {
             AppleDartDriver a = d instanceof MmioRecordingDriver<?> r ? (AppleDartDriver) r.inner : (AppleDartDriver) d;
-            if (a.variant().name().equals(variant)) {
+            if (a.variant().identity().name().equals(variant)) {
                 return a;
             }
         }

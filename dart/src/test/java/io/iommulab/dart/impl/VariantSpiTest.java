@@ -23,38 +23,65 @@ class VariantSpiTest {
     @Test
     void builtInVariantsAreUpstreamsTables() {
         DartHw t8103 = DartVariants.T8103;
-        assertEquals(List.of("apple,t8103-dart"), t8103.compatibles());
-        assertEquals("apple-dart", t8103.pgtableFormat());
-        assertEquals(36, t8103.oas());
-        assertEquals(16, t8103.maxSidCount());
-        assertEquals(0x1100, t8103.tcrBypass());
-        assertEquals(0x200 + 16 * 3 + 4 * 2, t8103.ttbrOffset(3, 2));
-        assertSame(T8020Family.INSTANCE, t8103.invalidator());
+        assertEquals(List.of("apple,t8103-dart"), t8103.identity().compatibles());
+        assertEquals("apple-dart", t8103.identity().pgtableFormat());
+        assertEquals(36, t8103.sizes().oas());
+        assertEquals(16, t8103.sizes().maxSidCount());
+        assertEquals(0x1100, t8103.tcr().bypass());
+        assertEquals(0x200 + 16 * 3 + 4 * 2, t8103.ttbr().offset(3, 2));
+        assertSame(T8020Family.INSTANCE, t8103.strategies().invalidator());
         DartHw t6000 = DartVariants.T6000;
-        assertEquals(DartLayout.T6000, t6000.layout());
-        assertEquals("apple-dart2", t6000.pgtableFormat());
-        assertEquals(42, t6000.oas());
+        assertEquals(DartLayout.T6000, t6000.identity().layout());
+        assertEquals("apple-dart2", t6000.identity().pgtableFormat());
+        assertEquals(42, t6000.sizes().oas());
         DartHw t8110 = DartVariants.T8110;
-        assertEquals(List.of("apple,t8110-dart"), t8110.compatibles(), "t6020 binds through its fallback");
-        assertEquals(256, t8110.maxSidCount());
-        assertEquals(8, t8110.enableStreams().size());
-        assertEquals(0x6, t8110.tcrBypass());
-        assertEquals(0x8, t8110.tcr4Level());
-        assertEquals(0x1400 + 4 * 9, t8110.ttbrOffset(9, 0));
+        assertEquals(List.of("apple,t8110-dart"), t8110.identity().compatibles(), "t6020 binds through its fallback");
+        assertEquals(256, t8110.sizes().maxSidCount());
+        assertEquals(8, t8110.global().enableStreams().size());
+        assertEquals(0x6, t8110.tcr().bypass());
+        assertEquals(0x8, t8110.tcr().fourLevel());
+        assertEquals(0x1400 + 4 * 9, t8110.ttbr().offset(9, 0));
         // ((pa >> 14) << 2) | VALID
-        assertEquals(((0x100_0000_4000L >>> 14) << 2) | 1, t8110.ttbrValue(0x100_0000_4000L) & 0xffff_ffffL);
-        assertEquals(0x100_0000_4000L, t8110.ttbrAddress(t8110.ttbrValue(0x100_0000_4000L)));
-        assertSame(T8110Family.INSTANCE, t8110.faultHandler());
+        assertEquals(((0x100_0000_4000L >>> 14) << 2) | 1, t8110.ttbr().value(0x100_0000_4000L) & 0xffff_ffffL);
+        assertEquals(0x100_0000_4000L, t8110.ttbr().address(t8110.ttbr().value(0x100_0000_4000L)));
+        assertSame(T8110Family.INSTANCE, t8110.strategies().faultHandler());
     }
 
     @Test
     void aVariantRecordRefusesImpossibleValues() {
         DartHw t8103 = DartVariants.T8103;
-        IllegalArgumentException words = assertThrows(IllegalArgumentException.class, () -> t8103.withStreams(64, List.of(0xFC)));
-        assertTrue(words.getMessage().contains("1 stream-enable words cannot cover 64 streams"), words.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> t8103.withStreams(300, List.of(0xFC)));
-        assertThrows(IllegalArgumentException.class, () -> t8103.withTtbr(0x401));
-        assertThrows(IllegalArgumentException.class, () -> t8103.withIdentity("x", List.of()));
+        IllegalArgumentException words = assertThrows(IllegalArgumentException.class,
+                () -> t8103.toBuilder().streams(64, List.of(0xFC)).build());
+        assertEquals("DART variant t8103: 1 stream-enable words cannot cover 64 streams", words.getMessage());
+        assertEquals("DART variant t8103: maxSidCount 300 is not in 1..256", assertThrows(IllegalArgumentException.class,
+                () -> t8103.toBuilder().streams(300, List.of(0xFC)).build()).getMessage());
+        assertEquals("DART variant t8103: ttbr offset 0x401 is not a 32-bit register offset",
+                assertThrows(IllegalArgumentException.class, () -> t8103.toBuilder().ttbr(0x401).build()).getMessage());
+        assertEquals("DART variant t8103: ttbrCount 5 is not in 1..4",
+                assertThrows(IllegalArgumentException.class, () -> t8103.toBuilder().ttbrCount(5).build()).getMessage());
+        assertEquals("DART variant x: no compatible strings", assertThrows(IllegalArgumentException.class,
+                () -> t8103.toBuilder().name("x").compatibles(List.of()).build()).getMessage());
+        assertEquals("DART variant t8103: enableStreams word offset 0xfe is not a 32-bit register offset",
+                assertThrows(IllegalArgumentException.class, () -> t8103.toBuilder().streams(16, List.of(0xFE)).build())
+                        .getMessage());
+    }
+
+    @Test
+    void theBuilderCopiesEveryFieldAndNamesWhatIsMissing() {
+        for (DartHw v : DartVariants.all()) {
+            assertEquals(v, v.toBuilder().build());
+        }
+        DartHw other = DartVariants.T8110.toBuilder().name("t8110-x").tcrBypass(0).ttbrCount(1).build();
+        assertEquals("t8110-x", other.identity().name());
+        assertEquals(0, other.tcr().bypass());
+        assertEquals(DartVariants.T8110.tcr().fourLevel(), other.tcr().fourLevel(), "the other TCR values stay");
+        assertEquals(1, other.ttbr().count());
+        assertEquals(DartVariants.T8110.ttbr().shift(), other.ttbr().shift());
+        assertNotEquals(DartVariants.T8110, other);
+        NullPointerException missing = assertThrows(NullPointerException.class,
+                () -> DartVariants.T8103.toBuilder().faultHandler(null).build());
+        assertEquals("faultHandler", missing.getMessage());
+        assertEquals("name", assertThrows(NullPointerException.class, () -> DartHw.builder().build()).getMessage());
     }
 
     @Test

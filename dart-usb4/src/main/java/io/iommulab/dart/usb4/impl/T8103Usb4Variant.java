@@ -11,7 +11,7 @@ import org.osgi.service.component.annotations.Reference;
 /**
  * The t8103-usb4 DART variant ({@code apple_dart_hw_t8103_usb4}): the T8020 family with 64
  * streams, its TTBR array at 0x400, no bypass value, and the second stream-enable word at 0xF8.
- * Built from the driver bundle's t8103 record and T8020 strategies ({@link DartFamilies}); this
+ * Built from the driver bundle's t8103 record, whose T8020 strategies it keeps ({@link DartFamilies}); this
  * bundle imports nothing but the variant SPI and the api.
  *
  * <p>Fields: {@code hw} the variant record, built once.
@@ -32,11 +32,12 @@ public final class T8103Usb4Variant implements DartVariant {
     /** @return the usb4 record derived from the families' t8103 record */
     static DartHw build(DartFamilies families) {
         DartHw t8103 = families.t8103();
-        return t8103.withIdentity(NAME, List.of(Usb4Regs.COMPATIBLE))
-                .withStreams(Usb4Regs.NUM_STREAMS, List.of(t8103.enableStreams().get(0), Usb4Regs.STREAMS_ENABLE_1))
-                .withTtbr(Usb4Regs.TTBR)
-                .withTcrBypass(Usb4Regs.TCR_BYPASS)
-                .withStrategies(families.t8020Params(), families.t8020Invalidator(), families.t8020FaultHandler());
+        return t8103.toBuilder()
+                .name(NAME).compatibles(List.of(Usb4Regs.COMPATIBLE))
+                .streams(Usb4Regs.NUM_STREAMS, List.of(t8103.global().enableStreams().get(0), Usb4Regs.STREAMS_ENABLE_1))
+                .ttbr(Usb4Regs.TTBR)
+                .tcrBypass(Usb4Regs.TCR_BYPASS)
+                .build();
     }
 
     @Override

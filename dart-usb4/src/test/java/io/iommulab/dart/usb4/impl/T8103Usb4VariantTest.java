@@ -17,42 +17,42 @@ class T8103Usb4VariantTest {
 
     @Test
     void identityAndFamily() {
-        assertEquals("t8103-usb4", hw.name());
-        assertEquals(List.of("apple,t8103-usb4-dart"), hw.compatibles());
-        assertEquals(DartLayout.T8020, hw.layout());
-        assertEquals("apple-dart", hw.pgtableFormat(), "DART1 tables");
-        assertEquals(36, hw.oas());
-        assertEquals(64, hw.maxSidCount());
-        assertSame(families.t8020Params(), hw.params());
-        assertSame(families.t8020Invalidator(), hw.invalidator());
-        assertSame(families.t8020FaultHandler(), hw.faultHandler());
+        assertEquals("t8103-usb4", hw.identity().name());
+        assertEquals(List.of("apple,t8103-usb4-dart"), hw.identity().compatibles());
+        assertEquals(DartLayout.T8020, hw.identity().layout());
+        assertEquals("apple-dart", hw.identity().pgtableFormat(), "DART1 tables");
+        assertEquals(36, hw.sizes().oas());
+        assertEquals(64, hw.sizes().maxSidCount());
+        assertSame(families.t8020Params(), hw.strategies().params());
+        assertSame(families.t8020Invalidator(), hw.strategies().invalidator());
+        assertSame(families.t8020FaultHandler(), hw.strategies().faultHandler());
     }
 
     @Test
     void registersAndValues() {
-        assertEquals(0x60, hw.lock(), "CONFIG");
-        assertEquals(1 << 15, hw.lockBit());
-        assertEquals(0x40, hw.error());
-        assertEquals(List.of(0xFC, 0xF8), hw.enableStreams(), "second word at 0xF8, not 0x100 = TCR[0]");
-        assertEquals(0x100, hw.tcr());
-        assertEquals(0x80, hw.tcrEnabled());
-        assertEquals(0, hw.tcrDisabled());
-        assertEquals(0, hw.tcrBypass(), "usb4 has no bypass value");
-        assertEquals(0, hw.tcr4Level());
-        assertEquals(0x400, hw.ttbr());
-        assertEquals(1 << 31, hw.ttbrValid());
-        assertEquals(0, hw.ttbrAddrFieldShift());
-        assertEquals(12, hw.ttbrShift());
-        assertEquals(4, hw.ttbrCount());
-        assertEquals(0x400 + 16 * 40 + 4 * 3, hw.ttbrOffset(40, 3));
-        assertEquals(0x100 + 4 * 63, hw.tcrOffset(63));
-        assertEquals(0x8000_0000 | 0x80_0000, hw.ttbrValue(0x8_0000_0000L));
+        assertEquals(0x60, hw.global().lock(), "CONFIG");
+        assertEquals(1 << 15, hw.global().lockBit());
+        assertEquals(0x40, hw.global().error());
+        assertEquals(List.of(0xFC, 0xF8), hw.global().enableStreams(), "second word at 0xF8, not 0x100 = TCR[0]");
+        assertEquals(0x100, hw.tcr().base());
+        assertEquals(0x80, hw.tcr().enabled());
+        assertEquals(0, hw.tcr().disabled());
+        assertEquals(0, hw.tcr().bypass(), "usb4 has no bypass value");
+        assertEquals(0, hw.tcr().fourLevel());
+        assertEquals(0x400, hw.ttbr().base());
+        assertEquals(1 << 31, hw.ttbr().valid());
+        assertEquals(0, hw.ttbr().addrFieldShift());
+        assertEquals(12, hw.ttbr().shift());
+        assertEquals(4, hw.ttbr().count());
+        assertEquals(0x400 + 16 * 40 + 4 * 3, hw.ttbr().offset(40, 3));
+        assertEquals(0x100 + 4 * 63, hw.tcr().offset(63));
+        assertEquals(0x8000_0000 | 0x80_0000, hw.ttbr().value(0x8_0000_0000L));
     }
 
     @Test
     void onlyTheUsb4FieldsDifferFromT8103() {
         DartHw t8103 = families.t8103();
-        assertEquals(t8103.withIdentity(hw.name(), hw.compatibles()).withStreams(64, hw.enableStreams()).withTtbr(0x400)
-                .withTcrBypass(0), hw);
+        assertEquals(t8103.toBuilder().name(hw.identity().name()).compatibles(hw.identity().compatibles())
+                .streams(64, hw.global().enableStreams()).ttbr(0x400).tcrBypass(0).build(), hw);
     }
 }

@@ -42,12 +42,12 @@ public final class DartHardware {
 
     /** @return the raw lock register (T8020 CONFIG, T8110 PROTECT) */
     public int readLock() {
-        return regs.readl(hw.lock());
+        return regs.readl(hw.global().lock());
     }
 
     /** @return true if the lock bit is set: TCR and TTBR writes are ignored until reboot */
     public boolean isLocked() {
-        return (readLock() & hw.lockBit()) != 0;
+        return (readLock() & hw.global().lockBit()) != 0;
     }
 
     /**
@@ -59,7 +59,7 @@ public final class DartHardware {
      */
     public void hwReset() {
         int config = readLock();
-        if ((config & hw.lockBit()) != 0) {
+        if ((config & hw.global().lockBit()) != 0) {
             throw new IommuException(Errno.EINVAL, String.format("%s: DART is locked down until reboot: %08x", dart.node(), config));
         }
         long[] all = SidMap.first(numStreams);
@@ -68,31 +68,31 @@ public final class DartHardware {
         // One word per 32 streams, at the offsets the variant lists: consecutive on T8020/T8110;
         // the usb4 variant lists 0xFC then 0xF8, because 0xFC + 4 is TCR[0] (dart-facts §1.9 (b)).
         for (int i = 0; i < (numStreams + 31) / 32; i++) {
-            regs.writel(hw.enableStreams().get(i), -1);
+            regs.writel(hw.global().enableStreams().get(i), -1);
         }
-        hw.faultHandler().resetErrors(dart);
+        hw.strategies().faultHandler().resetErrors(dart);
         hwInvalidateTlb(all);
     }
 
     /** apple_dart_hw_enable_translation: TCR ← translate (| FOUR_LEVEL for four-level tables). */
     public void hwEnableTranslation(long[] sidmap, int levels) {
-        int tcr = hw.tcrEnabled() | (levels == 4 ? hw.tcr4Level() : 0);
+        int tcr = hw.tcr().enabled() | (levels == 4 ? hw.tcr().fourLevel() : 0);
         writeTcr(sidmap, tcr);
     }
 
     /** apple_dart_hw_disable_dma: TCR ← the blocked value. */
     public void hwDisableDma(long[] sidmap) {
-        writeTcr(sidmap, hw.tcrDisabled());
+        writeTcr(sidmap, hw.tcr().disabled());
     }
 
     /** apple_dart_hw_enable_bypass: TCR ← the bypass value; the caller checked bypass support. */
     public void hwEnableBypass(long[] sidmap) {
-        writeTcr(sidmap, hw.tcrBypass());
+        writeTcr(sidmap, hw.tcr().bypass());
     }
 
     private void writeTcr(long[] sidmap, int value) {
         for (int sid = SidMap.next(sidmap, 0, numStreams); sid >= 0; sid = SidMap.next(sidmap, sid + 1, numStreams)) {
-            regs.writel(hw.tcrOffset(sid), value);
+            regs.writel(hw.tcr().offset(sid), value);
         }
     }
 
@@ -103,26 +103,26 @@ public final class DartHardware {
      *         the formats never hand out such a table)
      */
     public void hwSetTtbr(long[] sidmap, int idx, long pa) {
-        if ((pa & ((1L << hw.ttbrShift()) - 1)) != 0) {
+        if ((pa & ((1L << hw.ttbr().shift()) - 1)) != 0) {
             throw new IommuException(Errno.EINVAL, String.format("%s: table at 0x%x is not aligned to 0x%x for TTBR %d",
-                    dart.node(), pa, 1L << hw.ttbrShift(), idx));
+                    dart.node(), pa, 1L << hw.ttbr().shift(), idx));
         }
-        int value = hw.ttbrValue(pa);
+        int value = hw.ttbr().value(pa);
         for (int sid = SidMap.next(sidmap, 0, numStreams); sid >= 0; sid = SidMap.next(sidmap, sid + 1, numStreams)) {
-            regs.writel(hw.ttbrOffset(sid, idx), value);
+            regs.writel(hw.ttbr().offset(sid, idx), value);
         }
     }
 
     /** apple_dart_hw_clear_ttbr */
     public void hwClearTtbr(long[] sidmap, int idx) {
         for (int sid = SidMap.next(sidmap, 0, numStreams); sid >= 0; sid = SidMap.next(sidmap, sid + 1, numStreams)) {
-            regs.writel(hw.ttbrOffset(sid, idx), 0);
+            regs.writel(hw.ttbr().offset(sid, idx), 0);
         }
     }
 
     /** apple_dart_hw_clear_all_ttbrs */
     public void hwClearAllTtbrs(long[] sidmap) {
-        for (int idx = 0; idx < hw.ttbrCount(); idx++) {
+        for (int idx = 0; idx < hw.ttbr().count(); idx++) {
             hwClearTtbr(sidmap, idx);
         }
     }
@@ -138,7 +138,7 @@ public final class DartHardware {
             Thread.onSpinWait();
         }
         try {
-            hw.invalidator().invalidateTlb(dart, sidmap);
+            hw.strategies().invalidator().invalidateTlb(dart, sidmap);
         } finally {
             tlbLock.setRelease(false);
         }
@@ -146,12 +146,12 @@ public final class DartHardware {
 
     /** @return the latched error, or null when ERROR.FLAG is clear */
     public DartFault readFault() {
-        return hw.faultHandler().readFault(dart);
+        return hw.strategies().faultHandler().readFault(dart);
     }
 
     /** Clears a latched error (W1C). */
     public void clearFault(DartFault fault) {
-        hw.faultHandler().clearFault(dart, fault);
+        hw.strategies().faultHandler().clearFault(dart, fault);
     }
 
     /** readl for the shell's register dump: reads have no side effect except that a pending BUSY may read once. */

@@ -28,12 +28,18 @@ public final class DartVariants {
      * t6020 entry; their IAS 42 comes from PARAMS3. OAS 0 here because PARAMS3 gives it; up to 256
      * streams (PARAMS4 says how many).
      */
-    public static final DartHw T8110 = new DartHw("t8110", List.of("apple,t8110-dart"), DartLayout.T8110,
-            PageTableFormat.APPLE_DART2, 0, DartHw.MAX_STREAMS,
-            T8110Regs.PROTECT, T8110Regs.PROTECT_TTBR_TCR, T8110Regs.ERROR, words(T8110Regs.ENABLE_STREAMS, T8110Regs.STREAM_WORDS),
-            T8110Regs.TCR, T8110Regs.TCR_TRANSLATE_ENABLE, 0, T8110Regs.TCR_BYPASS_DAPF | T8110Regs.TCR_BYPASS_DART,
-            T8110Regs.TCR_FOUR_LEVEL, T8110Regs.TTBR, T8110Regs.TTBR_VALID, T8110Regs.TTBR_ADDR_FIELD_SHIFT,
-            T8110Regs.TTBR_SHIFT, T8110Regs.TTBR_COUNT, T8110Family.INSTANCE, T8110Family.INSTANCE, T8110Family.INSTANCE);
+    public static final DartHw T8110 = DartHw.builder()
+            .name("t8110").compatibles(List.of("apple,t8110-dart")).layout(DartLayout.T8110)
+            .pgtableFormat(PageTableFormat.APPLE_DART2)
+            .oas(0).streams(DartHw.MAX_STREAMS, words(T8110Regs.ENABLE_STREAMS, T8110Regs.STREAM_WORDS))
+            .lock(T8110Regs.PROTECT, T8110Regs.PROTECT_TTBR_TCR)
+            .error(T8110Regs.ERROR)
+            .tcr(T8110Regs.TCR).tcrEnabled(T8110Regs.TCR_TRANSLATE_ENABLE).tcrDisabled(0)
+            .tcrBypass(T8110Regs.TCR_BYPASS_DAPF | T8110Regs.TCR_BYPASS_DART).tcr4Level(T8110Regs.TCR_FOUR_LEVEL)
+            .ttbr(T8110Regs.TTBR).ttbrValid(T8110Regs.TTBR_VALID).ttbrAddrFieldShift(T8110Regs.TTBR_ADDR_FIELD_SHIFT)
+            .ttbrShift(T8110Regs.TTBR_SHIFT).ttbrCount(T8110Regs.TTBR_COUNT)
+            .params(T8110Family.INSTANCE).invalidator(T8110Family.INSTANCE).faultHandler(T8110Family.INSTANCE)
+            .build();
 
     /** @return every built-in variant */
     public static List<DartHw> all() {
@@ -41,11 +47,17 @@ public final class DartVariants {
     }
 
     private static DartHw t8020(String name, List<String> compatibles, DartLayout layout, String format, int oas) {
-        return new DartHw(name, compatibles, layout, format, oas, 16,
-                T8020Regs.CONFIG, T8020Regs.CONFIG_LOCK, T8020Regs.ERROR, List.of(T8020Regs.STREAMS_ENABLE),
-                T8020Regs.TCR, T8020Regs.TCR_TRANSLATE_ENABLE, 0, T8020Regs.TCR_BYPASS_DAPF | T8020Regs.TCR_BYPASS_DART,
-                0, T8020Regs.TTBR, T8020Regs.TTBR_VALID, T8020Regs.TTBR_ADDR_FIELD_SHIFT, T8020Regs.TTBR_SHIFT,
-                T8020Regs.TTBR_COUNT, T8020Family.INSTANCE, T8020Family.INSTANCE, T8020Family.INSTANCE);
+        return DartHw.builder()
+                .name(name).compatibles(compatibles).layout(layout).pgtableFormat(format)
+                .oas(oas).streams(16, List.of(T8020Regs.STREAMS_ENABLE))
+                .lock(T8020Regs.CONFIG, T8020Regs.CONFIG_LOCK)
+                .error(T8020Regs.ERROR)
+                .tcr(T8020Regs.TCR).tcrEnabled(T8020Regs.TCR_TRANSLATE_ENABLE).tcrDisabled(0)
+                .tcrBypass(T8020Regs.TCR_BYPASS_DAPF | T8020Regs.TCR_BYPASS_DART).tcr4Level(0)
+                .ttbr(T8020Regs.TTBR).ttbrValid(T8020Regs.TTBR_VALID).ttbrAddrFieldShift(T8020Regs.TTBR_ADDR_FIELD_SHIFT)
+                .ttbrShift(T8020Regs.TTBR_SHIFT).ttbrCount(T8020Regs.TTBR_COUNT)
+                .params(T8020Family.INSTANCE).invalidator(T8020Family.INSTANCE).faultHandler(T8020Family.INSTANCE)
+                .build();
     }
 
     private static List<Integer> words(int base, int count) {

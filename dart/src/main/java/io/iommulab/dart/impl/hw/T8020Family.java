@@ -35,7 +35,7 @@ public final class T8020Family implements DartParamsReader, DartTlbInvalidator, 
         int p1 = regs.readl(PARAMS1);
         int p2 = regs.readl(PARAMS2);
         long pgsize = 1L << Bits.get(PARAMS1_PAGE_SHIFT, p1);
-        return new DartParams(pgsize, (p2 & PARAMS2_BYPASS_SUPPORT) != 0, IAS, hw.oas(), hw.maxSidCount(), false);
+        return new DartParams(pgsize, (p2 & PARAMS2_BYPASS_SUPPORT) != 0, IAS, hw.sizes().oas(), hw.sizes().maxSidCount(), false);
     }
 
     /**

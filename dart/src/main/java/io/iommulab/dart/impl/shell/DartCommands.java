@@ -78,13 +78,13 @@ public final class DartCommands {
             DartInstance inst = probed.get(node);
             if (inst != null) {
                 DartParams p = inst.params();
-                out.add(new DartDTO(node, inst.variant().name(), "probed", p.numStreams(), p.pageSize(), p.ias(), p.oas(),
+                out.add(new DartDTO(node, inst.variant().identity().name(), "probed", p.numStreams(), p.pageSize(), p.ias(), p.oas(),
                         p.supportsBypass(), p.fourLevel(), locked(inst.variant(), inst.hardware()::readl)));
                 continue;
             }
             DartHw hw = variantFor(node);
             if (machine != null && !dtNode(node).isAvailable()) {
-                out.add(new DartDTO(node, hw != null ? hw.name() : null, "disabled", 0, 0, 0, 0, false, false, null));
+                out.add(new DartDTO(node, hw != null ? hw.identity().name() : null, "disabled", 0, 0, 0, 0, false, false, null));
                 continue;
             }
             Boolean locked = null;
@@ -96,14 +96,14 @@ public final class DartCommands {
             } catch (IommuException e) {
                 locked = null;
             }
-            out.add(new DartDTO(node, hw != null ? hw.name() : null, "not probed", 0, 0, 0, 0, false, false, locked));
+            out.add(new DartDTO(node, hw != null ? hw.identity().name() : null, "not probed", 0, 0, 0, 0, false, false, locked));
         }
         return out;
     }
 
     private static Boolean locked(DartHw hw, java.util.function.IntUnaryOperator readl) {
         try {
-            return (readl.applyAsInt(hw.lock()) & hw.lockBit()) != 0;
+            return (readl.applyAsInt(hw.global().lock()) & hw.global().lockBit()) != 0;
         } catch (IommuException e) {
             return null;
         }
@@ -126,14 +126,14 @@ public final class DartCommands {
         DartHw hw = t.hw();
         long[] enabled = SidMap.empty();
         for (int i = 0; i < (t.numStreams() + 31) / 32; i++) {
-            enabled[i >>> 1] |= (t.regs().readl(hw.enableStreams().get(i)) & 0xffff_ffffL) << ((i & 1) << 5);
+            enabled[i >>> 1] |= (t.regs().readl(hw.global().enableStreams().get(i)) & 0xffff_ffffL) << ((i & 1) << 5);
         }
         List<StreamDTO> out = new ArrayList<>();
         for (int sid = 0; sid < t.numStreams(); sid++) {
-            int tcr = t.regs().readl(hw.tcrOffset(sid));
+            int tcr = t.regs().readl(hw.tcr().offset(sid));
             List<String> ttbrs = new ArrayList<>();
-            for (int idx = 0; idx < hw.ttbrCount(); idx++) {
-                int v = t.regs().readl(hw.ttbrOffset(sid, idx));
+            for (int idx = 0; idx < hw.ttbr().count(); idx++) {
+                int v = t.regs().readl(hw.ttbr().offset(sid, idx));
                 ttbrs.add(String.format("0x%08x (%s)", v, DartRegisterMap.decodeTtbr(hw, v)));
             }
             out.add(new StreamDTO(sid, SidMap.test(enabled, sid), tcr, DartRegisterMap.decodeTcr(hw, tcr), ttbrs));
@@ -145,8 +145,8 @@ public final class DartCommands {
     public ErrorDTO errors(@Descriptor("DART: DT path, unique node name or suffix, or label") String dart) {
         Target t = target(dart);
         DartHw hw = t.hw();
-        int status = t.regs().readl(hw.error());
-        boolean t8110 = hw.layout() == DartLayout.T8110;
+        int status = t.regs().readl(hw.global().error());
+        boolean t8110 = hw.identity().layout() == DartLayout.T8110;
         int lo = t8110 ? T8110Regs.ERROR_ADDR_LO : T8020Regs.ERROR_ADDR_LO;
         int hi = t8110 ? T8110Regs.ERROR_ADDR_HI : T8020Regs.ERROR_ADDR_HI;
         long iova = (t.regs().readl(lo) & 0xffff_ffffL) | ((long) t.regs().readl(hi) << 32);
@@ -164,7 +164,7 @@ public final class DartCommands {
             extra = String.format("ERROR_MASK 0x%x, ERROR_STREAMS: %s", t.regs().readl(T8110Regs.ERROR_MASK),
                     streams.isEmpty() ? "none" : streams);
         }
-        String decoded = DartRegisterMap.decodeError(hw.layout(), status);
+        String decoded = DartRegisterMap.decodeError(hw.identity().layout(), status);
         String name = (status & flag) != 0 ? decoded.substring(decoded.indexOf('(') + 1, decoded.lastIndexOf(')')) : "";
         return new ErrorDTO(t.node(), status, (status & flag) != 0, Bits.get(streamMask, status), code, name, iova, extra);
     }
@@ -273,7 +273,7 @@ public final class DartCommands {
             throw new IommuException(Errno.ENODEV, node + " is not a DART a variant binds");
         }
         MmioWindow w = machine.ioremap(dtNode(node), 0);
-        int streams = hw.params().readParams(hw, w).numStreams();
+        int streams = hw.strategies().params().readParams(hw, w).numStreams();
         return new Target(node, hw, w, Math.min(streams, DartHw.MAX_STREAMS), null);
     }
 }

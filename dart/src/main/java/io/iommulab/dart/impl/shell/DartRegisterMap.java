@@ -24,7 +24,7 @@ final class DartRegisterMap {
     /** @return every register of a DART of this variant with {@code numStreams} streams, by offset order of the map */
     static List<RegisterView> of(DartHw hw, int numStreams) {
         List<RegisterView> out = new ArrayList<>();
-        boolean t8110 = hw.layout() == DartLayout.T8110;
+        boolean t8110 = hw.identity().layout() == DartLayout.T8110;
         if (t8110) {
             t8110Globals(out, numStreams);
         } else {
@@ -32,16 +32,16 @@ final class DartRegisterMap {
         }
         for (int i = 0; i < (numStreams + 31) / 32; i++) {
             int base = i * 32;
-            out.add(new RegisterView((t8110 ? "ENABLE_STREAMS[" : "STREAMS_ENABLE[") + i + "]", hw.enableStreams().get(i),
+            out.add(new RegisterView((t8110 ? "ENABLE_STREAMS[" : "STREAMS_ENABLE[") + i + "]", hw.global().enableStreams().get(i),
                     v -> "enabled " + streamsText(v, base)));
         }
         for (int sid = 0; sid < numStreams; sid++) {
-            out.add(new RegisterView("TCR[" + sid + "]", hw.tcrOffset(sid), v -> decodeTcr(hw, v)));
+            out.add(new RegisterView("TCR[" + sid + "]", hw.tcr().offset(sid), v -> decodeTcr(hw, v)));
         }
         for (int sid = 0; sid < numStreams; sid++) {
-            for (int idx = 0; idx < hw.ttbrCount(); idx++) {
-                String name = hw.ttbrCount() == 1 ? "TTBR[" + sid + "]" : "TTBR[" + sid + "][" + idx + "]";
-                out.add(new RegisterView(name, hw.ttbrOffset(sid, idx), v -> decodeTtbr(hw, v)));
+            for (int idx = 0; idx < hw.ttbr().count(); idx++) {
+                String name = hw.ttbr().count() == 1 ? "TTBR[" + sid + "]" : "TTBR[" + sid + "][" + idx + "]";
+                out.add(new RegisterView(name, hw.ttbr().offset(sid, idx), v -> decodeTtbr(hw, v)));
             }
         }
         return out;
@@ -105,7 +105,7 @@ final class DartRegisterMap {
      *         "4-level"), "bypass", or "invalid" for translate and bypass together
      */
     static String decodeTcr(DartHw hw, int v) {
-        boolean t8110 = hw.layout() == DartLayout.T8110;
+        boolean t8110 = hw.identity().layout() == DartLayout.T8110;
         int translate = t8110 ? T8110Regs.TCR_TRANSLATE_ENABLE : T8020Regs.TCR_TRANSLATE_ENABLE;
         int bypass = t8110 ? T8110Regs.TCR_BYPASS_DART : T8020Regs.TCR_BYPASS_DART;
         if (v == 0) {
@@ -125,10 +125,10 @@ final class DartRegisterMap {
 
     /** @return "VALID table 0x..." or "invalid" */
     static String decodeTtbr(DartHw hw, int v) {
-        if ((v & hw.ttbrValid()) == 0) {
+        if ((v & hw.ttbr().valid()) == 0) {
             return v == 0 ? "invalid" : "invalid (0x" + Integer.toHexString(v) + ")";
         }
-        return "VALID table 0x" + Long.toHexString(hw.ttbrAddress(v));
+        return "VALID table 0x" + Long.toHexString(hw.ttbr().address(v));
     }
 
     /** @return "FLAG stream 3 code 0x4 (NO PTE FOR IOVA)" or "no error" */
