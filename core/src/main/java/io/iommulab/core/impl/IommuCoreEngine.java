@@ -1,7 +1,6 @@
 package io.iommulab.core.impl;
 
 import io.iommulab.api.DomainType;
-import io.iommulab.api.FaultHandler;
 import io.iommulab.api.IommuDomain;
 import io.iommulab.api.IommuService;
 import io.iommulab.api.driver.Capability;
@@ -19,10 +18,8 @@ import io.iommulab.api.dto.DomainDTO;
 import io.iommulab.api.dto.FaultDTO;
 import io.iommulab.api.dto.GroupDTO;
 import io.iommulab.api.dto.IommuNodeDTO;
-import io.iommulab.api.dto.StreamRefDTO;
 import io.iommulab.api.dto.TraceEventDTO;
 import io.iommulab.api.dt.DtNode;
-import io.iommulab.api.dt.NodeNames;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.machine.DmaMaster;
@@ -38,17 +35,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The IOMMU core without OSGi (iommu.c + of_iommu.c): binds IOMMU nodes to drivers, probes and
- * defers masters, builds groups and default domains, attaches and detaches, reports faults and
- * records trace events. Lifecycle operations run under one lock; map/unmap, the DMA API's lookups
- * and fault reports do not take it.
+ * defers masters, builds groups and default domains, attaches and detaches, and records trace
+ * events. Lifecycle operations run under one lock; map/unmap, the DMA API's lookups and fault
+ * reports do not take it.
+ *
+ * <p>What is not lifecycle lives beside it: {@link Masters} finds a master by the name a user gives,
+ * {@link CoreViews} turns the engine's state into the DTOs the shell shows, and {@link FaultReporter}
+ * is report_iommu_fault with the fault log.
  */
 public final class IommuCoreEngine implements IommuService {
 
@@ -60,49 +59,30 @@ public final class IommuCoreEngine implements IommuService {
     private final CoreConfig config;
     private final long startNs = System.nanoTime();
     private final TraceRing trace;
-    private final FaultLog faultLog = new FaultLog(FAULT_HISTORY);
-    private final AtomicLong faultSeq = new AtomicLong();
+    private final FaultReporter faults;
 
     private final Map<String, IommuInstance> instances = new LinkedHashMap<>();
-    private final List<MasterImpl> masters = new ArrayList<>();
-    private final Map<String, MasterImpl> mastersByPath = new HashMap<>();
+    private final Masters masters;
     private final List<IommuDriver> drivers = new ArrayList<>();
     private final TreeMap<Integer, DomainImpl> domains = new TreeMap<>();
     private final TreeMap<Integer, GroupImpl> groups = new TreeMap<>();
     private final AtomicInteger nextDomainId = new AtomicInteger(1);
     private final AtomicInteger nextGroupId = new AtomicInteger();
     private final GroupFactory groupFactory = new Groups();
+    private final CoreViews views;
     private boolean shutDown;
 
     public IommuCoreEngine(Machine machine, CoreConfig config) {
         this.machine = machine;
         this.config = config;
         this.trace = new TraceRing(TRACE_EVENTS, startNs, config.trace());
-        for (DmaMaster dm : machine.masters()) {
-            MasterImpl m = new MasterImpl(dm);
-            masters.add(m);
-            mastersByPath.put(m.name(), m);
-        }
+        this.faults = new FaultReporter(FAULT_HISTORY, startNs, trace);
+        this.masters = new Masters(machine.masters());
         for (IommuHardware hw : machine.iommuHardware()) {
-            String path = hw.node().path();
-            TreeSet<Integer> sids = new TreeSet<>();
-            Map<Integer, List<MasterImpl>> bySid = new HashMap<>();
-            for (MasterImpl m : masters) {
-                for (StreamRef ref : m.dma.streams()) {
-                    if (ref.iommu().equals(path) && ref.sid() >= 0) {
-                        sids.add(ref.sid());
-                        List<MasterImpl> l = bySid.computeIfAbsent(ref.sid(), k -> new ArrayList<>());
-                        if (!l.contains(m)) {
-                            l.add(m);
-                        }
-                    }
-                }
-            }
-            MasterImpl[][] table = new MasterImpl[sids.isEmpty() ? 0 : sids.last() + 1][];
-            bySid.forEach((sid, l) -> table[sid] = l.toArray(new MasterImpl[0]));
-            instances.put(path, new IommuInstance(hw, List.copyOf(sids), table));
+            instances.put(hw.node().path(), IommuInstance.of(hw, masters.all()));
         }
-        for (MasterImpl m : masters) {
+        this.views = new CoreViews(instances, masters, groups, domains);
+        for (MasterImpl m : masters.all()) {
             evaluate(m);
         }
     }
@@ -146,9 +126,9 @@ public final class IommuCoreEngine implements IommuService {
             return;
         }
         LOG.info("IOMMU driver {} going away", driver.name());
-        for (int i = masters.size() - 1; i >= 0; i--) {
-            MasterImpl m = masters.get(i);
-            if (MasterImpl.PROBED.equals(m.state) && m.driver == driver) {
+        for (int i = masters.all().size() - 1; i >= 0; i--) {
+            MasterImpl m = masters.all().get(i);
+            if (m.state == MasterImpl.State.PROBED && m.driver == driver) {
                 releaseMaster(m);
             }
         }
@@ -163,7 +143,7 @@ public final class IommuCoreEngine implements IommuService {
                 platformRemove(inst);
             }
             if (inst.available && inst.driver == null && inst.failedDrivers.isEmpty()) {
-                inst.state = IommuInstance.DEFERRED;
+                inst.state = IommuInstance.State.DEFERRED;
                 inst.reason = "no driver for " + inst.compatibleText();
             }
         }
@@ -199,7 +179,7 @@ public final class IommuCoreEngine implements IommuService {
                 unbind(inst);
             }
             if (inst.available && inst.driver == null) {
-                inst.state = IommuInstance.DEFERRED;
+                inst.state = IommuInstance.State.DEFERRED;
                 inst.reason = modelled ? "no driver for " + inst.compatibleText()
                         : "no hardware model" + (hw != null && hw.reason() != null ? ": " + hw.reason() : "");
             }
@@ -210,9 +190,9 @@ public final class IommuCoreEngine implements IommuService {
 
     /** Releases the masters translated by one instance, then lets its driver remove it. */
     private void unbind(IommuInstance inst) {
-        for (int i = masters.size() - 1; i >= 0; i--) {
-            MasterImpl m = masters.get(i);
-            if (MasterImpl.PROBED.equals(m.state) && usesInstance(m, inst)) {
+        for (int i = masters.all().size() - 1; i >= 0; i--) {
+            MasterImpl m = masters.all().get(i);
+            if (m.state == MasterImpl.State.PROBED && usesInstance(m, inst)) {
                 releaseMaster(m);
             }
         }
@@ -277,7 +257,7 @@ public final class IommuCoreEngine implements IommuService {
     private void bind(IommuInstance inst, IommuDriver driver) {
         if (!inst.modelled) {
             // no hardware answers at this node's registers: probing would only fail; wait for it
-            inst.state = IommuInstance.DEFERRED;
+            inst.state = IommuInstance.State.DEFERRED;
             inst.reason = "no hardware model" + (inst.hw.reason() != null ? ": " + inst.hw.reason() : "");
             return;
         }
@@ -289,7 +269,7 @@ public final class IommuCoreEngine implements IommuService {
             if (e.errno() != Errno.EPROBE_DEFER) {
                 throw e;
             }
-            inst.state = IommuInstance.DEFERRED;
+            inst.state = IommuInstance.State.DEFERRED;
             inst.reason = message(e);
             LOG.info("{}: probe deferred: {}", inst.path, message(e));
             return;
@@ -302,13 +282,13 @@ public final class IommuCoreEngine implements IommuService {
             inst.driver = driver;
             inst.device = dev;
             inst.pdev = pdev;
-            inst.state = IommuInstance.PROBED;
+            inst.state = IommuInstance.State.PROBED;
             inst.reason = null;
             LOG.info("{}: probed by {} ({} streams)", inst.path, driver.name(), dev.numStreams());
         } catch (RuntimeException e) {
             machine.pmDomainDetach(inst.node);
             inst.failedDrivers.add(driver);
-            inst.state = IommuInstance.FAILED;
+            inst.state = IommuInstance.State.FAILED;
             inst.reason = driver.name() + ": " + message(e);
             LOG.warn("{}: probe by {} failed: {}", inst.path, driver.name(), message(e));
         }
@@ -317,8 +297,8 @@ public final class IommuCoreEngine implements IommuService {
     // ---------------------------------------------------------------- masters
 
     private void probeMasters() {
-        for (MasterImpl m : masters) {
-            if (!MasterImpl.PROBED.equals(m.state)) {
+        for (MasterImpl m : masters.all()) {
+            if (m.state != MasterImpl.State.PROBED) {
                 evaluate(m);
             }
         }
@@ -354,8 +334,8 @@ public final class IommuCoreEngine implements IommuService {
         }
         for (IommuInstance inst : insts) {
             if (inst.driver == null) {
-                m.state = MasterImpl.DEFERRED;
-                m.reason = IommuInstance.FAILED.equals(inst.state)
+                m.state = MasterImpl.State.DEFERRED;
+                m.reason = inst.state == IommuInstance.State.FAILED
                         ? "waiting for " + inst.path + " (probe failed: " + inst.reason + ")"
                         : "waiting for driver for " + inst.path + " (" + inst.firstCompatible() + ")";
                 m.failedWith = null;
@@ -366,7 +346,7 @@ public final class IommuCoreEngine implements IommuService {
         for (IommuInstance inst : insts) {
             ds.add(inst.driver);
         }
-        if (MasterImpl.FAILED.equals(m.state) && ds.equals(m.failedWith)) {
+        if (m.state == MasterImpl.State.FAILED && ds.equals(m.failedWith)) {
             return; // same drivers that refused it before; nothing changed
         }
         if (ds.size() > 1) {
@@ -385,14 +365,14 @@ public final class IommuCoreEngine implements IommuService {
     }
 
     private void failPermanently(MasterImpl m, String reason) {
-        m.state = MasterImpl.FAILED;
+        m.state = MasterImpl.State.FAILED;
         m.reason = reason;
         m.permanentFailure = true;
         LOG.info("{}: no IOMMU translation: {}", m.name(), reason);
     }
 
     private static void fail(MasterImpl m, String reason, Set<IommuDriver> with) {
-        m.state = MasterImpl.FAILED;
+        m.state = MasterImpl.State.FAILED;
         m.reason = reason;
         m.failedWith = with;
     }
@@ -405,7 +385,7 @@ public final class IommuCoreEngine implements IommuService {
             if (e.errno() != Errno.EPROBE_DEFER) {
                 throw e;
             }
-            m.state = MasterImpl.DEFERRED;
+            m.state = MasterImpl.State.DEFERRED;
             m.reason = message(e);
             return;
         }
@@ -456,7 +436,7 @@ public final class IommuCoreEngine implements IommuService {
             }
             trace.attachDeviceToDomain(m.name());
             m.driver = driver;
-            m.state = MasterImpl.PROBED;
+            m.state = MasterImpl.State.PROBED;
             m.reason = null;
             m.failedWith = null;
         } catch (RuntimeException e) {
@@ -598,7 +578,7 @@ public final class IommuCoreEngine implements IommuService {
         m.setFwspec(List.of());
         m.setPriv(null);
         machine.pmDomainDetach(m.node());
-        m.state = MasterImpl.DEFERRED;
+        m.state = MasterImpl.State.DEFERRED;
         m.reason = "released";
     }
 
@@ -635,7 +615,7 @@ public final class IommuCoreEngine implements IommuService {
             int rid = dev.requesterId();
             if (rid >= 0) {
                 String bridge = dev.node().parent().map(DtNode::path).orElse("");
-                for (MasterImpl other : masters) {
+                for (MasterImpl other : masters.all()) {
                     GroupImpl g = other.group;
                     if (other != dev && g != null && other.requesterId() >= 0
                             && (other.requesterId() >> 3) == (rid >> 3)
@@ -648,75 +628,33 @@ public final class IommuCoreEngine implements IommuService {
         }
     }
 
-    // ---------------------------------------------------------------- IommuService
+    // ---------------------------------------------------------------- views (CoreViews), under the lock
 
     @Override
     public synchronized List<IommuNodeDTO> iommus() {
-        List<IommuNodeDTO> out = new ArrayList<>();
-        for (IommuInstance inst : instances.values()) {
-            IommuDriver d = inst.driver;
-            out.add(new IommuNodeDTO(inst.path, inst.node.compatible(), d != null ? d.name() : null, inst.state,
-                    inst.reason, inst.streams));
-        }
-        return out;
+        return views.iommus();
     }
 
     @Override
     public synchronized List<DeviceDTO> devices() {
-        List<DeviceDTO> out = new ArrayList<>();
-        for (MasterImpl m : masters) {
-            out.add(deviceDTO(m));
-        }
-        return out;
+        return views.devices();
     }
 
     public synchronized DeviceDTO device(String name) {
-        return deviceDTO(resolve(name));
-    }
-
-    private DeviceDTO deviceDTO(MasterImpl m) {
-        List<StreamRefDTO> refs = new ArrayList<>();
-        for (StreamRef r : m.dma.streams()) {
-            refs.add(new StreamRefDTO(r.iommu(), r.sid()));
-        }
-        GroupImpl g = m.group;
-        DomainImpl d = g != null ? g.domain : null;
-        return new DeviceDTO(m.name(), refs, m.state, m.reason, g != null ? g.id() : null,
-                d != null ? d.id() : null, d != null ? d.typeName() : null);
+        return views.device(masters.resolve(name));
     }
 
     @Override
     public synchronized List<GroupDTO> groups() {
-        List<GroupDTO> out = new ArrayList<>();
-        for (GroupImpl g : groups.values()) {
-            List<String> devs = new ArrayList<>();
-            for (MasterImpl m : g.members) {
-                devs.add(m.name());
-            }
-            DomainImpl def = g.defaultDomain;
-            DomainImpl cur = g.domain;
-            out.add(new GroupDTO(g.id(), devs, def != null ? def.id() : null, cur != null ? cur.id() : null,
-                    cur != null ? cur.typeName() : null));
-        }
-        return out;
+        return views.groups();
     }
 
     @Override
     public synchronized List<DomainDTO> domains() {
-        List<DomainDTO> out = new ArrayList<>();
-        for (DomainImpl d : domains.values()) {
-            List<Integer> gs = new ArrayList<>();
-            for (GroupImpl g : groups.values()) {
-                if (g.domain == d) {
-                    gs.add(g.id());
-                }
-            }
-            long start = d.geometry() != null ? d.geometry().apertureStart() : 0;
-            long end = d.geometry() != null ? d.geometry().apertureEnd() : 0;
-            out.add(new DomainDTO(d.id(), d.typeName(), d.driver(), gs, d.pgsizeBitmap(), start, end, d.mappedBytes()));
-        }
-        return out;
+        return views.domains();
     }
+
+    // ---------------------------------------------------------------- domains of a device, attach/detach
 
     @Override
     public IommuDomain domainOf(String device) {
@@ -725,7 +663,7 @@ public final class IommuCoreEngine implements IommuService {
 
     /** @return the domain the probed device's group is attached to now (no lock: for the DMA API) */
     public DomainImpl currentDomain(String device) {
-        MasterImpl m = probedMaster(device);
+        MasterImpl m = masters.probed(device);
         GroupImpl g = m.group;
         DomainImpl d = g != null ? g.domain : null;
         if (d == null) {
@@ -739,7 +677,7 @@ public final class IommuCoreEngine implements IommuService {
      * a failing driver callback counts as none.
      */
     public List<ReservedRegion> resvRegions(String device) {
-        MasterImpl m = probedMaster(device);
+        MasterImpl m = masters.probed(device);
         IommuDriver driver = m.driver;
         if (driver == null) {
             return List.of();
@@ -755,7 +693,7 @@ public final class IommuCoreEngine implements IommuService {
 
     /** @return the default domain of the probed device's group */
     public IommuDomain defaultDomainOf(String device) {
-        MasterImpl m = probedMaster(device);
+        MasterImpl m = masters.probed(device);
         GroupImpl g = m.group;
         DomainImpl d = g != null ? g.defaultDomain : null;
         if (d == null) {
@@ -766,7 +704,7 @@ public final class IommuCoreEngine implements IommuService {
 
     @Override
     public synchronized IommuDomain domainAlloc(String device, DomainType type) {
-        MasterImpl m = probedMaster(device);
+        MasterImpl m = masters.probed(device);
         IommuDriver driver = m.driver;
         switch (type) {
             case IDENTITY:
@@ -786,7 +724,7 @@ public final class IommuCoreEngine implements IommuService {
     @Override
     public synchronized void attachGroup(IommuDomain domain, String device) {
         DomainImpl d = own(domain);
-        MasterImpl m = probedMaster(device);
+        MasterImpl m = masters.probed(device);
         GroupImpl g = m.group;
         if (d.driverService() != m.driver) {
             throw new IommuException(Errno.EINVAL, "domain " + d.id() + " belongs to driver " + d.driver() + "; "
@@ -808,7 +746,7 @@ public final class IommuCoreEngine implements IommuService {
     @Override
     public synchronized void detachGroup(IommuDomain domain, String device) {
         DomainImpl d = own(domain);
-        MasterImpl m = probedMaster(device);
+        MasterImpl m = masters.probed(device);
         GroupImpl g = m.group;
         if (g.domain != d) {
             throw new IommuException(Errno.EINVAL, "group " + g.id() + " of " + m.name() + " is not attached to domain "
@@ -873,101 +811,33 @@ public final class IommuCoreEngine implements IommuService {
         return d;
     }
 
-    /** @return the master called {@code name} (path, unique node name or label) that is probed */
-    MasterImpl probedMaster(String name) {
-        MasterImpl m = resolve(name);
-        // state is written under the lock; a racing reader sees either state, both consistent
-        if (!MasterImpl.PROBED.equals(m.state) || m.group == null) {
-            throw new IommuException(Errno.ENODEV, "device " + m.name() + " is " + m.state
-                    + (m.reason != null ? ": " + m.reason : ""));
-        }
-        return m;
-    }
-
-    /** Device names: DT path, else a unique node name (with or without unit address), path suffix or DT label. */
-    MasterImpl resolve(String name) {
-        MasterImpl m = name == null ? null : mastersByPath.get(name);
-        if (m != null) {
-            return m;
-        }
-        List<DtNode> nodes = new ArrayList<>(masters.size());
-        for (MasterImpl c : masters) {
-            nodes.add(c.node());
-        }
-        // a path, a unique node name ("usb@382280000", or "usb"), path suffix or label; on a
-        // two-die tree "usb@702280000" names one master per die and is refused, listing both
-        return NodeNames.resolve("device", name, nodes).map(n -> mastersByPath.get(n.path()))
-                .orElseThrow(() -> new IommuException(Errno.ENODEV, "no DMA master named '" + (name == null ? "" : name) + "'"));
-    }
+    // ---------------------------------------------------------------- names (Masters)
 
     /** @return the DT path of the master called {@code name} */
     public String canonicalName(String name) {
-        return resolve(name).name();
+        return masters.resolve(name).name();
     }
 
     /** @return true if the master called {@code name} is a PCI function */
     public boolean isPci(String name) {
-        return resolve(name).isPci();
+        return masters.resolve(name).isPci();
     }
 
     /** @return the master's DMA master (for the shell's dma command) */
     public DmaMaster dmaMaster(String name) {
-        return resolve(name).dma;
+        return masters.resolve(name).dma;
     }
 
-    // ---------------------------------------------------------------- faults
+    // ---------------------------------------------------------------- faults (FaultReporter) and trace
 
     /** report_iommu_fault: safe from any thread; takes no engine lock. */
     boolean reportFault(IommuInstance inst, IommuFault fault) {
-        MasterImpl[] ms = inst.mastersOn(fault.sid());
-        MasterImpl m = null;
-        if (ms != null) {
-            for (MasterImpl c : ms) {
-                if (c.group != null) {
-                    m = c;
-                    break;
-                }
-            }
-            if (m == null && ms.length > 0) {
-                m = ms[0];
-            }
-        }
-        GroupImpl g = m != null ? m.group : null;
-        DomainImpl d = g != null ? g.domain : null;
-        IommuDriver drv = inst.driver;
-        String access = fault.write() ? "write" : "read";
-        FaultDTO dto = new FaultDTO(faultSeq.incrementAndGet(), System.nanoTime() - startNs, inst.path, fault.sid(),
-                m != null ? m.name() : null, d != null ? d.id() : null, fault.iova(), access, fault.status(),
-                fault.reason(), false);
-        boolean handled = false;
-        FaultHandler h = d != null ? d.faultHandler() : null;
-        if (h != null) {
-            try {
-                handled = h.onFault(d, dto);
-            } catch (RuntimeException e) {
-                LOG.warn("{}: fault handler of domain {} threw: {}", inst.path, d.id(), message(e), e);
-            }
-        }
-        if (handled) {
-            dto = new FaultDTO(dto.seq(), dto.timestampNs(), dto.iommu(), dto.sid(), dto.device(), dto.domain(),
-                    dto.iova(), dto.access(), dto.status(), dto.reason(), true);
-        }
-        faultLog.add(dto);
-        trace.ioPageFault(drv != null ? drv.name() : "none", m != null ? m.name() : inst.path, fault.iova(),
-                fault.write() ? 1 : 0);
-        // report_iommu_fault itself prints nothing: the driver that raised the fault logs it (DART always,
-        // arm-smmu when nobody handled it), so the core only records it.
-        if (!handled && LOG.isDebugEnabled()) {
-            LOG.debug("{}: unhandled {} fault: sid {} iova 0x{} status 0x{} ({}) device {} domain {}", inst.path,
-                    access, fault.sid(), Long.toHexString(fault.iova()), Long.toHexString(fault.status()),
-                    fault.reason(), m != null ? m.name() : "unknown", d != null ? d.id() : "none");
-        }
-        return handled;
+        return faults.report(inst, fault);
     }
 
     @Override
     public List<FaultDTO> faults() {
-        return faultLog.snapshot();
+        return faults.faults();
     }
 
     @Override
@@ -978,7 +848,7 @@ public final class IommuCoreEngine implements IommuService {
     @Override
     public void clearTrace() {
         trace.clear();
-        faultLog.clear();
+        faults.clear();
     }
 
     // ---------------------------------------------------------------- helpers

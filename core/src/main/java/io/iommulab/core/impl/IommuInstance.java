@@ -4,17 +4,40 @@ import io.iommulab.api.driver.IommuDevice;
 import io.iommulab.api.driver.IommuDriver;
 import io.iommulab.api.dt.DtNode;
 import io.iommulab.api.machine.IommuHardware;
+import io.iommulab.api.machine.StreamRef;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /** One IOMMU node of the board and what the core knows of it (the platform device and its binding). */
 final class IommuInstance {
 
-    static final String PROBED = "probed";
-    static final String DEFERRED = "deferred";
-    static final String FAILED = "failed";
-    static final String DISABLED = "disabled";
+    /** Where the node's binding stands; {@link #toString()} is the word {@code iommu:iommus} shows. */
+    enum State {
+        /** a driver probed it */
+        PROBED("probed"),
+        /** waiting for a driver, its hardware model or its power domain */
+        DEFERRED("deferred"),
+        /** the last driver that tried refused it */
+        FAILED("failed"),
+        /** its status is not okay: nothing binds it */
+        DISABLED("disabled");
+
+        private final String text;
+
+        State(String text) {
+            this.text = text;
+        }
+
+        @Override
+        public String toString() {
+            return text;
+        }
+    }
 
     final IommuHardware hw;
     final DtNode node;
@@ -26,7 +49,7 @@ final class IommuInstance {
     final MasterImpl[][] mastersBySid;
 
     // below: changed under the engine lock; driver is read by fault reporting too
-    String state;
+    State state;
     String reason;
     volatile IommuDriver driver;
     IommuDevice device;
@@ -44,12 +67,33 @@ final class IommuInstance {
         this.mastersBySid = mastersBySid;
         this.modelled = hw.model() != null;
         if (available) {
-            state = DEFERRED;
+            state = State.DEFERRED;
             reason = "no driver for " + compatibleText();
         } else {
-            state = DISABLED;
+            state = State.DISABLED;
             reason = "status is not okay" + (hw.reason() != null ? " (" + hw.reason() + ")" : "");
         }
+    }
+
+    /** @return the instance for {@code hw}, with the stream ids and the masters on each that its iommus specifiers name */
+    static IommuInstance of(IommuHardware hw, List<MasterImpl> masters) {
+        String path = hw.node().path();
+        TreeSet<Integer> sids = new TreeSet<>();
+        Map<Integer, List<MasterImpl>> bySid = new HashMap<>();
+        for (MasterImpl m : masters) {
+            for (StreamRef ref : m.dma.streams()) {
+                if (ref.iommu().equals(path) && ref.sid() >= 0) {
+                    sids.add(ref.sid());
+                    List<MasterImpl> l = bySid.computeIfAbsent(ref.sid(), k -> new ArrayList<>());
+                    if (!l.contains(m)) {
+                        l.add(m);
+                    }
+                }
+            }
+        }
+        MasterImpl[][] table = new MasterImpl[sids.isEmpty() ? 0 : sids.last() + 1][];
+        bySid.forEach((sid, l) -> table[sid] = l.toArray(new MasterImpl[0]));
+        return new IommuInstance(hw, List.copyOf(sids), table);
     }
 
     String compatibleText() {

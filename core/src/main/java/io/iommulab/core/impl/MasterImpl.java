@@ -11,9 +11,26 @@ import java.util.Set;
 /** struct device of a DMA master with its iommu fwspec, group and private driver data. */
 final class MasterImpl implements IommuMaster {
 
-    static final String PROBED = "probed";
-    static final String DEFERRED = "deferred";
-    static final String FAILED = "failed";
+    /** Where the master's IOMMU probe stands; {@link #toString()} is the word {@code iommu:devices} shows. */
+    enum State {
+        /** in a group, attached to a domain */
+        PROBED("probed"),
+        /** waiting for its IOMMUs' drivers or its power domain, or released */
+        DEFERRED("deferred"),
+        /** refused: no translation until the board or the drivers change */
+        FAILED("failed");
+
+        private final String text;
+
+        State(String text) {
+            this.text = text;
+        }
+
+        @Override
+        public String toString() {
+            return text;
+        }
+    }
 
     final DmaMaster dma;
     private final String name;
@@ -22,7 +39,7 @@ final class MasterImpl implements IommuMaster {
     private volatile Object priv;
 
     // below: changed under the engine lock
-    volatile String state = DEFERRED;
+    volatile State state = State.DEFERRED;
     volatile String reason = "not probed yet";
     volatile GroupImpl group;
     IommuDriver driver;
