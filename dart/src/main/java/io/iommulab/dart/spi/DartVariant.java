@@ -11,7 +11,7 @@ import org.osgi.annotation.versioning.ConsumerType;
 @ConsumerType
 public interface DartVariant {
 
-    /** Service property naming the variant ({@link DartHw#name()}); the variant's driver carries it too. */
+    /** Service property naming the variant ({@link DartHw.Identity#name()}); the variant's driver carries it too. */
     String PROPERTY = "dart.variant";
 
     /** @return the variant description; the same record on every call */
