@@ -12,7 +12,8 @@ import io.iommulab.api.pgtable.PageTableFormat;
 import io.iommulab.api.pgtable.PageTableOps;
 import io.iommulab.api.pgtable.PageTableState;
 import io.iommulab.api.pgtable.TlbFlushOps;
-import io.iommulab.dart.impl.hw.SidMap;
+import io.iommulab.dart.spi.DartHw;
+import io.iommulab.klib.Bitmap;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
@@ -146,7 +147,7 @@ final class DartDomain implements DomainOps {
         }
         for (int i = 0; i < cfg.count(); i++) {
             long[] src = cfg.maps[i].sidmap;
-            for (int w = 0; w < SidMap.WORDS; w++) {
+            for (int w = 0; w < src.length; w++) {
                 if (src[w] != 0) {
                     sidmaps[i].getAndAccumulate(w, src[w], (a, b) -> a | b);
                 }
@@ -170,8 +171,8 @@ final class DartDomain implements DomainOps {
     }
 
     private long[] snapshot(int i) {
-        long[] map = new long[SidMap.WORDS];
-        for (int w = 0; w < SidMap.WORDS; w++) {
+        long[] map = Bitmap.zalloc(DartHw.MAX_STREAMS);
+        for (int w = 0; w < map.length; w++) {
             map[w] = sidmaps[i].get(w);
         }
         return map;
@@ -295,7 +296,7 @@ final class DartDomain implements DomainOps {
         if (darts[i] == null) {
             return "";
         }
-        return darts[i].node() + ":" + SidMap.toText(snapshot(i), darts[i].numStreams());
+        return darts[i].node() + ":" + Bitmap.toText(snapshot(i), darts[i].numStreams());
     }
 
     @Override

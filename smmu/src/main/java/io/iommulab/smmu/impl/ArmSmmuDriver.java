@@ -560,14 +560,7 @@ public final class ArmSmmuDriver implements IommuDriver {
 
     /** __ratelimit: @return true if the message may be printed; reports what the closed window dropped */
     private static boolean admit(RateLimit limit, SmmuInstance smmu, String function) {
-        long dropped = limit.acquire();
-        if (dropped < 0 || !LOG.isErrorEnabled()) {
-            return false;
-        }
-        if (dropped > 0) {
-            LOG.warn("{}: {}: {} callbacks suppressed", smmu.prefix(), function, dropped);
-        }
-        return true;
+        return limit.ratelimit(n -> LOG.warn("{}: {}: {} callbacks suppressed", smmu.prefix(), function, n)) && LOG.isErrorEnabled();
     }
 
     @Override
