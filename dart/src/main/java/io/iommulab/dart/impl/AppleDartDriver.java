@@ -1,6 +1,7 @@
 package io.iommulab.dart.impl;
 
 import io.iommulab.klib.Bitmap;
+import io.iommulab.klib.IoPgtable;
 import io.iommulab.klib.RateLimit;
 
 import io.iommulab.api.DomainType;
@@ -110,22 +111,12 @@ public final class AppleDartDriver implements IommuDriver {
     }
 
     private PageTableFormat boundFormat(String name) {
-        for (PageTableFormat f : formats) {
-            if (name.equals(f.name())) {
-                return f;
-            }
-        }
-        return null;
+        return IoPgtable.find(formats, name);
     }
 
     /** @return the format called {@code name}; ENODEV if no such format is available */
     PageTableFormat format(String name) {
-        PageTableFormat f = formatLookup.apply(name);
-        if (f == null) {
-            throw new IommuException(Errno.ENODEV, "apple-dart " + variant.name() + ": page-table format '" + name
-                    + "' is not available");
-        }
-        return f;
+        return IoPgtable.require(formatLookup, name, "apple-dart " + variant.name());
     }
 
     /** @return the variant this driver drives */

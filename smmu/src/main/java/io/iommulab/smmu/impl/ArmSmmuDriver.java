@@ -1,5 +1,6 @@
 package io.iommulab.smmu.impl;
 
+import io.iommulab.klib.IoPgtable;
 import io.iommulab.klib.RateLimit;
 
 import io.iommulab.api.Prot;
@@ -134,21 +135,12 @@ public final class ArmSmmuDriver implements IommuDriver {
     }
 
     private PageTableFormat boundFormat(String name) {
-        for (PageTableFormat f : formats) {
-            if (name.equals(f.name())) {
-                return f;
-            }
-        }
-        return null;
+        return IoPgtable.find(formats, name);
     }
 
     /** @return the format called {@code name}; ENODEV if no such format is available */
     PageTableFormat format(String name) {
-        PageTableFormat f = formatLookup.apply(name);
-        if (f == null) {
-            throw new IommuException(Errno.ENODEV, NAME + ": page-table format '" + name + "' is not available");
-        }
-        return f;
+        return IoPgtable.require(formatLookup, name, NAME);
     }
 
     /** @return the disable_bypass parameter this driver runs with */
