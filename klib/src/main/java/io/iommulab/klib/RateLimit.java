@@ -1,5 +1,6 @@
 package io.iommulab.klib;
 
+import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
 
 /**
@@ -25,6 +26,21 @@ public final class RateLimit {
 
     public RateLimit(LongSupplier clock) {
         this.clock = clock;
+    }
+
+    /**
+     * __ratelimit(): whether this message may be printed. The first message of a window that
+     * follows dropped ones tells {@code suppressed} how many first, for the kernel's
+     * "%s: %d callbacks suppressed" line. The callback runs outside the lock.
+     *
+     * @return true if the message may be printed
+     */
+    public boolean ratelimit(LongConsumer suppressed) {
+        long dropped = acquire();
+        if (dropped > 0) {
+            suppressed.accept(dropped);
+        }
+        return dropped >= 0;
     }
 
     /**

@@ -1,7 +1,12 @@
 /**
- * Kernel library helpers shared by the drivers (Linux's {@code lib/ratelimit.c},
- * {@code include/linux/bitfield.h}): small, stateless or self-contained, no service.
+ * Kernel library helpers shared by the drivers, so that no driver writes them again: Linux's
+ * {@code lib/ratelimit.c} ({@link io.iommulab.klib.RateLimit}), {@code include/linux/bitfield.h}
+ * ({@link io.iommulab.klib.Bits}), {@code bitmap.h}/{@code find.h} ({@link io.iommulab.klib.Bitmap}),
+ * the io-pgtable registry as drivers call it ({@link io.iommulab.klib.IoPgtable}) and the
+ * page-table half of a paging domain ({@link io.iommulab.klib.PgtableDomain}, as generic_pt's
+ * IOMMU_PT_DOMAIN_OPS). Small, self-contained, no service. 1.1 added Bitmap, IoPgtable,
+ * PgtableDomain and {@link io.iommulab.klib.RateLimit#ratelimit}.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package io.iommulab.klib;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.iommulab.testkit.MiniJson;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -52,7 +53,7 @@ class JsonTest {
     void stringsAreEscaped() {
         String s = Json.write("a\"b\\c\nd\te\u0001f\u2028");
         assertEquals("\"a\\\"b\\\\c\\nd\\te\\u0001f\\u2028\"", s);
-        JsonCheck.validate(s);
+        MiniJson.parse(s);
     }
 
     @Test
@@ -101,7 +102,7 @@ class JsonTest {
         Device d = new Device("a\nb", List.of(), "probed", null, 3);
         String s = Json.write(List.of(d, Map.of("k", "v\r\n")));
         assertFalse(s.contains("\n") || s.contains("\r"));
-        JsonCheck.validate(s);
+        MiniJson.parse(s);
     }
 
     @Test
@@ -114,8 +115,8 @@ class JsonTest {
 
     @Test
     void checkerRejectsBrokenJson() {
-        assertThrows(IllegalArgumentException.class, () -> JsonCheck.validate("{\"a\":}"));
-        assertThrows(IllegalArgumentException.class, () -> JsonCheck.validate("[1,2] 3"));
-        assertThrows(IllegalArgumentException.class, () -> JsonCheck.validate("\"a\nb\""));
+        assertThrows(IllegalArgumentException.class, () -> MiniJson.parse("{\"a\":}"));
+        assertThrows(IllegalArgumentException.class, () -> MiniJson.parse("[1,2] 3"));
+        assertThrows(IllegalArgumentException.class, () -> MiniJson.parse("\"a\nb\""));
     }
 }

@@ -1,7 +1,9 @@
 /**
  * Test fixtures shared with other modules' tests: fixture boards, a delegating driver, a driver
- * wrapper that records MMIO writes, and a log capture.
+ * wrapper that records MMIO writes, a log capture, and since 1.2 the checks every backend's tests
+ * make ({@link io.iommulab.testkit.BackendChecks}) and the JSON parser the tests of every JSON
+ * writer check output with ({@link io.iommulab.testkit.MiniJson}).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package io.iommulab.testkit;

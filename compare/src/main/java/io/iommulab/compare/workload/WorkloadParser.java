@@ -1,5 +1,6 @@
 package io.iommulab.compare.workload;
 
+import io.iommulab.api.cmdline.Memparse;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.compare.workload.Workload.Direction;
@@ -16,8 +17,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Reads workload files: one directive per line, {@code #} starts a comment, sizes take K/M/G
- * suffixes (binary), numbers may be hex ({@code 0x...}).
+ * Reads workload files: one directive per line, {@code #} starts a comment; numbers are read as
+ * every shell reads them ({@link Memparse}: decimal or {@code 0x} hex, binary K/M/G/T suffixes).
  *
  * <pre>
  * name     streaming mix                       # what the reports call it
@@ -169,9 +170,9 @@ public final class WorkloadParser {
                 sizes = new long[] {min, max};
             }
         }
-        int count = (int) number(opts.getOrDefault("count", "64"), "count", 1, MAX_COUNT);
+        int count = (int) number("count", opts.getOrDefault("count", "64")).within(1, MAX_COUNT);
         Direction dir = direction(opts.getOrDefault("dir", "bidirectional"));
-        long seed = number(opts.getOrDefault("seed", "1"), "seed", Long.MIN_VALUE, Long.MAX_VALUE);
+        long seed = number("seed", opts.getOrDefault("seed", "1")).value();
         for (String k : opts.keySet()) {
             if (!List.of("count", "dir", "seed", "name", "min", "max").contains(k)
                     || !kind.equals("random") && (k.equals("min") || k.equals("max"))) {
@@ -203,7 +204,7 @@ public final class WorkloadParser {
             String v = t[i].substring(eq + 1);
             switch (k) {
                 case "device" -> device = v.equals("first") ? "" : v;
-                case "iova" -> iova = v.equals("near") ? -1 : number(v, "iova", 0, Long.MAX_VALUE);
+                case "iova" -> iova = v.equals("near") ? -1 : number("iova", v).within(0, Long.MAX_VALUE);
                 case "access" -> {
                     if (!v.equals("read") && !v.equals("write")) {
                         throw bad("access must be read or write, found '" + v + "'");
@@ -226,30 +227,12 @@ public final class WorkloadParser {
     }
 
     private long size(String v) {
-        String s = v.toUpperCase(Locale.ROOT);
-        int shift = 0;
-        if (s.endsWith("K") || s.endsWith("M") || s.endsWith("G")) {
-            shift = s.endsWith("K") ? 10 : s.endsWith("M") ? 20 : 30;
-            s = s.substring(0, s.length() - 1);
-        }
-        long n = number(s, "size '" + v + "'", 1, MAX_BUFFER);
-        if (n > MAX_BUFFER >> shift) {
-            throw bad(String.format("size '%s' is larger than the limit 0x%x", v, MAX_BUFFER));
-        }
-        return n << shift;
+        return number("size", v).within(1, MAX_BUFFER);
     }
 
-    private long number(String v, String what, long min, long max) {
-        long n;
-        try {
-            n = v.toLowerCase(Locale.ROOT).startsWith("0x") ? Long.parseUnsignedLong(v.substring(2), 16) : Long.parseLong(v);
-        } catch (NumberFormatException e) {
-            throw bad(what + ": '" + v + "' is not a number");
-        }
-        if (n < min || n > max) {
-            throw bad(String.format("%s: %s is outside [%d, %d]", what, v, min, max));
-        }
-        return n;
+    /** @return {@code v} read as Memparse, its errors naming the file, the line and {@code what} */
+    private Memparse number(String what, String v) {
+        return Memparse.parse(source + ":" + line + ": " + what, v);
     }
 
     private IommuException bad(String message) {

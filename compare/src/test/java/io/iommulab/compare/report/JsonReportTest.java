@@ -9,6 +9,7 @@ import io.iommulab.api.dto.DomainDTO;
 import io.iommulab.api.dto.GroupDTO;
 import io.iommulab.api.dto.IommuNodeDTO;
 import io.iommulab.api.dto.StreamRefDTO;
+import io.iommulab.testkit.MiniJson;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.Arrays;

@@ -71,15 +71,43 @@ class WorkloadParserTest {
     void badLinesNameTheFileTheLineAndTheToken() {
         assertBad("stream 16K\nstrem 4K\n", "w:2: unknown directive 'strem'");
         assertBad("stream\n", "w:1: stream expects one buffer size");
-        assertBad("stream 17Q\n", "w:1: size '17Q': '17Q' is not a number");
-        assertBad("stream 32M\n", "w:1: size '32M' is larger than the limit");
-        assertBad("stream 4K count=0\n", "w:1: count: 0 is outside");
+        assertBad("stream 17Q\n", "w:1: size '17Q' is not a number (decimal or 0x hex, optional K, M, G, T, P or E suffix)");
+        assertBad("stream 32M\n", "w:1: size '32M' is not between 1 and 16777216");
+        assertBad("stream 4K count=0\n", "w:1: count '0' is not between 1 and 1048576");
         assertBad("stream 4K dir=sideways\n", "w:1: dir must be to-device, from-device or bidirectional, found 'sideways'");
         assertBad("stream 4K min=3\n", "w:1: unknown option 'min' for stream");
         assertBad("random min=8K max=4K\n", "w:1: random: min 0x2000 is larger than max 0x1000");
         assertBad("fault access=execute\n", "w:1: access must be read or write, found 'execute'");
         assertBad("config strict\n", "w:1: config expects key=value, found 'strict'");
         assertBad("name nothing\n", "w: no stream, sg, random or fault line");
+    }
+
+    /** The forms every shell and file takes (api's Memparse), as machine:mem and iommu:map take them. */
+    @Test
+    void numbersAreReadAsEveryShellReadsThem() {
+        Workload w = WorkloadParser.parse("w", """
+                burst   0x100
+                stream  16k count=0x10
+                sg      4K,0x2000,0x1_0000,0x10K
+                random  min=0x200 max=64k seed=0xdead_beef
+                fault   iova=1G
+                """);
+        assertEquals(256, w.burst());
+        assertArrayEquals(new long[] {16384}, w.patterns().get(0).sizes());
+        assertEquals(16, w.patterns().get(0).count());
+        assertArrayEquals(new long[] {4096, 8192, 65536, 16384}, w.patterns().get(1).sizes(), "hex with a suffix, _ groups");
+        assertArrayEquals(new long[] {512, 65536}, w.patterns().get(2).sizes());
+        assertEquals(0xdead_beefL, w.patterns().get(2).seed());
+        assertEquals(1L << 30, w.faults().get(0).iova());
+
+        String forms = " is not a number (decimal or 0x hex, optional K, M, G, T, P or E suffix)";
+        assertBad("stream 16KB\n", "w:1: size '16KB'" + forms);
+        assertBad("\nsg 4K,-4\n", "w:2: size '-4'" + forms);
+        assertBad("stream 4K count=ten\n", "w:1: count 'ten'" + forms);
+        assertBad("random seed=-5\n", "w:1: seed '-5'" + forms);
+        assertBad("fault iova=0x1_0000_0000_0000_0000\n", "w:1: iova '0x1_0000_0000_0000_0000' does not fit in 64 bits");
+        assertBad("stream 010\n", "w:1: size '010' has a leading 0, which Linux's memparse reads as octal");
+        assertBad("stream 0\n", "w:1: size '0' is not between 1 and 16777216");
     }
 
     private static void assertBad(String text, String message) {

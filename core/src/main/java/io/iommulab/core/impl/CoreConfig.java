@@ -1,6 +1,7 @@
 package io.iommulab.core.impl;
 
 import io.iommulab.api.DomainType;
+import io.iommulab.api.cmdline.Memparse;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import java.util.function.Function;
@@ -12,7 +13,7 @@ import java.util.function.Function;
  * @param defaultDomain default domain type for groups whose driver does not ask for one
  * @param strict        true: unmap invalidates before returning (iommu.strict=1); false: DMA
  *                      domains become DMA_FQ where the driver can defer flushes
- * @param cpuPageSize   PAGE_SIZE handed to drivers
+ * @param cpuPageSize   PAGE_SIZE handed to drivers ({@code 16K}, {@code 0x4000}: read as {@link Memparse})
  * @param trace         true if trace events are recorded
  */
 public record CoreConfig(DomainType defaultDomain, boolean strict, long cpuPageSize, boolean trace) {
@@ -40,14 +41,7 @@ public record CoreConfig(DomainType defaultDomain, boolean strict, long cpuPageS
         String strict = props.apply(STRICT);
         String page = props.apply(CPU_PAGE_SIZE);
         String trace = props.apply(TRACE);
-        long pageSize = d.cpuPageSize();
-        if (page != null && !page.isBlank()) {
-            try {
-                pageSize = Long.decode(page.trim());
-            } catch (NumberFormatException e) {
-                throw new IommuException(Errno.EINVAL, CPU_PAGE_SIZE + " '" + page + "' is not a number");
-            }
-        }
+        long pageSize = page == null || page.isBlank() ? d.cpuPageSize() : Memparse.parse(CPU_PAGE_SIZE, page).value();
         return new CoreConfig(dom == null || dom.isBlank() ? d.defaultDomain() : DomainType.parse(dom),
                 strict == null || strict.isBlank() ? d.strict() : parseBool(STRICT, strict),
                 pageSize,

@@ -72,5 +72,9 @@ class TraceTest {
                 () -> CoreConfig.from(Map.of(CoreConfig.DEFAULT_DOMAIN, "lazy")::get));
         assertThrows(io.iommulab.api.error.IommuException.class,
                 () -> CoreConfig.from(Map.of(CoreConfig.CPU_PAGE_SIZE, "12345")::get));
+        assertEquals(16384, CoreConfig.from(Map.of(CoreConfig.CPU_PAGE_SIZE, "16K")::get).cpuPageSize(), "as every shell and file");
+        assertEquals("EINVAL: iommulab.cpu-page-size '4KB' is not a number (decimal or 0x hex, optional K, M, G, T, P or E suffix)",
+                assertThrows(io.iommulab.api.error.IommuException.class,
+                        () -> CoreConfig.from(Map.of(CoreConfig.CPU_PAGE_SIZE, "4KB")::get)).getMessage());
     }
 }

@@ -1,5 +1,7 @@
 package io.iommulab.dart.impl;
 
+import io.iommulab.klib.Bitmap;
+import io.iommulab.klib.IoPgtable;
 import io.iommulab.klib.RateLimit;
 
 import io.iommulab.api.DomainType;
@@ -109,22 +111,12 @@ public final class AppleDartDriver implements IommuDriver {
     }
 
     private PageTableFormat boundFormat(String name) {
-        for (PageTableFormat f : formats) {
-            if (name.equals(f.name())) {
-                return f;
-            }
-        }
-        return null;
+        return IoPgtable.find(formats, name);
     }
 
     /** @return the format called {@code name}; ENODEV if no such format is available */
     PageTableFormat format(String name) {
-        PageTableFormat f = formatLookup.apply(name);
-        if (f == null) {
-            throw new IommuException(Errno.ENODEV, "apple-dart " + variant.identity().name() + ": page-table format '" + name
-                    + "' is not available");
-        }
-        return f;
+        return IoPgtable.require(formatLookup, name, "apple-dart " + variant.identity().name());
     }
 
     /** @return the variant this driver drives */
@@ -350,7 +342,8 @@ public final class AppleDartDriver implements IommuDriver {
             IommuGroup group = null;
             for (int i = 0; i < cfg.count(); i++) {
                 StreamMap map = cfg.maps[i];
-                for (int sid = map.next(0); sid >= 0; sid = map.next(sid + 1)) {
+                int n = map.dart.numStreams();
+                for (int sid = Bitmap.findFirstBit(map.sidmap, n); sid < n; sid = Bitmap.findNextBit(map.sidmap, n, sid + 1)) {
                     IommuGroup sg = map.dart.sid2group[sid];
                     if (group != null && group != sg) {
                         throw new IommuException(Errno.EINVAL, String.format("%s: stream %d of %s is in %s, an earlier stream in group %d",
@@ -374,7 +367,8 @@ public final class AppleDartDriver implements IommuDriver {
             }
             for (int i = 0; i < cfg.count(); i++) {
                 StreamMap map = cfg.maps[i];
-                for (int sid = map.next(0); sid >= 0; sid = map.next(sid + 1)) {
+                int n = map.dart.numStreams();
+                for (int sid = Bitmap.findFirstBit(map.sidmap, n); sid < n; sid = Bitmap.findNextBit(map.sidmap, n, sid + 1)) {
                     map.dart.sid2group[sid] = group;
                 }
             }
@@ -391,11 +385,7 @@ public final class AppleDartDriver implements IommuDriver {
         if (src.count() != 1 || dst.count() != 1 || src.dart(0) != dst.dart(0)) {
             throw new IommuException(Errno.EINVAL, dev.name() + ": Failed to merge DART IOMMU groups. (" + src + " into " + dst + ")");
         }
-        long[] d = dst.maps[0].sidmap;
-        long[] s = src.maps[0].sidmap;
-        for (int w = 0; w < d.length; w++) {
-            d[w] |= s[w];
-        }
+        Bitmap.or(dst.maps[0].sidmap, src.maps[0].sidmap);
     }
 
     /** apple_dart_release_group: the group lost its last device; its streams belong to no group. */
@@ -403,9 +393,7 @@ public final class AppleDartDriver implements IommuDriver {
         synchronized (GROUPS_LOCK) {
             for (int i = 0; i < groupCfg.count(); i++) {
                 StreamMap map = groupCfg.maps[i];
-                for (int sid = map.next(0); sid >= 0; sid = map.next(sid + 1)) {
-                    map.dart.sid2group[sid] = null;
-                }
+                Bitmap.forEachSetBit(map.sidmap, map.dart.numStreams(), sid -> map.dart.sid2group[sid] = null);
             }
         }
     }
@@ -470,12 +458,8 @@ public final class AppleDartDriver implements IommuDriver {
      * trailing newline), at most 10 per 5 s for this driver's handlers.
      */
     void logFault(DartInstance dart, DartFault f) {
-        long dropped = faultLimit.acquire();
-        if (dropped < 0 || !LOG.isErrorEnabled()) {
+        if (!faultLimit.ratelimit(n -> LOG.error("{}: {} callbacks suppressed", prefix(dart.node()), n)) || !LOG.isErrorEnabled()) {
             return;
-        }
-        if (dropped > 0) {
-            LOG.error("{}: {} callbacks suppressed", prefix(dart.node()), dropped);
         }
         LOG.error(String.format("%s: translation fault: status:0x%x stream:%d code:0x%x (%s) at 0x%x", prefix(dart.node()),
                 f.status(), f.sid(), f.code(), f.name(), f.iova()));

@@ -12,7 +12,10 @@ import io.iommulab.api.pgtable.PageTableFormat;
 import io.iommulab.api.pgtable.PageTableOps;
 import io.iommulab.api.pgtable.PageTableState;
 import io.iommulab.api.pgtable.TlbFlushOps;
-import io.iommulab.dart.impl.hw.SidMap;
+import io.iommulab.dart.spi.DartHw;
+import io.iommulab.klib.Bitmap;
+import io.iommulab.klib.IoPgtable;
+import io.iommulab.klib.PgtableDomain;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
@@ -27,9 +30,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * tables with compare-and-swap).
  *
  * <p>Fields: {@code driver} for the format lookup; {@code darts}/{@code sidmaps} the DART slots
- * copied from the first master (null = unused); {@code pgtbl} the table (null until finalised);
- * {@code state} its roots and levels; {@code pgsizeBitmap}/{@code geometry} set at finalisation;
- * {@code freed} set by free.
+ * copied from the first master (null = unused); {@code table} the io-pgtable half (map, unmap,
+ * lookup; its table is installed at finalisation; freed once); {@code state} the table's roots and
+ * levels; {@code pgsizeBitmap}/{@code geometry} set at finalisation.
  */
 final class DartDomain implements DomainOps {
 
@@ -43,11 +46,10 @@ final class DartDomain implements DomainOps {
      * atomic bitmaps each time; the arrays are never written after publication.
      */
     private volatile long[][] flushMaps = new long[0][];
-    private volatile PageTableOps pgtbl;
+    private final PgtableDomain table = new PgtableDomain(this);
     private volatile PageTableState state;
     private volatile long pgsizeBitmap;
     private volatile DomainGeometry geometry;
-    private volatile boolean freed;
 
     DartDomain(AppleDartDriver driver) {
         this.driver = driver;
@@ -68,7 +70,7 @@ final class DartDomain implements DomainOps {
                     + " only identity (bypass) can work", dart.node(), dart.pgsize(), dart.pdev.cpuPageSize()));
         }
         synchronized (initLock) {
-            if (pgtbl != null) {
+            if (table.ops() != null) {
                 return;
             }
             PageTableOps ops = allocTable(dart);
@@ -88,7 +90,7 @@ final class DartDomain implements DomainOps {
             pgsizeBitmap = st.config().pgsizeBitmap();
             long end = dart.params.ias() >= 64 ? -1L : (1L << dart.params.ias()) - 1;
             geometry = new DomainGeometry(0, end, true);
-            pgtbl = ops;
+            table.install(ops);
         }
     }
 
@@ -97,12 +99,8 @@ final class DartDomain implements DomainOps {
         PageTableFormat format = driver.format(name);
         PageTableConfig config = new PageTableConfig(dart.pgsize(), dart.params.ias(), dart.params.oas(), true, 0);
         String owner = "apple-dart:" + dart.node() + ":domain@" + Integer.toHexString(System.identityHashCode(this));
-        try {
-            return format.alloc(config, new PageTableContext(dart.pdev.memory(), dart.pdev.pages(), owner, TlbFlushOps.NONE));
-        } catch (IommuException e) {
-            throw new IommuException(Errno.ENOMEM, dart.node() + ": cannot allocate a " + name + " page table (" + config + "): "
-                    + e.getMessage(), e);
-        }
+        return IoPgtable.alloc(format, config, new PageTableContext(dart.pdev.memory(), dart.pdev.pages(), owner, TlbFlushOps.NONE),
+                dart.node());
     }
 
     /** @return why the table cannot be programmed into this DART, or null (upstream WARNs) */
@@ -127,7 +125,7 @@ final class DartDomain implements DomainOps {
      */
     @Override
     public void attachDev(IommuMaster dev) {
-        checkLive();
+        table.checkLive();
         MasterCfg cfg = AppleDartDriver.masterCfg(dev);
         finalizeDomain(cfg);
         addStreams(dev, cfg);
@@ -146,7 +144,7 @@ final class DartDomain implements DomainOps {
         }
         for (int i = 0; i < cfg.count(); i++) {
             long[] src = cfg.maps[i].sidmap;
-            for (int w = 0; w < SidMap.WORDS; w++) {
+            for (int w = 0; w < src.length; w++) {
                 if (src[w] != 0) {
                     sidmaps[i].getAndAccumulate(w, src[w], (a, b) -> a | b);
                 }
@@ -170,8 +168,8 @@ final class DartDomain implements DomainOps {
     }
 
     private long[] snapshot(int i) {
-        long[] map = new long[SidMap.WORDS];
-        for (int w = 0; w < SidMap.WORDS; w++) {
+        long[] map = Bitmap.zalloc(DartHw.MAX_STREAMS);
+        for (int w = 0; w < map.length; w++) {
             map[w] = sidmaps[i].get(w);
         }
         return map;
@@ -227,24 +225,17 @@ final class DartDomain implements DomainOps {
     /** @throws IommuException ENODEV while the domain has no table (never attached nor finalised) */
     @Override
     public long mapPages(long iova, long paddr, long pgsize, long pgcount, int prot) {
-        checkLive();
-        PageTableOps ops = pgtbl;
-        if (ops == null) {
-            throw new IommuException(Errno.ENODEV, this + ": no page table yet (domain never attached)");
-        }
-        return ops.mapPages(iova, paddr, pgsize, pgcount, prot);
+        return table.mapPages(iova, paddr, pgsize, pgcount, prot);
     }
 
     @Override
     public long unmapPages(long iova, long pgsize, long pgcount, IotlbGather gather) {
-        PageTableOps ops = pgtbl;
-        return ops == null || freed ? 0 : ops.unmapPages(iova, pgsize, pgcount, gather);
+        return table.unmapPages(iova, pgsize, pgcount, gather);
     }
 
     @Override
     public long iovaToPhys(long iova) {
-        PageTableOps ops = pgtbl;
-        return ops == null || freed ? 0 : ops.iovaToPhys(iova);
+        return table.iovaToPhys(iova);
     }
 
     @Override
@@ -267,21 +258,14 @@ final class DartDomain implements DomainOps {
     /** Frees the table; the hardware is untouched (the core attached the streams elsewhere first). */
     @Override
     public void free() {
-        synchronized (initLock) {
-            if (freed) {
+        synchronized (initLock) { // waits for a finalisation in progress, so its table is freed too
+            if (!table.markFreed()) {
                 return;
             }
-            freed = true;
         }
-        PageTableOps ops = pgtbl;
+        PageTableOps ops = table.ops();
         if (ops != null) {
             ops.free();
-        }
-    }
-
-    private void checkLive() {
-        if (freed) {
-            throw new IommuException(Errno.ENODEV, this + " was freed");
         }
     }
 
@@ -295,7 +279,7 @@ final class DartDomain implements DomainOps {
         if (darts[i] == null) {
             return "";
         }
-        return darts[i].node() + ":" + SidMap.toText(snapshot(i), darts[i].numStreams());
+        return darts[i].node() + ":" + Bitmap.toText(snapshot(i), darts[i].numStreams());
     }
 
     @Override

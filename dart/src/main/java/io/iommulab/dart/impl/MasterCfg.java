@@ -1,6 +1,7 @@
 package io.iommulab.dart.impl;
 
-import io.iommulab.dart.impl.hw.SidMap;
+import io.iommulab.dart.spi.DartHw;
+import io.iommulab.klib.Bitmap;
 
 /**
  * struct apple_dart_master_cfg (dart-facts §3.1, review point "two DART pointers and two bitmaps"):
@@ -51,9 +52,9 @@ final class MasterCfg {
     /** Adds {@code sid} of {@code dart} in slot {@code slot} (from {@link #slotFor}). */
     void add(int slot, DartInstance dart, int sid) {
         if (maps[slot] == null) {
-            maps[slot] = new StreamMap(dart, SidMap.empty());
+            maps[slot] = new StreamMap(dart, Bitmap.zalloc(DartHw.MAX_STREAMS));
         }
-        maps[slot].sidmap[sid >>> 6] |= 1L << sid;
+        Bitmap.set(maps[slot].sidmap, sid);
     }
 
     /** kmemdup of the whole configuration */

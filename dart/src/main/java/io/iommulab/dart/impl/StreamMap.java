@@ -1,6 +1,7 @@
 package io.iommulab.dart.impl;
 
-import io.iommulab.dart.impl.hw.SidMap;
+import io.iommulab.dart.spi.DartHw;
+import io.iommulab.klib.Bitmap;
 
 /**
  * struct apple_dart_stream_map: one DART and the streams a master (or a group) uses on it.
@@ -23,13 +24,8 @@ final class StreamMap {
         return new StreamMap(dart, sidmap.clone());
     }
 
-    /** @return the first SID of this map at or after {@code from} that the DART has, or -1 */
-    int next(int from) {
-        return SidMap.next(sidmap, from, dart.numStreams());
-    }
-
     @Override
     public String toString() {
-        return dart.node() + " streams " + SidMap.toText(sidmap, 256);
+        return dart.node() + " streams " + Bitmap.toText(sidmap, DartHw.MAX_STREAMS);
     }
 }

@@ -78,7 +78,7 @@ class GroupTest {
         assertSame(d0.sid2group[1], d0.sid2group[2]);
         assertEquals(nic0.group().intValue(), d0.sid2group[2].id());
         MasterCfg merged = (MasterCfg) d0.sid2group[1].iommuData();
-        assertEquals("1 2", io.iommulab.dart.impl.hw.SidMap.toText(merged.maps[0].sidmap, 16));
+        assertEquals("1 2", io.iommulab.klib.Bitmap.toText(merged.maps[0].sidmap, 16));
         DeviceDTO nic2 = device(NIC2);
         assertEquals("failed", nic2.state());
         assertTrue(nic2.reason().contains("EINVAL: " + NIC2 + ": Failed to merge DART IOMMU groups."), nic2.reason());

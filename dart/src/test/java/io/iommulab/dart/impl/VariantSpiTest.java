@@ -3,7 +3,6 @@ package io.iommulab.dart.impl;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.iommulab.dart.impl.hw.DartVariants;
-import io.iommulab.dart.impl.hw.SidMap;
 import io.iommulab.dart.impl.hw.T8020Family;
 import io.iommulab.dart.impl.hw.T8110Family;
 import io.iommulab.dart.spi.DartHw;
@@ -82,25 +81,6 @@ class VariantSpiTest {
                 () -> DartVariants.T8103.toBuilder().faultHandler(null).build());
         assertEquals("faultHandler", missing.getMessage());
         assertEquals("name", assertThrows(NullPointerException.class, () -> DartHw.builder().build()).getMessage());
-    }
-
-    @Test
-    void sidMapsIterateAndSplitIntoHardwareWords() {
-        long[] m = SidMap.empty();
-        for (int sid : new int[] {0, 31, 32, 40, 63, 64, 255}) {
-            m[sid >>> 6] |= 1L << sid;
-        }
-        List<Integer> seen = new ArrayList<>();
-        for (int s = SidMap.next(m, 0, 256); s >= 0; s = SidMap.next(m, s + 1, 256)) {
-            seen.add(s);
-        }
-        assertEquals(List.of(0, 31, 32, 40, 63, 64, 255), seen);
-        assertEquals(-1, SidMap.next(m, 41, 63), "limit is exclusive");
-        assertEquals(0x8000_0001, SidMap.word32(m, 0));
-        assertEquals(0x8000_0101, SidMap.word32(m, 1), "SIDs 32, 40, 63");
-        assertEquals(1, SidMap.word32(m, 2));
-        assertEquals(0x8000_0000, SidMap.word32(m, 7));
-        assertEquals(0xffffL, SidMap.first(16)[0]);
     }
 
     /** Records what the tracker asks of the driver component factory. */

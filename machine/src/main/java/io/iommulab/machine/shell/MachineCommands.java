@@ -1,5 +1,6 @@
 package io.iommulab.machine.shell;
 
+import io.iommulab.api.cmdline.Memparse;
 import io.iommulab.api.dt.DtNode;
 import io.iommulab.api.dt.NodeNames;
 import io.iommulab.api.error.Errno;
@@ -212,31 +213,25 @@ public final class MachineCommands {
     }
 
     @Descriptor("hex dump of physical memory (64 bytes)")
-    public String mem(@Descriptor("physical address (0x hex or decimal)") String paddr) {
+    public String mem(@Descriptor("physical address (decimal or 0x hex, K/M/G/T suffix)") String paddr) {
         return mem(paddr, Integer.toString(DEFAULT_DUMP));
     }
 
     @Descriptor("hex dump of physical memory")
-    public String mem(@Descriptor("physical address (0x hex or decimal)") String paddr,
-                      @Descriptor("bytes to dump") String len) {
-        long pa = Numbers.parse("PADDR", paddr);
-        long n = Numbers.parse("LEN", len);
-        if (n <= 0 || n > MAX_DUMP) {
-            throw new IommuException(Errno.EINVAL, "LEN " + len + " is not between 1 and " + MAX_DUMP);
-        }
-        byte[] buf = new byte[(int) n];
+    public String mem(@Descriptor("physical address (decimal or 0x hex, K/M/G/T suffix)") String paddr,
+                      @Descriptor("bytes to dump, at most 64K") String len) {
+        long pa = Memparse.parse("PADDR", paddr).value();
+        int n = (int) Memparse.parse("LEN", len).within(1, MAX_DUMP);
+        byte[] buf = new byte[n];
         machine().memory().read(pa, buf, 0, buf.length);
         return HexDump.format(pa, buf);
     }
 
     @Descriptor("write a 32-bit value to physical memory")
-    public String poke(@Descriptor("physical address (0x hex or decimal)") String paddr,
-                       @Descriptor("32-bit value (0x hex or decimal)") String value) {
-        long pa = Numbers.parse("PADDR", paddr);
-        long v = Numbers.parse("VALUE", value);
-        if (v < Integer.MIN_VALUE || v > 0xffff_ffffL) {
-            throw new IommuException(Errno.EINVAL, "VALUE " + value + " does not fit 32 bits");
-        }
+    public String poke(@Descriptor("physical address (decimal or 0x hex, K/M/G/T suffix)") String paddr,
+                       @Descriptor("32-bit value (decimal or 0x hex)") String value) {
+        long pa = Memparse.parse("PADDR", paddr).value();
+        long v = Memparse.parse("VALUE", value).within(0, 0xffff_ffffL);
         machine().memory().write32(pa, (int) v);
         return String.format("0x%x <- 0x%08x", pa, (int) v);
     }

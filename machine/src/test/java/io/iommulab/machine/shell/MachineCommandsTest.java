@@ -216,11 +216,36 @@ class MachineCommandsTest {
         assertEquals(List.of("aic:1/1194", "aic:1194"), sh.irqs().stream().map(MachineCommands.IrqRow::name).toList());
     }
 
+    /** The forms every shell and file takes (api's Memparse): sizes with suffixes, hex, _ groups. */
     @Test
-    void numbers() {
-        assertEquals(0x10, Numbers.parse("X", "0x10"));
-        assertEquals(16, Numbers.parse("X", "16"));
-        assertEquals(-1L, Numbers.parse("X", "0xffffffffffffffff"));
-        assertThrows(IommuException.class, () -> Numbers.parse("X", ""));
+    void memAndPokeTakeNumbersAsIommuMapAndWorkloadsDo() {
+        sh.boot();
+        assertEquals("0x800004000 <- 0x00001000", sh.poke("0x800004000", "4K"));
+        assertEquals("0x800004004 <- 0xffffffff", sh.poke("0x8_0000_4004", "0xffff_ffff"));
+        assertEquals(sh.mem("0x800004000", "16"), sh.mem("33554448K", "0x10"), "0x800004000 is 33554448 KiB");
+        assertTrue(sh.mem("0x800004000", "16").contains("00 10 00 00 ff ff ff ff"), sh.mem("0x800004000", "16"));
+        assertEquals(16384 / 16, sh.mem("0x800000000", "16K").lines().count(), "machine:mem PADDR 16K dumps 16 KiB");
+        assertEquals(1024 / 16, sh.mem("0x800000000", "1k").lines().count());
+        assertTrue(sh.mem("32G").startsWith("00800000000"), "32G is 0x800000000");
+        assertTrue(sh.mem("0x200_0000K").startsWith("00800000000"), "hex with a suffix, as memparse");
+
+        String forms = " is not a number (decimal or 0x hex, optional K, M, G, T, P or E suffix)";
+        assertEquals("EINVAL: PADDR '0x800000000T' does not fit in 64 bits", refused(() -> sh.mem("0x800000000T")));
+        assertEquals("EINVAL: PADDR '0xzz'" + forms, refused(() -> sh.mem("0xzz")));
+        assertEquals("EINVAL: LEN '16KB'" + forms, refused(() -> sh.mem("0x800000000", "16KB")));
+        assertEquals("EINVAL: LEN '-1'" + forms, refused(() -> sh.mem("0x800000000", "-1")));
+        assertEquals("EINVAL: LEN '010' has a leading 0, which Linux's memparse reads as octal: write it in decimal without"
+                + " the 0, or in 0x hex", refused(() -> sh.mem("0x800000000", "010")));
+        assertEquals("EINVAL: LEN '65K' is not between 1 and 65536", refused(() -> sh.mem("0x800000000", "65K")));
+        assertEquals("EINVAL: PADDR '0x1_0000_0000_0000_0000' does not fit in 64 bits",
+                refused(() -> sh.poke("0x1_0000_0000_0000_0000", "0")));
+        assertEquals("EINVAL: VALUE '4G' is not between 0 and 4294967295", refused(() -> sh.poke("0x800000000", "4G")));
+        assertEquals("EINVAL: VALUE '-1'" + forms, refused(() -> sh.poke("0x800000000", "-1")));
+    }
+
+    private static String refused(org.junit.jupiter.api.function.Executable command) {
+        IommuException e = assertThrows(IommuException.class, command);
+        assertEquals(Errno.EINVAL, e.errno(), e.getMessage());
+        return e.getMessage();
     }
 }

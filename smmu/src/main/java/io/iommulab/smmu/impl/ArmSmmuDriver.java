@@ -1,5 +1,6 @@
 package io.iommulab.smmu.impl;
 
+import io.iommulab.klib.IoPgtable;
 import io.iommulab.klib.RateLimit;
 
 import io.iommulab.api.Prot;
@@ -134,21 +135,12 @@ public final class ArmSmmuDriver implements IommuDriver {
     }
 
     private PageTableFormat boundFormat(String name) {
-        for (PageTableFormat f : formats) {
-            if (name.equals(f.name())) {
-                return f;
-            }
-        }
-        return null;
+        return IoPgtable.find(formats, name);
     }
 
     /** @return the format called {@code name}; ENODEV if no such format is available */
     PageTableFormat format(String name) {
-        PageTableFormat f = formatLookup.apply(name);
-        if (f == null) {
-            throw new IommuException(Errno.ENODEV, NAME + ": page-table format '" + name + "' is not available");
-        }
-        return f;
+        return IoPgtable.require(formatLookup, name, NAME);
     }
 
     /** @return the disable_bypass parameter this driver runs with */
@@ -560,14 +552,7 @@ public final class ArmSmmuDriver implements IommuDriver {
 
     /** __ratelimit: @return true if the message may be printed; reports what the closed window dropped */
     private static boolean admit(RateLimit limit, SmmuInstance smmu, String function) {
-        long dropped = limit.acquire();
-        if (dropped < 0 || !LOG.isErrorEnabled()) {
-            return false;
-        }
-        if (dropped > 0) {
-            LOG.warn("{}: {}: {} callbacks suppressed", smmu.prefix(), function, dropped);
-        }
-        return true;
+        return limit.ratelimit(n -> LOG.warn("{}: {}: {} callbacks suppressed", smmu.prefix(), function, n)) && LOG.isErrorEnabled();
     }
 
     @Override

@@ -17,6 +17,8 @@ import io.iommulab.api.pgtable.PageTableOps;
 import io.iommulab.api.pgtable.PageTableState;
 import io.iommulab.api.pgtable.TlbFlushOps;
 import io.iommulab.klib.Bits;
+import io.iommulab.klib.IoPgtable;
+import io.iommulab.klib.PgtableDomain;
 import io.iommulab.smmu.impl.hw.FaultText;
 import io.iommulab.smmu.impl.hw.SmmuHardware;
 import io.iommulab.smmu.impl.hw.SmmuRegs;
@@ -35,9 +37,10 @@ import java.util.Map;
  *
  * <p>Fields: {@code driver}; {@code intended} the SMMU of the master it was allocated for (its page
  * sizes and aperture); {@code pgsizeBitmap}/{@code geometry} as allocated; {@code smmu} the SMMU it
- * was finalised on (null before); {@code cbndx}/{@code asid} its bank; {@code pgtbl}/{@code state}
- * the table; {@code contextIrq} the context fault handler registration (null when the request
- * failed, as ARM_SMMU_INVALID_IRPTNDX); {@code freed}.
+ * was finalised on (null before); {@code cbndx}/{@code asid} its bank; {@code table} the
+ * io-pgtable half (map, unmap, lookup; its table is installed at finalisation; freed once);
+ * {@code state} the table's roots; {@code contextIrq} the context fault handler registration (null
+ * when the request failed, as ARM_SMMU_INVALID_IRPTNDX).
  */
 final class SmmuDomain implements DomainOps, TlbFlushOps {
 
@@ -53,10 +56,9 @@ final class SmmuDomain implements DomainOps, TlbFlushOps {
     private volatile SmmuInstance smmu;
     private volatile int cbndx = -1;
     private volatile int asid;
-    private volatile PageTableOps pgtbl;
+    private final PgtableDomain table = new PgtableDomain(this);
     private volatile PageTableState state;
     private volatile IrqRegistration contextIrq;
-    private volatile boolean freed;
 
     SmmuDomain(ArmSmmuDriver driver, SmmuInstance intended, long pgsizeBitmap) {
         this.driver = driver;
@@ -111,7 +113,7 @@ final class SmmuDomain implements DomainOps, TlbFlushOps {
             state = st;
             smmu = s;
             contextIrq = requestContextIrq(s, cb);
-            pgtbl = ops;
+            table.install(ops);
         }
     }
 
@@ -135,14 +137,8 @@ final class SmmuDomain implements DomainOps, TlbFlushOps {
         PageTableConfig config = new PageTableConfig(pgsizeBitmap, s.params.vaSize(), s.params.ipaSize(),
                 s.params.has(SmmuParams.FEAT_COHERENT_WALK), 0);
         String owner = ArmSmmuDriver.NAME + ":" + s.node() + ":cb" + cb;
-        PageTableOps ops;
-        try {
-            ops = format.alloc(config, new PageTableContext(s.pdev.memory(), s.pdev.pages(), owner, this));
-        } catch (IommuException e) {
-            // alloc_io_pgtable_ops returns NULL whatever went wrong: -ENOMEM
-            throw new IommuException(Errno.ENOMEM, s.prefix() + ": cannot allocate an " + PageTableFormat.ARM_LPAE_S1
-                    + " table (" + config + "): " + e.getMessage(), e);
-        }
+        PageTableOps ops = IoPgtable.alloc(format, config, new PageTableContext(s.pdev.memory(), s.pdev.pages(), owner, this),
+                s.prefix());
         long settled = ops.state().config().pgsizeBitmap();
         if (settled != pgsizeBitmap) {
             ops.free();
@@ -208,7 +204,7 @@ final class SmmuDomain implements DomainOps, TlbFlushOps {
      */
     @Override
     public void attachDev(IommuMaster dev) {
-        checkLive();
+        table.checkLive();
         MasterCfg cfg = ArmSmmuDriver.masterCfg(dev);
         SmmuInstance s = cfg.smmu;
         initDomainContext(s);
@@ -232,24 +228,17 @@ final class SmmuDomain implements DomainOps, TlbFlushOps {
     /** @throws IommuException ENODEV while the domain has no table (never attached) */
     @Override
     public long mapPages(long iova, long paddr, long pgsize, long pgcount, int prot) {
-        checkLive();
-        PageTableOps ops = pgtbl;
-        if (ops == null) {
-            throw new IommuException(Errno.ENODEV, this + ": no page table yet (domain never attached)");
-        }
-        return ops.mapPages(iova, paddr, pgsize, pgcount, prot);
+        return table.mapPages(iova, paddr, pgsize, pgcount, prot);
     }
 
     @Override
     public long unmapPages(long iova, long pgsize, long pgcount, IotlbGather gather) {
-        PageTableOps ops = pgtbl;
-        return ops == null || freed ? 0 : ops.unmapPages(iova, pgsize, pgcount, gather);
+        return table.unmapPages(iova, pgsize, pgcount, gather);
     }
 
     @Override
     public long iovaToPhys(long iova) {
-        PageTableOps ops = pgtbl;
-        return ops == null || freed ? 0 : ops.iovaToPhys(iova);
+        return table.iovaToPhys(iova);
     }
 
     /** arm_smmu_flush_iotlb_all: TLBIASID + sync */
@@ -275,14 +264,13 @@ final class SmmuDomain implements DomainOps, TlbFlushOps {
      */
     @Override
     public void free() {
-        synchronized (initLock) {
-            if (freed) {
+        synchronized (initLock) { // waits for a finalisation in progress, so its bank and table are freed too
+            if (!table.markFreed()) {
                 return;
             }
-            freed = true;
         }
         SmmuInstance s = smmu;
-        PageTableOps ops = pgtbl;
+        PageTableOps ops = table.ops();
         if (s == null || ops == null) {
             return;
         }
@@ -297,12 +285,6 @@ final class SmmuDomain implements DomainOps, TlbFlushOps {
         }
         ops.free();
         s.freeContextBank(cb);
-    }
-
-    private void checkLive() {
-        if (freed) {
-            throw new IommuException(Errno.ENODEV, this + " was freed");
-        }
     }
 
     // ---------------------------------------------------------------- TLB (arm_smmu_s1_tlb_ops)

@@ -1,5 +1,6 @@
 package io.iommulab.smmu.impl;
 
+import io.iommulab.testkit.BackendChecks;
 import io.iommulab.testkit.LogCapture;
 
 import io.iommulab.testkit.MmioRecordingDriver;
@@ -51,15 +52,7 @@ class DomainTest {
     }
 
     private void assertDmaLands(DmaMaster m, int stream, long iova, long pa) {
-        rig.machine.memory().fill(pa, DATA.length, (byte) 0);
-        DmaResult w = m.write(stream, iova, DATA);
-        assertTrue(w.ok(), () -> "DMA write at 0x" + Long.toHexString(iova) + ": " + w.fault());
-        byte[] got = new byte[DATA.length];
-        rig.machine.memory().read(pa, got, 0, got.length);
-        assertArrayEquals(DATA, got);
-        DmaResult r = m.read(stream, iova, DATA.length);
-        assertTrue(r.ok(), () -> "DMA read: " + r.fault());
-        assertArrayEquals(DATA, r.data());
+        BackendChecks.assertDmaLands(rig.machine.memory(), m, stream, iova, pa, DATA);
     }
 
     /** @return the writes to {@code offset} (a byte offset in reg[0]) among {@code writes} */

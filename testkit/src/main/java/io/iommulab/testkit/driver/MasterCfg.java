@@ -1,7 +1,9 @@
 package io.iommulab.testkit.driver;
 
 import io.iommulab.api.driver.IommuGroup;
+import io.iommulab.klib.Bitmap;
 import java.util.Arrays;
+import java.util.function.IntConsumer;
 
 /**
  * Per-master driver data (dev_iommu_priv, like apple-dart's {@code apple_dart_master_cfg}): the
@@ -11,8 +13,8 @@ import java.util.Arrays;
  */
 final class MasterCfg {
 
-    /** Bitmap words per instance: 256 stream ids. */
-    private static final int WORDS = 4;
+    /** Bits of a stream bitmap: the ID register's stream count field holds at most 255. */
+    private static final int MAX_STREAMS = 256;
 
     private TestIommuInstance[] instances = new TestIommuInstance[0];
     private long[][] sidmaps = new long[0][];
@@ -26,9 +28,9 @@ final class MasterCfg {
             instances = Arrays.copyOf(instances, i + 1);
             sidmaps = Arrays.copyOf(sidmaps, i + 1);
             instances[i] = inst;
-            sidmaps[i] = new long[WORDS];
+            sidmaps[i] = Bitmap.zalloc(MAX_STREAMS);
         }
-        sidmaps[i][sid >>> 6] |= 1L << sid;
+        Bitmap.set(sidmaps[i], sid);
     }
 
     private int indexOf(TestIommuInstance inst) {
@@ -48,32 +50,28 @@ final class MasterCfg {
         return instances[i];
     }
 
-    /** @return the first stream of instance {@code i} at or after {@code from}, or -1 */
-    int nextStream(int i, int from) {
-        long[] map = sidmaps[i];
-        for (int w = from >>> 6; w < WORDS; w++) {
-            long bits = map[w] & (w == from >>> 6 ? -1L << from : -1L);
-            if (bits != 0) {
-                return (w << 6) + Long.numberOfTrailingZeros(bits);
-            }
-        }
-        return -1;
+    /** @return the bitmap of the streams the master uses on instance {@code i} */
+    long[] sidmap(int i) {
+        return sidmaps[i];
+    }
+
+    /** for_each_set_bit over the streams the master uses on instance {@code i} */
+    void forEachStream(int i, IntConsumer action) {
+        Bitmap.forEachSetBit(sidmaps[i], instances[i].numStreams(), action);
     }
 
     /** @return true if the master uses stream {@code sid} of {@code inst} */
     boolean has(TestIommuInstance inst, int sid) {
         int i = indexOf(inst);
-        return i >= 0 && (sidmaps[i][sid >>> 6] & (1L << sid)) != 0;
+        return i >= 0 && Bitmap.test(sidmaps[i], sid);
     }
 
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < instances.length; i++) {
-            sb.append(i == 0 ? "" : ", ").append(instances[i].name()).append(" streams");
-            for (int s = nextStream(i, 0); s >= 0; s = nextStream(i, s + 1)) {
-                sb.append(' ').append(s);
-            }
+            sb.append(i == 0 ? "" : ", ").append(instances[i].name()).append(" streams ")
+                    .append(Bitmap.toText(sidmaps[i], MAX_STREAMS));
         }
         return sb.toString();
     }

@@ -46,13 +46,13 @@ final class StaticDomain implements DomainOps {
         }
         for (int i = 0; i < cfg.instanceCount(); i++) {
             TestIommuInstance inst = cfg.instance(i);
-            for (int sid = cfg.nextStream(i, 0); sid >= 0; sid = cfg.nextStream(i, sid + 1)) {
+            cfg.forEachStream(i, sid -> {
                 inst.hw.setCtrl(sid, ctrl);
                 DomainOps prev = inst.swapDomain(sid, this);
                 if (prev instanceof TestDomain) {
                     ((TestDomain) prev).dropStream(inst, sid);
                 }
-            }
+            });
         }
     }
 

@@ -52,7 +52,7 @@ final class TestDomain implements DomainOps {
         MasterCfg cfg = TestIommuDriver.masterCfg(dev);
         for (int i = 0; i < cfg.instanceCount(); i++) {
             TestIommuInstance inst = cfg.instance(i);
-            for (int sid = cfg.nextStream(i, 0); sid >= 0; sid = cfg.nextStream(i, sid + 1)) {
+            cfg.forEachStream(i, sid -> {
                 inst.hw.setTtbr(sid, table.l1());
                 inst.hw.setCtrl(sid, CTRL_TRANSLATE);
                 inst.hw.invalidate(sid);
@@ -63,7 +63,7 @@ final class TestDomain implements DomainOps {
                     }
                     addStream(inst, sid);
                 }
-            }
+            });
         }
     }
 

@@ -12,6 +12,7 @@ import io.iommulab.api.driver.IommuMaster;
 import io.iommulab.api.driver.PlatformDevice;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
+import io.iommulab.klib.Bitmap;
 import io.iommulab.testkit.spec.TestIommuRegs;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -19,6 +20,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.LongSupplier;
 import org.osgi.service.component.annotations.Component;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,7 +31,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Fields: {@code identity}/{@code blocked} the static domains; {@code instances} the probed
  * instances and {@code groupMembers} the masters device_group placed in each group (both guarded
- * by {@code groupLock}, which also guards every instance's {@code streamGroup}).
+ * by {@code groupLock}, which also guards every instance's {@code streamGroup}); {@code clock} the
+ * time source of the instances' fault message rate limits.
  */
 @Component(service = IommuDriver.class, property = "device.compatible=" + TestIommuRegs.COMPATIBLE)
 public final class TestIommuDriver implements IommuDriver {
@@ -46,6 +49,16 @@ public final class TestIommuDriver implements IommuDriver {
     private final Object groupLock = new Object();
     private final List<TestIommuInstance> instances = new ArrayList<>();
     private final Map<IommuGroup, Set<IommuMaster>> groupMembers = new HashMap<>();
+    private final LongSupplier clock;
+
+    public TestIommuDriver() {
+        this(System::nanoTime);
+    }
+
+    /** A driver whose fault messages are rate-limited on {@code clock} (nanoseconds; tests pass their own). */
+    TestIommuDriver(LongSupplier clock) {
+        this.clock = clock;
+    }
 
     @Override
     public String name() {
@@ -73,7 +86,7 @@ public final class TestIommuDriver implements IommuDriver {
             throw new IommuException(Errno.EINVAL, node + ": test-iommu is locked");
         }
         boolean bypass = (id & ID_BYPASS_SUPPORT) != 0;
-        TestIommuInstance inst = new TestIommuInstance(pdev, hw, numStreams, bypass);
+        TestIommuInstance inst = new TestIommuInstance(pdev, hw, numStreams, bypass, clock);
         hw.reset(numStreams);
         inst.irq = pdev.irq(0).request(IRQ_NAME, inst::handleFault, true);
         synchronized (groupLock) {
@@ -190,7 +203,9 @@ public final class TestIommuDriver implements IommuDriver {
             IommuGroup found = null;
             for (int i = 0; i < cfg.instanceCount(); i++) {
                 TestIommuInstance inst = cfg.instance(i);
-                for (int sid = cfg.nextStream(i, 0); sid >= 0; sid = cfg.nextStream(i, sid + 1)) {
+                long[] map = cfg.sidmap(i);
+                int n = inst.numStreams();
+                for (int sid = Bitmap.findFirstBit(map, n); sid < n; sid = Bitmap.findNextBit(map, n, sid + 1)) {
                     IommuGroup g = inst.streamGroup[sid];
                     if (g != null && found != null && g != found) {
                         throw new IommuException(Errno.EINVAL, dev.name() + ": streams (" + cfg
@@ -204,9 +219,8 @@ public final class TestIommuDriver implements IommuDriver {
             }
             for (int i = 0; i < cfg.instanceCount(); i++) {
                 TestIommuInstance inst = cfg.instance(i);
-                for (int sid = cfg.nextStream(i, 0); sid >= 0; sid = cfg.nextStream(i, sid + 1)) {
-                    inst.streamGroup[sid] = found;
-                }
+                IommuGroup group = found;
+                cfg.forEachStream(i, sid -> inst.streamGroup[sid] = group);
             }
             groupMembers.computeIfAbsent(found, g -> new HashSet<>()).add(dev);
             cfg.group = found;

@@ -9,6 +9,8 @@ import io.iommulab.api.driver.IommuGroup;
 import io.iommulab.api.driver.PlatformDevice;
 import io.iommulab.api.machine.IrqRegistration;
 import io.iommulab.api.machine.IrqReturn;
+import io.iommulab.klib.RateLimit;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * {@code bypass} from the ID register; {@code owner} the page-allocation owner name;
  * {@code streamDomain} the domain each stream is attached to (guarded by itself);
  * {@code streamGroup} the group each stream belongs to (guarded by the driver's group lock);
- * {@code irq} the fault handler registration.
+ * {@code faultLimit} the dev_err_ratelimited state of the fault message; {@code irq} the fault
+ * handler registration.
  */
 final class TestIommuInstance implements IommuDevice {
 
@@ -33,10 +36,10 @@ final class TestIommuInstance implements IommuDevice {
     private final int numStreams;
     private final DomainOps[] streamDomain;
     final IommuGroup[] streamGroup;
-    private final FaultRateLimit faultLimit = new FaultRateLimit();
+    private final RateLimit faultLimit;
     IrqRegistration irq;
 
-    TestIommuInstance(PlatformDevice pdev, TestIommuHw hw, int numStreams, boolean bypass) {
+    TestIommuInstance(PlatformDevice pdev, TestIommuHw hw, int numStreams, boolean bypass, LongSupplier clock) {
         this.pdev = pdev;
         this.hw = hw;
         this.node = pdev.name();
@@ -45,6 +48,7 @@ final class TestIommuInstance implements IommuDevice {
         this.bypass = bypass;
         this.streamDomain = new DomainOps[numStreams];
         this.streamGroup = new IommuGroup[numStreams];
+        this.faultLimit = new RateLimit(clock);
     }
 
     @Override
@@ -114,14 +118,7 @@ final class TestIommuInstance implements IommuDevice {
     }
 
     private void logFault(int status, int sid, int code, String reason, long iova) {
-        long dropped = faultLimit.acquire(System.nanoTime());
-        if (dropped < 0) {
-            return;
-        }
-        if (dropped > 0) {
-            LOG.error("{}: {} translation fault messages suppressed", node, dropped);
-        }
-        if (LOG.isErrorEnabled()) {
+        if (faultLimit.ratelimit(n -> LOG.error("{}: {} callbacks suppressed", node, n)) && LOG.isErrorEnabled()) {
             LOG.error(String.format("%s: translation fault: status:0x%08x stream:%d code:0x%02x (%s) at 0x%x",
                     node, status, sid, code, reason, iova));
         }

@@ -3,6 +3,7 @@ package io.iommulab.core.impl.shell;
 import io.iommulab.api.DomainType;
 import io.iommulab.api.IommuDomain;
 import io.iommulab.api.IommuService;
+import io.iommulab.api.cmdline.Memparse;
 import io.iommulab.api.dto.DeviceDTO;
 import io.iommulab.api.dto.DmaDTO;
 import io.iommulab.api.dto.DomainDTO;
@@ -115,7 +116,7 @@ public final class IommuCommands {
     @Descriptor("iommu_map on the device's current domain, read-write")
     public MappingDTO map(
             @Descriptor("device") String dev,
-            @Descriptor("IOVA (0x hex, decimal, K/M/G suffix)") String iova,
+            @Descriptor("IOVA (decimal or 0x hex, K/M/G/T suffix)") String iova,
             @Descriptor("physical address") String paddr,
             @Descriptor("size in bytes") String size) {
         return map(dev, iova, paddr, size, "rw");
@@ -124,13 +125,13 @@ public final class IommuCommands {
     @Descriptor("iommu_map on the device's current domain")
     public MappingDTO map(
             @Descriptor("device") String dev,
-            @Descriptor("IOVA (0x hex, decimal, K/M/G suffix)") String iova,
+            @Descriptor("IOVA (decimal or 0x hex, K/M/G/T suffix)") String iova,
             @Descriptor("physical address") String paddr,
             @Descriptor("size in bytes") String size,
             @Descriptor("protection: r, w or rw") String prot) {
-        long i = Args.number("IOVA", iova);
-        long p = Args.number("PADDR", paddr);
-        long s = Args.number("SIZE", size);
+        long i = Memparse.parse("IOVA", iova).value();
+        long p = Memparse.parse("PADDR", paddr).value();
+        long s = Memparse.parse("SIZE", size).value();
         int pr = Args.prot(prot);
         IommuDomain d = engine.domainOf(dev);
         d.map(i, p, s, pr);
@@ -142,8 +143,8 @@ public final class IommuCommands {
             @Descriptor("device") String dev,
             @Descriptor("IOVA") String iova,
             @Descriptor("size in bytes") String size) {
-        long i = Args.number("IOVA", iova);
-        long s = Args.number("SIZE", size);
+        long i = Memparse.parse("IOVA", iova).value();
+        long s = Memparse.parse("SIZE", size).value();
         IommuDomain d = engine.domainOf(dev);
         long n = d.unmap(i, s);
         return new UnmapDTO(engine.canonicalName(dev), d.id(), i, s, n);
@@ -153,7 +154,7 @@ public final class IommuCommands {
     public TranslationDTO iova2phys(
             @Descriptor("device") String dev,
             @Descriptor("IOVA") String iova) {
-        long i = Args.number("IOVA", iova);
+        long i = Memparse.parse("IOVA", iova).value();
         IommuDomain d = engine.domainOf(dev);
         long pa = d.iovaToPhys(i);
         boolean mapped = d.type() == DomainType.IDENTITY || pa != 0;
@@ -176,12 +177,9 @@ public final class IommuCommands {
             @Descriptor("IOVA") String iova,
             @Descriptor("length in bytes") String len,
             @Descriptor("stream index into the device's iommus") String stream) {
-        long i = Args.number("IOVA", iova);
-        int n = Args.intNumber("LEN", len, DMA_MAX);
-        int st = Args.intNumber("STREAM", stream, Integer.MAX_VALUE);
-        if (n == 0) {
-            throw new IommuException(Errno.EINVAL, "argument LEN: 0 bytes");
-        }
+        long i = Memparse.parse("IOVA", iova).value();
+        int n = (int) Memparse.parse("LEN", len).within(1, DMA_MAX);
+        int st = (int) Memparse.parse("STREAM", stream).within(0, Integer.MAX_VALUE);
         DmaMaster m = engine.dmaMaster(dev);
         if (st >= m.streams().size()) {
             throw new IommuException(Errno.EINVAL, "argument STREAM: " + m.name() + " has " + m.streams().size()

@@ -38,19 +38,37 @@ class ShellTest {
         cmd = IommuCommands.over(engine);
     }
 
+    /** The forms every shell and file takes (api's Memparse), as machine:mem and workload sizes take them. */
     @Test
-    void numbers() {
-        assertEquals(0x4000, Args.number("IOVA", "0x4000"));
-        assertEquals(16384, Args.number("SIZE", "16K"));
-        assertEquals(2L << 20, Args.number("SIZE", "2m"));
-        assertEquals(1L << 30, Args.number("SIZE", "1G"));
-        assertEquals(123, Args.number("X", "123"));
-        IommuException e = assertThrows(IommuException.class, () -> Args.number("IOVA", "0x12g"));
-        assertEquals(Errno.EINVAL, e.errno());
-        assertEquals("EINVAL: argument IOVA: '0x12g' is not a number", e.getMessage());
-        assertThrows(IommuException.class, () -> Args.number("SIZE", "-4"));
-        assertThrows(IommuException.class, () -> Args.number("SIZE", "K"));
-        assertThrows(IommuException.class, () -> Args.prot("x"));
+    void numbersInEveryArgument() {
+        int dom = cmd.attach(DEV_A, "unmanaged").domain();
+        assertEquals(new MappingDTO(DEV_A, dom, 0x4000, 0x8_0000_0000L, 0x4000, "rw"), cmd.map(DEV_A, "16K", "32G", "16k"));
+        assertEquals(new MappingDTO(DEV_A, dom, 0x8_0000, 0x8_0000_4000L, 0x4000, "r"),
+                cmd.map(DEV_A, "0x8_0000", "0x800004000", "0x10K", "r"), "hex with a suffix, _ groups");
+        assertEquals(0x8_0000_4000L, cmd.iova2phys(DEV_A, "512K").paddr());
+        assertEquals(2, cmd.dma(DEV_A, "read", "16K", "0x2").length());
+        assertEquals(0x4000, cmd.unmap(DEV_A, "0x4000", "16K").unmapped());
+
+        String forms = " is not a number (decimal or 0x hex, optional K, M, G, T, P or E suffix)";
+        assertEquals("EINVAL: IOVA '0x12q'" + forms, refused(() -> cmd.map(DEV_A, "0x12q", "0x800000000", "4K")));
+        assertEquals("EINVAL: PADDR '32 G'" + forms, refused(() -> cmd.map(DEV_A, "0", "32 G", "4K")));
+        assertEquals("EINVAL: SIZE '16KB'" + forms, refused(() -> cmd.map(DEV_A, "0", "0x800000000", "16KB")));
+        assertEquals("EINVAL: SIZE '-4'" + forms, refused(() -> cmd.unmap(DEV_A, "0", "-4")));
+        assertEquals("EINVAL: SIZE 'K'" + forms, refused(() -> cmd.unmap(DEV_A, "0", "K")));
+        assertEquals("EINVAL: SIZE '010' has a leading 0, which Linux's memparse reads as octal: write it in decimal without"
+                + " the 0, or in 0x hex", refused(() -> cmd.map(DEV_A, "0", "0x800000000", "010")));
+        assertEquals("EINVAL: IOVA '0x1_0000_0000_0000_0000' does not fit in 64 bits",
+                refused(() -> cmd.iova2phys(DEV_A, "0x1_0000_0000_0000_0000")));
+        assertEquals("EINVAL: LEN '0' is not between 1 and 16777216", refused(() -> cmd.dma(DEV_A, "read", "0", "0")));
+        assertEquals("EINVAL: LEN '17M' is not between 1 and 16777216", refused(() -> cmd.dma(DEV_A, "read", "0", "17M")));
+        assertEquals("EINVAL: STREAM 'one'" + forms, refused(() -> cmd.dma(DEV_A, "read", "0", "4", "one")));
+        assertEquals("EINVAL: argument PROT: 'x' is not one of r, w, rw", refused(() -> cmd.map(DEV_A, "0", "0x800000000", "4K", "x")));
+    }
+
+    private static String refused(org.junit.jupiter.api.function.Executable command) {
+        IommuException e = assertThrows(IommuException.class, command);
+        assertEquals(Errno.EINVAL, e.errno(), e.getMessage());
+        return e.getMessage();
     }
 
     @Test

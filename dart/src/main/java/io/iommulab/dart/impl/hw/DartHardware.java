@@ -6,10 +6,11 @@ import io.iommulab.api.machine.MmioWindow;
 import io.iommulab.dart.spi.DartFault;
 import io.iommulab.dart.spi.DartHw;
 import io.iommulab.dart.spi.DartMmio;
+import io.iommulab.klib.Bitmap;
 
 /**
  * All register I/O of one probed DART: Linux's {@code apple_dart_hw_*} helpers (dart-facts §1.5,
- * §1.6, §1.8, §1.9). Stream arguments are 256-bit SID bitmaps ({@link SidMap}); SIDs at or above
+ * §1.6, §1.8, §1.9). Stream arguments are 256-bit SID bitmaps ({@link Bitmap}, DART_MAX_STREAMS bits); SIDs at or above
  * the DART's stream count are skipped, as {@code for_each_set_bit(..., num_streams)} does.
  *
  * <p>Locking (dart-facts §3.4): only the invalidation sequence is serialised, by {@code tlbLock}
@@ -62,7 +63,8 @@ public final class DartHardware {
         if ((config & hw.global().lockBit()) != 0) {
             throw new IommuException(Errno.EINVAL, String.format("%s: DART is locked down until reboot: %08x", dart.node(), config));
         }
-        long[] all = SidMap.first(numStreams);
+        long[] all = Bitmap.zalloc(DartHw.MAX_STREAMS);
+        Bitmap.setRange(all, 0, numStreams);
         hwDisableDma(all);
         hwClearAllTtbrs(all);
         // One word per 32 streams, at the offsets the variant lists: consecutive on T8020/T8110;
@@ -91,7 +93,7 @@ public final class DartHardware {
     }
 
     private void writeTcr(long[] sidmap, int value) {
-        for (int sid = SidMap.next(sidmap, 0, numStreams); sid >= 0; sid = SidMap.next(sidmap, sid + 1, numStreams)) {
+        for (int sid = Bitmap.findFirstBit(sidmap, numStreams); sid < numStreams; sid = Bitmap.findNextBit(sidmap, numStreams, sid + 1)) {
             regs.writel(hw.tcr().offset(sid), value);
         }
     }
@@ -108,14 +110,14 @@ public final class DartHardware {
                     dart.node(), pa, 1L << hw.ttbr().shift(), idx));
         }
         int value = hw.ttbr().value(pa);
-        for (int sid = SidMap.next(sidmap, 0, numStreams); sid >= 0; sid = SidMap.next(sidmap, sid + 1, numStreams)) {
+        for (int sid = Bitmap.findFirstBit(sidmap, numStreams); sid < numStreams; sid = Bitmap.findNextBit(sidmap, numStreams, sid + 1)) {
             regs.writel(hw.ttbr().offset(sid, idx), value);
         }
     }
 
     /** apple_dart_hw_clear_ttbr */
     public void hwClearTtbr(long[] sidmap, int idx) {
-        for (int sid = SidMap.next(sidmap, 0, numStreams); sid >= 0; sid = SidMap.next(sidmap, sid + 1, numStreams)) {
+        for (int sid = Bitmap.findFirstBit(sidmap, numStreams); sid < numStreams; sid = Bitmap.findNextBit(sidmap, numStreams, sid + 1)) {
             regs.writel(hw.ttbr().offset(sid, idx), 0);
         }
     }

@@ -1,5 +1,6 @@
 package io.iommulab.dart.impl.hw;
 
+import io.iommulab.klib.Bitmap;
 import io.iommulab.klib.Bits;
 
 import static io.iommulab.dart.impl.hw.T8020Regs.*;
@@ -50,7 +51,7 @@ public final class T8020Family implements DartParamsReader, DartTlbInvalidator, 
         MmioWindow regs = dart.regs();
         int words = (dart.numStreams() + 31) / 32;
         for (int i = 0; i < words; i++) {
-            regs.writel(STREAM_SELECT + 4L * i, SidMap.word32(sidmap, i));
+            regs.writel(STREAM_SELECT + 4L * i, Bitmap.arr32(sidmap, i));
         }
         regs.writel(STREAM_COMMAND, STREAM_COMMAND_INVALIDATE);
         if (!Poll.untilClear(regs, STREAM_COMMAND, STREAM_COMMAND_BUSY)) {

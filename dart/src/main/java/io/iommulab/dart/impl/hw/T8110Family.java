@@ -1,5 +1,6 @@
 package io.iommulab.dart.impl.hw;
 
+import io.iommulab.klib.Bitmap;
 import io.iommulab.klib.Bits;
 
 import static io.iommulab.dart.impl.hw.T8110Regs.*;
@@ -50,7 +51,8 @@ public final class T8110Family implements DartParamsReader, DartTlbInvalidator, 
     @Override
     public void invalidateTlb(DartMmio dart, long[] sidmap) {
         MmioWindow regs = dart.regs();
-        for (int sid = SidMap.next(sidmap, 0, dart.numStreams()); sid >= 0; sid = SidMap.next(sidmap, sid + 1, dart.numStreams())) {
+        int n = dart.numStreams();
+        for (int sid = Bitmap.findFirstBit(sidmap, n); sid < n; sid = Bitmap.findNextBit(sidmap, n, sid + 1)) {
             regs.writel(TLB_CMD, Bits.prep(TLB_CMD_OP, TLB_CMD_OP_FLUSH_SID) | Bits.prep(TLB_CMD_STREAM, sid));
             if (!Poll.untilClear(regs, TLB_CMD, TLB_CMD_BUSY)) {
                 throw new IommuException(Errno.ETIMEDOUT, String.format("%s: busy bit did not clear after command %x for stream %d",

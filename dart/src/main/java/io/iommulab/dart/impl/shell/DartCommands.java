@@ -10,14 +10,14 @@ import io.iommulab.api.machine.Machine;
 import io.iommulab.api.machine.MmioWindow;
 import io.iommulab.dart.impl.AppleDartDriver;
 import io.iommulab.dart.impl.DartInstance;
-import io.iommulab.klib.Bits;
-import io.iommulab.dart.impl.hw.SidMap;
 import io.iommulab.dart.impl.hw.T8020Regs;
 import io.iommulab.dart.impl.hw.T8110Regs;
 import io.iommulab.dart.spi.DartHw;
 import io.iommulab.dart.spi.DartLayout;
 import io.iommulab.dart.spi.DartParams;
 import io.iommulab.dart.spi.DartVariant;
+import io.iommulab.klib.Bitmap;
+import io.iommulab.klib.Bits;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -124,10 +124,11 @@ public final class DartCommands {
     public List<StreamDTO> streams(@Descriptor("DART: DT path, unique node name or suffix, or label") String dart) {
         Target t = target(dart);
         DartHw hw = t.hw();
-        long[] enabled = SidMap.empty();
-        for (int i = 0; i < (t.numStreams() + 31) / 32; i++) {
-            enabled[i >>> 1] |= (t.regs().readl(hw.global().enableStreams().get(i)) & 0xffff_ffffL) << ((i & 1) << 5);
+        int[] words = new int[(t.numStreams() + 31) / 32];
+        for (int i = 0; i < words.length; i++) {
+            words[i] = t.regs().readl(hw.global().enableStreams().get(i));
         }
+        long[] enabled = Bitmap.fromArr32(words);
         List<StreamDTO> out = new ArrayList<>();
         for (int sid = 0; sid < t.numStreams(); sid++) {
             int tcr = t.regs().readl(hw.tcr().offset(sid));
@@ -136,7 +137,7 @@ public final class DartCommands {
                 int v = t.regs().readl(hw.ttbr().offset(sid, idx));
                 ttbrs.add(String.format("0x%08x (%s)", v, DartRegisterMap.decodeTtbr(hw, v)));
             }
-            out.add(new StreamDTO(sid, SidMap.test(enabled, sid), tcr, DartRegisterMap.decodeTcr(hw, tcr), ttbrs));
+            out.add(new StreamDTO(sid, Bitmap.test(enabled, sid), tcr, DartRegisterMap.decodeTcr(hw, tcr), ttbrs));
         }
         return out;
     }
@@ -156,11 +157,11 @@ public final class DartCommands {
         int code = Bits.get(codeMask, status);
         String extra = "";
         if (t8110) {
-            long[] faulted = SidMap.empty();
-            for (int i = 0; i < T8110Regs.ERROR_STREAMS_WORDS; i++) {
-                faulted[i >>> 1] |= (t.regs().readl(T8110Regs.ERROR_STREAMS + 4 * i) & 0xffff_ffffL) << ((i & 1) << 5);
+            int[] words = new int[T8110Regs.ERROR_STREAMS_WORDS];
+            for (int i = 0; i < words.length; i++) {
+                words[i] = t.regs().readl(T8110Regs.ERROR_STREAMS + 4 * i);
             }
-            String streams = SidMap.toText(faulted, 256);
+            String streams = Bitmap.toText(Bitmap.fromArr32(words), DartHw.MAX_STREAMS);
             extra = String.format("ERROR_MASK 0x%x, ERROR_STREAMS: %s", t.regs().readl(T8110Regs.ERROR_MASK),
                     streams.isEmpty() ? "none" : streams);
         }

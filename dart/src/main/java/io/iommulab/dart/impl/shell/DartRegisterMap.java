@@ -1,13 +1,13 @@
 package io.iommulab.dart.impl.shell;
 
-import io.iommulab.klib.Bits;
-import io.iommulab.dart.impl.hw.SidMap;
 import io.iommulab.dart.impl.hw.T8020Family;
-import io.iommulab.dart.impl.hw.T8110Family;
 import io.iommulab.dart.impl.hw.T8020Regs;
+import io.iommulab.dart.impl.hw.T8110Family;
 import io.iommulab.dart.impl.hw.T8110Regs;
 import io.iommulab.dart.spi.DartHw;
 import io.iommulab.dart.spi.DartLayout;
+import io.iommulab.klib.Bitmap;
+import io.iommulab.klib.Bits;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -95,9 +95,10 @@ final class DartRegisterMap {
         if (word == -1) {
             return "SIDs " + base + "-" + (base + 31);
         }
-        long[] map = SidMap.empty();
-        map[base >>> 6] = (word & 0xffff_ffffL) << (base & 63);
-        return "SIDs " + SidMap.toText(map, 256);
+        long[] map = Bitmap.fromArr32(new int[] {word});
+        StringBuilder sb = new StringBuilder("SIDs");
+        Bitmap.forEachSetBit(map, 32, bit -> sb.append(' ').append(base + bit));
+        return sb.toString();
     }
 
     /**

@@ -1,4 +1,4 @@
-package io.iommulab.compare.report;
+package io.iommulab.testkit;
 
 import java.math.BigDecimal;
 import java.util.ArrayList;
@@ -7,11 +7,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A strict recursive-descent JSON parser (RFC 8259) for the tests, independent of the writer under
- * test: objects become {@link LinkedHashMap}s (duplicate keys rejected), arrays {@link List}s,
+ * A strict recursive-descent JSON parser (RFC 8259) for the tests of every JSON writer (the
+ * launcher's {@code --json}, the comparison report), independent of the writers under test: objects become {@link LinkedHashMap}s (duplicate keys rejected), arrays {@link List}s,
  * numbers {@link BigDecimal} (exact), JSON null Java null. Anything invalid throws.
  */
-final class MiniJson {
+public final class MiniJson {
     private final String s;
     private int i;
 
@@ -19,7 +19,11 @@ final class MiniJson {
         this.s = s;
     }
 
-    static Object parse(String text) {
+    /**
+     * @return the one JSON value {@code text} holds
+     * @throws IllegalArgumentException naming the offset of the first error
+     */
+    public static Object parse(String text) {
         MiniJson p = new MiniJson(text);
         p.ws();
         Object v = p.value();

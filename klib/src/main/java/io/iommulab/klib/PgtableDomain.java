@@ -1,0 +1,81 @@
+package io.iommulab.klib;
+
+import io.iommulab.api.driver.IotlbGather;
+import io.iommulab.api.error.Errno;
+import io.iommulab.api.error.IommuException;
+import io.iommulab.api.pgtable.PageTableOps;
+
+/**
+ * The page-table half of a driver's paging domain, which every driver writes the same way (as
+ * Linux now shares it through generic_pt's {@code IOMMU_PT_DOMAIN_OPS}): map_pages, unmap_pages
+ * and iova_to_phys go straight to the domain's io-pgtable. Before the table is installed (the
+ * domain was never attached) a map is ENODEV and an unmap or a lookup finds nothing; once the
+ * domain is freed a map is ENODEV too.
+ *
+ * <p>Fields: {@code domain} the driver's domain, named in messages; {@code ops} the table (null
+ * until {@link #install}); {@code freed} set once by {@link #markFreed}. No lock on the map path:
+ * both fields are volatile and written once.
+ */
+public final class PgtableDomain {
+
+    private final Object domain;
+    private volatile PageTableOps ops;
+    private volatile boolean freed;
+
+    /** @param domain the driver's domain, whose {@code toString} names it in messages */
+    public PgtableDomain(Object domain) {
+        this.domain = domain;
+    }
+
+    /** Publishes the finalised table; the caller holds its init lock, and installs once. */
+    public void install(PageTableOps table) {
+        this.ops = table;
+    }
+
+    /** @return the table, null before {@link #install} */
+    public PageTableOps ops() {
+        return ops;
+    }
+
+    /**
+     * Marks the domain freed, once.
+     *
+     * @return true for the first call only: that caller tears the domain down and frees the table
+     */
+    public synchronized boolean markFreed() {
+        if (freed) {
+            return false;
+        }
+        freed = true;
+        return true;
+    }
+
+    /** @throws IommuException ENODEV "{@code <domain> was freed}" */
+    public void checkLive() {
+        if (freed) {
+            throw new IommuException(Errno.ENODEV, domain + " was freed");
+        }
+    }
+
+    /** @throws IommuException ENODEV when freed or while there is no table; the format's own errors */
+    public long mapPages(long iova, long paddr, long pgsize, long pgcount, int prot) {
+        checkLive();
+        PageTableOps table = ops;
+        if (table == null) {
+            throw new IommuException(Errno.ENODEV, domain + ": no page table yet (domain never attached)");
+        }
+        return table.mapPages(iova, paddr, pgsize, pgcount, prot);
+    }
+
+    /** @return bytes unmapped; 0 without a table or once freed */
+    public long unmapPages(long iova, long pgsize, long pgcount, IotlbGather gather) {
+        PageTableOps table = ops;
+        return table == null || freed ? 0 : table.unmapPages(iova, pgsize, pgcount, gather);
+    }
+
+    /** @return the physical address, 0 if unmapped, without a table or once freed */
+    public long iovaToPhys(long iova) {
+        PageTableOps table = ops;
+        return table == null || freed ? 0 : table.iovaToPhys(iova);
+    }
+}

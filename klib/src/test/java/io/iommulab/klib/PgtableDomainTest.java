@@ -1,0 +1,86 @@
+package io.iommulab.klib;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.iommulab.api.Prot;
+import io.iommulab.api.error.Errno;
+import io.iommulab.api.error.IommuException;
+import io.iommulab.api.machine.RamRegion;
+import io.iommulab.api.pgtable.PageTableConfig;
+import io.iommulab.api.pgtable.PageTableContext;
+import io.iommulab.api.pgtable.PageTableFormat;
+import io.iommulab.api.pgtable.PageTableOps;
+import io.iommulab.api.pgtable.TlbFlushOps;
+import io.iommulab.machine.memory.PageAllocatorImpl;
+import io.iommulab.machine.memory.SparseMemory;
+import io.iommulab.pgtable.dart.DartFormat;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The shared io-pgtable helpers over a real format (apple-dart2) and a real allocator. */
+class PgtableDomainTest {
+
+    static final long RAM = 0x8_0000_0000L;
+    static final long PG = 0x4000;
+
+    final List<RamRegion> ram = List.of(new RamRegion(RAM, 1L << 30));
+    final SparseMemory memory = new SparseMemory(ram);
+    final PageAllocatorImpl pages = new PageAllocatorImpl(memory, ram);
+    final PageTableContext ctx = new PageTableContext(memory, pages, "klib-test", TlbFlushOps.NONE);
+    final PageTableConfig config = new PageTableConfig(PG, 32, 42, true, 0);
+
+    @Test
+    void mapUnmapAndLookupGoToTheInstalledTable() {
+        PgtableDomain d = new PgtableDomain("test domain");
+        assertEquals(0, d.iovaToPhys(0x10_0000), "no table: nothing mapped");
+        assertEquals(0, d.unmapPages(0x10_0000, PG, 1, null));
+        IommuException none = assertThrows(IommuException.class, () -> d.mapPages(0x10_0000, RAM, PG, 1, Prot.READ));
+        assertEquals("ENODEV: test domain: no page table yet (domain never attached)", none.getMessage());
+
+        PageTableOps ops = IoPgtable.alloc(DartFormat.DART2, config, ctx, "/soc/iommu@0");
+        d.install(ops);
+        assertSame(ops, d.ops());
+        assertEquals(PG, d.mapPages(0x10_0000, RAM + 0x8000, PG, 1, Prot.READ | Prot.WRITE));
+        assertEquals(RAM + 0x8123, d.iovaToPhys(0x10_0123));
+        assertEquals(PG, d.unmapPages(0x10_0000, PG, 1, null));
+        assertEquals(0, d.iovaToPhys(0x10_0123));
+        d.mapPages(0x20_0000, RAM, PG, 1, Prot.READ);
+
+        assertTrue(d.markFreed());
+        assertFalse(d.markFreed(), "only the first free tears down");
+        assertEquals(0, d.iovaToPhys(0x20_0000), "a freed domain maps nothing");
+        assertEquals(0, d.unmapPages(0x20_0000, PG, 1, null));
+        IommuException freed = assertThrows(IommuException.class, () -> d.mapPages(0x30_0000, RAM, PG, 1, Prot.READ));
+        assertEquals(Errno.ENODEV, freed.errno());
+        assertEquals("ENODEV: test domain was freed", freed.getMessage());
+        assertEquals(freed.getMessage(), assertThrows(IommuException.class, d::checkLive).getMessage());
+        ops.free();
+    }
+
+    @Test
+    void formatsAreFoundByNameAndAMissingOneIsEnodev() {
+        List<PageTableFormat> bound = List.of(DartFormat.DART1, DartFormat.DART2);
+        assertSame(DartFormat.DART2, IoPgtable.find(bound, PageTableFormat.APPLE_DART2));
+        assertEquals(null, IoPgtable.find(bound, PageTableFormat.ARM_LPAE_S1));
+        Map<String, PageTableFormat> byName = Map.of(PageTableFormat.APPLE_DART, DartFormat.DART1);
+        assertSame(DartFormat.DART1, IoPgtable.require(byName::get, PageTableFormat.APPLE_DART, "apple-dart t8103"));
+        IommuException e = assertThrows(IommuException.class,
+                () -> IoPgtable.require(byName::get, PageTableFormat.APPLE_DART2, "apple-dart t6000"));
+        assertEquals("ENODEV: apple-dart t6000: page-table format 'apple-dart2' is not available", e.getMessage());
+    }
+
+    @Test
+    void aFormatsRefusalIsEnomemAsUpstreamReportsAFailedAllocIoPgtableOps() {
+        PageTableConfig tooWide = new PageTableConfig(PG, 32, 52, true, 0);
+        IommuException e = assertThrows(IommuException.class, () -> IoPgtable.alloc(DartFormat.DART2, tooWide, ctx, "/soc/iommu@0"));
+        assertEquals(Errno.ENOMEM, e.errno());
+        assertTrue(e.getMessage().startsWith("ENOMEM: /soc/iommu@0: cannot allocate a page table of format 'apple-dart2' ("), e.getMessage());
+        assertEquals(Errno.EINVAL, ((IommuException) e.getCause()).errno(), "the format's own reason is kept");
+        assertEquals(0, pages.pagesInUse(), "nothing allocated");
+    }
+}
