@@ -1,5 +1,7 @@
 package io.iommulab.dart.model.impl;
 
+import io.iommulab.machine.hw.LinearProbing;
+
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
@@ -135,37 +137,16 @@ final class DartIotlb {
             head = (head + 1) % capacity;
             count--;
         }
-        place(slots, e);
+        LinearProbing.place(slots, e, hash(e.tag));
         fifo[(head + count) % capacity] = e.tag;
         return new Table(slots, fifo, head, count + 1, t.epoch);
     }
 
-    /**
-     * Deletes {@code tag} from a linear-probing table without tombstones (Knuth's algorithm R:
-     * later entries of the cluster move back when their home slot allows it).
-     */
+    /** Deletes {@code tag} from a table (no tombstones: {@link LinearProbing#delete}). */
     private static void remove(Entry[] t, long tag) {
-        int mask = t.length - 1;
         int i = find(t, tag);
-        if (i < 0) {
-            return;
-        }
-        int j = i;
-        for (;;) {
-            t[i] = null;
-            for (;;) {
-                j = (j + 1) & mask;
-                if (t[j] == null) {
-                    return;
-                }
-                int k = hash(t[j].tag) & mask;
-                boolean stays = i <= j ? i < k && k <= j : i < k || k <= j;
-                if (!stays) {
-                    break;
-                }
-            }
-            t[i] = t[j];
-            i = j;
+        if (i >= 0) {
+            LinearProbing.delete(t, i, e -> hash(e.tag));
         }
     }
 
@@ -183,15 +164,6 @@ final class DartIotlb {
         }
     }
 
-    /** Puts {@code e} in the first free slot of its probe sequence. */
-    private static void place(Entry[] t, Entry e) {
-        int mask = t.length - 1;
-        int i = hash(e.tag) & mask;
-        while (t[i] != null) {
-            i = (i + 1) & mask;
-        }
-        t[i] = e;
-    }
 
     /** Drops every entry of {@code sid} (an invalidation command for that SID). */
     void invalidate(int sid) {
