@@ -10,7 +10,9 @@ import io.iommulab.dart.impl.AppleDartDriver;
 import io.iommulab.dart.impl.hw.DartVariants;
 import io.iommulab.dart.spi.DartHw;
 import io.iommulab.machine.SimMachine;
-import io.iommulab.machine.dart.DartModelFactory;
+import io.iommulab.dart.model.impl.DartModelFactory;
+import io.iommulab.dart.model.impl.DartModelFamiliesComponent;
+import io.iommulab.dart.usb4.model.impl.T8103Usb4ModelVariant;
 import io.iommulab.machine.dt.BoardTwins;
 import io.iommulab.machine.dt.DeviceTrees;
 import io.iommulab.api.dt.DeviceTree;
@@ -99,7 +101,7 @@ final class StackRig {
     static StackRig boot(boolean strict, boolean trace) {
         CoreConfig d = CoreConfig.defaults();
         CoreConfig config = new CoreConfig(d.defaultDomain(), strict, d.cpuPageSize(), trace);
-        SimMachine m = SimMachine.boot(DeviceTrees.board("default"), List.of(new DartModelFactory()), Map.of());
+        SimMachine m = SimMachine.boot(DeviceTrees.board("default"), List.of(DartModelFactory.builtInAnd(T8103Usb4ModelVariant.build(new DartModelFamiliesComponent()))), Map.of());
         IommuCoreEngine engine = new IommuCoreEngine(m, config);
         for (DartHw v : DartVariants.all()) {
             engine.addDriver(AppleDartDriver.create(v, DartFormat::byName));

@@ -49,7 +49,8 @@ import org.osgi.framework.BundleContext;
  * The DART backend on the built-in default board (an M1 Mac mini-like tree with a Thunderbolt DART
  * added): every DART probes, DMA works through every master after a map and faults before it; a
  * fault is logged once per rate window and delivered to the domain's handler; dart-bundle is updated
- * under DMA load; the Thunderbolt variant bundle comes and goes.
+ * under DMA load; the Thunderbolt variant's driver bundle comes and goes (its hardware stays), and
+ * its hardware bundle unplugs and plugs the DART.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
@@ -57,6 +58,7 @@ public class DartDefaultBoardIT {
 
     private static final String DART_BSN = "io.iommulab.dart";
     private static final String USB4_BSN = "io.iommulab.dart.usb4";
+    private static final String USB4_MODEL_BSN = "io.iommulab.dart.usb4.model";
     private static final String DWC3_0 = "/soc/usb@382280000";
     private static final String NHI = "/soc/thunderbolt@38a000000";
     private static final String ACIO_DART = "/soc/iommu@38b004000";
@@ -287,6 +289,9 @@ public class DartDefaultBoardIT {
                 () -> "deferred".equals(node(ACIO_DART).state()) && "deferred".equals(DartChecks.device(iommu, NHI).state()));
         assertTrue(node(ACIO_DART).reason(), node(ACIO_DART).reason().contains("apple,t8103-usb4-dart"));
         assertEquals("the other DARTs are untouched", "probed", DartChecks.device(iommu, DWC3_0).state());
+        // the driver half went, the hardware half stays: the DART is still modelled, its registers mapped
+        assertEquals("the Thunderbolt DART's hardware stays plugged in", "apple-dart", hardwareModel(ACIO_DART));
+        assertEquals("PARAMS2 still reads: no bypass", 0, m.ioremap(m.deviceTree().node(ACIO_DART).orElseThrow(), 0).readl(0x04));
 
         Bundle again = context.installBundle(Container.jar("dart-usb4").toURI().toString());
         again.start();
@@ -301,6 +306,30 @@ public class DartDefaultBoardIT {
         dev.flush();
         assertFalse("SID 40's IOTLB entry was invalidated", nhi.read(1, iova, 8).ok());
         m.pages().freePages(buf);
+    }
+
+    /**
+     * The other half of a variant: its hardware bundle. Stopping it unplugs the Thunderbolt DART (the
+     * machine unmaps it, the core releases its master and removes it); starting it plugs the DART in
+     * again and it probes with the driver half that stayed.
+     */
+    @Test
+    public void thunderboltHardwareBundleUnplugsAndPlugsTheDart() throws Exception {
+        Bundle model = Container.installed(context, USB4_MODEL_BSN);
+        model.stop();
+        Container.await(() -> "the Thunderbolt DART to be unplugged; " + DartChecks.describe(iommu),
+                () -> hardwareModel(ACIO_DART) == null && "deferred".equals(DartChecks.device(iommu, NHI).state()));
+        assertTrue(node(ACIO_DART).reason(), node(ACIO_DART).reason().contains("no hardware model"));
+        assertEquals("the other DARTs are untouched", "probed", DartChecks.device(iommu, DWC3_0).state());
+        model.start();
+        Container.await(() -> "the Thunderbolt DART to be plugged in and probe again; " + DartChecks.describe(iommu),
+                () -> "apple-dart".equals(hardwareModel(ACIO_DART)) && DartChecks.allProbed(iommu, m));
+        assertEquals("probed", DartChecks.device(iommu, NHI).state());
+    }
+
+    /** @return the name of the model the machine runs for an IOMMU node, or null */
+    private String hardwareModel(String path) {
+        return m.iommuHardware().stream().filter(h -> h.node().path().equals(path)).findFirst().orElseThrow().model();
     }
 
     private IommuNodeDTO node(String path) {

@@ -41,13 +41,15 @@ final class EmbeddedFelix {
     /** Start level of the logging stack. */
     private static final int LOGGING_LEVEL = 1;
     /**
-     * Start level of the machine, of bundles that bring hardware models (the SMMU) and of SCR:
+     * Start level of the machine, of bundles that bring hardware models (the DART with its Thunderbolt
+     * variant, the SMMU) and of SCR:
      * hardware starts before the software that drives it and, at shutdown, stops after it, so drivers still find their registers when they reset them on
      * remove. SCR goes with it because a stopping SCR disposes the components of every bundle at once
      * (in its own order), which would unplug the hardware models before the drivers are removed.
      */
     private static final int HARDWARE_LEVEL = 2;
-    private static final List<String> HARDWARE_BSNS = List.of("io.iommulab.machine", "io.iommulab.smmu.model", "org.apache.felix.scr",
+    private static final List<String> HARDWARE_BSNS = List.of("io.iommulab.machine", "io.iommulab.dart.model",
+            "io.iommulab.dart.usb4.model", "io.iommulab.smmu.model", "org.apache.felix.scr",
             "org.osgi.service.component", "org.osgi.util.promise", "org.osgi.util.function");
     /** Start level of every other bundle, and the framework's beginning start level. */
     private static final int BEGINNING = 3;

@@ -19,7 +19,9 @@ import io.iommulab.api.machine.IrqLine;
 import io.iommulab.api.machine.RamRegion;
 import io.iommulab.api.machine.StreamRef;
 import io.iommulab.machine.SimMachine;
-import io.iommulab.machine.dart.DartModelFactory;
+import io.iommulab.dart.model.impl.DartModelFactory;
+import io.iommulab.dart.model.impl.DartModelFamiliesComponent;
+import io.iommulab.dart.usb4.model.impl.T8103Usb4ModelVariant;
 import io.iommulab.machine.dt.BoardCheck;
 import io.iommulab.machine.dt.DeviceTrees;
 import io.iommulab.machine.dt.DtBindings;
@@ -457,7 +459,7 @@ class AppleBoardsTest {
                 "RAM at the root: no die's ranges apply");
 
         // With the DART model, each die's window reaches its own die's registers.
-        SimMachine hw = SimMachine.boot(t, List.of(new DartModelFactory()), Map.of());
+        SimMachine hw = SimMachine.boot(t, List.of(DartModelFactory.builtInAnd(T8103Usb4ModelVariant.build(new DartModelFamiliesComponent()))), Map.of());
         DtNode die0 = node(t, dwc3.get(0).dart(DIE0, 0));
         DtNode die1 = node(t, dwc3.get(0).dart(DIE1, 0));
         assertEquals(0x27_02f0_0000L, hw.ioremap(die1, 0).base());

@@ -4,8 +4,10 @@ import io.iommulab.api.dt.DtNode;
 import io.iommulab.api.machine.PhysicalMemory;
 import java.util.List;
 import java.util.Map;
+import org.osgi.annotation.versioning.ProviderType;
 
-/** What the machine gives a hardware model it instantiates for a DT node. */
+/** What the machine gives a hardware model it instantiates for a DT node. Implemented by the machine. */
+@ProviderType
 public interface ModelContext {
 
     /** @return the IOMMU's DT node */
@@ -31,4 +33,11 @@ public interface ModelContext {
      * string list ("key=value") and machine properties {@code iommulab.model.<node-path>.<key>}.
      */
     Map<String, String> options();
+
+    /**
+     * @return {@link #options()} read typed, refusing a bad option with an EINVAL that names the node,
+     *         this model (its factory's name), the option and the value
+     * @since 1.2
+     */
+    ModelOptions modelOptions();
 }

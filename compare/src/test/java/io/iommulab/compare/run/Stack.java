@@ -16,7 +16,9 @@ import io.iommulab.dart.impl.hw.DartVariants;
 import io.iommulab.dart.spi.DartHw;
 import io.iommulab.machine.DetachedSimMachine;
 import io.iommulab.machine.SimMachine;
-import io.iommulab.machine.dart.DartModelFactory;
+import io.iommulab.dart.model.impl.DartModelFactory;
+import io.iommulab.dart.model.impl.DartModelFamiliesComponent;
+import io.iommulab.dart.usb4.model.impl.T8103Usb4ModelVariant;
 import io.iommulab.machine.dt.BoardTwins;
 import io.iommulab.machine.dt.DeviceTrees;
 import io.iommulab.pgtable.dart.DartFormat;
@@ -42,7 +44,7 @@ final class Stack {
     /** DART and SMMU: hardware models and drivers. */
     static Stack dartAndSmmu() {
         Stack s = new Stack();
-        s.models.add(new DartModelFactory());
+        s.models.add(DartModelFactory.builtInAnd(T8103Usb4ModelVariant.build(new DartModelFamiliesComponent())));
         s.models.add(new SmmuModelFactory());
         for (DartHw v : DartVariants.all()) {
             s.labs.bindDriver(AppleDartDriver.create(v, DartFormat::byName));

@@ -18,7 +18,6 @@ import io.iommulab.core.impl.IommuCoreEngine;
 import io.iommulab.core.impl.dma.DmaApiImpl;
 import io.iommulab.dart.impl.hw.DartVariants;
 import io.iommulab.machine.SimMachine;
-import io.iommulab.machine.dart.DartModelFactory;
 import io.iommulab.machine.dt.DeviceTrees;
 import io.iommulab.testkit.TestBoards;
 import java.nio.charset.StandardCharsets;
@@ -60,7 +59,7 @@ class AppleSocBoardsTest {
     @MethodSource("boards")
     void everyDartProbesAndEveryMasterDmas(String name, Supplier<byte[]> dts, String compatible, int tcrBase, int tcr) {
         SimMachine m = SimMachine.boot(dts == null ? DeviceTrees.board("default") : DeviceTrees.parse(name + ".dts", dts.get()),
-                List.of(new DartModelFactory()), Map.of());
+                List.of(DartRig.hardware()), Map.of());
         IommuCoreEngine engine = new IommuCoreEngine(m, CoreConfig.defaults());
         for (var v : DartVariants.all()) {
             engine.addDriver(AppleDartDriver.create(v, DartRig.FORMATS));

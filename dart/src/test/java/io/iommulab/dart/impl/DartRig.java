@@ -14,7 +14,9 @@ import io.iommulab.core.impl.IommuCoreEngine;
 import io.iommulab.dart.impl.hw.DartVariants;
 import io.iommulab.dart.spi.DartHw;
 import io.iommulab.machine.SimMachine;
-import io.iommulab.machine.dart.DartModelFactory;
+import io.iommulab.dart.model.impl.DartModelFactory;
+import io.iommulab.dart.model.impl.DartModelFamiliesComponent;
+import io.iommulab.dart.usb4.model.impl.T8103Usb4ModelVariant;
 import io.iommulab.machine.dt.DeviceTrees;
 import io.iommulab.pgtable.dart.DartFormat;
 import java.io.IOException;
@@ -50,7 +52,7 @@ final class DartRig {
     }
 
     static DartRig boot(String board, Map<String, String> props, CoreConfig config, LongSupplier clock, List<DartHw> variants) {
-        SimMachine m = SimMachine.boot(tree(board), List.of(new DartModelFactory()), props);
+        SimMachine m = SimMachine.boot(tree(board), List.of(hardware()), props);
         DartRig rig = new DartRig(m, new IommuCoreEngine(m, config));
         for (DartHw v : variants) {
             rig.add(AppleDartDriver.create(v, FORMATS, clock));
@@ -58,9 +60,14 @@ final class DartRig {
         return rig;
     }
 
+    /** @return the DART hardware of a launcher: the model's built-in variants and the Thunderbolt one */
+    static DartModelFactory hardware() {
+        return DartModelFactory.builtInAnd(T8103Usb4ModelVariant.build(new DartModelFamiliesComponent()));
+    }
+
     /** Boots the machine and the core with no driver yet. */
     static DartRig bootWithoutDrivers(String board, CoreConfig config) {
-        SimMachine m = SimMachine.boot(tree(board), List.of(new DartModelFactory()), Map.of());
+        SimMachine m = SimMachine.boot(tree(board), List.of(hardware()), Map.of());
         return new DartRig(m, new IommuCoreEngine(m, config));
     }
 

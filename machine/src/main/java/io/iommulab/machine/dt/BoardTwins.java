@@ -11,6 +11,7 @@ import io.iommulab.api.hw.TwinSource;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -39,12 +40,15 @@ public final class BoardTwins {
 
     private final DeviceTree board;
     private final IommuModelFactory target;
+    /** compatibles of the target model's hardware: nodes with one of them stay */
+    private final Set<String> implemented;
     /** replaced node path → its stream users: sid → masters */
     private final Map<String, TreeMap<Integer, Set<String>>> uses = new LinkedHashMap<>();
 
-    private BoardTwins(DeviceTree board, IommuModelFactory target) {
+    private BoardTwins(DeviceTree board, IommuModelFactory target, Collection<String> implemented) {
         this.board = board;
         this.target = target;
+        this.implemented = Set.copyOf(implemented);
     }
 
     /**
@@ -52,12 +56,22 @@ public final class BoardTwins {
      * @throws IommuException EINVAL naming the node if the target cannot stand in for it
      */
     public static byte[] twin(DeviceTree board, IommuModelFactory target) {
-        return FdtWriter.write(new BoardTwins(board, target).build());
+        return twin(board, target, target.compatibles());
+    }
+
+    /**
+     * @param implemented the compatibles of every factory of the target's model (a model whose
+     *                    variants come as one factory each, as the DART's): nodes with one stay
+     * @return the twin of {@code board} for hardware of {@code target}, as a DTB
+     * @throws IommuException EINVAL naming the node if the target cannot stand in for it
+     */
+    public static byte[] twin(DeviceTree board, IommuModelFactory target, Collection<String> implemented) {
+        return FdtWriter.write(new BoardTwins(board, target, implemented).build());
     }
 
     /** @return the twin as a tree (for tests and the shell) */
     public static DeviceTree twinTree(DeviceTree board, IommuModelFactory target) {
-        return new BoardTwins(board, target).build();
+        return new BoardTwins(board, target, target.compatibles()).build();
     }
 
     private DeviceTree build() {
@@ -114,7 +128,7 @@ public final class BoardTwins {
 
     private boolean implemented(DtNode n) {
         for (String c : n.compatible()) {
-            if (target.compatibles().contains(c)) {
+            if (implemented.contains(c)) {
                 return true;
             }
         }

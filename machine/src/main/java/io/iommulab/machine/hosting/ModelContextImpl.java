@@ -6,6 +6,7 @@ import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.hw.IrqSource;
 import io.iommulab.api.hw.ModelContext;
+import io.iommulab.api.hw.ModelOptions;
 import io.iommulab.api.hw.RegisterFile;
 import io.iommulab.api.hw.RegisterHooks;
 import io.iommulab.api.hw.RegisterSpec;
@@ -31,16 +32,18 @@ final class ModelContextImpl implements ModelContext {
     private final PowerGate gate;
     private final BiFunction<DtNode, Integer, IrqSource> irqs;
     private final Map<String, String> options;
+    private final ModelOptions modelOptions;
     private final List<MmioBlock> blocks = new ArrayList<>();
 
     ModelContextImpl(DtNode node, PhysicalMemory memory, MmioBus bus, PowerGate gate,
-                     BiFunction<DtNode, Integer, IrqSource> irqs, Map<String, String> options) {
+                     BiFunction<DtNode, Integer, IrqSource> irqs, String model, Map<String, String> options) {
         this.node = node;
         this.memory = memory;
         this.bus = bus;
         this.gate = gate;
         this.irqs = irqs;
         this.options = options;
+        this.modelOptions = new NodeModelOptions(node.path(), model, options);
     }
 
     @Override
@@ -77,6 +80,11 @@ final class ModelContextImpl implements ModelContext {
     @Override
     public Map<String, String> options() {
         return options;
+    }
+
+    @Override
+    public ModelOptions modelOptions() {
+        return modelOptions;
     }
 
     synchronized List<MmioBlock> blocks() {

@@ -164,7 +164,8 @@ public final class ModelHost {
         if (f == null) {
             return;
         }
-        ModelContextImpl ctx = new ModelContextImpl(h.node(), memory, bus, power.gate(h.node()), irqs, options(h.node()));
+        ModelContextImpl ctx = new ModelContextImpl(h.node(), memory, bus, power.gate(h.node()), irqs, f.name(),
+                options(h.node()));
         try {
             IommuModel m = f.create(ctx);
             if (m == null) {

@@ -16,9 +16,11 @@ import java.io.InputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Hashtable;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
@@ -250,17 +252,29 @@ public final class MachineFactoryComponent implements MachineFactory {
 
     @Override
     public byte[] twin(DeviceTree board, String model) {
-        return BoardTwins.twin(board, twinFactory(model));
+        IommuModelFactory recipe;
+        Set<String> implemented = new LinkedHashSet<>();
+        synchronized (this) {
+            recipe = twinFactory(model);
+            // A model may come as several factories (the DART: one per variant); the twin keeps every
+            // node any of them implements, and the one that makes twins stands in for the others.
+            factories.stream().filter(f -> f.name().equals(model)).forEach(f -> implemented.addAll(f.compatibles()));
+        }
+        return BoardTwins.twin(board, recipe, implemented);
     }
 
     private synchronized IommuModelFactory twinFactory(String model) {
+        boolean named = false;
         for (IommuModelFactory f : factories) {
             if (f.name().equals(model)) {
-                if (!f.makesTwins()) {
-                    throw new IommuException(Errno.EINVAL, "model " + model + " makes no board twins");
+                named = true;
+                if (f.makesTwins()) {
+                    return f;
                 }
-                return f;
             }
+        }
+        if (named) {
+            throw new IommuException(Errno.EINVAL, "model " + model + " makes no board twins");
         }
         throw new IommuException(Errno.ENODEV, "no hardware model named " + model + " (registered: " + twinModels() + ")");
     }

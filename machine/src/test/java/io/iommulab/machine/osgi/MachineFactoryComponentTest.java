@@ -13,6 +13,11 @@ import io.iommulab.api.hw.IommuModelFactory;
 import io.iommulab.api.hw.ModelContext;
 import io.iommulab.api.hw.RegisterSpec;
 import io.iommulab.api.hw.Translation;
+import io.iommulab.api.hw.TwinNode;
+import io.iommulab.api.hw.TwinSource;
+import io.iommulab.api.dt.DeviceTree;
+import io.iommulab.api.dt.DtNode;
+import io.iommulab.machine.dt.DeviceTrees;
 import io.iommulab.api.machine.Machine;
 import io.iommulab.api.machine.MachineFactory;
 import java.lang.reflect.Proxy;
@@ -112,6 +117,67 @@ class MachineFactoryComponentTest {
         DartStub late = new DartStub();
         c.addModelFactory(late);
         assertEquals(8, m.iommuHardware().stream().filter(h -> h.model() != null).count(), "plugged in later");
+    }
+
+    /** One variant of a model that comes as a factory per variant; only {@code twins} makes twins. */
+    private static final class VariantStub implements IommuModelFactory {
+        private final String compatible;
+        private final boolean twins;
+
+        VariantStub(String compatible, boolean twins) {
+            this.compatible = compatible;
+            this.twins = twins;
+        }
+
+        @Override
+        public String name() {
+            return "variants";
+        }
+
+        @Override
+        public List<String> compatibles() {
+            return List.of(compatible);
+        }
+
+        @Override
+        public IommuModel create(ModelContext context) {
+            throw new UnsupportedOperationException("not booted");
+        }
+
+        @Override
+        public boolean makesTwins() {
+            return twins;
+        }
+
+        @Override
+        public List<TwinNode> twin(List<TwinSource> linked) {
+            return linked.stream().map(l -> new TwinNode(List.of(compatible), 0x4000, 1, 1, Map.of(), List.of())).toList();
+        }
+    }
+
+    @Test
+    void aModelOfSeveralFactoriesKeepsInItsTwinEveryNodeAnyOfThemImplements() {
+        MachineFactoryComponent c = new MachineFactoryComponent();
+        DeviceTree board = DeviceTrees.board("default");
+        c.addModelFactory(new VariantStub("apple,t8103-dart", false));
+        IommuException none = assertThrows(IommuException.class, () -> c.twin(board, "variants"));
+        assertEquals(Errno.EINVAL, none.errno(), "no factory of the model makes twins");
+        assertTrue(none.getMessage().contains("model variants makes no board twins"), none.getMessage());
+        c.addModelFactory(new VariantStub("vendor,new-iommu", true));
+        assertEquals(List.of("variants"), c.twinModels());
+        String usb4 = "/soc/iommu@38b004000";
+        DeviceTree without = DeviceTrees.parse("twin", c.twin(board, "variants"));
+        assertEquals(List.of("apple,t8103-dart"), without.node("/soc/iommu@382f00000").orElseThrow().compatible());
+        assertTrue(without.node(usb4).map(n -> n.compatible().equals(List.of("vendor,new-iommu"))).orElse(true),
+                "no factory implements the Thunderbolt DART: the recipe stands in for it");
+        assertTrue(without.allNodes().stream().anyMatch(n -> n.compatible().equals(List.of("vendor,new-iommu"))));
+        c.addModelFactory(new VariantStub("apple,t8103-usb4-dart", false));
+        DeviceTree with = DeviceTrees.parse("twin", c.twin(board, "variants"));
+        for (DtNode n : board.allNodes()) {
+            if (n.hasProperty("#iommu-cells")) {
+                assertEquals(n.compatible(), with.node(n.path()).orElseThrow().compatible(), n.path() + " stays");
+            }
+        }
     }
 
     @Test

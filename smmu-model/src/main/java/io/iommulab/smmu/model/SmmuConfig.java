@@ -2,12 +2,10 @@ package io.iommulab.smmu.model;
 
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
+import io.iommulab.api.hw.ModelOptions;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * The strapping of one SMMUv2 instance: the model options of the contract ("Model options") and
@@ -84,106 +82,51 @@ public record SmmuConfig(int contextBanks, int smrs, boolean streamIndexing, int
     private static final Set<String> KNOWN = Set.of(CONTEXT_BANKS, SMRS, STREAM_INDEXING, SID_BITS, GRANULES, IAS,
             OAS, UBS, TLB_ENTRIES, SYNC_STUCK);
     private static final String MODEL = "arm-smmu-v2 model";
+    /** Option {@code granules} words, in the order of {@link #GRANULE_BITS}. */
+    private static final List<String> GRANULE_NAMES = List.of("4k", "16k", "64k");
+    private static final List<Integer> GRANULE_BITS = List.of(SmmuRegs.ID2_PTFS_4K, SmmuRegs.ID2_PTFS_16K,
+            SmmuRegs.ID2_PTFS_64K);
 
     /**
      * Decodes the options of a node. Nothing is built when an option is wrong.
      *
      * @param node             node path, for messages
-     * @param options          key → value
+     * @param options          the node's options
      * @param globalInterrupts the node's {@code #global-interrupts} cell
      * @throws IommuException EINVAL naming the node, the key and the value of an unknown key, a
      *         value that does not parse or is out of range, or {@code smrs} given with stream indexing
      */
-    public static SmmuConfig from(String node, Map<String, String> options, int globalInterrupts) {
-        for (Map.Entry<String, String> e : options.entrySet()) {
-            if (!KNOWN.contains(e.getKey())) {
-                throw bad(node, e.getKey(), e.getValue(), "unknown option (known: " + String.join(", ", new TreeSet<>(KNOWN)) + ")");
-            }
-        }
+    public static SmmuConfig from(String node, ModelOptions options, int globalInterrupts) {
+        options.requireKnown(KNOWN);
         if (globalInterrupts < 0 || globalInterrupts > 0xFF) {
             throw new IommuException(Errno.EINVAL, String.format("%s: %s: %s = %d is not in 0..255", node, MODEL,
                     GLOBAL_INTERRUPTS, globalInterrupts));
         }
-        boolean indexing = boolOption(node, options, STREAM_INDEXING, false);
-        if (indexing && options.containsKey(SMRS)) {
+        boolean indexing = options.bool(STREAM_INDEXING, false);
+        if (indexing && options.has(SMRS)) {
             // Stream indexing has no SMRs (ID0.NUMSMRG = 0); a count for them is a contradiction.
-            throw bad(node, SMRS, options.get(SMRS), "does not apply with " + STREAM_INDEXING + "=true");
+            throw options.invalid(SMRS, "does not apply with " + STREAM_INDEXING + "=true");
         }
-        int smrs = indexing ? 0 : intOption(node, options, SMRS, DEFAULT_SMRS, 1, MAX_SMRS);
+        int smrs = indexing ? 0 : options.integer(SMRS, DEFAULT_SMRS, 1, MAX_SMRS);
         int sidBits = indexing
-                ? intOption(node, options, SID_BITS, DEFAULT_INDEXED_SID_BITS, 1, MAX_INDEXED_SID_BITS)
-                : intOption(node, options, SID_BITS, MAX_SID_BITS, 1, MAX_SID_BITS);
+                ? options.integer(SID_BITS, DEFAULT_INDEXED_SID_BITS, 1, MAX_INDEXED_SID_BITS)
+                : options.integer(SID_BITS, MAX_SID_BITS, 1, MAX_SID_BITS);
         return new SmmuConfig(
-                intOption(node, options, CONTEXT_BANKS, DEFAULT_CONTEXT_BANKS, 1, MAX_CONTEXT_BANKS),
+                options.integer(CONTEXT_BANKS, DEFAULT_CONTEXT_BANKS, 1, MAX_CONTEXT_BANKS),
                 smrs, indexing, sidBits,
-                granules(node, options.get(GRANULES)),
-                addressSize(node, options, IAS), addressSize(node, options, OAS), addressSize(node, options, UBS),
-                intOption(node, options, TLB_ENTRIES, DEFAULT_TLB_ENTRIES, 0, MAX_TLB_ENTRIES),
-                boolOption(node, options, SYNC_STUCK, false),
+                granules(options.subsetOf(GRANULES, GRANULE_NAMES, GRANULE_NAMES)),
+                options.oneOf(IAS, 48, ADDRESS_SIZES), options.oneOf(OAS, 48, ADDRESS_SIZES),
+                options.oneOf(UBS, 48, ADDRESS_SIZES),
+                options.integer(TLB_ENTRIES, DEFAULT_TLB_ENTRIES, 0, MAX_TLB_ENTRIES),
+                options.bool(SYNC_STUCK, false),
                 globalInterrupts);
     }
 
-    private static IommuException bad(String node, String key, String value, String why) {
-        return new IommuException(Errno.EINVAL, String.format("%s: %s: option %s=%s %s", node, MODEL, key, value, why));
-    }
-
-    private static int intOption(String node, Map<String, String> options, String key, int def, int min, int max) {
-        String v = options.get(key);
-        if (v == null) {
-            return def;
-        }
-        try {
-            int n = Integer.decode(v.trim());
-            if (n >= min && n <= max) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // reported below with the accepted range
-        }
-        throw bad(node, key, v, String.format("is not a number in %d..%d", min, max));
-    }
-
-    private static boolean boolOption(String node, Map<String, String> options, String key, boolean def) {
-        String v = options.get(key);
-        if (v == null) {
-            return def;
-        }
-        switch (v.trim().toLowerCase(Locale.ROOT)) {
-            case "true": case "1": case "yes": return true;
-            case "false": case "0": case "no": return false;
-            default: throw bad(node, key, v, "is not true or false");
-        }
-    }
-
-    private static int addressSize(String node, Map<String, String> options, String key) {
-        String v = options.get(key);
-        if (v == null) {
-            return 48;
-        }
-        try {
-            int bits = Integer.parseInt(v.trim());
-            if (ADDRESS_SIZES.contains(bits)) {
-                return bits;
-            }
-        } catch (NumberFormatException e) {
-            // reported below with the accepted sizes
-        }
-        throw bad(node, key, v, "is not one of " + ADDRESS_SIZES);
-    }
-
-    /** @return ID2.PTFS_* bits of a "4k,16k,64k" list */
-    private static int granules(String node, String v) {
-        if (v == null) {
-            return SmmuRegs.ID2_PTFS_4K | SmmuRegs.ID2_PTFS_16K | SmmuRegs.ID2_PTFS_64K;
-        }
+    /** @return ID2.PTFS_* bits of granule names ({@link #GRANULE_NAMES}) */
+    private static int granules(List<String> names) {
         int bits = 0;
-        for (String g : v.split(",", -1)) {
-            switch (g.trim().toLowerCase(Locale.ROOT)) {
-                case "4k": bits |= SmmuRegs.ID2_PTFS_4K; break;
-                case "16k": bits |= SmmuRegs.ID2_PTFS_16K; break;
-                case "64k": bits |= SmmuRegs.ID2_PTFS_64K; break;
-                default: throw bad(node, GRANULES, v, "is not a non-empty list of 4k, 16k, 64k");
-            }
+        for (String g : names) {
+            bits |= GRANULE_BITS.get(GRANULE_NAMES.indexOf(g));
         }
         return bits;
     }

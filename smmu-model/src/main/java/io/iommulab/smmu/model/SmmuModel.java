@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Hardware model of one ARM SMMUv2 instance ({@code arm,smmu-v2}): stream matching or indexing,
  * S2CRs, context banks with a stage-1 AArch64 walker, an ASID-tagged TLB, and global and context
- * fault units. It implements the model/driver contract ({@code SMMU-CONTRACT.md}) from
+ * fault units. It implements the model/driver contract ({@code smmu-model/README.md}) from
  * dart-facts §4; where both are silent the classes say "(model choice)". It never imports driver or
  * page-table code: it is the independent oracle the arm-smmu driver is checked against.
  *
@@ -92,7 +92,7 @@ public final class SmmuModel implements IommuModel, RegisterHooks {
      */
     public SmmuModel(ModelContext context) {
         this.node = context.node().path();
-        this.config = SmmuConfig.from(node, context.options(), globalInterrupts(context));
+        this.config = SmmuConfig.from(node, context.modelOptions(), globalInterrupts(context));
         checkWindow(context.node().reg());
         this.layout = new SmmuLayout(config);
         this.bank0 = layout.bankBase(0);

@@ -2,7 +2,7 @@ package io.iommulab.smmu.model;
 
 /**
  * Register map of the ARM SMMUv2 as the model implements it: dart-facts §4.2 and the model/driver
- * contract ({@code SMMU-CONTRACT.md}, "Register block"). Every offset and field of the model lives
+ * contract ({@code smmu-model/README.md}, "Register block"). Every offset and field of the model lives
  * here, in one place. All registers are 32 bits wide; a 64-bit register is two words, low word at
  * +0 and high word at +4.
  *

@@ -1,5 +1,7 @@
 package io.iommulab.smmu.model;
 
+import io.iommulab.machine.hw.LinearProbing;
+
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -193,32 +195,11 @@ final class SmmuTlb {
         return s;
     }
 
-    /**
-     * Deletes {@code e} from a linear-probing table without tombstones (Knuth's algorithm R: later
-     * entries of the cluster move back when their home slot allows it).
-     */
+    /** Deletes {@code e} from a table (no tombstones: {@link LinearProbing#delete}). */
     private static void remove(Entry[] t, Entry e) {
-        int mask = t.length - 1;
         int i = find(t, e.asid, e.shift, e.vpn);
-        if (i < 0) {
-            return;
-        }
-        int j = i;
-        for (;;) {
-            t[i] = null;
-            for (;;) {
-                j = (j + 1) & mask;
-                if (t[j] == null) {
-                    return;
-                }
-                int k = hash(t[j].asid, t[j].shift, t[j].vpn) & mask;
-                boolean stays = i <= j ? i < k && k <= j : i < k || k <= j;
-                if (!stays) {
-                    break;
-                }
-            }
-            t[i] = t[j];
-            i = j;
+        if (i >= 0) {
+            LinearProbing.delete(t, i, SmmuTlb::hash);
         }
     }
 
@@ -238,12 +219,11 @@ final class SmmuTlb {
 
     /** Puts {@code e} in the first free slot of its probe sequence. */
     private static void place(Entry[] t, Entry e) {
-        int mask = t.length - 1;
-        int i = hash(e.asid, e.shift, e.vpn) & mask;
-        while (t[i] != null) {
-            i = (i + 1) & mask;
-        }
-        t[i] = e;
+        LinearProbing.place(t, e, hash(e));
+    }
+
+    private static int hash(Entry e) {
+        return hash(e.asid, e.shift, e.vpn);
     }
 
     /** TLBIVA / TLBIVAL: drops the entries of {@code asid} that translate {@code iova}. */

@@ -18,12 +18,19 @@ import io.iommulab.api.machine.IommuHardware;
 import io.iommulab.api.machine.MmioWindow;
 import io.iommulab.machine.SimMachine;
 import io.iommulab.machine.dt.BoardTwins;
+import io.iommulab.machine.hosting.NodeModelOptions;
+import io.iommulab.api.hw.ModelOptions;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** Model options, the register window check, the factory and its board-twin recipe. */
 class SmmuOptionsTest {
+
+    /** @return options as the machine hands them to the model */
+    private static ModelOptions modelOptions(Map<String, String> options) {
+        return new NodeModelOptions("/n", SmmuModelFactory.NAME, options);
+    }
 
     private static IommuHardware hardware(SimMachine m, String path) {
         return m.iommuHardware().stream().filter(h -> h.node().path().equals(path)).findFirst().orElseThrow();
@@ -89,12 +96,12 @@ class SmmuOptionsTest {
 
     @Test
     void configDefaultsAndDerivedSizes() {
-        SmmuConfig d = SmmuConfig.from("/n", Map.of(), 1);
+        SmmuConfig d = SmmuConfig.from("/n", modelOptions(Map.of()), 1);
         assertEquals(new SmmuConfig(8, 32, false, 15, 0x7000, 48, 48, 48, 128, false, 1), d);
         assertEquals(8, d.numPage());
         assertEquals(0x10000, d.blockSize());
         assertEquals(32, d.s2crs());
-        SmmuConfig i = SmmuConfig.from("/n", Map.of("stream-indexing", "yes", "context-banks", "1"), 2);
+        SmmuConfig i = SmmuConfig.from("/n", modelOptions(Map.of("stream-indexing", "yes", "context-banks", "1")), 2);
         assertEquals(0, i.smrs());
         assertEquals(7, i.sidBits());
         assertEquals(128, i.s2crs());
@@ -103,7 +110,7 @@ class SmmuOptionsTest {
         assertEquals(List.of(2, 2, 4, 4, 8, 16, 128), List.of(SmmuConfig.numPage(1), SmmuConfig.numPage(2),
                 SmmuConfig.numPage(3), SmmuConfig.numPage(4), SmmuConfig.numPage(5), SmmuConfig.numPage(9),
                 SmmuConfig.numPage(128)));
-        IommuException e = assertThrows(IommuException.class, () -> SmmuConfig.from("/soc/x", Map.of(), 256));
+        IommuException e = assertThrows(IommuException.class, () -> SmmuConfig.from("/soc/x", modelOptions(Map.of()), 256));
         assertEquals(Errno.EINVAL, e.errno());
         assertTrue(e.getMessage().contains("/soc/x") && e.getMessage().contains("#global-interrupts"), e.getMessage());
     }

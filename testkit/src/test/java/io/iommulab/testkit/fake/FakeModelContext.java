@@ -3,10 +3,12 @@ package io.iommulab.testkit.fake;
 import io.iommulab.api.dt.DtNode;
 import io.iommulab.api.hw.IrqSource;
 import io.iommulab.api.hw.ModelContext;
+import io.iommulab.api.hw.ModelOptions;
 import io.iommulab.api.hw.RegisterFile;
 import io.iommulab.api.hw.RegisterHooks;
 import io.iommulab.api.hw.RegisterSpec;
 import io.iommulab.api.machine.PhysicalMemory;
+import io.iommulab.machine.hosting.NodeModelOptions;
 import java.util.List;
 import java.util.Map;
 
@@ -50,5 +52,11 @@ public final class FakeModelContext implements ModelContext {
     @Override
     public Map<String, String> options() {
         return options;
+    }
+
+    /** The machine's own option reader, so a refusal reads as it does on a board. */
+    @Override
+    public ModelOptions modelOptions() {
+        return new NodeModelOptions(node.path(), "test-iommu", options);
     }
 }

@@ -3,7 +3,8 @@ package io.iommulab.dart.usb4.impl;
 /**
  * What the Thunderbolt/USB4 DART does differently from the T8020 register map it otherwise shares
  * (dart-facts §1.1, §1.3, §1.5, §1.9). Everything else comes from the t8103 record of the driver
- * bundle.
+ * bundle. The hardware's own copy of these facts is in {@code dart-usb4-model}, kept apart on
+ * purpose: either half updates alone, and a disagreement fails a test.
  */
 final class Usb4Regs {
 

@@ -18,7 +18,9 @@ import io.iommulab.dart.impl.AppleDartDriver;
 import io.iommulab.dart.impl.DartFamiliesComponent;
 import io.iommulab.dart.impl.DartInstance;
 import io.iommulab.machine.SimMachine;
-import io.iommulab.machine.dart.DartModelFactory;
+import io.iommulab.dart.model.impl.DartModelFactory;
+import io.iommulab.dart.model.impl.DartModelFamiliesComponent;
+import io.iommulab.dart.usb4.model.impl.T8103Usb4ModelVariant;
 import io.iommulab.machine.dt.DeviceTrees;
 import io.iommulab.pgtable.dart.DartFormat;
 import java.io.IOException;
@@ -43,7 +45,7 @@ class Usb4DriverTest {
     @BeforeEach
     void boot() throws IOException {
         try (InputStream in = getClass().getClassLoader().getResourceAsStream("boards/usb4.dts")) {
-            machine = SimMachine.boot(DeviceTrees.parse("usb4.dts", in.readAllBytes()), List.of(new DartModelFactory()), Map.of());
+            machine = SimMachine.boot(DeviceTrees.parse("usb4.dts", in.readAllBytes()), List.of(DartModelFactory.builtInAnd(T8103Usb4ModelVariant.build(new DartModelFamiliesComponent()))), Map.of());
         }
         engine = new IommuCoreEngine(machine, CoreConfig.defaults());
         driver = AppleDartDriver.create(new T8103Usb4Variant(new DartFamiliesComponent()).hw(), DartFormat::byName);

@@ -12,7 +12,9 @@ import io.iommulab.core.impl.IommuCoreEngine;
 import io.iommulab.dart.impl.AppleDartDriver;
 import io.iommulab.dart.impl.DartFamiliesComponent;
 import io.iommulab.machine.SimMachine;
-import io.iommulab.machine.dart.DartModelFactory;
+import io.iommulab.dart.model.impl.DartModelFactory;
+import io.iommulab.dart.model.impl.DartModelFamiliesComponent;
+import io.iommulab.dart.usb4.model.impl.T8103Usb4ModelVariant;
 import io.iommulab.machine.dt.DeviceTrees;
 import io.iommulab.pgtable.dart.DartFormat;
 import java.io.IOException;
@@ -35,7 +37,7 @@ class Usb4StreamIdTest {
     void stream64IsRefusedAnd63Accepted() throws IOException {
         SimMachine machine;
         try (InputStream in = getClass().getClassLoader().getResourceAsStream("boards/usb4-sids.dts")) {
-            machine = SimMachine.boot(DeviceTrees.parse("usb4-sids.dts", in.readAllBytes()), List.of(new DartModelFactory()),
+            machine = SimMachine.boot(DeviceTrees.parse("usb4-sids.dts", in.readAllBytes()), List.of(DartModelFactory.builtInAnd(T8103Usb4ModelVariant.build(new DartModelFamiliesComponent()))),
                     Map.of());
         }
         IommuCoreEngine engine = new IommuCoreEngine(machine, CoreConfig.defaults());

@@ -7,7 +7,8 @@ import static io.iommulab.klib.Bits.genmask;
 /**
  * Register map of the T8020 family (t8103, t8103-usb4, t6000), dart-facts §1.2, §1.3, §1.5, §1.7.
  * Offsets are bytes into the DART's window; every register is 32 bits. The usb4 DART's own
- * offsets (TTBR base, second stream-enable word) belong to its variant bundle.
+ * offsets (TTBR base, second stream-enable word) belong to its variant bundle. The hardware model
+ * keeps its own copy ({@code dart-model}'s T8020Regs) on purpose: a disagreement fails a test.
  */
 public final class T8020Regs {
 

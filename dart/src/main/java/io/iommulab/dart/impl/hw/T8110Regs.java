@@ -6,7 +6,8 @@ import static io.iommulab.klib.Bits.genmask;
 
 /**
  * Register map of the T8110 family (t8110, t6020), dart-facts §1.2, §1.4, §1.5, §1.7. Offsets are
- * bytes into the DART's window; every register is 32 bits.
+ * bytes into the DART's window; every register is 32 bits. The hardware model keeps its own copy
+ * ({@code dart-model}'s T8110Regs) on purpose: a disagreement fails a test.
  */
 public final class T8110Regs {
 

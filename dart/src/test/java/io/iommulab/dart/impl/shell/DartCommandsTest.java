@@ -12,7 +12,9 @@ import io.iommulab.dart.impl.AppleDartDriver;
 import io.iommulab.dart.impl.hw.DartVariants;
 import io.iommulab.dart.spi.DartHw;
 import io.iommulab.machine.SimMachine;
-import io.iommulab.machine.dart.DartModelFactory;
+import io.iommulab.dart.model.impl.DartModelFactory;
+import io.iommulab.dart.model.impl.DartModelFamiliesComponent;
+import io.iommulab.dart.usb4.model.impl.T8103Usb4ModelVariant;
 import io.iommulab.machine.dt.DeviceTrees;
 import io.iommulab.pgtable.dart.DartFormat;
 import java.io.IOException;
@@ -39,7 +41,7 @@ class DartCommandsTest {
     }
 
     private void boot(DeviceTree tree) {
-        machine = SimMachine.boot(tree, List.of(new DartModelFactory()), Map.of());
+        machine = SimMachine.boot(tree, List.of(DartModelFactory.builtInAnd(T8103Usb4ModelVariant.build(new DartModelFamiliesComponent()))), Map.of());
         engine = new IommuCoreEngine(machine, CoreConfig.defaults());
         for (DartHw v : DartVariants.all()) {
             AppleDartDriver d = AppleDartDriver.create(v, DartFormat::byName);

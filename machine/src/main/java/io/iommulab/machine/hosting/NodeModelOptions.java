@@ -1,0 +1,129 @@
+package io.iommulab.machine.hosting;
+
+import io.iommulab.api.error.Errno;
+import io.iommulab.api.error.IommuException;
+import io.iommulab.api.hw.ModelOptions;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * The one reader of model options every model uses ({@link ModelOptions}): a node's options, the
+ * model they are for, and the refusals worded once, {@code "<node>: <model> model: option
+ * <key>=<value> <why>"}. Public so that a model's unit tests can decode options without a machine.
+ */
+public final class NodeModelOptions implements ModelOptions {
+
+    private final String node;
+    private final String model;
+    private final Map<String, String> options;
+
+    /**
+     * @param node    the node path, for messages
+     * @param model   the model name (its factory's), for messages
+     * @param options key → value
+     */
+    public NodeModelOptions(String node, String model, Map<String, String> options) {
+        this.node = node;
+        this.model = model;
+        this.options = Map.copyOf(options);
+    }
+
+    @Override
+    public Map<String, String> all() {
+        return options;
+    }
+
+    @Override
+    public boolean has(String key) {
+        return options.containsKey(key);
+    }
+
+    @Override
+    public void requireKnown(Collection<String> known) {
+        for (String key : new TreeSet<>(options.keySet())) {
+            if (!known.contains(key)) {
+                throw new IommuException(Errno.EINVAL, String.format("%s: %s model: unknown option %s=%s (known: %s)",
+                        node, model, key, options.get(key), String.join(", ", new TreeSet<>(known))));
+            }
+        }
+    }
+
+    @Override
+    public boolean bool(String key, boolean def) {
+        String v = options.get(key);
+        if (v == null) {
+            return def;
+        }
+        switch (v.trim().toLowerCase(Locale.ROOT)) {
+            case "true": case "1": case "yes": return true;
+            case "false": case "0": case "no": return false;
+            default: throw invalid(key, "is not true or false");
+        }
+    }
+
+    @Override
+    public int integer(String key, int def, int min, int max) {
+        return (int) longInteger(key, def, min, max);
+    }
+
+    @Override
+    public long longInteger(String key, long def, long min, long max) {
+        String v = options.get(key);
+        if (v == null) {
+            return def;
+        }
+        try {
+            long n = Long.decode(v.trim());
+            if (n >= min && n <= max) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // refused below with the accepted range
+        }
+        throw invalid(key, String.format("is not a number in %d..%d", min, max));
+    }
+
+    @Override
+    public int oneOf(String key, int def, List<Integer> allowed) {
+        String v = options.get(key);
+        if (v == null) {
+            return def;
+        }
+        try {
+            int n = Integer.decode(v.trim());
+            if (allowed.contains(n)) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // refused below with the accepted values
+        }
+        throw invalid(key, "is not one of " + allowed);
+    }
+
+    @Override
+    public List<String> subsetOf(String key, List<String> def, List<String> allowed) {
+        String v = options.get(key);
+        if (v == null) {
+            return def;
+        }
+        List<String> given = new ArrayList<>();
+        for (String word : v.split(",", -1)) {
+            String w = word.trim().toLowerCase(Locale.ROOT);
+            if (!allowed.contains(w)) {
+                throw invalid(key, "is not a non-empty list of " + String.join(", ", allowed));
+            }
+            given.add(w);
+        }
+        return allowed.stream().filter(given::contains).toList();
+    }
+
+    @Override
+    public IommuException invalid(String key, String why) {
+        return new IommuException(Errno.EINVAL, String.format("%s: %s model: option %s=%s %s", node, model, key,
+                options.get(key), why));
+    }
+}
