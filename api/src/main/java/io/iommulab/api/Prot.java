@@ -1,6 +1,9 @@
 package io.iommulab.api;
 
+import org.osgi.annotation.versioning.ProviderType;
+
 /** IOMMU_* protection flags for map. */
+@ProviderType
 public interface Prot {
     int READ = 1;
     int WRITE = 1 << 1;

@@ -2,10 +2,12 @@ package io.iommulab.api.dt;
 
 import java.util.List;
 import java.util.Optional;
+import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * A whole device tree, read from a DTB or a DTS file. Immutable once built.
  */
+@ProviderType
 public interface DeviceTree {
 
     /** @return where the tree came from (file name or {@code "builtin:<name>"}) */

@@ -3,11 +3,13 @@ package io.iommulab.api.dt;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * A node of the device tree. Paths use the full node name including the unit address, as Linux
  * prints them ({@code /soc/iommu@382f00000}).
  */
+@ProviderType
 public interface DtNode {
 
     /** @return node name with unit address, e.g. {@code "iommu@382f00000"}; {@code ""} for the root */

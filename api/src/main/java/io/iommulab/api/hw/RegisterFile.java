@@ -1,12 +1,14 @@
 package io.iommulab.api.hw;
 
 import java.util.List;
+import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * A model's register block as declared by its {@link RegisterSpec} table. Software reaches it over
  * the MMIO bus (32-bit accesses, masks applied, unknown offsets read as zero and ignore writes,
  * reported once); the model itself uses {@link #get}/{@link #set}, which bypass the masks.
  */
+@ProviderType
 public interface RegisterFile {
 
     /** @return the table this file was built from */

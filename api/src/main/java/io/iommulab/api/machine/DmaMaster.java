@@ -2,6 +2,7 @@ package io.iommulab.api.machine;
 
 import io.iommulab.api.dt.DtNode;
 import java.util.List;
+import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * A bus master that moves data by DMA: every enabled DT node with {@code iommus}, and every PCI
@@ -9,6 +10,7 @@ import java.util.List;
  * go through the IOMMU hardware model named by the stream, then to physical memory; a translation
  * failure ends the request with that model's fault (and the model raises its interrupt).
  */
+@ProviderType
 public interface DmaMaster {
 
     /** @return the master's DT path */

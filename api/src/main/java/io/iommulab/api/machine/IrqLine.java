@@ -1,9 +1,12 @@
 package io.iommulab.api.machine;
 
+import org.osgi.annotation.versioning.ProviderType;
+
 /**
  * An interrupt line as software sees it (the result of platform_get_irq). Several devices may
  * share one line; each handler answers whether the interrupt was its own.
  */
+@ProviderType
 public interface IrqLine {
 
     /** @return the line number at its controller (e.g. AIC 781) */

@@ -1,11 +1,13 @@
 package io.iommulab.api.machine;
 
 import java.util.Map;
+import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * Page allocation for software (like alloc_pages): naturally aligned blocks of
  * {@code PAGE_SIZE << order} bytes of zeroed RAM, accounted per owner so that leaks are measurable.
  */
+@ProviderType
 public interface PageAllocator {
 
     /** The allocation granule, as Linux's PAGE_SIZE on a 4 KiB kernel. */

@@ -1,10 +1,13 @@
 package io.iommulab.api.machine;
 
+import org.osgi.annotation.versioning.ProviderType;
+
 /**
  * The machine's sparse physical address space (at least 42 bits), little-endian. Reads of memory
  * never written return zero. Accesses outside RAM throw {@link io.iommulab.api.error.IommuException}
  * with EFAULT naming the address (a bus error, as on real hardware).
  */
+@ProviderType
 public interface PhysicalMemory {
 
     /** @return number of physical address bits the bus decodes */
