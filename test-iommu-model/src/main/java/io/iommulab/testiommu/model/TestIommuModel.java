@@ -188,8 +188,8 @@ public final class TestIommuModel implements IommuModel, RegisterHooks {
             }
         }
         Map<String, Long> out = new LinkedHashMap<>();
-        out.put("iotlb_hits", hits);
-        out.put("iotlb_misses", misses);
+        out.put("iotlb.hits", hits);
+        out.put("iotlb.misses", misses);
         out.put("walks", walks);
         out.put("faults", errors.faults());
         out.put("invalidations", invalidations.get());

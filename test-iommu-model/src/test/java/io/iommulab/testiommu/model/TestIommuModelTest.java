@@ -198,8 +198,8 @@ class TestIommuModelTest {
         write(0x010, 0xff01);                                     // invalidate all
         assertEquals("NO_PTE", hw.model().translate(0, 0x1000, Access.READ).fault());
         Map<String, Long> c = hw.model().counters();
-        assertEquals(3, c.get("iotlb_hits"));
-        assertEquals(3, c.get("iotlb_misses"));
+        assertEquals(3, c.get("iotlb.hits"));
+        assertEquals(3, c.get("iotlb.misses"));
         assertEquals(3, c.get("walks"));
         assertEquals(1, c.get("faults"));
         assertEquals(3, c.get("invalidations"));
@@ -217,7 +217,7 @@ class TestIommuModelTest {
         hw.model().translate(0, 0x3000, Access.WRITE);            // evicts 0x1000
         assertEquals(Rig.RAM + 0x9000, hw.model().translate(0, 0x1000, Access.READ).paddr()); // evicts 0x2000
         assertEquals(Rig.RAM + 0xa000, hw.model().translate(0, 0x2000, Access.READ).paddr());
-        assertEquals(0, hw.model().counters().get("iotlb_hits"));
+        assertEquals(0, hw.model().counters().get("iotlb.hits"));
     }
 
     @Test
@@ -322,7 +322,7 @@ class TestIommuModelTest {
             pool.shutdownNow();
         }
         Map<String, Long> c = hw.model().counters();
-        assertEquals(80_000, c.get("iotlb_hits") + c.get("iotlb_misses"));
+        assertEquals(80_000, c.get("iotlb.hits") + c.get("iotlb.misses"));
         assertEquals(2_000, c.get("invalidations"));
         assertEquals(0, c.get("faults"));
     }
