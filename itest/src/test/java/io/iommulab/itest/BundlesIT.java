@@ -1,15 +1,19 @@
 package io.iommulab.itest;
 
+import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 
 import io.iommulab.api.IommuService;
+import io.iommulab.api.driver.IommuDriver;
 import io.iommulab.api.dma.DmaApi;
 import io.iommulab.api.dto.DeviceDTO;
+import io.iommulab.api.hw.IommuModelFactory;
 import io.iommulab.api.machine.Machine;
 import io.iommulab.api.machine.MachineFactory;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import javax.inject.Inject;
@@ -22,6 +26,8 @@ import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
 import org.osgi.framework.wiring.BundleRevision;
 
 /** Every bundle resolves and starts; the services come up once the testkit board is booted. */
@@ -52,9 +58,27 @@ public class BundlesIT {
             assertEquals(b.getSymbolicName() + " is not ACTIVE", Bundle.ACTIVE, b.getState());
         }
         for (String bsn : new String[] {"io.iommulab.api", "io.iommulab.machine", "io.iommulab.core",
-                "io.iommulab.testkit", "org.apache.felix.scr", "slf4j.simple"}) {
+                "io.iommulab.testkit", "io.iommulab.testiommu.model", "io.iommulab.testiommu",
+                "org.apache.felix.scr", "slf4j.simple"}) {
             assertEquals(bsn + " in " + states, Integer.valueOf(Bundle.ACTIVE), states.get(bsn));
         }
+    }
+
+    @Test
+    public void theTestIommuIsTwoBundlesAndTestkitOnlyALibrary() {
+        assertArrayEquals("the hardware bundle registers the model only", new String[] {IommuModelFactory.class.getName()},
+                services(Container.installed(context, "io.iommulab.testiommu.model")));
+        assertArrayEquals("the driver bundle registers the driver only", new String[] {IommuDriver.class.getName()},
+                services(Container.installed(context, "io.iommulab.testiommu")));
+        assertArrayEquals("testkit registers no services", new String[0],
+                services(Container.installed(context, "io.iommulab.testkit")));
+    }
+
+    /** @return the interfaces of every service {@code b} registered */
+    private static String[] services(Bundle b) {
+        ServiceReference<?>[] refs = b.getRegisteredServices();
+        return refs == null ? new String[0] : Arrays.stream(refs)
+                .flatMap(r -> Arrays.stream((String[]) r.getProperty(Constants.OBJECTCLASS))).sorted().toArray(String[]::new);
     }
 
     @Test

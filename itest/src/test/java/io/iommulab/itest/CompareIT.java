@@ -10,6 +10,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import javax.inject.Inject;
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
@@ -25,8 +26,8 @@ import org.osgi.framework.BundleContext;
 
 /**
  * {@code iommu:compare} as a user runs it in the shell: both backends on twins of the booted board,
- * the table, the report files, and a third backend (the testkit's test IOMMU, which makes twins)
- * appearing when its bundle is installed, with no change to the harness.
+ * the table, the report files, and a third backend (the test IOMMU, whose model makes twins)
+ * appearing when its two bundles are installed, with no change to the harness.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
@@ -83,16 +84,15 @@ public class CompareIT {
     public void aThirdBackendBundleJoinsTheComparison() throws Exception {
         bootDefault();
         assertFalse(run("iommu:backends").contains("test-iommu"));
-        Bundle testkit = context.installBundle(Container.testkitJar().toURI().toString());
+        List<Bundle> testIommu = Container.installTestIommu(context);
         try {
-            testkit.start();
             String backends = run("iommu:backends");
             assertTrue(backends, backends.contains("test-iommu"));
             String table = run("iommu:compare --backends apple-dart,test-iommu");
             assertTrue(table, table.contains("test-iommu"));
             assertEquals("no run stopped: " + table, -1, table.indexOf("error:"));
         } finally {
-            testkit.uninstall();
+            Container.uninstall(testIommu);
         }
         assertFalse(run("iommu:backends").contains("test-iommu"));
     }

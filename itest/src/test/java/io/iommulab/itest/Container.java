@@ -39,14 +39,18 @@ final class Container {
     private Container() {
     }
 
+    /** The test IOMMU's bundles, hardware first: its model, then its driver. */
+    static final List<String> TEST_IOMMU = List.of("test-iommu-model", "test-iommu");
+
     /**
-     * @param withTestkit whether the testkit bundle (test IOMMU model and driver) is installed from the start
+     * @param withTestIommu whether the test IOMMU's two bundles ({@link #TEST_IOMMU}) are installed
+     *                      from the start; the testkit library always is (it registers no services)
      */
-    static Option[] options(boolean withTestkit) {
+    static Option[] options(boolean withTestIommu) {
         List<Option> opts = new ArrayList<>();
         for (File jar : bundleJars()) {
             String name = jar.getName();
-            if (name.startsWith("testkit-") && !withTestkit) {
+            if (!withTestIommu && TEST_IOMMU.stream().anyMatch(a -> isJarOf(name, a))) {
                 continue;
             }
             if (isLoggingStack(name)) {
@@ -87,12 +91,39 @@ final class Container {
     /** @return the bundle jar of a reactor module, e.g. {@code jar("dart")} for dart-0.1.0-SNAPSHOT.jar */
     static File jar(String artifactId) {
         for (File f : bundleJars()) {
-            String n = f.getName();
-            if (n.startsWith(artifactId + "-") && Character.isDigit(n.charAt(artifactId.length() + 1))) {
+            if (isJarOf(f.getName(), artifactId)) {
                 return f;
             }
         }
         throw new IllegalStateException("no " + artifactId + " jar in " + System.getProperty(BUNDLES_PROPERTY));
+    }
+
+    /** @return whether {@code jarName} is the jar of {@code artifactId} (test-iommu-0.1.0.jar, not test-iommu-model-0.1.0.jar) */
+    private static boolean isJarOf(String jarName, String artifactId) {
+        return jarName.startsWith(artifactId + "-") && Character.isDigit(jarName.charAt(artifactId.length() + 1));
+    }
+
+    /**
+     * Installs and starts the test IOMMU's two bundles while the container runs, as a user drops
+     * them into the launcher's deploy folder: the hardware model, then its driver.
+     *
+     * @return the bundles, in {@link #TEST_IOMMU} order
+     */
+    static List<Bundle> installTestIommu(BundleContext ctx) throws BundleException {
+        List<Bundle> out = new ArrayList<>();
+        for (String artifactId : TEST_IOMMU) {
+            Bundle b = ctx.installBundle(jar(artifactId).toURI().toString());
+            b.start();
+            out.add(b);
+        }
+        return out;
+    }
+
+    /** Uninstalls bundles in the reverse order: software goes before the hardware it drives. */
+    static void uninstall(List<Bundle> bundles) throws BundleException {
+        for (int i = bundles.size() - 1; i >= 0; i--) {
+            bundles.get(i).uninstall();
+        }
     }
 
     /** @return the installed bundle with this symbolic name */
@@ -135,8 +166,8 @@ final class Container {
     }
 
     /**
-     * The testkit board, read straight from the testkit jar: the tests that install testkit at
-     * runtime cannot load its TestBoards class before it is there.
+     * The testkit board (its IOMMUs are test IOMMUs), read straight from the testkit jar: the
+     * container's test classes use no testkit class.
      */
     static byte[] testkitDts() {
         return jarEntry("testkit", "boards/testkit.dts");

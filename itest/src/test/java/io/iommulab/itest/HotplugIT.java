@@ -16,6 +16,7 @@ import io.iommulab.api.dto.DeviceDTO;
 import io.iommulab.api.dto.FaultDTO;
 import io.iommulab.api.machine.DmaMaster;
 import io.iommulab.api.machine.DmaResult;
+import io.iommulab.api.machine.IommuHardware;
 import io.iommulab.api.machine.Machine;
 import io.iommulab.api.machine.MachineFactory;
 import java.nio.charset.StandardCharsets;
@@ -32,9 +33,10 @@ import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 
 /**
- * The test IOMMU's model and driver arrive with the testkit bundle while the machine runs: the
- * deferred masters probe, DMA flows through the new hardware, and when the bundle goes the masters
- * defer again and every page the driver took is given back.
+ * The test IOMMU's hardware and driver arrive as two bundles while the machine runs: the deferred
+ * masters probe and DMA flows through the new hardware. When the driver bundle goes, the masters
+ * defer again, every page the driver took is given back and the hardware stays plugged in; it
+ * goes only with its own bundle.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
@@ -47,6 +49,7 @@ public class HotplugIT {
     private static final String NIC0 = "/soc/pcie@300000000/pci@0,0/nic@0,0";
     private static final String NIC1 = "/soc/pcie@300000000/pci@0,0/nic@0,1";
     private static final List<String> MASTERS = List.of(DEV_A, DEV_B, DEV_C, DEV_D, NIC0, NIC1);
+    private static final String IOMMU0 = "/soc/iommu@100000000";
     /** An IOVA far from where the DMA API allocates (top-down from the aperture's end). */
     private static final long UNMAPPED_IOVA = 0x10_0000L;
 
@@ -64,7 +67,8 @@ public class HotplugIT {
     @Test
     public void deferredMastersProbeWhenTheDriverArrivesAndDeferAgainWhenItLeaves() throws Exception {
         for (Bundle b : context.getBundles()) {
-            assertNotEquals("testkit must not be installed yet", "io.iommulab.testkit", b.getSymbolicName());
+            assertFalse("the test IOMMU must not be installed yet: " + b.getSymbolicName(),
+                    b.getSymbolicName().startsWith("io.iommulab.testiommu"));
         }
         Machine m = factory.boot("testkit.dts", Container.testkitDts());
         IommuService iommu = Container.service(context, IommuService.class);
@@ -76,8 +80,7 @@ public class HotplugIT {
         }
         long pagesBefore = m.pages().pagesInUse();
 
-        Bundle testkit = context.installBundle(Container.testkitJar().toURI().toString());
-        testkit.start();
+        List<Bundle> testIommu = Container.installTestIommu(context);
         Container.await(() -> "every testkit master to probe; IOMMUs: " + iommu.iommus() + "; devices: "
                 + iommu.devices(), () -> allInState(iommu, "probed"));
 
@@ -120,7 +123,8 @@ public class HotplugIT {
         devA.unmapPage(iova, 16384, DmaDirection.BIDIRECTIONAL);
         m.pages().freePages(buf);
 
-        testkit.uninstall();
+        Bundle driver = testIommu.get(1);
+        driver.uninstall();
         Container.await(() -> "every testkit master to defer again; devices: " + iommu.devices(),
                 () -> allInState(iommu, "deferred"));
         for (String dev : MASTERS) {
@@ -129,6 +133,18 @@ public class HotplugIT {
         Container.await(() -> "the driver's pages to be freed (before: " + pagesBefore + ", now: "
                 + m.pages().pagesInUse() + ", by owner: " + m.pages().pagesByOwner() + ")",
                 () -> m.pages().pagesInUse() == pagesBefore);
+        assertEquals("hardware outlives its driver", "test-iommu", model(m, IOMMU0));
+
+        testIommu.get(0).uninstall();
+        Container.await(() -> "the test IOMMU to be unplugged; hardware: " + m.iommuHardware(),
+                () -> model(m, IOMMU0) == null);
+        assertTrue(allInState(iommu, "deferred"));
+    }
+
+    /** @return the name of the model running the IOMMU node, null when none does */
+    private static String model(Machine m, String node) {
+        return m.iommuHardware().stream().filter(h -> h.node().path().equals(node)).findFirst()
+                .map(IommuHardware::model).orElse(null);
     }
 
     private static boolean allInState(IommuService iommu, String state) {

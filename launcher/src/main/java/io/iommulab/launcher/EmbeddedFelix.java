@@ -20,11 +20,13 @@ import java.util.stream.Stream;
 import org.apache.felix.framework.Logger;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleEvent;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.Constants;
 import org.osgi.framework.FrameworkEvent;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
+import org.osgi.framework.SynchronousBundleListener;
 import org.osgi.framework.launch.Framework;
 import org.osgi.framework.launch.FrameworkFactory;
 import org.osgi.framework.startlevel.BundleStartLevel;
@@ -32,8 +34,8 @@ import org.osgi.framework.wiring.BundleRevision;
 
 /**
  * Felix embedded in the launcher: installs the bundles shipped in the jar's {@code bundles/}
- * folder, starts the logging stack at start level 1 and everything else at level 2, and stops
- * cleanly (once, whether from the main thread or the shutdown hook).
+ * folder, starts the logging stack at start level 1, hardware at level 2 and everything else at
+ * level 3, and stops cleanly (once, whether from the main thread or the shutdown hook).
  */
 final class EmbeddedFelix {
 
@@ -41,15 +43,21 @@ final class EmbeddedFelix {
     /** Start level of the logging stack. */
     private static final int LOGGING_LEVEL = 1;
     /**
-     * Start level of the machine, of bundles that bring hardware models (the DART with its Thunderbolt
-     * variant, the SMMU) and of SCR:
-     * hardware starts before the software that drives it and, at shutdown, stops after it, so drivers still find their registers when they reset them on
-     * remove. SCR goes with it because a stopping SCR disposes the components of every bundle at once
-     * (in its own order), which would unplug the hardware models before the drivers are removed.
+     * Start level of hardware (the machine, and every bundle that brings a hardware model: the DART
+     * with its Thunderbolt variant, the SMMU, the test IOMMU) and of SCR: hardware starts before the
+     * software that drives it and, at shutdown, stops after it, so drivers still find their
+     * registers when they reset them on remove. SCR goes with it because a stopping SCR disposes the
+     * components of every bundle at once (in its own order), which would unplug the hardware models
+     * before the drivers are removed.
      */
     private static final int HARDWARE_LEVEL = 2;
-    private static final List<String> HARDWARE_BSNS = List.of("io.iommulab.machine", "io.iommulab.dart.model",
-            "io.iommulab.dart.usb4.model", "io.iommulab.smmu.model", "org.apache.felix.scr",
+    /**
+     * The manifest header by which a bundle says it is hardware ({@code Iommulab-Hardware: true}),
+     * so that one dropped into the deploy folder gets the hardware level as the shipped ones do.
+     */
+    static final String HARDWARE_HEADER = "Iommulab-Hardware";
+    /** SCR and the libraries it needs: not hardware, but started and stopped with it (see {@link #HARDWARE_LEVEL}). */
+    private static final List<String> HARDWARE_LEVEL_LIBRARIES = List.of("org.apache.felix.scr",
             "org.osgi.service.component", "org.osgi.util.promise", "org.osgi.util.function");
     /** Start level of every other bundle, and the framework's beginning start level. */
     private static final int BEGINNING = 3;
@@ -104,6 +112,12 @@ final class EmbeddedFelix {
         EmbeddedFelix felix = new EmbeddedFelix(fw, storage, err);
         try {
             fw.init();
+            // Every bundle gets its level as it is installed: the shipped ones now, the deploy folder's later.
+            fw.getBundleContext().addBundleListener((SynchronousBundleListener) e -> {
+                if (e.getType() == BundleEvent.INSTALLED && !isFragment(e.getBundle())) {
+                    e.getBundle().adapt(BundleStartLevel.class).setStartLevel(startLevel(e.getBundle()));
+                }
+            });
             felix.installAll();
             fw.start();
         } catch (IOException | BundleException | RuntimeException e) {
@@ -158,20 +172,29 @@ final class EmbeddedFelix {
             throw new IllegalStateException("no bundles found under " + BUNDLES + " in " + self);
         }
         for (Bundle b : installed) {
-            if (isFragment(b)) {
-                continue;
+            if (!isFragment(b)) {
+                b.start();
             }
-            if (isLoggingStack(b.getSymbolicName())) {
-                // SLF4J's provider must be registered through SPI Fly before any bundle asks for a
-                // logger, or that bundle logs to NOP for good.
-                b.adapt(BundleStartLevel.class).setStartLevel(LOGGING_LEVEL);
-            } else if (HARDWARE_BSNS.contains(b.getSymbolicName())) {
-                b.adapt(BundleStartLevel.class).setStartLevel(HARDWARE_LEVEL);
-            } else {
-                b.adapt(BundleStartLevel.class).setStartLevel(BEGINNING);
-            }
-            b.start();
         }
+    }
+
+    /** @return the start level of a bundle (see {@link #LOGGING_LEVEL}, {@link #HARDWARE_LEVEL}) */
+    static int startLevel(Bundle b) {
+        if (isLoggingStack(b.getSymbolicName())) {
+            // SLF4J's provider must be registered through SPI Fly before any bundle asks for a
+            // logger, or that bundle logs to NOP for good.
+            return LOGGING_LEVEL;
+        }
+        if (isHardware(b) || HARDWARE_LEVEL_LIBRARIES.contains(b.getSymbolicName())) {
+            return HARDWARE_LEVEL;
+        }
+        return BEGINNING;
+    }
+
+    /** @return whether the bundle declares itself hardware ({@value #HARDWARE_HEADER}{@code : true}) */
+    static boolean isHardware(Bundle b) {
+        String value = b.getHeaders("").get(HARDWARE_HEADER);
+        return value != null && value.trim().equalsIgnoreCase("true");
     }
 
     static boolean isLoggingStack(String bsn) {

@@ -213,6 +213,24 @@ class LauncherIT {
         assertFalse(r.errText().contains("did not start"), r.errText());
     }
 
+    /**
+     * A bundle that says it is hardware ({@code Iommulab-Hardware: true}) and is installed while the
+     * container runs, as from the deploy folder, starts at the hardware level with the machine; its
+     * driver at the software level. Installed through the framework here, so that nothing waits for
+     * the deploy folder's poll.
+     */
+    @Test
+    void hardwareInstalledLaterStartsWithTheMachineAndItsDriverAfterIt() throws Exception {
+        String model = Path.of(System.getProperty("iommulab.test-iommu-model.jar")).toUri().toString();
+        String driver = Path.of(System.getProperty("iommulab.test-iommu.jar")).toUri().toString();
+        Run r = launch("--quiet", "-c", "m = ($.context installBundle " + model + "); d = ($.context installBundle " + driver
+                + "); $m start; $d start; lb test-iommu");
+        assertEquals(0, r.exit(), r.errText());
+        String out = String.join("\n", r.out());
+        assertTrue(out.matches("(?s).*\\|Active +\\| +2\\|iommulab test-iommu-model .*"), out);
+        assertTrue(out.matches("(?s).*\\|Active +\\| +3\\|iommulab test-iommu \\(.*"), out);
+    }
+
     @Test
     void realM1BoardProbesEveryDart() throws Exception {
         String shared = System.getProperty("iommulab.shared");

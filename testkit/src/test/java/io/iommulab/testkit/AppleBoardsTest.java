@@ -28,7 +28,7 @@ import io.iommulab.machine.dt.DtBindings;
 import io.iommulab.machine.dt.FdtWriter;
 import io.iommulab.machine.power.PowerDomain;
 import io.iommulab.machine.power.PowerDomains;
-import io.iommulab.testkit.model.TestIommuModelFactory;
+import io.iommulab.testiommu.model.TestIommuModelFactory;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

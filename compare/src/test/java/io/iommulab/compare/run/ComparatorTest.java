@@ -125,6 +125,8 @@ class ComparatorTest {
         BackendRun third = c.backends().get(2);
         assertNull(third.error());
         assertEquals(0, third.patterns().get(0).dataErrors());
+        double hitRate = third.patterns().get(0).iotlbHitRate();
+        assertTrue(hitRate > 0 && hitRate < 1, "its model counts IOTLB hits and misses under the names every model uses: " + hitRate);
         Set<String> backendsInDifferences = new TreeSet<>();
         for (Difference d : c.differences()) {
             backendsInDifferences.addAll(d.values().keySet());

@@ -25,8 +25,8 @@ import io.iommulab.pgtable.dart.DartFormat;
 import io.iommulab.pgtable.lpae.ArmLpaeS1Format;
 import io.iommulab.smmu.impl.ArmSmmuDriver;
 import io.iommulab.smmu.model.SmmuModelFactory;
-import io.iommulab.testkit.driver.TestIommuDriver;
-import io.iommulab.testkit.model.TestIommuModelFactory;
+import io.iommulab.testiommu.impl.TestIommuDriver;
+import io.iommulab.testiommu.model.TestIommuModelFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -56,7 +56,7 @@ final class Stack {
         return s;
     }
 
-    /** Adds the testkit's test IOMMU, a third backend. */
+    /** Adds the test IOMMU (its hardware, test-iommu-model, and its driver, test-iommu): a third backend. */
     Stack withTestIommu() {
         models.add(new TestIommuModelFactory());
         labs.bindDriver(new TestIommuDriver());

@@ -4,9 +4,9 @@ import io.iommulab.api.driver.IommuDriver;
 import io.iommulab.api.dt.DeviceTree;
 import io.iommulab.machine.SimMachine;
 import io.iommulab.machine.dt.DeviceTrees;
+import io.iommulab.testiommu.impl.TestIommuDriver;
+import io.iommulab.testiommu.model.TestIommuModelFactory;
 import io.iommulab.testkit.TestBoards;
-import io.iommulab.testkit.driver.TestIommuDriver;
-import io.iommulab.testkit.model.TestIommuModelFactory;
 import java.util.List;
 import java.util.Map;
 

@@ -10,7 +10,7 @@ import io.iommulab.api.Prot;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.machine.SimMachine;
-import io.iommulab.testkit.driver.TestIommuDriver;
+import io.iommulab.testiommu.impl.TestIommuDriver;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;

@@ -12,7 +12,7 @@ import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.machine.DmaMaster;
 import io.iommulab.api.machine.DmaResult;
-import io.iommulab.testkit.driver.TestIommuDriver;
+import io.iommulab.testiommu.impl.TestIommuDriver;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;

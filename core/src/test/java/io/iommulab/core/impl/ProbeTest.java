@@ -15,7 +15,7 @@ import io.iommulab.api.dto.GroupDTO;
 import io.iommulab.api.dto.IommuNodeDTO;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
-import io.iommulab.testkit.driver.TestIommuDriver;
+import io.iommulab.testiommu.impl.TestIommuDriver;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;

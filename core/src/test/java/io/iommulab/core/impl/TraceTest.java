@@ -7,7 +7,7 @@ import io.iommulab.api.DomainType;
 import io.iommulab.api.IommuDomain;
 import io.iommulab.api.Prot;
 import io.iommulab.api.dto.TraceEventDTO;
-import io.iommulab.testkit.driver.TestIommuDriver;
+import io.iommulab.testiommu.impl.TestIommuDriver;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

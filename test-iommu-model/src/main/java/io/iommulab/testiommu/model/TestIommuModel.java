@@ -1,0 +1,203 @@
+package io.iommulab.testiommu.model;
+
+import static io.iommulab.testiommu.model.TestIommuRegs.*;
+
+import io.iommulab.api.error.IommuException;
+import io.iommulab.api.hw.Access;
+import io.iommulab.api.hw.IommuModel;
+import io.iommulab.api.hw.ModelContext;
+import io.iommulab.api.hw.RegisterFile;
+import io.iommulab.api.hw.RegisterHooks;
+import io.iommulab.api.hw.RegisterSpec;
+import io.iommulab.api.hw.Translation;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Hardware model of one "iommulab,test-iommu" instance (the datasheet is
+ * {@code test-iommu-model/README.md}, its constants {@link TestIommuRegs}): its register block,
+ * per-stream IOTLBs, table walker and error unit.
+ *
+ * <p>Locking: each stream's IOTLB is guarded by its own monitor, so concurrent DMA on different
+ * streams never contends and an IOTLB hit costs one uncontended lock plus a short scan. CTRL and
+ * TTBR are read from the register file on every transaction (config is not cached), before the
+ * stream lock is taken; the register file is never called with a stream lock held. Faults are
+ * latched and signalled after the stream lock is dropped.
+ */
+public final class TestIommuModel implements IommuModel, RegisterHooks {
+
+    private final String node;
+    private final TestIommuConfig config;
+    private final RegisterFile regs;
+    private final TestIommuWalker walker;
+    private final TestIommuErrorUnit errors;
+    private final TestIommuTlb[] tlbs;
+    private final AtomicLong invalidations = new AtomicLong();
+
+    public TestIommuModel(ModelContext context) {
+        this.node = context.node().path();
+        this.config = TestIommuConfig.from(node, context.modelOptions());
+        this.tlbs = new TestIommuTlb[config.streams()];
+        for (int i = 0; i < tlbs.length; i++) {
+            tlbs[i] = new TestIommuTlb(config.iotlbEntries());
+        }
+        this.walker = new TestIommuWalker(context.memory());
+        this.regs = context.registers(0, registerTable(config), this);
+        this.errors = new TestIommuErrorUnit(regs, context.irq(0));
+    }
+
+    /** The register table of an instance with this strapping. */
+    static List<RegisterSpec> registerTable(TestIommuConfig c) {
+        int id = c.streams() | (PAGE_SHIFT << ID_PAGE_SHIFT_SHIFT) | (c.bypass() ? ID_BYPASS_SUPPORT : 0);
+        // A locked instance's stream configuration is fixed: CTRL and TTBR writes are dropped.
+        int ctrlWritable = c.locked() ? 0 : CTRL_TRANSLATE | CTRL_BYPASS;
+        int ttbrWritable = c.locked() ? 0 : TTBR_VALID | TTBR_ADDR_MASK;
+        return List.of(
+                RegisterSpec.ro("ID", ID, id),
+                RegisterSpec.ro("CONFIG", CONFIG, c.locked() ? CONFIG_LOCK : 0),
+                RegisterSpec.reg("CMD", CMD, 0, CMD_INVALIDATE | CMD_STREAM_MASK),
+                RegisterSpec.w1c("ERROR", ERROR, 0xffff_ffff),
+                RegisterSpec.ro("ERROR_ADDR_LO", ERROR_ADDR_LO, 0),
+                RegisterSpec.ro("ERROR_ADDR_HI", ERROR_ADDR_HI, 0),
+                RegisterSpec.array("CTRL", CTRL_BASE, c.streams(), STREAM_STRIDE, 0, ctrlWritable),
+                RegisterSpec.array("TTBR", TTBR_BASE, c.streams(), STREAM_STRIDE, 0, ttbrWritable));
+    }
+
+    @Override
+    public Translation translate(int sid, long iova, Access access) {
+        if (sid < 0 || sid >= tlbs.length) {
+            return errors.fault(sid, iova, CODE_BLOCKED);
+        }
+        int mode = regs.get(ctrl(sid)) & (CTRL_TRANSLATE | CTRL_BYPASS);
+        if (mode == CTRL_BYPASS) {
+            return Translation.of(iova, BLOCK_SIZE - (iova & (BLOCK_SIZE - 1)));
+        }
+        if (mode != CTRL_TRANSLATE) {
+            return errors.fault(sid, iova, CODE_BLOCKED);
+        }
+        // Registers are read before the stream lock: the register file may call our hooks (which take
+        // stream locks) while holding its own lock.
+        int ttbr = regs.get(ttbr(sid));
+        int code;
+        TestIommuTlb tlb = tlbs[sid];
+        synchronized (tlb) {
+            int slot = tlb.lookup(iova);
+            if (slot >= 0) {
+                tlb.hits++;
+            } else {
+                tlb.misses++;
+                slot = walk(tlb, ttbr, iova);
+            }
+            if (slot >= 0) {
+                int need = access == Access.WRITE ? TestIommuWalker.PERM_WRITE : TestIommuWalker.PERM_READ;
+                if ((tlb.perms(slot) & need) != 0) {
+                    long off = iova & tlb.offMask(slot);
+                    return Translation.of(tlb.pa(slot) | off, tlb.offMask(slot) + 1 - off);
+                }
+                code = access == Access.WRITE ? CODE_WRITE_PROT : CODE_READ_PROT;
+            } else {
+                code = -slot;
+            }
+        }
+        return errors.fault(sid, iova, code);
+    }
+
+    /**
+     * Walks the tables {@code ttbr} points at for {@code iova} and caches the leaf.
+     *
+     * @return the IOTLB slot, or minus the fault code. A bus error while reading a table reads as
+     *         an invalid entry at that level.
+     */
+    private int walk(TestIommuTlb tlb, int ttbr, long iova) {
+        if ((ttbr & TTBR_VALID) == 0) {
+            return -CODE_NO_TTBR;
+        }
+        if ((iova >>> IAS) != 0) {
+            return -CODE_NO_TABLE;
+        }
+        tlb.walks++;
+        long l1e;
+        try {
+            l1e = walker.l1Entry(ttbrTable(ttbr), iova);
+        } catch (IommuException busError) {
+            return -CODE_NO_TABLE;
+        }
+        if (!TestIommuWalker.isValid(l1e)) {
+            return -CODE_NO_TABLE;
+        }
+        if (!TestIommuWalker.isTable(l1e)) {
+            return tlb.insert(iova & ~(BLOCK_SIZE - 1), BLOCK_SIZE - 1,
+                    TestIommuWalker.blockAddress(l1e), TestIommuWalker.perms(l1e));
+        }
+        long l2e;
+        try {
+            l2e = walker.l2Entry(TestIommuWalker.address(l1e), iova);
+        } catch (IommuException busError) {
+            return -CODE_NO_PTE;
+        }
+        if (!TestIommuWalker.isValid(l2e)) {
+            return -CODE_NO_PTE;
+        }
+        return tlb.insert(iova & ~(PAGE_SIZE - 1), PAGE_SIZE - 1,
+                TestIommuWalker.address(l2e), TestIommuWalker.perms(l2e));
+    }
+
+    /** CMD side effects: run an invalidation, or leave BUSY set for ever when strapped busy-stuck. */
+    @Override
+    public void onWrite(RegisterSpec reg, int index, int oldValue, int newValue, int value) {
+        if (reg.offset() != CMD || (value & CMD_INVALIDATE) == 0 || (oldValue & CMD_BUSY) != 0) {
+            return;
+        }
+        int stored = newValue & ~CMD_INVALIDATE;
+        if (config.busyStuck()) {
+            regs.set(CMD, stored | CMD_BUSY);
+            return;
+        }
+        invalidate((newValue & CMD_STREAM_MASK) >>> CMD_STREAM_SHIFT);
+        regs.set(CMD, stored & ~CMD_BUSY);
+    }
+
+    private void invalidate(int stream) {
+        invalidations.incrementAndGet();
+        if (stream == CMD_STREAM_ALL) {
+            for (TestIommuTlb tlb : tlbs) {
+                synchronized (tlb) {
+                    tlb.invalidate();
+                }
+            }
+        } else if (stream < tlbs.length) {
+            TestIommuTlb tlb = tlbs[stream];
+            synchronized (tlb) {
+                tlb.invalidate();
+            }
+        }
+    }
+
+    @Override
+    public Map<String, Long> counters() {
+        long hits = 0;
+        long misses = 0;
+        long walks = 0;
+        for (TestIommuTlb tlb : tlbs) {
+            synchronized (tlb) {
+                hits += tlb.hits;
+                misses += tlb.misses;
+                walks += tlb.walks;
+            }
+        }
+        Map<String, Long> out = new LinkedHashMap<>();
+        out.put("iotlb.hits", hits);
+        out.put("iotlb.misses", misses);
+        out.put("walks", walks);
+        out.put("faults", errors.faults());
+        out.put("invalidations", invalidations.get());
+        return out;
+    }
+
+    @Override
+    public String toString() {
+        return "test-iommu model " + node + " " + config;
+    }
+}
