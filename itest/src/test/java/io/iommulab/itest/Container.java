@@ -88,7 +88,7 @@ final class Container {
         return jar("testkit");
     }
 
-    /** @return the bundle jar of a reactor module, e.g. {@code jar("dart")} for dart-0.1.0-SNAPSHOT.jar */
+    /** @return the bundle jar of a reactor module, e.g. {@code jar("dart")} for dart-0.2.0-SNAPSHOT.jar */
     static File jar(String artifactId) {
         for (File f : bundleJars()) {
             if (isJarOf(f.getName(), artifactId)) {
@@ -98,7 +98,7 @@ final class Container {
         throw new IllegalStateException("no " + artifactId + " jar in " + System.getProperty(BUNDLES_PROPERTY));
     }
 
-    /** @return whether {@code jarName} is the jar of {@code artifactId} (test-iommu-0.1.0.jar, not test-iommu-model-0.1.0.jar) */
+    /** @return whether {@code jarName} is the jar of {@code artifactId} (test-iommu-0.2.0.jar, not test-iommu-model-0.2.0.jar) */
     private static boolean isJarOf(String jarName, String artifactId) {
         return jarName.startsWith(artifactId + "-") && Character.isDigit(jarName.charAt(artifactId.length() + 1));
     }

@@ -48,7 +48,17 @@ public final class PowerDomains {
 
     private final DeviceTree tree;
     private final Map<String, PowerDomain> domains = new LinkedHashMap<>();
-    private final Map<String, List<PowerDomain>> attached = new LinkedHashMap<>();
+    /** holder key → the domains it holds, and how many attaches it made (each needs a detach) */
+    private final Map<String, Hold> attached = new LinkedHashMap<>();
+
+    private static final class Hold {
+        final List<PowerDomain> domains;
+        int count = 1;
+
+        Hold(List<PowerDomain> domains) {
+            this.domains = domains;
+        }
+    }
     private final Map<String, PowerGate> gates = new ConcurrentHashMap<>();
 
     /**
@@ -230,18 +240,19 @@ public final class PowerDomains {
     /**
      * dev_pm_domain_attach for a device being bound: powers on the domains of the node and of its
      * bus ancestors, parents first, and holds them until {@link #detach(String)} with its path.
-     * Attaching an attached node does nothing.
+     * Attaching an attached node counts once more and needs one more detach (two IOMMU cores on one
+     * machine for a moment, as when the core's component restarts, each hold it).
      *
      * @throws IommuException EPROBE_DEFER naming the domain if one of them has a disabled node
      *         (the PMGR driver never registers it); nothing is powered then
      */
     public void attach(DtNode node) {
-        hold(node, node.path(), node.path());
+        hold(node, node.path(), node.path(), true);
     }
 
     /** The shell's "power NODE on": holds the node's domains on as a device would, until {@link #detachByHand}. */
     public void attachByHand(DtNode node) {
-        hold(node, byHandKey(node), node.path() + " (" + BY_HAND + ")");
+        hold(node, byHandKey(node), node.path() + " (" + BY_HAND + ")", false);
     }
 
     /** The shell's "power NODE off": lets go of what {@link #attachByHand} held. @return false if it held nothing */
@@ -253,8 +264,10 @@ public final class PowerDomains {
         return node.path() + " " + BY_HAND;
     }
 
-    private synchronized void hold(DtNode node, String key, String who) {
-        if (attached.containsKey(key)) {
+    private synchronized void hold(DtNode node, String key, String who, boolean counted) {
+        Hold h = attached.get(key);
+        if (h != null) {
+            h.count += counted ? 1 : 0;
             return;
         }
         // the device holds the domains it and its ancestors name; their parents stay on as subdomains' parents
@@ -270,21 +283,27 @@ public final class PowerDomains {
             d.holders().put(key, who);
             raise(d);
         }
-        attached.put(key, needed);
+        attached.put(key, new Hold(needed));
     }
 
     /**
      * dev_pm_domain_detach: the holder lets go; every domain nothing else needs powers off,
-     * subdomains before their parents. Detaching a key that is not attached does nothing.
+     * subdomains before their parents, once every attach under the key has its detach. Detaching a
+     * key that is not attached does nothing.
      *
      * @param key the device's path
      * @return false if nothing was attached under the key
      */
     public synchronized boolean detach(String key) {
-        List<PowerDomain> held = attached.remove(key);
-        if (held == null) {
+        Hold h = attached.get(key);
+        if (h == null) {
             return false;
         }
+        if (--h.count > 0) {
+            return true;
+        }
+        attached.remove(key);
+        List<PowerDomain> held = h.domains;
         for (int i = held.size() - 1; i >= 0; i--) {
             PowerDomain d = held.get(i);
             d.holders().remove(key);

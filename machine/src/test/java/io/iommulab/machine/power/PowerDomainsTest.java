@@ -110,6 +110,17 @@ class PowerDomainsTest {
     }
 
     @Test
+    void everyAttachNeedsItsDetach() {
+        // two cores on one machine for a moment (a component restarting) each attach the device
+        power.attach(node("/soc/dev@1000"));
+        power.attach(node("/soc/dev@1000"));
+        power.detach("/soc/dev@1000");
+        assertTrue(on(DEV), "the other attach still holds it");
+        power.detach("/soc/dev@1000");
+        assertFalse(on(DEV));
+    }
+
+    @Test
     void nothingSwitchesADomainOffUnderABoundDevice() {
         power.attach(node("/soc/dev@1000"));
         IommuException e = assertThrows(IommuException.class, () -> power.switchOff(SIDE));
