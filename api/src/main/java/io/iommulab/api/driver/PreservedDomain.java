@@ -8,7 +8,8 @@ import java.util.Objects;
 /**
  * Live update: one domain as the instance's record keeps it.
  *
- * @param domain        the core's domain id
+ * @param domain        the core's domain id if the driver knows it, else -1: the core finds the
+ *                      domain by the streams listed (those of its devices on this instance)
  * @param type          the domain type
  * @param table         its page table: format, configuration, roots, levels; null for identity and
  *                      blocked domains

@@ -379,28 +379,47 @@ final class LiveUpdate {
         }
     }
 
-    /** The domain with its table from the records (when they agree), and the streams attached to it now. */
+    /**
+     * The domain with its table from the records (when they agree), and the streams attached to it
+     * now. A record's domain is this domain when the streams it lists on its instance are streams of
+     * this domain's devices there (the driver need not know the core's domain ids), or, for a record
+     * that lists no streams, when its id is this domain's.
+     */
     private static DomainHandover handover(DomainImpl d, Plan p) {
-        PageTableState table = null;
-        boolean agree = true;
-        for (PreservedIommu rec : p.records.values()) {
-            if (rec == null) {
-                continue;
-            }
-            for (PreservedDomain pd : rec.domains()) {
-                if (pd.domain() == d.id() && pd.table() != null) {
-                    if (table != null && !table.equals(pd.table())) {
-                        agree = false;
-                    }
-                    table = pd.table();
-                }
-            }
-        }
+        Map<IommuInstance, Set<Integer>> mine = new IdentityHashMap<>();
         List<FwspecEntry> streams = new ArrayList<>();
         for (GroupImpl g : p.groups) {
             if (g.domain == d) {
                 for (MasterImpl m : g.members) {
-                    streams.addAll(m.fwspec());
+                    List<FwspecEntry> now = m.fwspec();
+                    List<FwspecEntry> before = p.oldFwspec.getOrDefault(m, now);
+                    streams.addAll(now);
+                    for (FwspecEntry e : before) {
+                        for (IommuInstance inst : p.instances) {
+                            if (Objects.equals(inst.device, e.iommu()) && e.args().length > 0) {
+                                mine.computeIfAbsent(inst, k -> new java.util.HashSet<>()).add(e.args()[0]);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        PageTableState table = null;
+        boolean agree = true;
+        for (Map.Entry<IommuInstance, PreservedIommu> e : p.records.entrySet()) {
+            PreservedIommu rec = e.getValue();
+            if (rec == null) {
+                continue;
+            }
+            Set<Integer> sids = mine.getOrDefault(e.getKey(), Set.of());
+            for (PreservedDomain pd : rec.domains()) {
+                int[] listed = pd.streams();
+                boolean ours = listed.length > 0 ? sids.contains(listed[0]) : pd.domain() == d.id();
+                if (ours && pd.table() != null) {
+                    if (table != null && !table.equals(pd.table())) {
+                        agree = false;
+                    }
+                    table = pd.table();
                 }
             }
         }
