@@ -5,6 +5,7 @@ import io.iommulab.api.dto.DomainDTO;
 import io.iommulab.api.dto.FaultDTO;
 import io.iommulab.api.dto.GroupDTO;
 import io.iommulab.api.dto.IommuNodeDTO;
+import io.iommulab.api.dto.LiveUpdateDTO;
 import io.iommulab.api.dto.TraceEventDTO;
 import java.util.List;
 import org.osgi.annotation.versioning.ProviderType;
@@ -47,4 +48,7 @@ public interface IommuService {
 
     /** Empties the trace ring and the fault history. */
     void clearTrace();
+
+    /** @return live updates of drivers so far, oldest first (bounded history) */
+    List<LiveUpdateDTO> liveUpdates();
 }

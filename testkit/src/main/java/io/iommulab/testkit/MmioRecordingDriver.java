@@ -140,5 +140,10 @@ public final class MmioRecordingDriver<D extends IommuDriver> extends Delegating
         public boolean reportFault(IommuFault fault) {
             return pdev.reportFault(fault);
         }
+
+        @Override
+        public void quiesceDomains(String what, Runnable swap) {
+            pdev.quiesceDomains(what, swap);
+        }
     }
 }

@@ -74,4 +74,45 @@ public interface IommuDriver {
     default boolean capable(IommuMaster dev, Capability cap) {
         return false;
     }
+
+    // ---- live update: the next version of a driver takes over running hardware ----
+
+    /**
+     * Live update, outgoing side: records what this instance runs (domains, their tables, the
+     * streams attached) and lets go of its software resources (the interrupt handler), leaving the
+     * hardware exactly as it is: registers, tables and IOTLB keep translating. Called once, when
+     * the next version of the driver is ready to take over.
+     *
+     * @return the record, or null if this driver keeps none (the next one then reads the hardware)
+     */
+    default PreservedIommu preserve(IommuDevice iommu) {
+        return null;
+    }
+
+    /**
+     * Live update, incoming side: takes over a running instance without resetting it. The record
+     * is what the previous driver preserved; when it is null, or of a schema or version this
+     * driver does not know, the driver reads the running state from the hardware (registers, and
+     * tables in memory), as a kdump kernel or a driver adopting a bootloader's locked DART does.
+     *
+     * @throws io.iommulab.api.error.IommuException when the running state cannot be trusted (the
+     *         core then removes and re-probes the instance, with a warning saying why); EOPNOTSUPP
+     *         when the driver cannot take over at all
+     */
+    default IommuDevice restore(PlatformDevice pdev, PreservedIommu record) {
+        throw new io.iommulab.api.error.IommuException(io.iommulab.api.error.Errno.EOPNOTSUPP,
+                name() + " cannot take over a running IOMMU");
+    }
+
+    /**
+     * Live update: a paging domain of the previous driver, re-opened on its tables in memory (no
+     * table is allocated or cleared). The core then attaches the domain's devices again, which
+     * writes the same values the hardware already holds.
+     *
+     * @throws io.iommulab.api.error.IommuException when the tables cannot be found or trusted
+     */
+    default DomainOps restoreDomain(DomainHandover domain) {
+        throw new io.iommulab.api.error.IommuException(io.iommulab.api.error.Errno.EOPNOTSUPP,
+                name() + " cannot take over a running domain");
+    }
 }

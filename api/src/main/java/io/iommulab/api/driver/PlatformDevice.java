@@ -41,4 +41,14 @@ public interface PlatformDevice {
      * @return true if a domain fault handler handled it
      */
     boolean reportFault(IommuFault fault);
+
+    /**
+     * Live update of the code behind a driver's domains (a new page-table format bundle): runs
+     * {@code swap} while every domain of this device's driver is quiesced (map, unmap and
+     * iova_to_phys held back, those running finished), then lets them continue on what the swap
+     * installed. The core reports it with the other live updates.
+     *
+     * @param what what is swapped, for the report (e.g. {@code "pgtable apple-dart2: io.iommulab.pgtable 0.2.0"})
+     */
+    void quiesceDomains(String what, Runnable swap);
 }

@@ -11,7 +11,14 @@ import java.util.List;
  * @param state      {@code probed}, {@code deferred}, {@code failed} or {@code disabled}
  * @param reason     why it is not probed (null when probed)
  * @param streams    stream ids masters use on it, ascending
+ * @param origin     the bundle whose code drives it ({@code "io.iommulab.dart 0.2.0.SNAPSHOT"}), or null
  */
 public record IommuNodeDTO(String node, List<String> compatible, String driver, String state, String reason,
-        List<Integer> streams) {
+        List<Integer> streams, String origin) {
+
+    /** Without an origin (a driver not registered by a bundle). */
+    public IommuNodeDTO(String node, List<String> compatible, String driver, String state, String reason,
+            List<Integer> streams) {
+        this(node, compatible, driver, state, reason, streams, null);
+    }
 }

@@ -15,18 +15,36 @@ import java.util.function.Function;
  *                      domains become DMA_FQ where the driver can defer flushes
  * @param cpuPageSize   PAGE_SIZE handed to drivers ({@code 16K}, {@code 0x4000}: read as {@link Memparse})
  * @param trace         true if trace events are recorded
+ * @param liveUpdateMs  how long a driver's next version has to take over after the old one left
+ *                      in a bundle update; calls on its domains wait that long at most, and after
+ *                      it the state is released as on an unload
  */
-public record CoreConfig(DomainType defaultDomain, boolean strict, long cpuPageSize, boolean trace) {
+public record CoreConfig(DomainType defaultDomain, boolean strict, long cpuPageSize, boolean trace, long liveUpdateMs) {
 
     public static final String DEFAULT_DOMAIN = "iommulab.iommu.default-domain";
     public static final String STRICT = "iommulab.iommu.strict";
     public static final String CPU_PAGE_SIZE = "iommulab.cpu-page-size";
     public static final String TRACE = "iommulab.iommu.trace";
+    public static final String LIVE_UPDATE_TIMEOUT = "iommulab.iommu.live-update-timeout-ms";
+    static final long DEFAULT_LIVE_UPDATE_MS = 10_000;
 
     public CoreConfig {
         if (cpuPageSize <= 0 || Long.bitCount(cpuPageSize) != 1) {
             throw new IommuException(Errno.EINVAL, CPU_PAGE_SIZE + " " + cpuPageSize + " is not a power of two");
         }
+        if (liveUpdateMs <= 0) {
+            throw new IommuException(Errno.EINVAL, LIVE_UPDATE_TIMEOUT + " " + liveUpdateMs + " is not a positive number of ms");
+        }
+    }
+
+    /** The old four options, the live-update timeout at its default. */
+    public CoreConfig(DomainType defaultDomain, boolean strict, long cpuPageSize, boolean trace) {
+        this(defaultDomain, strict, cpuPageSize, trace, DEFAULT_LIVE_UPDATE_MS);
+    }
+
+    /** @return {@link #liveUpdateMs} in ns */
+    public long liveUpdateTimeoutNs() {
+        return liveUpdateMs * 1_000_000L;
     }
 
     /** Linux defaults: DMA domains, strict invalidation, 16 KiB pages (Asahi), tracing on. */
@@ -41,11 +59,13 @@ public record CoreConfig(DomainType defaultDomain, boolean strict, long cpuPageS
         String strict = props.apply(STRICT);
         String page = props.apply(CPU_PAGE_SIZE);
         String trace = props.apply(TRACE);
+        String live = props.apply(LIVE_UPDATE_TIMEOUT);
         long pageSize = page == null || page.isBlank() ? d.cpuPageSize() : Memparse.parse(CPU_PAGE_SIZE, page).value();
         return new CoreConfig(dom == null || dom.isBlank() ? d.defaultDomain() : DomainType.parse(dom),
                 strict == null || strict.isBlank() ? d.strict() : parseBool(STRICT, strict),
                 pageSize,
-                trace == null || trace.isBlank() ? d.trace() : parseBool(TRACE, trace));
+                trace == null || trace.isBlank() ? d.trace() : parseBool(TRACE, trace),
+                live == null || live.isBlank() ? d.liveUpdateMs() : Memparse.parse(LIVE_UPDATE_TIMEOUT, live).within(1, 3_600_000L));
     }
 
     private static boolean parseBool(String key, String v) {
@@ -57,10 +77,14 @@ public record CoreConfig(DomainType defaultDomain, boolean strict, long cpuPageS
     }
 
     public CoreConfig withDefaultDomain(DomainType t) {
-        return new CoreConfig(t, strict, cpuPageSize, trace);
+        return new CoreConfig(t, strict, cpuPageSize, trace, liveUpdateMs);
     }
 
     public CoreConfig withStrict(boolean s) {
-        return new CoreConfig(defaultDomain, s, cpuPageSize, trace);
+        return new CoreConfig(defaultDomain, s, cpuPageSize, trace, liveUpdateMs);
+    }
+
+    public CoreConfig withLiveUpdateMs(long ms) {
+        return new CoreConfig(defaultDomain, strict, cpuPageSize, trace, ms);
     }
 }

@@ -23,8 +23,14 @@ final class CoreViews {
     private final Map<Integer, GroupImpl> groups;
     private final Map<Integer, DomainImpl> domains;
 
+    private final java.util.function.Function<IommuDriver, String> origins;
+    private final java.util.function.Predicate<IommuDriver> retiring;
+
     CoreViews(Map<String, IommuInstance> instances, Masters masters, Map<Integer, GroupImpl> groups,
-            Map<Integer, DomainImpl> domains) {
+            Map<Integer, DomainImpl> domains, java.util.function.Function<IommuDriver, String> origins,
+            java.util.function.Predicate<IommuDriver> retiring) {
+        this.origins = origins;
+        this.retiring = retiring;
         this.instances = instances;
         this.masters = masters;
         this.groups = groups;
@@ -35,8 +41,10 @@ final class CoreViews {
         List<IommuNodeDTO> out = new ArrayList<>();
         for (IommuInstance inst : instances.values()) {
             IommuDriver d = inst.driver;
+            String reason = d != null && retiring.test(d)
+                    ? "live update: the old code runs until the next " + d.name() + " takes over" : inst.reason;
             out.add(new IommuNodeDTO(inst.path, inst.node.compatible(), d != null ? d.name() : null, inst.state.toString(),
-                    inst.reason, inst.streams));
+                    reason, inst.streams, d != null ? origins.apply(d) : null));
         }
         return out;
     }

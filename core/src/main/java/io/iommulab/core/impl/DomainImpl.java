@@ -22,14 +22,25 @@ public final class DomainImpl implements IommuDomain {
     /** What the DMA API hangs on a domain (struct iommu_dma_cookie); destroyed before the domain is freed. */
     public interface Cookie {
         void destroy();
+
+        /** Visits the IOVA ranges the DMA API has handed out (a live update checks them under the new code). */
+        default void forEachMapping(RangeVisitor visitor) {
+        }
+    }
+
+    /** One IOVA range. */
+    @FunctionalInterface
+    public interface RangeVisitor {
+        void range(long iova, long size);
     }
 
     private final IommuCoreEngine engine;
     private final int id;
     private final DomainType type;
-    private final IommuDriver driver;
+    /** the driver and its ops change only in a live update, while the gate is paused */
+    private volatile IommuDriver driver;
     private final String driverName;
-    private final DomainOps ops;
+    private volatile DomainOps ops;
     private final long pgsizeBitmap;
     private final DomainGeometry geometry;
     private final long minPageSize;
@@ -222,7 +233,7 @@ public final class DomainImpl implements IommuDomain {
             long undo = mapped + partial;
             if (undo != 0) {
                 // iommu_map's unroll: what went in comes out, existing mappings stay as they were
-                GatherImpl g = new GatherImpl(ops, false);
+                GatherImpl g = new GatherImpl(this, false);
                 unmapPages(iova, undo, g);
                 g.sync();
             }
@@ -239,7 +250,7 @@ public final class DomainImpl implements IommuDomain {
 
     @Override
     public long unmap(long iova, long size) {
-        return unmap(iova, size, new GatherImpl(ops, false));
+        return unmap(iova, size, new GatherImpl(this, false));
     }
 
     /**
@@ -309,13 +320,48 @@ public final class DomainImpl implements IommuDomain {
         }
     }
 
-    /** Checks the domain is a live paging domain and enters its gate; the caller leaves. */
+    /** Checks the domain is a live paging domain and enters its gate (waiting out a live update); the caller leaves. */
     private void enter(String op) {
         checkPaging(op);
-        if (!gate.enter()) {
+        if (!gate.enter(engine.config().liveUpdateTimeoutNs())) {
             checkUsable(); // freed meanwhile: ENODEV with the reason
-            throw new IommuException(Errno.ENODEV, "domain " + id + " is being freed");
+            throw new IommuException(Errno.ETIMEDOUT, "domain " + id + ": " + op + " waited "
+                    + engine.config().liveUpdateTimeoutNs() / 1_000_000 + " ms for a live update of driver "
+                    + driverName + " to finish");
         }
+    }
+
+    // ---- live update: the code behind the domain changes, the domain stays ----
+
+    /** Holds map, unmap and iova_to_phys back and waits for those running to finish. */
+    void pause() {
+        gate.pause();
+    }
+
+    /** Lets them continue (on whatever ops the domain has now). */
+    void resume() {
+        gate.resume();
+    }
+
+    /** @return and reset the longest time a call waited at a pause, in ns */
+    long takeLongestWaitNs() {
+        return gate.takeLongestWaitNs();
+    }
+
+    /**
+     * The domain's driver and ops become the new driver's; only while paused. The page-size bitmap
+     * and aperture must stay what they were (the IOVA allocator and every mapping depend on them).
+     *
+     * @throws IommuException EINVAL if the new ops describe another domain
+     */
+    void rebind(IommuDriver newDriver, DomainOps newOps) {
+        if (type.isPaging() && (newOps.pgsizeBitmap() != pgsizeBitmap || !java.util.Objects.equals(newOps.geometry(), geometry))) {
+            throw new IommuException(Errno.EINVAL, String.format(
+                    "domain %d: the new driver's ops have page sizes 0x%x and aperture %s, the domain has 0x%x and %s",
+                    id, newOps.pgsizeBitmap(), newOps.geometry(), pgsizeBitmap, geometry));
+        }
+        this.driver = newDriver;
+        this.ops = newOps;
     }
 
     @Override

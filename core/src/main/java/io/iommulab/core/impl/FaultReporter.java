@@ -25,6 +25,11 @@ final class FaultReporter {
     private final long startNs;
     private final TraceRing trace;
 
+    /** @return how many faults were reported so far */
+    long seq() {
+        return seq.get();
+    }
+
     FaultReporter(int history, long startNs, TraceRing trace) {
         this.log = new FaultLog(history);
         this.startNs = startNs;

@@ -13,7 +13,8 @@ public final class GatherImpl implements IotlbGather {
 
     private static final long EMPTY_START = Long.MAX_VALUE;
 
-    private final DomainOps ops;
+    /** whose iotlb_sync runs: looked up at each sync, so a live update's new driver does it */
+    private final java.util.function.Supplier<DomainOps> ops;
     private final boolean queued;
     private long start = EMPTY_START;
     private long end;
@@ -21,7 +22,13 @@ public final class GatherImpl implements IotlbGather {
     private int syncs;
 
     public GatherImpl(DomainOps ops, boolean queued) {
-        this.ops = ops;
+        this.ops = () -> ops;
+        this.queued = queued;
+    }
+
+    /** A gather whose syncs go to the domain's current driver ops. */
+    public GatherImpl(DomainImpl domain, boolean queued) {
+        this.ops = domain::ops;
         this.queued = queued;
     }
 
@@ -82,7 +89,7 @@ public final class GatherImpl implements IotlbGather {
 
     /** iommu_iotlb_sync: hand the range to the driver, then start over empty */
     public void sync() {
-        ops.iotlbSync(this);
+        ops.get().iotlbSync(this);
         syncs++;
         reset();
     }

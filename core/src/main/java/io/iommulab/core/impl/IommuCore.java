@@ -13,7 +13,11 @@ import io.iommulab.api.dto.TraceEventDTO;
 import io.iommulab.api.machine.Machine;
 import java.util.ArrayList;
 import java.util.List;
+import io.iommulab.api.dto.LiveUpdateDTO;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.startlevel.BundleStartLevel;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -33,12 +37,20 @@ public final class IommuCore implements IommuService {
     private final IommuCoreEngine engine;
     /** drivers bound before activation, and the order they came in */
     private final List<IommuDriver> early = new ArrayList<>();
+    private final java.util.Map<IommuDriver, String> origins = new java.util.IdentityHashMap<>();
+    private final BundleContext context;
+    /**
+     * Service property a driver may carry naming another bundle its behaviour comes from (a DART
+     * variant's bundle), shown with the driver's own bundle.
+     */
+    public static final String ORIGIN_PROPERTY = "iommulab.origin";
     private boolean active;
 
     @Activate
     public IommuCore(@Reference(name = "machine") Machine machine, BundleContext context) {
         this.machine = machine;
         this.engine = new IommuCoreEngine(machine, CoreConfig.from(context::getProperty));
+        this.context = context;
     }
 
     @Activate
@@ -50,7 +62,11 @@ public final class IommuCore implements IommuService {
             early.clear();
         }
         for (IommuDriver d : pending) {
-            engine.addDriver(d);
+            String origin;
+            synchronized (this) {
+                origin = origins.remove(d);
+            }
+            engine.addDriver(d, origin);
         }
     }
 
@@ -64,23 +80,55 @@ public final class IommuCore implements IommuService {
 
     @Reference(service = IommuDriver.class, cardinality = ReferenceCardinality.MULTIPLE,
             policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
-    void bindDriver(IommuDriver driver) {
+    void bindDriver(IommuDriver driver, ServiceReference<IommuDriver> ref) {
+        String origin = origin(ref);
         synchronized (this) {
             if (!active) {
                 early.add(driver);
+                origins.put(driver, origin);
                 return;
             }
         }
-        engine.addDriver(driver);
+        engine.addDriver(driver, origin);
     }
 
-    void unbindDriver(IommuDriver driver) {
+    void unbindDriver(IommuDriver driver, ServiceReference<IommuDriver> ref) {
         synchronized (this) {
             if (early.remove(driver)) {
+                origins.remove(driver);
                 return;
             }
         }
-        engine.removeDriver(driver);
+        engine.removeDriver(driver, updateInProgress());
+    }
+
+    /**
+     * A driver service leaves in a live update when some bundle is stopping only for a while: a
+     * bundle update or refresh stops it transiently, keeping it persistently started, while a stop
+     * or an uninstall marks it stopped first. (A transient stop that is not followed by a new
+     * version ends as an unload when the live-update timeout passes.)
+     */
+    private boolean updateInProgress() {
+        for (Bundle b : context.getBundles()) {
+            if (b.getState() == Bundle.STOPPING) {
+                BundleStartLevel sl = b.adapt(BundleStartLevel.class);
+                if (sl != null && sl.isPersistentlyStarted()) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** "io.iommulab.dart 0.2.0.SNAPSHOT", and the variant's bundle when the driver names one */
+    private static String origin(ServiceReference<?> ref) {
+        Bundle b = ref.getBundle();
+        if (b == null) {
+            return null;
+        }
+        String s = b.getSymbolicName() + " " + b.getVersion();
+        Object variant = ref.getProperty(ORIGIN_PROPERTY);
+        return variant != null ? s + " + " + variant : s;
     }
 
     /**
@@ -168,5 +216,10 @@ public final class IommuCore implements IommuService {
     @Override
     public void clearTrace() {
         engine.clearTrace();
+    }
+
+    @Override
+    public List<LiveUpdateDTO> liveUpdates() {
+        return engine.liveUpdates();
     }
 }

@@ -70,6 +70,12 @@ public final class IommuCoreEngine implements IommuService {
     private final AtomicInteger nextGroupId = new AtomicInteger();
     private final GroupFactory groupFactory = new Groups();
     private final CoreViews views;
+    private final LiveUpdate live = new LiveUpdate(this);
+    /** the bundle each driver's code comes from, for listings and live-update reports */
+    private final Map<IommuDriver, String> origins = new java.util.IdentityHashMap<>();
+    /** the longest a control-path call waited for a live update, ns (under the lock) */
+    private long longestControlWaitNs;
+    private java.util.concurrent.ScheduledExecutorService deadlines;
     private boolean shutDown;
 
     public IommuCoreEngine(Machine machine, CoreConfig config) {
@@ -81,7 +87,7 @@ public final class IommuCoreEngine implements IommuService {
         for (IommuHardware hw : machine.iommuHardware()) {
             instances.put(hw.node().path(), IommuInstance.of(hw, masters.all()));
         }
-        this.views = new CoreViews(instances, masters, groups, domains);
+        this.views = new CoreViews(instances, masters, groups, domains, this::originOf, live::isRetiring);
         for (MasterImpl m : masters.all()) {
             evaluate(m);
         }
@@ -102,12 +108,38 @@ public final class IommuCoreEngine implements IommuService {
     // ---------------------------------------------------------------- drivers
 
     /** A driver service appeared (bus_set_iommu / platform_driver_register): bind what it matches, probe masters. */
-    public synchronized void addDriver(IommuDriver driver) {
+    public void addDriver(IommuDriver driver) {
+        addDriver(driver, null);
+    }
+
+    /**
+     * A driver service appeared. If it is the next version of a driver whose bundle is being
+     * updated, it takes over what the old one runs ({@link LiveUpdate}); then it binds what else it
+     * matches and masters are probed.
+     *
+     * @param origin the bundle its code comes from (for listings), or null
+     */
+    public synchronized void addDriver(IommuDriver driver, String origin) {
         if (shutDown || drivers.contains(driver)) {
             return;
         }
         drivers.add(driver);
+        if (origin != null) {
+            origins.put(driver, origin);
+        }
         LOG.info("IOMMU driver {} registered (compatibles {})", driver.name(), driver.compatibles());
+        IommuDriver old;
+        while ((old = live.predecessorOf(driver, List.copyOf(instances.values()))) != null) {
+            String failure = live.adopt(old, driver, origin, List.copyOf(instances.values()), masters.all(),
+                    List.copyOf(domains.values()));
+            if (failure != null) {
+                LOG.warn("live update of {}: the new code could not take over the running state ({}); releasing it "
+                        + "as on an unload and probing again", driver.name(), failure);
+                teardown(old);
+            }
+            origins.remove(old);
+        }
+        notifyAll();
         for (IommuInstance inst : instances.values()) {
             if (inst.available && inst.driver == null && inst.matchIndex(driver) >= 0
                     && !inst.failedDrivers.contains(driver)) {
@@ -117,15 +149,67 @@ public final class IommuCoreEngine implements IommuService {
         probeMasters();
     }
 
+    /** A driver service goes away for good: {@link #removeDriver(IommuDriver, boolean)} without a live update. */
+    public void removeDriver(IommuDriver driver) {
+        removeDriver(driver, false);
+    }
+
     /**
-     * A driver service goes away: release every master it translates (their groups and domains go
-     * with them), remove its IOMMU instances, then offer the nodes to the remaining drivers.
+     * A driver service goes away. In a live update (its bundle is being updated) everything it runs
+     * stays, served by the old code, until its next version takes over or the timeout passes;
+     * otherwise every master it translates is released (their groups and domains go with them),
+     * its IOMMU instances are removed, and the nodes are offered to the remaining drivers.
      */
-    public synchronized void removeDriver(IommuDriver driver) {
+    public synchronized void removeDriver(IommuDriver driver, boolean liveUpdate) {
         if (!drivers.remove(driver)) {
             return;
         }
+        if (liveUpdate && !shutDown && drivesSomething(driver)) {
+            live.retire(driver, origins.get(driver), faults.seq());
+            LOG.info("IOMMU driver {} going away in a live update: its IOMMUs keep running on the old code until "
+                    + "the next version takes over (at most {} ms)", driver.name(), config.liveUpdateMs());
+            scheduleDeadline(driver);
+            return;
+        }
+        origins.remove(driver);
         LOG.info("IOMMU driver {} going away", driver.name());
+        teardown(driver);
+    }
+
+    private boolean drivesSomething(IommuDriver driver) {
+        for (IommuInstance inst : instances.values()) {
+            if (inst.driver == driver) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void scheduleDeadline(IommuDriver driver) {
+        if (deadlines == null) {
+            deadlines = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "iommu-live-update-deadline");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        deadlines.schedule(() -> expire(driver), config.liveUpdateMs(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    }
+
+    /** The next version did not come in time: release what the old one ran, as on an unload. */
+    private synchronized void expire(IommuDriver driver) {
+        if (live.forget(driver) == null) {
+            return;
+        }
+        LOG.warn("live update of {}: no new version took over within {} ms; releasing its masters and resetting its "
+                + "IOMMUs as on an unload", driver.name(), config.liveUpdateMs());
+        origins.remove(driver);
+        teardown(driver);
+        notifyAll();
+    }
+
+    /** The unload: masters released, domains freed, instances removed (reset), nodes offered to other drivers. */
+    private void teardown(IommuDriver driver) {
         for (int i = masters.all().size() - 1; i >= 0; i--) {
             MasterImpl m = masters.all().get(i);
             if (m.state == MasterImpl.State.PROBED && m.driver == driver) {
@@ -150,6 +234,87 @@ public final class IommuCoreEngine implements IommuService {
         // other drivers that match now take the unbound nodes (best compatible first)
         bindUnbound();
         probeMasters();
+    }
+
+    /**
+     * Waits while {@code driver} is being replaced in a live update (control-path calls run on the
+     * new code; under the lock, which the wait releases).
+     *
+     * @throws IommuException ETIMEDOUT if the update did not finish within the timeout
+     */
+    private void awaitLiveUpdate(IommuDriver driver) {
+        if (!live.isRetiring(driver)) {
+            return;
+        }
+        long start = System.nanoTime();
+        long deadline = start + config.liveUpdateTimeoutNs();
+        try {
+            while (live.isRetiring(driver)) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new IommuException(Errno.ETIMEDOUT, "waited " + config.liveUpdateMs() + " ms for the live update of "
+                            + driver.name() + " to finish");
+                }
+                java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, left);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IommuException(Errno.ETIMEDOUT, "interrupted while waiting for the live update of " + driver.name());
+        } finally {
+            longestControlWaitNs = Math.max(longestControlWaitNs, System.nanoTime() - start);
+        }
+    }
+
+    /** @return the master, after any live update of its driver finished */
+    private MasterImpl settled(String device) {
+        MasterImpl m = masters.probed(device);
+        while (live.isRetiring(m.driver)) {
+            awaitLiveUpdate(m.driver);
+            m = masters.probed(device);
+        }
+        return m;
+    }
+
+    synchronized long takeLongestControlWaitNs() {
+        long w = longestControlWaitNs;
+        longestControlWaitNs = 0;
+        return w;
+    }
+
+    long faultSeq() {
+        return faults.seq();
+    }
+
+    long startNs() {
+        return startNs;
+    }
+
+    /** @return the bundle a driver's code comes from, or null */
+    synchronized String originOf(IommuDriver driver) {
+        return origins.get(driver);
+    }
+
+    @Override
+    public synchronized List<io.iommulab.api.dto.LiveUpdateDTO> liveUpdates() {
+        return live.history();
+    }
+
+    /** PlatformDevice.quiesceDomains: {@code swap} runs with every domain of the instance's driver paused. */
+    synchronized void quiesce(IommuInstance inst, String what, Runnable swap) {
+        IommuDriver driver = inst.driver;
+        List<DomainImpl> ds = new ArrayList<>();
+        for (DomainImpl d : domains.values()) {
+            if (d.driverService() == driver) {
+                ds.add(d);
+            }
+        }
+        List<IommuInstance> insts = new ArrayList<>();
+        for (IommuInstance i : instances.values()) {
+            if (i.driver == driver) {
+                insts.add(i);
+            }
+        }
+        live.quiesce(driver, what, insts, ds, swap);
     }
 
     /**
@@ -244,10 +409,18 @@ public final class IommuCoreEngine implements IommuService {
 
     /** Releases everything (the core is going away): as if every driver was removed, hardware left as the drivers leave it. */
     public synchronized void shutdown() {
+        for (LiveUpdate.Retiring r : live.retiring()) {
+            live.forget(r.driver());
+            teardown(r.driver());
+        }
         for (IommuDriver d : new ArrayList<>(drivers)) {
             removeDriver(d);
         }
         shutDown = true;
+        if (deadlines != null) {
+            deadlines.shutdownNow();
+        }
+        notifyAll();
     }
 
     public synchronized List<IommuDriver> drivers() {
@@ -704,7 +877,7 @@ public final class IommuCoreEngine implements IommuService {
 
     @Override
     public synchronized IommuDomain domainAlloc(String device, DomainType type) {
-        MasterImpl m = masters.probed(device);
+        MasterImpl m = settled(device);
         IommuDriver driver = m.driver;
         switch (type) {
             case IDENTITY:
@@ -723,8 +896,8 @@ public final class IommuCoreEngine implements IommuService {
 
     @Override
     public synchronized void attachGroup(IommuDomain domain, String device) {
+        MasterImpl m = settled(device);
         DomainImpl d = own(domain);
-        MasterImpl m = masters.probed(device);
         GroupImpl g = m.group;
         if (d.driverService() != m.driver) {
             throw new IommuException(Errno.EINVAL, "domain " + d.id() + " belongs to driver " + d.driver() + "; "
@@ -745,8 +918,8 @@ public final class IommuCoreEngine implements IommuService {
 
     @Override
     public synchronized void detachGroup(IommuDomain domain, String device) {
+        MasterImpl m = settled(device);
         DomainImpl d = own(domain);
-        MasterImpl m = masters.probed(device);
         GroupImpl g = m.group;
         if (g.domain != d) {
             throw new IommuException(Errno.EINVAL, "group " + g.id() + " of " + m.name() + " is not attached to domain "
@@ -786,6 +959,7 @@ public final class IommuCoreEngine implements IommuService {
     }
 
     synchronized void freeDomain(DomainImpl d) {
+        awaitLiveUpdate(d.driverService());
         if (d.isFreed()) {
             throw new IommuException(Errno.ENODEV, "domain " + d.id() + " was already freed");
         }

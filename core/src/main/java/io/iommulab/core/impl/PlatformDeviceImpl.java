@@ -63,4 +63,9 @@ final class PlatformDeviceImpl implements PlatformDevice {
     public String toString() {
         return instance.path;
     }
+
+    @Override
+    public void quiesceDomains(String what, Runnable swap) {
+        engine.quiesce(instance, what, swap);
+    }
 }

@@ -68,4 +68,9 @@ public final class FakePlatformDevice implements PlatformDevice {
         faults.add(fault);
         return false;
     }
+
+    @Override
+    public void quiesceDomains(String what, Runnable swap) {
+        swap.run();
+    }
 }

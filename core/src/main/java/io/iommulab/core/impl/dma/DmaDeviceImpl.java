@@ -97,7 +97,7 @@ final class DmaDeviceImpl implements DmaDevice {
                     + " was not returned by the DMA API of domain " + d.id());
         }
         boolean queued = d.type() == DomainType.DMA_FQ;
-        GatherImpl gather = new GatherImpl(d.ops(), queued);
+        GatherImpl gather = new GatherImpl(d, queued);
         long unmapped = d.unmap(iova, len, gather);
         if (unmapped == 0) {
             throw new IommuException(Errno.EINVAL, "DMA address 0x" + Long.toHexString(dmaAddress) + " size 0x"

@@ -174,6 +174,12 @@ final class IovaCookie implements DomainImpl.Cookie {
     }
 
     /** iommu_put_dma_cookie: the domain is being freed; flush what is queued so the hardware is clean. */
+    /** Every range the allocator holds (reservations and ranges parked in its caches excluded). */
+    @Override
+    public void forEachMapping(DomainImpl.RangeVisitor visitor) {
+        iovad.forEachAllocated((pfn, pages) -> visitor.range(pfn << iovad.shift(), pages << iovad.shift()));
+    }
+
     @Override
     public void destroy() {
         synchronized (fqLock) {

@@ -2,6 +2,8 @@ package io.iommulab.core.impl.iova;
 
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -202,6 +204,36 @@ public final class IovaAllocator {
         return e != null && e.getValue() >= pfn ? new long[] {e.getKey(), e.getValue()} : null;
     }
 
+    /** One allocated range. */
+    @FunctionalInterface
+    public interface RangeVisitor {
+        void range(long firstPfn, long pages);
+    }
+
+    /**
+     * Visits every allocated range, reservations and ranges parked in the rcaches excluded (a copy
+     * taken under the lock; the visitor runs outside it).
+     */
+    public void forEachAllocated(RangeVisitor visitor) {
+        List<long[]> ranges = new ArrayList<>();
+        java.util.Set<Long> parked = new java.util.HashSet<>();
+        for (Rcache r : rcaches) {
+            for (long pfn : r.snapshot()) {
+                parked.add(pfn);
+            }
+        }
+        synchronized (this) {
+            for (Map.Entry<Long, Long> e : tree.entrySet()) {
+                if (!reserved.contains(e.getKey()) && !parked.contains(e.getKey())) {
+                    ranges.add(new long[] {e.getKey(), e.getValue() - e.getKey() + 1});
+                }
+            }
+        }
+        for (long[] r : ranges) {
+            visitor.range(r[0], r[1]);
+        }
+    }
+
     /** @return pfns held (including ranges parked in the rcaches) */
     public synchronized long allocatedPfns() {
         return allocatedPfns;
@@ -321,6 +353,10 @@ public final class IovaAllocator {
 
         synchronized int size() {
             return n;
+        }
+
+        synchronized long[] snapshot() {
+            return java.util.Arrays.copyOf(pfns, n);
         }
 
         synchronized long[] drain() {

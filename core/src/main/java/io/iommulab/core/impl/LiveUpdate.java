@@ -1,0 +1,526 @@
+package io.iommulab.core.impl;
+
+import io.iommulab.api.driver.DomainHandover;
+import io.iommulab.api.driver.DomainOps;
+import io.iommulab.api.driver.FwspecEntry;
+import io.iommulab.api.driver.GroupFactory;
+import io.iommulab.api.driver.IommuDevice;
+import io.iommulab.api.driver.IommuDriver;
+import io.iommulab.api.driver.IommuGroup;
+import io.iommulab.api.driver.IommuMaster;
+import io.iommulab.api.driver.PreservedDomain;
+import io.iommulab.api.driver.PreservedIommu;
+import io.iommulab.api.dto.LiveUpdateDTO;
+import io.iommulab.api.error.Errno;
+import io.iommulab.api.error.IommuException;
+import io.iommulab.api.pgtable.PageTableState;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The next version of a driver takes over running IOMMUs: nothing is reset, released or rebuilt.
+ *
+ * <p>When a driver service leaves because its bundle is being updated, the core keeps everything
+ * the driver ran: instances, masters, groups, domains with their tables, IOVA allocators, DMA-API
+ * mappings and fault handlers. The old code keeps serving map and unmap until the new version
+ * registers (hardware outlives software: the registers and the tables in memory are the state).
+ * Control-path calls (attach, domain allocation) wait for it. When the new driver comes:
+ * <ol>
+ * <li>every domain of the old driver is paused (map, unmap and iova_to_phys held back, those
+ * running finished): this is the blackout;</li>
+ * <li>the old code preserves each instance into a record of plain data and lets go of its
+ * interrupt handler; the new code restores each instance from the record, or from the hardware
+ * when there is no record it knows;</li>
+ * <li>the masters are translated again by the new code (of_xlate, probe_device, device_group into
+ * the groups they are in), each paging domain is re-opened on its tables, and the groups are
+ * attached again, which writes the values the hardware already holds;</li>
+ * <li>the domains resume on the new code.</li>
+ * </ol>
+ * If the new code cannot take over (it throws), everything goes back to the old code's objects, the
+ * state is released as on an unload and the new driver probes from scratch, with a warning that
+ * says why. If no new version comes within the timeout, the same unload happens.
+ *
+ * <p>Runs under the engine's lock.
+ */
+final class LiveUpdate {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LiveUpdate.class);
+    static final int HISTORY = 64;
+
+    /** A driver whose bundle is being updated; its state waits for the next version. */
+    record Retiring(IommuDriver driver, String origin, long sinceNs, long faultSeq) {
+    }
+
+    private final IommuCoreEngine engine;
+    private final Map<IommuDriver, Retiring> retiring = new LinkedHashMap<>();
+    private final Deque<LiveUpdateDTO> history = new ArrayDeque<>();
+
+    LiveUpdate(IommuCoreEngine engine) {
+        this.engine = engine;
+    }
+
+    boolean isRetiring(IommuDriver d) {
+        return d != null && retiring.containsKey(d);
+    }
+
+    Retiring retiringOf(IommuDriver d) {
+        return retiring.get(d);
+    }
+
+    List<Retiring> retiring() {
+        return List.copyOf(retiring.values());
+    }
+
+    void retire(IommuDriver driver, String origin, long faultSeq) {
+        retiring.put(driver, new Retiring(driver, origin, System.nanoTime(), faultSeq));
+    }
+
+    Retiring forget(IommuDriver driver) {
+        return retiring.remove(driver);
+    }
+
+    List<LiveUpdateDTO> history() {
+        return List.copyOf(history);
+    }
+
+    private void record(LiveUpdateDTO dto) {
+        if (history.size() == HISTORY) {
+            history.removeFirst();
+        }
+        history.addLast(dto);
+    }
+
+    /**
+     * @return the retiring driver the new one takes over from: same name, and it matches every
+     *         instance the old one drives; null if none
+     */
+    IommuDriver predecessorOf(IommuDriver neu, List<IommuInstance> instances) {
+        for (Retiring r : retiring.values()) {
+            if (!r.driver().name().equals(neu.name())) {
+                continue;
+            }
+            boolean all = true;
+            boolean any = false;
+            for (IommuInstance inst : instances) {
+                if (inst.driver == r.driver()) {
+                    any = true;
+                    all &= inst.matchIndex(neu) >= 0;
+                }
+            }
+            if (any && all) {
+                return r.driver();
+            }
+        }
+        return null;
+    }
+
+    /** The pieces of one handover, gathered before anything changes. */
+    private static final class Plan {
+        final IommuDriver old;
+        final List<IommuInstance> instances = new ArrayList<>();
+        final List<MasterImpl> masters = new ArrayList<>();
+        final List<DomainImpl> domains = new ArrayList<>();
+        final Set<GroupImpl> groups = new LinkedHashSet<>();
+        final Map<IommuInstance, PreservedIommu> records = new IdentityHashMap<>();
+        final Map<IommuInstance, IommuDevice> restored = new IdentityHashMap<>();
+        final Map<IommuInstance, PlatformDeviceImpl> pdevs = new IdentityHashMap<>();
+        final Map<MasterImpl, List<FwspecEntry>> oldFwspec = new IdentityHashMap<>();
+        final Map<MasterImpl, Object> oldPriv = new IdentityHashMap<>();
+        final Map<DomainImpl, DomainOps> oldOps = new IdentityHashMap<>();
+        final Map<DomainImpl, DomainOps> newOps = new IdentityHashMap<>();
+
+        Plan(IommuDriver old) {
+            this.old = old;
+        }
+    }
+
+    /**
+     * The new driver takes over what the old one ran. On failure the old objects are back in
+     * place (the caller then unloads them and probes afresh) and the reason is returned.
+     *
+     * @return null if adopted, else why not
+     */
+    String adopt(IommuDriver old, IommuDriver neu, String neuOrigin, List<IommuInstance> allInstances,
+            List<MasterImpl> allMasters, Iterable<DomainImpl> allDomains) {
+        Retiring r = retiring.remove(old);
+        Plan p = new Plan(old);
+        for (IommuInstance inst : allInstances) {
+            if (inst.driver == old) {
+                p.instances.add(inst);
+            }
+        }
+        for (MasterImpl m : allMasters) {
+            if (m.state == MasterImpl.State.PROBED && m.driver == old) {
+                p.masters.add(m);
+                p.groups.add(m.group);
+            }
+        }
+        for (DomainImpl d : allDomains) {
+            if (d.driverService() == old) {
+                p.domains.add(d);
+            }
+        }
+        long t0 = System.nanoTime();
+        for (DomainImpl d : p.domains) {
+            d.pause();
+        }
+        String failure = null;
+        try {
+            takeOver(old, neu, p);
+        } catch (RuntimeException | LinkageError e) {
+            failure = IommuCoreEngine.message(e);
+            undo(neu, p);
+        }
+        for (DomainImpl d : p.domains) {
+            d.resume();
+        }
+        long blackout = System.nanoTime() - t0;
+        long longestWait = 0;
+        for (DomainImpl d : p.domains) {
+            longestWait = Math.max(longestWait, d.takeLongestWaitNs());
+        }
+        long controlWait = engine.takeLongestControlWaitNs();
+        long[] check = failure == null ? verify(p) : new long[] {0, 0};
+        long mappings = 0;
+        for (DomainImpl d : p.domains) {
+            long g = d.minPageSize();
+            mappings += g > 0 ? d.mappedBytes() / g : 0;
+        }
+        List<String> paths = new ArrayList<>();
+        for (IommuInstance inst : p.instances) {
+            paths.add(inst.path);
+        }
+        long faults = r == null ? 0 : engine.faultSeq() - r.faultSeq();
+        LiveUpdateDTO dto = new LiveUpdateDTO(neu.name(), r == null ? null : r.origin(), neuOrigin, paths, failure == null,
+                failure, countRecords(p), p.domains.size(), mappings, check[0], check[1], blackout,
+                Math.max(longestWait, controlWait), faults, System.nanoTime() - engine.startNs());
+        record(dto);
+        if (failure == null) {
+            logAdopted(neu, neuOrigin, p, blackout);
+        }
+        return failure;
+    }
+
+    /** Runs a driver's swap of the code behind its domains with them paused, and reports it. */
+    void quiesce(IommuDriver driver, String what, List<IommuInstance> insts, List<DomainImpl> domains, Runnable swap) {
+        long t0 = System.nanoTime();
+        for (DomainImpl d : domains) {
+            d.pause();
+        }
+        String failure = null;
+        try {
+            swap.run();
+        } catch (RuntimeException | LinkageError e) {
+            failure = IommuCoreEngine.message(e);
+            throw e;
+        } finally {
+            for (DomainImpl d : domains) {
+                d.resume();
+            }
+            long blackout = System.nanoTime() - t0;
+            long longestWait = 0;
+            long mappings = 0;
+            for (DomainImpl d : domains) {
+                longestWait = Math.max(longestWait, d.takeLongestWaitNs());
+                long g = d.minPageSize();
+                mappings += g > 0 ? d.mappedBytes() / g : 0;
+            }
+            List<String> paths = new ArrayList<>();
+            for (IommuInstance inst : insts) {
+                paths.add(inst.path);
+            }
+            record(new LiveUpdateDTO(driver.name(), null, what, paths, failure == null, failure, 0, domains.size(),
+                    mappings, 0, 0, blackout, longestWait, 0, System.nanoTime() - engine.startNs()));
+            if (failure == null) {
+                LOG.info("{}: {} swapped under {} domains, {} mappings (blackout {} us)", driver.name(), what,
+                        domains.size(), mappings, blackout / 1000);
+            }
+        }
+    }
+
+    private int countRecords(Plan p) {
+        int n = 0;
+        for (PreservedIommu rec : p.records.values()) {
+            n += rec != null ? 1 : 0;
+        }
+        return n;
+    }
+
+    private void takeOver(IommuDriver old, IommuDriver neu, Plan p) {
+        // 1. the old code records each instance and lets go of its interrupt handler
+        for (IommuInstance inst : p.instances) {
+            PreservedIommu rec = null;
+            try {
+                rec = old.preserve(inst.device);
+            } catch (RuntimeException | LinkageError e) {
+                // the old code may be gone (an uninstalled bundle refreshed away): read the hardware
+                LOG.warn("{}: the old {} could not preserve its state ({}); the new code reads the hardware",
+                        inst.path, old.name(), IommuCoreEngine.message(e));
+            }
+            p.records.put(inst, rec);
+        }
+        // 2. the new code takes over each instance, without a reset
+        for (IommuInstance inst : p.instances) {
+            PlatformDeviceImpl pdev = new PlatformDeviceImpl(engine, inst);
+            IommuDevice dev = neu.restore(pdev, p.records.get(inst));
+            if (dev == null) {
+                throw new IommuException(Errno.EINVAL, neu.name() + " restored no instance for " + inst.path);
+            }
+            p.pdevs.put(inst, pdev);
+            p.restored.put(inst, dev);
+        }
+        Map<IommuDevice, IommuDevice> devices = new IdentityHashMap<>();
+        for (IommuInstance inst : p.instances) {
+            devices.put(inst.device, p.restored.get(inst));
+        }
+        // 3. the masters again, on the new code, into the groups they are in
+        for (MasterImpl m : p.masters) {
+            p.oldFwspec.put(m, m.fwspec());
+            p.oldPriv.put(m, m.priv());
+            List<FwspecEntry> fw = new ArrayList<>();
+            for (FwspecEntry e : m.fwspec()) {
+                IommuDevice nd = devices.get(e.iommu());
+                if (nd == null) {
+                    throw new IommuException(Errno.EINVAL, m.name() + " is translated by an IOMMU the old "
+                            + old.name() + " does not drive");
+                }
+                fw.add(new FwspecEntry(nd, e.args()));
+            }
+            m.setFwspec(fw);
+            m.setPriv(null);
+            for (FwspecEntry e : fw) {
+                neu.ofXlate(m, e.iommu(), e.args());
+            }
+            neu.probeDevice(m);
+            IommuGroup g = neu.deviceGroup(m, sameGroup(m.group));
+            if (g != m.group) {
+                throw new IommuException(Errno.EINVAL, "device_group of the new " + neu.name() + " puts " + m.name()
+                        + " in another group than " + m.group);
+            }
+        }
+        // 4. each domain re-opened on its tables (nothing changes until every one is ready)
+        for (DomainImpl d : p.domains) {
+            DomainOps ops = switch (d.type()) {
+                case IDENTITY -> neu.identityDomain();
+                case BLOCKED -> neu.blockedDomain();
+                default -> neu.restoreDomain(handover(d, p));
+            };
+            if (ops == null) {
+                throw new IommuException(Errno.EOPNOTSUPP, "the new " + neu.name() + " has no " + d.typeName()
+                        + " domain for domain " + d.id());
+            }
+            p.newOps.put(d, ops);
+        }
+        // 5. commit: the domains run the new code; the groups attach again (the same register values)
+        for (DomainImpl d : p.domains) {
+            p.oldOps.put(d, d.ops());
+            d.rebind(neu, p.newOps.get(d));
+        }
+        for (GroupImpl g : p.groups) {
+            for (MasterImpl m : g.members) {
+                g.domain.ops().attachDev(m);
+            }
+        }
+        for (GroupImpl g : p.groups) {
+            g.driver = neu;
+        }
+        for (IommuInstance inst : p.instances) {
+            inst.driver = neu;
+            inst.device = p.restored.get(inst);
+            inst.pdev = p.pdevs.get(inst);
+        }
+        for (MasterImpl m : p.masters) {
+            m.driver = neu;
+        }
+    }
+
+    /** Puts the old objects back after a failed takeover; the new code's instances are removed (which resets them). */
+    private void undo(IommuDriver neu, Plan p) {
+        for (Map.Entry<DomainImpl, DomainOps> e : p.oldOps.entrySet()) {
+            e.getKey().rebind(p.old, e.getValue());
+        }
+        for (MasterImpl m : p.masters) {
+            if (p.oldFwspec.containsKey(m)) {
+                try {
+                    neu.releaseDevice(m);
+                } catch (RuntimeException | LinkageError e) {
+                    LOG.debug("{}: release by the new {} after a failed takeover: {}", m.name(), neu.name(),
+                            IommuCoreEngine.message(e));
+                }
+                m.setFwspec(p.oldFwspec.get(m));
+                m.setPriv(p.oldPriv.get(m));
+            }
+        }
+        for (DomainOps ops : p.newOps.values()) {
+            if (ops != neu.identityDomain() && ops != neu.blockedDomain()) {
+                try {
+                    ops.free();
+                } catch (RuntimeException e) {
+                    LOG.debug("freeing a half-restored domain: {}", IommuCoreEngine.message(e));
+                }
+            }
+        }
+        for (IommuDevice dev : p.restored.values()) {
+            try {
+                neu.remove(dev);
+            } catch (RuntimeException | LinkageError e) {
+                LOG.debug("removing a half-restored instance: {}", IommuCoreEngine.message(e));
+            }
+        }
+    }
+
+    /**
+     * The domain with its table from the records (when they agree), and the streams attached to it
+     * now. A record's domain is this domain when the streams it lists on its instance are streams of
+     * this domain's devices there (the driver need not know the core's domain ids), or, for a record
+     * that lists no streams, when its id is this domain's.
+     */
+    private static DomainHandover handover(DomainImpl d, Plan p) {
+        Map<IommuInstance, Set<Integer>> mine = new IdentityHashMap<>();
+        List<FwspecEntry> streams = new ArrayList<>();
+        for (GroupImpl g : p.groups) {
+            if (g.domain == d) {
+                for (MasterImpl m : g.members) {
+                    List<FwspecEntry> now = m.fwspec();
+                    List<FwspecEntry> before = p.oldFwspec.getOrDefault(m, now);
+                    streams.addAll(now);
+                    for (FwspecEntry e : before) {
+                        for (IommuInstance inst : p.instances) {
+                            if (Objects.equals(inst.device, e.iommu()) && e.args().length > 0) {
+                                mine.computeIfAbsent(inst, k -> new java.util.HashSet<>()).add(e.args()[0]);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        PageTableState table = null;
+        boolean agree = true;
+        for (Map.Entry<IommuInstance, PreservedIommu> e : p.records.entrySet()) {
+            PreservedIommu rec = e.getValue();
+            if (rec == null) {
+                continue;
+            }
+            Set<Integer> sids = mine.getOrDefault(e.getKey(), Set.of());
+            for (PreservedDomain pd : rec.domains()) {
+                int[] listed = pd.streams();
+                boolean ours = listed.length > 0 ? sids.contains(listed[0]) : pd.domain() == d.id();
+                if (ours && pd.table() != null) {
+                    if (table != null && !table.equals(pd.table())) {
+                        agree = false;
+                    }
+                    table = pd.table();
+                }
+            }
+        }
+        return new DomainHandover(d.id(), d.type(), agree ? table : null, streams);
+    }
+
+    /** A group factory that hands every device the group it is already in. */
+    private static GroupFactory sameGroup(GroupImpl g) {
+        return new GroupFactory() {
+            @Override
+            public IommuGroup generic(IommuMaster dev) {
+                return g;
+            }
+
+            @Override
+            public IommuGroup pci(IommuMaster dev) {
+                return g;
+            }
+        };
+    }
+
+    /**
+     * Every DMA-API page of every domain translated by the new code and by the old one, which are
+     * still both loaded: {verified, mismatches}. Outside the blackout; a page that changes between
+     * the two reads (another thread unmapping it) is read again.
+     */
+    private static long[] verify(Plan p) {
+        long verified = 0;
+        long mismatches = 0;
+        for (DomainImpl d : p.domains) {
+            DomainOps old = p.oldOps.get(d);
+            DomainOps now = d.ops();
+            DomainImpl.Cookie cookie = d.cookie();
+            if (old == null || !d.type().isPaging() || cookie == null) {
+                continue;
+            }
+            long g = d.minPageSize();
+            long[] counts = {0, 0};
+            cookie.forEachMapping((iova, size) -> {
+                for (long a = iova; Long.compareUnsigned(a, iova + size) < 0; a += g) {
+                    if (same(old, now, a)) {
+                        counts[0]++;
+                    } else {
+                        counts[1]++;
+                    }
+                }
+            });
+            verified += counts[0];
+            mismatches += counts[1];
+        }
+        return new long[] {verified, mismatches};
+    }
+
+    private static boolean same(DomainOps old, DomainOps now, long iova) {
+        for (int attempt = 0; attempt < 3; attempt++) {
+            long a;
+            long b;
+            try {
+                a = old.iovaToPhys(iova);
+                b = now.iovaToPhys(iova);
+            } catch (RuntimeException | LinkageError e) {
+                return false;
+            }
+            if (a == b) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void logAdopted(IommuDriver neu, String origin, Plan p, long blackout) {
+        for (IommuInstance inst : p.instances) {
+            int domains = 0;
+            long pages = 0;
+            for (DomainImpl d : p.domains) {
+                if (attachedTo(d, inst, p)) {
+                    domains++;
+                    long g = d.minPageSize();
+                    pages += g > 0 ? d.mappedBytes() / g : 0;
+                }
+            }
+            PreservedIommu rec = p.records.get(inst);
+            LOG.info("{}: {} {} adopted {} domains, {} mappings ({}; blackout {} us)", inst.path, neu.name(),
+                    origin == null ? "" : "from " + origin, domains, pages,
+                    rec != null ? "from the record" : "from the hardware", blackout / 1000);
+        }
+    }
+
+    private static boolean attachedTo(DomainImpl d, IommuInstance inst, Plan p) {
+        for (GroupImpl g : p.groups) {
+            if (g.domain != d) {
+                continue;
+            }
+            for (MasterImpl m : g.members) {
+                for (FwspecEntry e : m.fwspec()) {
+                    if (Objects.equals(e.iommu(), inst.device)) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+}
