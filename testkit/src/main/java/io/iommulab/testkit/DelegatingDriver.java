@@ -2,6 +2,8 @@ package io.iommulab.testkit;
 
 import io.iommulab.api.DomainType;
 import io.iommulab.api.driver.Capability;
+import io.iommulab.api.driver.DomainHandover;
+import io.iommulab.api.driver.PreservedIommu;
 import io.iommulab.api.driver.DomainOps;
 import io.iommulab.api.driver.GroupFactory;
 import io.iommulab.api.driver.IommuDevice;
@@ -89,5 +91,20 @@ public class DelegatingDriver implements IommuDriver {
     @Override
     public boolean capable(IommuMaster dev, Capability cap) {
         return base.capable(dev, cap);
+    }
+
+    @Override
+    public PreservedIommu preserve(IommuDevice iommu) {
+        return base.preserve(iommu);
+    }
+
+    @Override
+    public IommuDevice restore(PlatformDevice pdev, PreservedIommu record) {
+        return base.restore(pdev, record);
+    }
+
+    @Override
+    public DomainOps restoreDomain(DomainHandover domain) {
+        return base.restoreDomain(domain);
     }
 }

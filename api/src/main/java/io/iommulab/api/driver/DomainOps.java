@@ -1,5 +1,6 @@
 package io.iommulab.api.driver;
 
+import io.iommulab.api.pgtable.PageTableState;
 import org.osgi.annotation.versioning.ConsumerType;
 
 /**
@@ -65,5 +66,15 @@ public interface DomainOps {
 
     /** free: release the page tables; the domain is attached to nothing */
     default void free() {
+    }
+
+    /**
+     * Live update: the page table this domain runs on, so the next version of the driver can
+     * re-open it (also for a domain attached to no stream, which no hardware register names).
+     *
+     * @return the table's state, or null for a domain without a table (identity, blocked)
+     */
+    default PageTableState pgtableState() {
+        return null;
     }
 }

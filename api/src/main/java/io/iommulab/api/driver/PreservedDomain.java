@@ -10,7 +10,7 @@ import java.util.Objects;
  *
  * @param domain        the core's domain id if the driver knows it, else -1: the core finds the
  *                      domain by the streams listed (those of its devices on this instance)
- * @param type          the domain type
+ * @param type          the domain type, or null when the driver does not know it (the core does)
  * @param table         its page table: format, configuration, roots, levels; null for identity and
  *                      blocked domains
  * @param formatVersion the encoding version of the table's format (a format name is never reused for
@@ -20,7 +20,6 @@ import java.util.Objects;
 public record PreservedDomain(int domain, DomainType type, PageTableState table, int formatVersion, int[] streams) {
 
     public PreservedDomain {
-        Objects.requireNonNull(type, "type");
         streams = streams.clone();
     }
 

@@ -73,8 +73,8 @@ public final class IommuCoreEngine implements IommuService {
     private final LiveUpdate live = new LiveUpdate(this);
     /** the bundle each driver's code comes from, for listings and live-update reports */
     private final Map<IommuDriver, String> origins = new java.util.IdentityHashMap<>();
-    /** the longest a control-path call waited for a live update, ns (under the lock) */
-    private long longestControlWaitNs;
+    /** when the earliest control-path call still waiting for a live update began waiting (under the lock) */
+    private long waitingSince = Long.MAX_VALUE;
     private java.util.concurrent.ScheduledExecutorService deadlines;
     private boolean shutDown;
 
@@ -139,6 +139,7 @@ public final class IommuCoreEngine implements IommuService {
             }
             origins.remove(old);
         }
+        stopDeadlinesWhenIdle();
         notifyAll();
         for (IommuInstance inst : instances.values()) {
             if (inst.available && inst.driver == null && inst.matchIndex(driver) >= 0
@@ -196,11 +197,20 @@ public final class IommuCoreEngine implements IommuService {
         deadlines.schedule(() -> expire(driver), config.liveUpdateMs(), java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
+    /** The deadline thread lives only while a live update is pending (no thread is left behind). */
+    private void stopDeadlinesWhenIdle() {
+        if (deadlines != null && live.retiring().isEmpty()) {
+            deadlines.shutdownNow();
+            deadlines = null;
+        }
+    }
+
     /** The next version did not come in time: release what the old one ran, as on an unload. */
     private synchronized void expire(IommuDriver driver) {
         if (live.forget(driver) == null) {
             return;
         }
+        stopDeadlinesWhenIdle();
         LOG.warn("live update of {}: no new version took over within {} ms; releasing its masters and resetting its "
                 + "IOMMUs as on an unload", driver.name(), config.liveUpdateMs());
         origins.remove(driver);
@@ -248,6 +258,7 @@ public final class IommuCoreEngine implements IommuService {
         }
         long start = System.nanoTime();
         long deadline = start + config.liveUpdateTimeoutNs();
+        waitingSince = Math.min(waitingSince, start);
         try {
             while (live.isRetiring(driver)) {
                 long left = deadline - System.nanoTime();
@@ -260,8 +271,6 @@ public final class IommuCoreEngine implements IommuService {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IommuException(Errno.ETIMEDOUT, "interrupted while waiting for the live update of " + driver.name());
-        } finally {
-            longestControlWaitNs = Math.max(longestControlWaitNs, System.nanoTime() - start);
         }
     }
 
@@ -275,9 +284,10 @@ public final class IommuCoreEngine implements IommuService {
         return m;
     }
 
+    /** @return how long the earliest control-path call still waiting has waited, ns (0 if none); starts over */
     synchronized long takeLongestControlWaitNs() {
-        long w = longestControlWaitNs;
-        longestControlWaitNs = 0;
+        long w = waitingSince == Long.MAX_VALUE ? 0 : System.nanoTime() - waitingSince;
+        waitingSince = Long.MAX_VALUE;
         return w;
     }
 

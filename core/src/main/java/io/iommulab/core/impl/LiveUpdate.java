@@ -361,15 +361,8 @@ final class LiveUpdate {
                 m.setPriv(p.oldPriv.get(m));
             }
         }
-        for (DomainOps ops : p.newOps.values()) {
-            if (ops != neu.identityDomain() && ops != neu.blockedDomain()) {
-                try {
-                    ops.free();
-                } catch (RuntimeException e) {
-                    LOG.debug("freeing a half-restored domain: {}", IommuCoreEngine.message(e));
-                }
-            }
-        }
+        // the restored domains are dropped, never freed: their tables are the old domains' tables,
+        // which the unload that follows frees
         for (IommuDevice dev : p.restored.values()) {
             try {
                 neu.remove(dev);
@@ -421,6 +414,14 @@ final class LiveUpdate {
                     }
                     table = pd.table();
                 }
+            }
+        }
+        if (table == null && agree) {
+            // no record names it (e.g. a default domain while its group is on another): the old code says
+            try {
+                table = d.ops().pgtableState();
+            } catch (RuntimeException | LinkageError e) {
+                LOG.debug("domain {}: the old code cannot say its table: {}", d.id(), IommuCoreEngine.message(e));
             }
         }
         return new DomainHandover(d.id(), d.type(), agree ? table : null, streams);

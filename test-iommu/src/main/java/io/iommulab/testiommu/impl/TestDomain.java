@@ -8,6 +8,8 @@ import io.iommulab.api.driver.IommuMaster;
 import io.iommulab.api.driver.IotlbGather;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
+import io.iommulab.api.pgtable.PageTableConfig;
+import io.iommulab.api.pgtable.PageTableState;
 import java.util.Arrays;
 
 /**
@@ -103,6 +105,17 @@ final class TestDomain implements DomainOps {
             sb.append(i == 0 ? "" : " ").append(s.inst[i].name()).append(':').append(s.sid[i]);
         }
         return sb.toString();
+    }
+
+    /** @return the table as a live-update record keeps it (format "test-iommu": two levels, one root) */
+    @Override
+    public PageTableState pgtableState() {
+        return new PageTableState(TestIommuDriver.SCHEMA, PageTableConfig.of(PGSIZE_BITMAP, IAS, OAS),
+                new long[] {table.l1()}, 2, java.util.Map.of());
+    }
+
+    long l1() {
+        return table.l1();
     }
 
     @Override

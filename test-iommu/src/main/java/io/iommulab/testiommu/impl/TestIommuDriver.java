@@ -3,6 +3,9 @@ package io.iommulab.testiommu.impl;
 import static io.iommulab.testiommu.impl.TestIommuRegs.*;
 
 import io.iommulab.api.driver.Capability;
+import io.iommulab.api.driver.DomainHandover;
+import io.iommulab.api.driver.PreservedDomain;
+import io.iommulab.api.driver.PreservedIommu;
 import io.iommulab.api.driver.DomainOps;
 import io.iommulab.api.driver.GroupFactory;
 import io.iommulab.api.driver.IommuDevice;
@@ -93,6 +96,124 @@ public final class TestIommuDriver implements IommuDriver {
         }
         LOG.info("{}: test-iommu: {} streams, bypass support: {} initialized", node, numStreams, bypass);
         return inst;
+    }
+
+    // ---- live update (docs/live-update.md) ----
+
+    /** The record this driver hands its next version: {@value} version {@value #VERSION}. */
+    static final String SCHEMA = "test-iommu";
+    static final int VERSION = 1;
+
+    /**
+     * Live update, outgoing: for every domain the streams attached to it and its table; the
+     * interrupt handler is freed and the hardware left exactly as it is.
+     */
+    @Override
+    public PreservedIommu preserve(IommuDevice iommu) {
+        TestIommuInstance inst = instance(iommu);
+        Map<TestDomain, List<Integer>> byDomain = new java.util.LinkedHashMap<>();
+        for (int sid = 0; sid < inst.numStreams(); sid++) {
+            if (inst.domainOf(sid) instanceof TestDomain d) {
+                byDomain.computeIfAbsent(d, k -> new ArrayList<>()).add(sid);
+            }
+        }
+        List<PreservedDomain> domains = new ArrayList<>();
+        byDomain.forEach((d, sids) -> domains.add(new PreservedDomain(-1, null, d.pgtableState(), 1,
+                sids.stream().mapToInt(Integer::intValue).toArray())));
+        if (inst.irq != null) {
+            inst.irq.free();
+            inst.irq = null;
+        }
+        synchronized (groupLock) {
+            instances.remove(inst);
+        }
+        return new PreservedIommu(inst.name(), NAME, SCHEMA, VERSION, IAS, OAS, inst.numStreams(), domains);
+    }
+
+    /**
+     * Live update, incoming: the instance without a reset. Every stream's CTRL and TTBR are read
+     * and checked: a translating stream needs a valid TTBR into RAM, and a record's streams must point
+     * at the record's tables. A fault latched while no handler listened is handled now.
+     */
+    @Override
+    public IommuDevice restore(PlatformDevice pdev, PreservedIommu record) {
+        String node = pdev.name();
+        TestIommuHw hw = new TestIommuHw(node, pdev.ioremap(0));
+        int id = hw.readId();
+        int numStreams = id & ID_NUM_STREAMS_MASK;
+        TestIommuInstance inst = new TestIommuInstance(pdev, hw, numStreams, (id & ID_BYPASS_SUPPORT) != 0, clock);
+        boolean known = record != null && SCHEMA.equals(record.schema()) && record.version() == VERSION;
+        if (record != null && !known) {
+            LOG.warn("{}: the record is {} version {}, which this driver does not know; reading the hardware", node,
+                    record.schema(), record.version());
+        }
+        for (int sid = 0; sid < numStreams; sid++) {
+            int ctrl = hw.readCtrl(sid);
+            if ((ctrl & (CTRL_TRANSLATE | CTRL_BYPASS)) == CTRL_TRANSLATE) {
+                l1Of(hw, node, sid); // a translating stream must have a table
+            }
+        }
+        if (known) {
+            for (PreservedDomain d : record.domains()) {
+                long l1 = d.table().ttbrs()[0];
+                for (int sid : d.streams()) {
+                    long now = l1Of(hw, node, sid);
+                    if (now != l1) {
+                        throw new IommuException(Errno.EIO, String.format(
+                                "%s: stream %d: the record says table 0x%x, the hardware TTBR says 0x%x", node, sid, l1, now));
+                    }
+                }
+            }
+        }
+        inst.irq = pdev.irq(0).request(IRQ_NAME, inst::handleFault, true);
+        inst.handleFault(-1);
+        synchronized (groupLock) {
+            instances.add(inst);
+        }
+        LOG.info("{}: test-iommu: took over {} streams running ({})", node, numStreams,
+                known ? "from the record" : "from the hardware");
+        return inst;
+    }
+
+    /** @return the L1 table a translating stream's TTBR points at; EIO if it is not valid or not in RAM */
+    private static long l1Of(TestIommuHw hw, String node, int sid) {
+        int ttbr = hw.readTtbr(sid);
+        if ((ttbr & TTBR_VALID) == 0) {
+            throw new IommuException(Errno.EIO, String.format("%s: stream %d translates with no valid TTBR (0x%08x)",
+                    node, sid, ttbr));
+        }
+        return (long) (ttbr & TTBR_ADDR_MASK) << TTBR_ADDR_SHIFT;
+    }
+
+    /** Live update: the domain's table re-opened where the record or the streams' TTBRs say it is. */
+    @Override
+    public DomainOps restoreDomain(DomainHandover domain) {
+        boolean known = domain.table() != null && SCHEMA.equals(domain.table().format());
+        if (domain.streams().isEmpty() && !known) {
+            throw new IommuException(Errno.EINVAL, "domain " + domain.domain()
+                    + " is attached to no stream and no record says where its table is");
+        }
+        TestIommuInstance first = domain.streams().isEmpty() ? anyInstance() : instance(domain.streams().get(0).iommu());
+        long l1 = known ? domain.table().ttbrs()[0] : l1Of(first.hw, first.name(), domain.streams().get(0).args()[0]);
+        for (var e : domain.streams()) {
+            TestIommuInstance inst = instance(e.iommu());
+            long now = l1Of(inst.hw, inst.name(), e.args()[0]);
+            if (now != l1) {
+                throw new IommuException(Errno.EIO, String.format("%s: stream %d of domain %d uses table 0x%x, not 0x%x",
+                        inst.name(), e.args()[0], domain.domain(), now, l1));
+            }
+        }
+        TestPageTable table = TestPageTable.attach(first.pdev.memory(), first.pdev.pages(), first.owner, l1);
+        return new TestDomain(first.name() + " domain@0x" + Long.toHexString(l1), table);
+    }
+
+    private TestIommuInstance anyInstance() {
+        synchronized (groupLock) {
+            if (instances.isEmpty()) {
+                throw new IommuException(Errno.ENODEV, "test-iommu has no instance to restore a domain on");
+            }
+            return instances.get(0);
+        }
     }
 
     /** Remove: leave the hardware blocked with no tables, then release the interrupt. */

@@ -42,6 +42,14 @@ final class TestIommuHw {
         regs.writel(ttbr(sid), ttbrValue(l1Table));
     }
 
+    int readCtrl(int sid) {
+        return regs.readl(ctrl(sid));
+    }
+
+    int readTtbr(int sid) {
+        return regs.readl(ttbr(sid));
+    }
+
     void clearTtbr(int sid) {
         regs.writel(ttbr(sid), 0);
     }

@@ -78,6 +78,13 @@ final class TestIommuInstance implements IommuDevice {
         }
     }
 
+    /** @return the domain {@code sid} is attached to, or null */
+    DomainOps domainOf(int sid) {
+        synchronized (streamDomain) {
+            return streamDomain[sid];
+        }
+    }
+
     /** Forgets every stream's domain (the hardware was reset). */
     void clearDomains() {
         synchronized (streamDomain) {

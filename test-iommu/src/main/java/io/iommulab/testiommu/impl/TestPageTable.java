@@ -27,6 +27,28 @@ final class TestPageTable {
     private final String owner;
     private final long l1;
 
+    /** A table already in memory (a live update takes it over): nothing is allocated or cleared. */
+    private TestPageTable(PhysicalMemory memory, PageAllocator pages, String owner, long l1) {
+        this.memory = memory;
+        this.pages = pages;
+        this.owner = owner;
+        this.l1 = l1;
+    }
+
+    /**
+     * Re-opens the table at {@code l1}: its L1 page must be readable memory.
+     *
+     * @throws IommuException EIO naming the address when it is not
+     */
+    static TestPageTable attach(PhysicalMemory memory, PageAllocator pages, String owner, long l1) {
+        try {
+            memory.read64(l1);
+        } catch (IommuException e) {
+            throw new IommuException(Errno.EIO, owner + ": L1 table at 0x" + Long.toHexString(l1) + " is not in RAM");
+        }
+        return new TestPageTable(memory, pages, owner, l1);
+    }
+
     TestPageTable(PhysicalMemory memory, PageAllocator pages, String owner) {
         this.memory = memory;
         this.pages = pages;
