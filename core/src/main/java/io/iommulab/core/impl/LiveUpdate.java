@@ -344,7 +344,10 @@ final class LiveUpdate {
         }
     }
 
-    /** Puts the old objects back after a failed takeover; the new code's instances are removed (which resets them). */
+    /**
+     * Puts the old objects back after a failed takeover; the new code's instances are removed (which
+     * resets them, and releases what their restored domains hold in software).
+     */
     private void undo(IommuDriver neu, Plan p) {
         for (Map.Entry<DomainImpl, DomainOps> e : p.oldOps.entrySet()) {
             e.getKey().rebind(p.old, e.getValue());
@@ -361,15 +364,8 @@ final class LiveUpdate {
                 m.setPriv(p.oldPriv.get(m));
             }
         }
-        for (DomainOps ops : p.newOps.values()) {
-            if (ops != neu.identityDomain() && ops != neu.blockedDomain()) {
-                try {
-                    ops.free();
-                } catch (RuntimeException e) {
-                    LOG.debug("freeing a half-restored domain: {}", IommuCoreEngine.message(e));
-                }
-            }
-        }
+        // The restored domains are not freed: they were re-opened on the tables of the old domains,
+        // which the unload that follows frees; removing the new instances releases what they hold.
         for (IommuDevice dev : p.restored.values()) {
             try {
                 neu.remove(dev);
