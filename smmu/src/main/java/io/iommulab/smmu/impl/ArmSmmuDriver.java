@@ -82,6 +82,12 @@ public final class ArmSmmuDriver implements IommuDriver {
     static final int MAX_IRQS = 1024;
 
     private static final Logger LOG = LoggerFactory.getLogger(ArmSmmuDriver.class);
+    /**
+     * Loaded with the driver: preserve runs after this bundle was updated, and Felix disposes the
+     * old revision of a bundle that exports nothing at once, so the old code can no longer load a
+     * class it had not loaded before (NoClassDefFoundError, and the new code reads the hardware).
+     */
+    private static final Class<?> PRESERVE_CODE = SmmuRecord.class;
 
     private final Function<String, PageTableFormat> formatLookup;
     private final LongSupplier clock;
