@@ -344,6 +344,16 @@ class LiveUpdateTest {
     }
 
     @Test
+    void theIdAndMaskBitsOfAFreeSmrAreNoState() throws Exception {
+        SmmuRig rig = SmmuRig.boot("smmu");
+        Workload w = new Workload(rig, true);
+        // what arm_smmu_test_smr_masks leaves in the free SMR it probed when no master took it since
+        rig.regs(SMMU0).writel(SmmuRegs.smr(31), 0x7fff_0000);
+        updateUnderLoad(rig, w, true);
+        assertEquals(0x7fff_0000, rig.gr0(SMMU0, SmmuRegs.smr(31)), "left as it was");
+    }
+
+    @Test
     void withoutARecordTheNewDriverReadsTheHardware() throws Exception {
         try (LogCapture log = new LogCapture()) {
             SmmuRig rig = SmmuRig.boot("smmu", preserving(r -> null));
