@@ -11,6 +11,7 @@ import io.iommulab.api.driver.IommuDriver;
 import io.iommulab.api.driver.IommuGroup;
 import io.iommulab.api.driver.IommuMaster;
 import io.iommulab.api.driver.PlatformDevice;
+import io.iommulab.api.driver.PreservedIommu;
 import io.iommulab.api.driver.ReservedRegion;
 import java.util.List;
 

@@ -5,6 +5,7 @@ import io.iommulab.api.driver.IommuDriver;
 import io.iommulab.api.driver.IommuFault;
 import io.iommulab.api.driver.IommuMaster;
 import io.iommulab.api.driver.PlatformDevice;
+import io.iommulab.api.driver.PreservedIommu;
 import io.iommulab.api.dt.DtNode;
 import io.iommulab.api.machine.IrqLine;
 import io.iommulab.api.machine.MmioWindow;
@@ -61,6 +62,12 @@ public final class MmioRecordingDriver<D extends IommuDriver> extends Delegating
     @Override
     public IommuDevice probe(PlatformDevice pdev) {
         return base.probe(new RecordingDevice(pdev));
+    }
+
+    /** A live update's takeover probes nothing but writes through the same recording windows. */
+    @Override
+    public IommuDevice restore(PlatformDevice pdev, PreservedIommu record) {
+        return base.restore(new RecordingDevice(pdev), record);
     }
 
     @Override

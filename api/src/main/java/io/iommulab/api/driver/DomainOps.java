@@ -1,5 +1,6 @@
 package io.iommulab.api.driver;
 
+import io.iommulab.api.DomainType;
 import io.iommulab.api.pgtable.PageTableState;
 import org.osgi.annotation.versioning.ConsumerType;
 
@@ -76,5 +77,16 @@ public interface DomainOps {
      */
     default PageTableState pgtableState() {
         return null;
+    }
+
+    /**
+     * The core made its domain around these ops (Linux: the core fills in the {@code struct
+     * iommu_domain} the driver's domain embeds, its type among others): {@code id} is the core's
+     * domain id, the name a live-update record gives the domain ({@link PreservedDomain#domain()},
+     * {@link DomainHandover#domain()}). Called once when the domain is made, and again when a live
+     * update hands the domain to a new driver's ops. A driver whose identity or blocked domain is
+     * one object for every domain ignores it there.
+     */
+    default void domainInit(int id, DomainType type) {
     }
 }

@@ -107,7 +107,10 @@ public interface IommuDriver {
     /**
      * Live update: a paging domain of the previous driver, re-opened on its tables in memory (no
      * table is allocated or cleared). The core then attaches the domain's devices again, which
-     * writes the same values the hardware already holds.
+     * writes the same values the hardware already holds. If the takeover fails after this, the
+     * core does not free the returned ops (their tables are still the previous driver's, which the
+     * unload frees) but removes the instances {@link #restore} returned: {@link #remove} then
+     * releases what the restored domains hold in software (their interrupt handlers).
      *
      * @throws io.iommulab.api.error.IommuException when the tables cannot be found or trusted
      */

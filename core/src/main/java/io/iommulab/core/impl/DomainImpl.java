@@ -77,6 +77,7 @@ public final class DomainImpl implements IommuDomain {
             this.geometry = null;
             this.minPageSize = 0;
         }
+        ops.domainInit(id, type);
     }
 
     @Override
@@ -360,6 +361,7 @@ public final class DomainImpl implements IommuDomain {
                     "domain %d: the new driver's ops have page sizes 0x%x and aperture %s, the domain has 0x%x and %s",
                     id, newOps.pgsizeBitmap(), newOps.geometry(), pgsizeBitmap, geometry));
         }
+        newOps.domainInit(id, type);
         this.driver = newDriver;
         this.ops = newOps;
     }

@@ -75,7 +75,9 @@ public final class IommuCoreEngine implements IommuService {
     private final Map<IommuDriver, String> origins = new java.util.IdentityHashMap<>();
     /** when the earliest control-path call still waiting for a live update began waiting (under the lock) */
     private long waitingSince = Long.MAX_VALUE;
-    private java.util.concurrent.ScheduledExecutorService deadlines;
+    /** runs the deadlines of the drivers waiting for their next version; no thread while none waits */
+    private java.util.concurrent.ScheduledThreadPoolExecutor deadlines;
+    private final Map<IommuDriver, java.util.concurrent.ScheduledFuture<?>> deadlineTasks = new java.util.IdentityHashMap<>();
     private boolean shutDown;
 
     public IommuCoreEngine(Machine machine, CoreConfig config) {
@@ -130,6 +132,7 @@ public final class IommuCoreEngine implements IommuService {
         LOG.info("IOMMU driver {} registered (compatibles {})", driver.name(), driver.compatibles());
         IommuDriver old;
         while ((old = live.predecessorOf(driver, List.copyOf(instances.values()))) != null) {
+            cancelDeadline(old);
             String failure = live.adopt(old, driver, origin, List.copyOf(instances.values()), masters.all(),
                     List.copyOf(domains.values()));
             if (failure != null) {
@@ -139,7 +142,6 @@ public final class IommuCoreEngine implements IommuService {
             }
             origins.remove(old);
         }
-        stopDeadlinesWhenIdle();
         notifyAll();
         for (IommuInstance inst : instances.values()) {
             if (inst.available && inst.driver == null && inst.matchIndex(driver) >= 0
@@ -188,29 +190,38 @@ public final class IommuCoreEngine implements IommuService {
 
     private void scheduleDeadline(IommuDriver driver) {
         if (deadlines == null) {
-            deadlines = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            deadlines = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
                 Thread t = new Thread(r, "iommu-live-update-deadline");
                 t.setDaemon(true);
                 return t;
             });
+            deadlines.setRemoveOnCancelPolicy(true);
         }
-        deadlines.schedule(() -> expire(driver), config.liveUpdateMs(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        deadlineTasks.put(driver, deadlines.schedule(() -> expire(driver), config.liveUpdateMs(),
+                java.util.concurrent.TimeUnit.MILLISECONDS));
     }
 
-    /** The deadline thread lives only while a live update is pending (no thread is left behind). */
-    private void stopDeadlinesWhenIdle() {
-        if (deadlines != null && live.retiring().isEmpty()) {
-            deadlines.shutdownNow();
+    /**
+     * The driver waits no more (its next version came, its deadline passed, the core shuts down):
+     * its deadline goes, and with the last one the thread, so an update leaves no thread behind.
+     */
+    private void cancelDeadline(IommuDriver driver) {
+        java.util.concurrent.ScheduledFuture<?> task = deadlineTasks.remove(driver);
+        if (task != null) {
+            task.cancel(false);
+        }
+        if (deadlineTasks.isEmpty() && deadlines != null) {
+            deadlines.shutdown();
             deadlines = null;
         }
     }
 
     /** The next version did not come in time: release what the old one ran, as on an unload. */
     private synchronized void expire(IommuDriver driver) {
+        cancelDeadline(driver);
         if (live.forget(driver) == null) {
             return;
         }
-        stopDeadlinesWhenIdle();
         LOG.warn("live update of {}: no new version took over within {} ms; releasing its masters and resetting its "
                 + "IOMMUs as on an unload", driver.name(), config.liveUpdateMs());
         origins.remove(driver);
@@ -429,7 +440,9 @@ public final class IommuCoreEngine implements IommuService {
         shutDown = true;
         if (deadlines != null) {
             deadlines.shutdownNow();
+            deadlines = null;
         }
+        deadlineTasks.clear();
         notifyAll();
     }
 

@@ -344,7 +344,10 @@ final class LiveUpdate {
         }
     }
 
-    /** Puts the old objects back after a failed takeover; the new code's instances are removed (which resets them). */
+    /**
+     * Puts the old objects back after a failed takeover; the new code's instances are removed (which
+     * resets them, and releases what their restored domains hold in software).
+     */
     private void undo(IommuDriver neu, Plan p) {
         for (Map.Entry<DomainImpl, DomainOps> e : p.oldOps.entrySet()) {
             e.getKey().rebind(p.old, e.getValue());

@@ -5,6 +5,7 @@ import io.iommulab.klib.RateLimit;
 
 import io.iommulab.api.Prot;
 import io.iommulab.api.driver.Capability;
+import io.iommulab.api.driver.DomainHandover;
 import io.iommulab.api.driver.DomainOps;
 import io.iommulab.api.driver.FwspecEntry;
 import io.iommulab.api.driver.GroupFactory;
@@ -13,6 +14,7 @@ import io.iommulab.api.driver.IommuDriver;
 import io.iommulab.api.driver.IommuGroup;
 import io.iommulab.api.driver.IommuMaster;
 import io.iommulab.api.driver.PlatformDevice;
+import io.iommulab.api.driver.PreservedIommu;
 import io.iommulab.api.driver.ReservedRegion;
 import io.iommulab.api.dt.DtProperty;
 import io.iommulab.api.error.Errno;
@@ -28,6 +30,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
@@ -50,8 +54,12 @@ import org.slf4j.LoggerFactory;
  * what a test hands in); {@code formats} the bound format services; {@code clock} nanosecond clock
  * of the rate limits and the TLB sync timeout; {@code disableBypass} the disable_bypass module
  * parameter; {@code contextFaultLimit}/{@code globalFaultLimit}/{@code syncLimit} one rate limit
- * per upstream call site; {@code identity}/{@code blocked} the static domains; {@code instances}
- * the probed SMMUs.
+ * per upstream call site; {@code instances} the probed (or taken over) SMMUs; {@code domains} the
+ * paging domains not freed yet (a live-update record lists them by SMMU).
+ *
+ * <p>Live update: {@link #preserve} records an SMMU ({@link SmmuRecord}) and lets go of its
+ * interrupts; the next version's {@link #restore} takes it over without a reset
+ * ({@link SmmuTakeover}) and {@link #restoreDomain} re-opens each domain on its bank and table.
  */
 @Component(service = IommuDriver.class)
 public final class ArmSmmuDriver implements IommuDriver {
@@ -74,6 +82,12 @@ public final class ArmSmmuDriver implements IommuDriver {
     static final int MAX_IRQS = 1024;
 
     private static final Logger LOG = LoggerFactory.getLogger(ArmSmmuDriver.class);
+    /**
+     * Loaded with the driver: preserve runs after this bundle was updated, and Felix disposes the
+     * old revision of a bundle that exports nothing at once, so the old code can no longer load a
+     * class it had not loaded before (NoClassDefFoundError, and the new code reads the hardware).
+     */
+    private static final Class<?> PRESERVE_CODE = SmmuRecord.class;
 
     private final Function<String, PageTableFormat> formatLookup;
     private final LongSupplier clock;
@@ -81,9 +95,8 @@ public final class ArmSmmuDriver implements IommuDriver {
     private final RateLimit contextFaultLimit;
     private final RateLimit globalFaultLimit;
     private final RateLimit syncLimit;
-    private final StaticDomain identity = StaticDomain.identity();
-    private final StaticDomain blocked = StaticDomain.blocked();
     private final List<SmmuInstance> instances = new CopyOnWriteArrayList<>();
+    private final Set<SmmuDomain> domains = ConcurrentHashMap.newKeySet();
 
     @Reference(name = "formats", service = PageTableFormat.class, cardinality = ReferenceCardinality.MULTIPLE,
             policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY,
@@ -180,6 +193,27 @@ public final class ArmSmmuDriver implements IommuDriver {
     @Override
     public IommuDevice probe(PlatformDevice pdev) {
         String prefix = NAME + " " + pdev.name();
+        SmmuInstance smmu = instantiate(pdev, prefix);
+        try {
+            requestGlobalIrqs(smmu, prefix);
+            smmu.deviceReset();
+            smmu.testSmrMasks();
+            instances.add(smmu);
+        } catch (RuntimeException e) {
+            freeGlobalIrqs(smmu);
+            throw e;
+        }
+        LOG.info("{}: {} stream ID bits kept (0x{}), SMR mask 0x{}, disable_bypass {}", prefix,
+                Integer.bitCount(smmu.streamIdMask), Integer.toHexString(smmu.streamIdMask),
+                Integer.toHexString(smmu.smrMaskMask), disableBypass ? 1 : 0);
+        return smmu;
+    }
+
+    /**
+     * The part of arm_smmu_device_probe that only reads: #global-interrupts, map reg[0], count
+     * interrupts, cfg_probe (ID0-2 and their log lines), a context interrupt per bank.
+     */
+    private SmmuInstance instantiate(PlatformDevice pdev, String prefix) {
         int globalIrqs = globalIrqCount(pdev, prefix);
         MmioWindow regs = pdev.ioremap(0);
         int numIrqs = countIrqs(pdev);
@@ -200,22 +234,14 @@ public final class ArmSmmuDriver implements IommuDriver {
         for (int i = 0; i < contextIrqs.length; i++) {
             contextIrqs[i] = pdev.irq(globalIrqs + i);
         }
-        SmmuInstance smmu = new SmmuInstance(this, pdev, hw, params, contextIrqs, globalIrqs);
-        try {
-            for (int i = 0; i < globalIrqs; i++) {
-                smmu.globalIrqs.add(requestGlobalIrq(pdev, smmu, i, prefix));
-            }
-            smmu.deviceReset();
-            smmu.testSmrMasks();
-            instances.add(smmu);
-        } catch (RuntimeException e) {
-            freeGlobalIrqs(smmu);
-            throw e;
+        return new SmmuInstance(this, pdev, hw, params, contextIrqs, globalIrqs);
+    }
+
+    /** The shared global fault interrupts; the caller frees them on failure. */
+    private static void requestGlobalIrqs(SmmuInstance smmu, String prefix) {
+        for (int i = 0; i < smmu.globalIrqCount; i++) {
+            smmu.globalIrqs.add(requestGlobalIrq(smmu.pdev, smmu, i, prefix));
         }
-        LOG.info("{}: {} stream ID bits kept (0x{}), SMR mask 0x{}, disable_bypass {}", prefix,
-                Integer.bitCount(smmu.streamIdMask), Integer.toHexString(smmu.streamIdMask),
-                Integer.toHexString(smmu.smrMaskMask), disableBypass ? 1 : 0);
-        return smmu;
     }
 
     /** arm_smmu_device_dt_probe's part: the binding requires #global-interrupts. */
@@ -282,11 +308,78 @@ public final class ArmSmmuDriver implements IommuDriver {
         }
         smmu.removed = true;
         freeGlobalIrqs(smmu);
+        // domains left on it were restored by a takeover that then failed (the core frees the others
+        // first): their tables are the previous driver's, only their interrupts are this one's
+        for (SmmuDomain d : List.copyOf(domains)) {
+            if (d.home() == smmu) {
+                d.releaseContextIrq();
+                domains.remove(d);
+            }
+        }
         instances.remove(smmu);
         LOG.info("{}: removed", smmu.prefix());
     }
 
-    private SmmuInstance instance(IommuDevice iommu) {
+    // ---------------------------------------------------------------- live update
+
+    /**
+     * Live update, outgoing side: the record of the SMMU ({@link SmmuRecord}: the stream mapping
+     * table with its users, each domain's bank, ASID, table and entries), taken from the driver's
+     * own state; then the global and context interrupts are freed. No register is read or written:
+     * the SMMU keeps translating. This driver no longer lists the SMMU.
+     */
+    @Override
+    public PreservedIommu preserve(IommuDevice iommu) {
+        SmmuInstance smmu = instance(iommu);
+        PreservedIommu rec = SmmuRecord.preserve(smmu, domains);
+        freeGlobalIrqs(smmu);
+        for (SmmuDomain d : domains) {
+            if (d.home() == smmu) {
+                d.releaseContextIrq();
+            }
+        }
+        instances.remove(smmu);
+        LOG.info("{}: preserved for the next version ({} domains, {} context banks in use)", smmu.prefix(),
+                rec.domains().size(), smmu.contextBanksInUse().cardinality());
+        return rec;
+    }
+
+    /**
+     * Live update, incoming side: arm_smmu_device_probe without arm_smmu_device_reset and without
+     * the SMR width probe (both write registers): cfg_probe's reads, then the running state is
+     * taken over ({@link SmmuTakeover}), from {@code record} if this driver knows its schema and
+     * version, else from the registers; then the global interrupts are requested and a global
+     * fault latched while nobody listened is reported.
+     *
+     * @throws IommuException as probe for the node's configuration; EINVAL naming the entry or
+     *         bank when the running state cannot be trusted (the core then removes and probes)
+     */
+    @Override
+    public IommuDevice restore(PlatformDevice pdev, PreservedIommu record) {
+        String prefix = NAME + " " + pdev.name();
+        SmmuInstance smmu = instantiate(pdev, prefix);
+        SmmuTakeover.takeOver(this, smmu, record);
+        try {
+            requestGlobalIrqs(smmu, prefix);
+        } catch (RuntimeException e) {
+            freeGlobalIrqs(smmu);
+            throw e;
+        }
+        instances.add(smmu);
+        if (!smmu.globalIrqs.isEmpty()) {
+            smmu.globalFault(pdev.irq(0).number());
+        }
+        return smmu;
+    }
+
+    /** Live update: a paging domain re-opened on its bank and table ({@link SmmuTakeover#restoreDomain}). */
+    @Override
+    public DomainOps restoreDomain(DomainHandover domain) {
+        return SmmuTakeover.restoreDomain(this, instances(), domain);
+    }
+
+    /** @return the SMMU {@code iommu} is, if this driver drives it; EINVAL otherwise */
+    SmmuInstance instance(IommuDevice iommu) {
         if (iommu instanceof SmmuInstance s && s.driver == this) {
             return s;
         }
@@ -325,7 +418,8 @@ public final class ArmSmmuDriver implements IommuDriver {
         cfg.addId(sid, mask);
     }
 
-    private static int streamMatchMask(SmmuInstance smmu) {
+    /** @return the SMMU node's {@code stream-match-mask}, 0 without one */
+    static int streamMatchMask(SmmuInstance smmu) {
         Optional<DtProperty> p = smmu.pdev.node().property("stream-match-mask");
         if (p.isEmpty()) {
             return 0;
@@ -440,7 +534,7 @@ public final class ArmSmmuDriver implements IommuDriver {
             }
             IommuGroup group = dev.isPci() ? groups.pci(dev) : groups.generic(dev);
             Object data = group.iommuData();
-            if (data == null) {
+            if (data == null || isPredecessor(data)) {
                 group.setIommuData(this, () -> forgetGroup(group));
             } else if (data != this) {
                 throw new IommuException(Errno.EINVAL, dev.name() + ": group " + group.id() + " carries data of another driver");
@@ -450,6 +544,11 @@ public final class ArmSmmuDriver implements IommuDriver {
             }
             return group;
         }
+    }
+
+    /** @return true for a previous version of this driver (a live update hands its groups over) */
+    private boolean isPredecessor(Object data) {
+        return data != this && data instanceof IommuDriver d && NAME.equals(d.name());
     }
 
     /** The group was released (its last device left): no stream-map entry remembers it. */
@@ -470,24 +569,44 @@ public final class ArmSmmuDriver implements IommuDriver {
      */
     @Override
     public DomainOps domainAllocPaging(IommuMaster dev) {
-        SmmuInstance smmu = masterCfg(dev).smmu;
-        SmmuParams p = smmu.params;
-        long bitmap = ConfigProbe.restrictPgsizes(ConfigProbe.aarch64PageSizes(p.features()), smmu.pdev.cpuPageSize());
-        if (!p.has(SmmuParams.FEAT_TRANS_S1) || bitmap == 0) {
-            throw new IommuException(Errno.EINVAL, String.format("%s: no stage-1 AArch64 page sizes for %s (page sizes 0x%x)",
-                    smmu.prefix(), dev.name(), p.pgsizeBitmap()));
-        }
-        return new SmmuDomain(this, smmu, bitmap);
+        return allocDomain(masterCfg(dev).smmu, dev.name());
     }
 
+    /** A paging domain for {@code smmu}, not finalised; {@code forWhom} names the master in messages. */
+    SmmuDomain allocDomain(SmmuInstance smmu, String forWhom) {
+        long bitmap = pageSizes(smmu);
+        if (!smmu.params.has(SmmuParams.FEAT_TRANS_S1) || bitmap == 0) {
+            throw new IommuException(Errno.EINVAL, String.format("%s: no stage-1 AArch64 page sizes for %s (page sizes 0x%x)",
+                    smmu.prefix(), forWhom, smmu.params.pgsizeBitmap()));
+        }
+        SmmuDomain d = new SmmuDomain(this, smmu, bitmap);
+        domains.add(d);
+        return d;
+    }
+
+    /** @return the page sizes of a domain of {@code smmu}: its AArch64 sizes restricted to the CPU page size's granule */
+    long pageSizes(SmmuInstance smmu) {
+        return ConfigProbe.restrictPgsizes(ConfigProbe.aarch64PageSizes(smmu.params.features()), smmu.pdev.cpuPageSize());
+    }
+
+    void trackDomain(SmmuDomain d) {
+        domains.add(d);
+    }
+
+    void forgetDomain(SmmuDomain d) {
+        domains.remove(d);
+    }
+
+    /** The identity domain: S2CR BYPASS. A new object per core domain, so that the entries know their domain. */
     @Override
     public DomainOps identityDomain() {
-        return identity;
+        return StaticDomain.identity();
     }
 
+    /** The blocked domain: S2CR FAULT. A new object per core domain, as {@link #identityDomain}. */
     @Override
     public DomainOps blockedDomain() {
-        return blocked;
+        return StaticDomain.blocked();
     }
 
     /** arm_smmu_get_resv_regions: the software MSI window, for every master. */

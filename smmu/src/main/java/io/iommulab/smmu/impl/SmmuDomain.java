@@ -1,5 +1,6 @@
 package io.iommulab.smmu.impl;
 
+import io.iommulab.api.DomainType;
 import io.iommulab.api.driver.DomainGeometry;
 import io.iommulab.api.driver.DomainOps;
 import io.iommulab.api.driver.IommuFault;
@@ -20,9 +21,7 @@ import io.iommulab.klib.Bits;
 import io.iommulab.klib.IoPgtable;
 import io.iommulab.klib.PgtableDomain;
 import io.iommulab.smmu.impl.hw.FaultText;
-import io.iommulab.smmu.impl.hw.SmmuHardware;
 import io.iommulab.smmu.impl.hw.SmmuRegs;
-import java.util.Map;
 
 /**
  * A paging domain (struct arm_smmu_domain, dart-facts §4.3): a stage-1 AArch64 context bank of
@@ -30,7 +29,8 @@ import java.util.Map;
  * fixed when the domain is allocated (the core keeps them from then on); the context - bank, table,
  * registers, fault interrupt - is finalised by the first attach, as arm_smmu_init_domain_context.
  * The domain is also the table's flush ops (arm_smmu_s1_tlb_ops): invalidation by VA as pages are
- * unmapped, a context sync in iotlb_sync.
+ * unmapped, a context sync in iotlb_sync. In a live update the next driver version re-opens a
+ * running domain on its bank and table ({@link #adopt}) instead.
  *
  * <p>Locking: {@code initLock} is the init_mutex (finalisation and free happen once);
  * {@code cbLock} serialises the TLB syncs of the bank (cb_lock). map/unmap take no lock.
@@ -40,7 +40,8 @@ import java.util.Map;
  * was finalised on (null before); {@code cbndx}/{@code asid} its bank; {@code table} the
  * io-pgtable half (map, unmap, lookup; its table is installed at finalisation; freed once);
  * {@code state} the table's roots; {@code contextIrq} the context fault handler registration (null
- * when the request failed, as ARM_SMMU_INVALID_IRPTNDX).
+ * when the request failed, as ARM_SMMU_INVALID_IRPTNDX); {@code id}/{@code type} the core's domain id
+ * and type (-1/null until the core made its domain), which a live-update record names it by.
  */
 final class SmmuDomain implements DomainOps, TlbFlushOps {
 
@@ -59,6 +60,8 @@ final class SmmuDomain implements DomainOps, TlbFlushOps {
     private final PgtableDomain table = new PgtableDomain(this);
     private volatile PageTableState state;
     private volatile IrqRegistration contextIrq;
+    private volatile int id = -1;
+    private volatile DomainType type;
 
     SmmuDomain(ArmSmmuDriver driver, SmmuInstance intended, long pgsizeBitmap) {
         this.driver = driver;
@@ -124,7 +127,7 @@ final class SmmuDomain implements DomainOps, TlbFlushOps {
             throw new IommuException(Errno.EINVAL, s.prefix() + ": no stage-1 AArch64 context format (stage 2 and AArch32"
                     + " contexts are not driven)");
         }
-        long bitmap = ConfigProbe.restrictPgsizes(ConfigProbe.aarch64PageSizes(p.features()), s.pdev.cpuPageSize());
+        long bitmap = driver.pageSizes(s);
         if (bitmap != pgsizeBitmap || p.vaSize() != intended.params.vaSize()) {
             throw new IommuException(Errno.EINVAL, String.format("%s: domain allocated for %s (page sizes 0x%x, %d-bit VA) does"
                     + " not fit this SMMU (0x%x, %d-bit VA)", s.prefix(), intended.node(), pgsizeBitmap,
@@ -136,9 +139,7 @@ final class SmmuDomain implements DomainOps, TlbFlushOps {
         PageTableFormat format = driver.format(PageTableFormat.ARM_LPAE_S1);
         PageTableConfig config = new PageTableConfig(pgsizeBitmap, s.params.vaSize(), s.params.ipaSize(),
                 s.params.has(SmmuParams.FEAT_COHERENT_WALK), 0);
-        String owner = ArmSmmuDriver.NAME + ":" + s.node() + ":cb" + cb;
-        PageTableOps ops = IoPgtable.alloc(format, config, new PageTableContext(s.pdev.memory(), s.pdev.pages(), owner, this),
-                s.prefix());
+        PageTableOps ops = IoPgtable.alloc(format, config, tableContext(s, cb), s.prefix());
         long settled = ops.state().config().pgsizeBitmap();
         if (settled != pgsizeBitmap) {
             ops.free();
@@ -148,41 +149,59 @@ final class SmmuDomain implements DomainOps, TlbFlushOps {
         return ops;
     }
 
-    /**
-     * arm_smmu_init_context_bank + arm_smmu_write_context_bank in upstream order: CBA2R, CBAR,
-     * TCR2, TCR (before the TTBRs: it decides how ASID bits are taken), TTBR0/1, MAIR0/1, SCTLR.
-     */
-    private static void writeContextBank(SmmuInstance s, int cb, PageTableState st) {
-        SmmuHardware hw = s.hw;
-        Map<String, Long> v = st.hw();
-        long asidBits = (long) cb << SmmuRegs.TTBR_ASID_SHIFT;
-        int tcr = Bits.prep(SmmuRegs.TCR_TG0, (int) get(v, "tcr.tg0")) | Bits.prep(SmmuRegs.TCR_SH0, (int) get(v, "tcr.sh0"))
-                | Bits.prep(SmmuRegs.TCR_ORGN0, (int) get(v, "tcr.orgn0")) | Bits.prep(SmmuRegs.TCR_IRGN0, (int) get(v, "tcr.irgn0"))
-                | Bits.prep(SmmuRegs.TCR_T0SZ, (int) get(v, "tcr.t0sz")) | SmmuRegs.TCR_EPD1;
-        int tcr2 = Bits.prep(SmmuRegs.TCR2_PASIZE, (int) get(v, "tcr.ips"))
-                | Bits.prep(SmmuRegs.TCR2_SEP, SmmuRegs.TCR2_SEP_UPSTREAM) | SmmuRegs.TCR2_AS;
-        long mair = get(v, "mair");
-        hw.gr1Write(SmmuRegs.cba2r(cb), SmmuRegs.CBA2R_VA64);
-        hw.gr1Write(SmmuRegs.cbar(cb), Bits.prep(SmmuRegs.CBAR_TYPE, SmmuRegs.CBAR_TYPE_S1_TRANS_S2_BYPASS)
-                | Bits.prep(SmmuRegs.CBAR_S1_BPSHCFG, SmmuRegs.CBAR_S1_BPSHCFG_NSH)
-                | Bits.prep(SmmuRegs.CBAR_S1_MEMATTR, SmmuRegs.CBAR_S1_MEMATTR_WB));
-        hw.cbWrite(cb, SmmuRegs.CB_TCR2, tcr2);
-        hw.cbWrite(cb, SmmuRegs.CB_TCR, tcr);
-        hw.cbWriteq(cb, SmmuRegs.CB_TTBR0, asidBits | st.ttbrs()[0]);
-        hw.cbWriteq(cb, SmmuRegs.CB_TTBR1, asidBits);
-        hw.cbWrite(cb, SmmuRegs.CB_S1_MAIR0, (int) mair);
-        hw.cbWrite(cb, SmmuRegs.CB_S1_MAIR1, (int) (mair >>> 32));
-        hw.cbWrite(cb, SmmuRegs.CB_SCTLR, SmmuRegs.SCTLR_CFIE | SmmuRegs.SCTLR_CFRE | SmmuRegs.SCTLR_AFE | SmmuRegs.SCTLR_TRE
-                | SmmuRegs.SCTLR_M | SmmuRegs.SCTLR_S1_ASIDPNE);
+    /** Where the bank's tables live and whom they tell about invalidation (this domain: arm_smmu_s1_tlb_ops). */
+    private PageTableContext tableContext(SmmuInstance s, int cb) {
+        return new PageTableContext(s.pdev.memory(), s.pdev.pages(), ArmSmmuDriver.NAME + ":" + s.node() + ":cb" + cb, this);
     }
 
-    private static long get(Map<String, Long> hw, String key) {
-        Long v = hw.get(key);
-        if (v == null) {
-            throw new IommuException(Errno.EINVAL, PageTableFormat.ARM_LPAE_S1 + " table state lacks '" + key + "' (has " + hw.keySet()
-                    + ")");
+    /** arm_smmu_init_context_bank + arm_smmu_write_context_bank: the bank's registers for the table, ASID = bank. */
+    private static void writeContextBank(SmmuInstance s, int cb, PageTableState st) {
+        ContextBank.of(st, cb).write(s.hw, cb);
+    }
+
+    /**
+     * Live update: the domain a previous version of this driver ran on bank {@code cb}, re-opened on
+     * its table in memory (PageTableFormat.attach: nothing allocated, cleared or written) with its
+     * ASID. The bank's registers and the master's S2CRs are left as they are (the caller checked
+     * they hold what this driver would have programmed); only the context interrupt is requested,
+     * and a fault the bank latched while no handler was registered is reported.
+     *
+     * @throws IommuException EINVAL (the table does not fit this SMMU, the bank is not one the
+     *         takeover found in use or is claimed twice, the format refuses the state), ENODEV (no
+     *         {@code arm-lpae-s1} format)
+     */
+    static SmmuDomain adopt(ArmSmmuDriver driver, SmmuInstance s, int cb, int asid, PageTableState st) {
+        SmmuDomain d = new SmmuDomain(driver, s, st.config().pgsizeBitmap());
+        String where = String.format("%s: context bank %d", s.prefix(), cb);
+        synchronized (d.initLock) {
+            d.checkFits(s);
+            if (st.config().ias() != s.params.vaSize()) {
+                throw new IommuException(Errno.EINVAL, String.format("%s: the table has a %d-bit IAS, a domain of this SMMU"
+                        + " %d bits (UBS)", where, st.config().ias(), s.params.vaSize()));
+            }
+            s.claimContextBank(cb, d);
+            PageTableOps ops;
+            try {
+                ops = driver.format(PageTableFormat.ARM_LPAE_S1).attach(st, d.tableContext(s, cb));
+            } catch (IommuException e) {
+                s.unclaimContextBank(cb, d);
+                throw new IommuException(e.errno(), where + ": cannot re-open its table: " + e.getMessage(), e);
+            } catch (RuntimeException e) {
+                s.unclaimContextBank(cb, d);
+                throw e;
+            }
+            d.cbndx = cb;
+            d.asid = asid;
+            d.state = st;
+            d.smmu = s;
+            d.contextIrq = d.requestContextIrq(s, cb);
+            d.table.install(ops);
         }
-        return v;
+        if (d.contextIrq != null) {
+            // no handler was registered while the versions changed: a fault latched then is reported now
+            d.contextFault(s.contextIrqs[cb].number());
+        }
+        return d;
     }
 
     /** "Request context fault interrupt. Do this last to avoid the handler seeing a half-initialised domain state." */
@@ -212,7 +231,7 @@ final class SmmuDomain implements DomainOps, TlbFlushOps {
             throw new IommuException(Errno.EINVAL, String.format("%s: domain is on %s (context bank %d); a domain cannot span"
                     + " two SMMUs and %s is behind %s", dev.name(), smmu.node(), cbndx, dev.name(), s.node()));
         }
-        s.streams.installS2crs(cfg, SmmuRegs.S2CR_TYPE_TRANS, cbndx);
+        s.streams.installS2crs(cfg, SmmuRegs.S2CR_TYPE_TRANS, cbndx, this);
     }
 
     @Override
@@ -269,6 +288,7 @@ final class SmmuDomain implements DomainOps, TlbFlushOps {
                 return;
             }
         }
+        driver.forgetDomain(this);
         SmmuInstance s = smmu;
         PageTableOps ops = table.ops();
         if (s == null || ops == null) {
@@ -278,13 +298,21 @@ final class SmmuDomain implements DomainOps, TlbFlushOps {
         if (!s.removed) {
             s.writeContextBank(cb);
         }
-        IrqRegistration irq = contextIrq;
-        contextIrq = null;
+        releaseContextIrq();
+        ops.free();
+        s.freeContextBank(cb);
+    }
+
+    /** free_irq of the context interrupt, once (free, a live update's preserve, remove after a failed takeover). */
+    void releaseContextIrq() {
+        IrqRegistration irq;
+        synchronized (cbLock) {
+            irq = contextIrq;
+            contextIrq = null;
+        }
         if (irq != null) {
             irq.free();
         }
-        ops.free();
-        s.freeContextBank(cb);
     }
 
     // ---------------------------------------------------------------- TLB (arm_smmu_s1_tlb_ops)
@@ -389,6 +417,33 @@ final class SmmuDomain implements DomainOps, TlbFlushOps {
 
     // ---------------------------------------------------------------- views
 
+    @Override
+    public void domainInit(int id, DomainType type) {
+        this.id = id;
+        this.type = type;
+    }
+
+    /** @return the core's domain id, -1 before the core made its domain */
+    int id() {
+        return id;
+    }
+
+    /** @return the core's domain type, null before the core made its domain */
+    DomainType type() {
+        return type;
+    }
+
+    /** @return the SMMU it was finalised on, else the one it was allocated for */
+    SmmuInstance home() {
+        SmmuInstance s = smmu;
+        return s != null ? s : intended;
+    }
+
+    /** @return its ASID, meaningful once finalised */
+    int asid() {
+        return asid;
+    }
+
     /** @return the SMMU the domain was finalised on, null before its first attach */
     SmmuInstance smmu() {
         return smmu;
@@ -407,7 +462,7 @@ final class SmmuDomain implements DomainOps, TlbFlushOps {
     @Override
     public String toString() {
         SmmuInstance s = smmu;
-        return "arm-smmu domain@" + Integer.toHexString(System.identityHashCode(this))
+        return "arm-smmu domain " + (id >= 0 ? Integer.toString(id) : "@" + Integer.toHexString(System.identityHashCode(this)))
                 + (s != null ? " (" + s.node() + " cb " + cbndx + ")" : "");
     }
 }

@@ -3,6 +3,9 @@ package io.iommulab.smmu.impl;
 import io.iommulab.api.driver.IommuDevice;
 import io.iommulab.api.driver.IommuFault;
 import io.iommulab.api.driver.PlatformDevice;
+import io.iommulab.api.driver.PreservedDomain;
+import io.iommulab.api.error.Errno;
+import io.iommulab.api.error.IommuException;
 import io.iommulab.api.machine.IrqLine;
 import io.iommulab.api.machine.IrqRegistration;
 import io.iommulab.api.machine.IrqReturn;
@@ -13,6 +16,7 @@ import io.iommulab.smmu.impl.hw.SmmuRegs;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One probed SMMU: struct arm_smmu_device plus its struct iommu_device (dart-facts §4).
@@ -24,7 +28,10 @@ import java.util.List;
  * {@code streamIdMask}/{@code smrMaskMask} the SID and mask bits the SMRs keep (probed after reset;
  * the mask is 0 without SMRs); {@code contextMap} banks in use and {@code cbs} the domain owning each
  * (guarded by {@code contextMap}); {@code globalIrqs} the global fault handler registrations;
- * {@code removed} set by remove: the registers are no longer ours.
+ * {@code removed} set by remove: the registers are no longer ours; {@code record} the live-update
+ * record's domains by the core's id when this instance was taken over from one (else empty), which
+ * restoreDomain finds their banks in. After a takeover, banks in use whose domain is not restored
+ * yet are set in {@code contextMap} with no owner in {@code cbs}.
  */
 public final class SmmuInstance implements IommuDevice {
 
@@ -41,6 +48,7 @@ public final class SmmuInstance implements IommuDevice {
     private final SmmuDomain[] cbs;
     final List<IrqRegistration> globalIrqs = new ArrayList<>();
     volatile boolean removed;
+    volatile Map<Integer, PreservedDomain> record = Map.of();
 
     SmmuInstance(ArmSmmuDriver driver, PlatformDevice pdev, SmmuHardware hw, SmmuParams params, IrqLine[] contextIrqs,
             int globalIrqCount) {
@@ -206,6 +214,45 @@ public final class SmmuInstance implements IommuDevice {
         synchronized (contextMap) {
             cbs[idx] = null;
             contextMap.clear(idx);
+        }
+    }
+
+    /**
+     * Live update: bank {@code idx} runs a domain of the previous driver; it stays in use, with no
+     * owner until restoreDomain claims it.
+     */
+    void adoptContextBank(int idx) {
+        synchronized (contextMap) {
+            contextMap.set(idx);
+            cbs[idx] = null;
+        }
+    }
+
+    /**
+     * Live update: {@code domain} takes over bank {@code idx}, which the takeover found in use.
+     *
+     * @throws IommuException EINVAL if the bank was not in use or another domain has it already
+     */
+    void claimContextBank(int idx, SmmuDomain domain) {
+        synchronized (contextMap) {
+            if (idx < 0 || idx >= cbs.length || !contextMap.get(idx)) {
+                throw new IommuException(Errno.EINVAL, String.format("%s: context bank %d is not one the takeover found"
+                        + " in use (%d banks)", prefix(), idx, cbs.length));
+            }
+            if (cbs[idx] != null) {
+                throw new IommuException(Errno.EINVAL, String.format("%s: context bank %d is taken over twice, by %s and %s",
+                        prefix(), idx, cbs[idx], domain));
+            }
+            cbs[idx] = domain;
+        }
+    }
+
+    /** Undoes {@link #claimContextBank}: the bank stays in use, unowned. */
+    void unclaimContextBank(int idx, SmmuDomain domain) {
+        synchronized (contextMap) {
+            if (cbs[idx] == domain) {
+                cbs[idx] = null;
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 package io.iommulab.smmu.impl;
 
+import io.iommulab.api.driver.DomainOps;
 import io.iommulab.api.driver.IommuGroup;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
@@ -12,7 +13,8 @@ import io.iommulab.smmu.impl.hw.SmmuRegs;
  * arm-smmu.c; dart-facts §4.3): the driver's copy of every SMR and S2CR, written to the hardware
  * only when an operation as a whole succeeded. S2CR entries are reference-counted by the masters
  * using them; an SMR is valid while its S2CR has users. With stream indexing ({@code smrs} null) the
- * entry index is the SID.
+ * entry index is the SID. A new driver taking a running SMMU over adopts what the registers hold
+ * ({@link #adopt}): valid SMRs without users yet, which the masters' probe_device find again.
  *
  * <p>Fields: {@code hw} register I/O; {@code smrs} the SMR copies (null without SMRs);
  * {@code s2crs} the S2CR copies; {@code initType} S2CR type of a free entry (FAULT when
@@ -29,11 +31,13 @@ final class StreamMap {
 
     /**
      * struct arm_smmu_s2cr. Fields: {@code group} the group of its masters (remembered by
-     * device_group); {@code count} masters using it; {@code type} TRANS/BYPASS/FAULT;
-     * {@code privcfg}; {@code cbndx} context bank for TRANS.
+     * device_group); {@code domain} the domain whose attach set it (not upstream: a live-update
+     * record names every entry's domain); {@code count} masters using it; {@code type}
+     * TRANS/BYPASS/FAULT; {@code privcfg}; {@code cbndx} context bank for TRANS.
      */
     static final class S2cr {
         IommuGroup group;
+        DomainOps domain;
         int count;
         int type;
         int privcfg;
@@ -78,6 +82,80 @@ final class StreamMap {
         return smrs == null ? null : smrs[idx];
     }
 
+    /** @return the S2CR register value of entry {@code idx} as the copy says */
+    int s2crValue(int idx) {
+        S2cr s = s2crs[idx];
+        return s2crReg(s.type, s.cbndx, s.privcfg);
+    }
+
+    /** @return the SMR register value of entry {@code idx} as the copy says */
+    int smrValue(int idx) {
+        Smr s = smrs[idx];
+        return smrReg(s.id, s.mask, s.valid);
+    }
+
+    /** @return the S2CR register for (type, cbndx, privcfg) */
+    static int s2crReg(int type, int cbndx, int privcfg) {
+        return Bits.prep(SmmuRegs.S2CR_TYPE, type) | Bits.prep(SmmuRegs.S2CR_CBNDX, cbndx) | Bits.prep(SmmuRegs.S2CR_PRIVCFG, privcfg);
+    }
+
+    /** @return the SMR register for (id, mask, valid); no EXIDS: VALID is bit 31 (dart-facts §4.2) */
+    static int smrReg(int id, int mask, boolean valid) {
+        return Bits.prep(SmmuRegs.SMR_ID, id) | Bits.prep(SmmuRegs.SMR_MASK, mask) | (valid ? SmmuRegs.SMR_VALID : 0);
+    }
+
+    /**
+     * Takes entry {@code idx} over as the hardware holds it: the SMR (ignored under stream indexing)
+     * and the S2CR, without users, group or domain yet (probe_device, device_group and attach find
+     * them again). Nothing is written.
+     *
+     * @throws IommuException EINVAL if the S2CR has bits this driver never programs (another
+     *         driver's configuration: writing the entry again would change it)
+     */
+    void adopt(int idx, int smr, int s2cr) {
+        int fields = SmmuRegs.S2CR_TYPE | SmmuRegs.S2CR_CBNDX | SmmuRegs.S2CR_PRIVCFG;
+        if ((s2cr & ~fields) != 0) {
+            throw new IommuException(Errno.EINVAL, String.format("%s: SME %d: S2CR 0x%08x has bits this driver does not"
+                    + " program (0x%08x)", hw.node(), idx, s2cr, s2cr & ~fields));
+        }
+        synchronized (lock) {
+            S2cr s = s2crs[idx];
+            s.count = 0;
+            s.group = null;
+            s.domain = null;
+            s.type = Bits.get(SmmuRegs.S2CR_TYPE, s2cr);
+            s.cbndx = Bits.get(SmmuRegs.S2CR_CBNDX, s2cr);
+            s.privcfg = Bits.get(SmmuRegs.S2CR_PRIVCFG, s2cr);
+            if (smrs != null) {
+                smrs[idx].valid = (smr & SmmuRegs.SMR_VALID) != 0;
+                smrs[idx].id = Bits.get(SmmuRegs.SMR_ID, smr);
+                smrs[idx].mask = Bits.get(SmmuRegs.SMR_MASK & ~SmmuRegs.SMR_VALID, smr);
+            }
+        }
+    }
+
+    /**
+     * @return the entry translating (id, mask) now: the SID under stream indexing, else the valid
+     *         SMR that covers it; -1 if none
+     */
+    int entryOf(int id, int mask) {
+        synchronized (lock) {
+            if (smrs == null) {
+                return id >= 0 && id < s2crs.length ? id : -1;
+            }
+            for (int i = 0; i < smrs.length; i++) {
+                if (smrs[i].valid && covers(smrs[i], id, mask)) {
+                    return i;
+                }
+            }
+            return -1;
+        }
+    }
+
+    private static boolean covers(Smr s, int id, int mask) {
+        return (mask & s.mask) == mask && ((id ^ s.id) & ~s.mask) == 0;
+    }
+
     /** @return the index of the first invalid SMR (arm_smmu_test_smr_masks probes it), -1 if none */
     int firstFreeSmr() {
         synchronized (lock) {
@@ -110,7 +188,7 @@ final class StreamMap {
                 }
                 continue;
             }
-            if ((mask & s.mask) == mask && ((id ^ s.id) & ~s.mask) == 0) {
+            if (covers(s, id, mask)) {
                 return i;
             }
             if (((id ^ s.id) & ~(s.mask | mask)) == 0) {
@@ -133,6 +211,7 @@ final class StreamMap {
         }
         s.count = 0;
         s.group = null;
+        s.domain = null;
         s.type = initType;
         s.privcfg = SmmuRegs.S2CR_PRIVCFG_DEFAULT;
         s.cbndx = 0;
@@ -144,7 +223,9 @@ final class StreamMap {
 
     /**
      * arm_smmu_master_alloc_smes: find an entry for every ID first (unwinding the counts on any
-     * failure, so nothing changes), then write the S2CRs and SMRs of all of them.
+     * failure, so nothing changes), then write the S2CRs and SMRs of all of them. An entry found
+     * again after a takeover (valid, adopted from the hardware) keeps its SMR, so what is written is
+     * what the registers hold.
      */
     void allocSmes(String dev, MasterCfg cfg) {
         synchronized (lock) {
@@ -156,7 +237,7 @@ final class StreamMap {
                                 + " %d on %s", dev, cfg.sids[i], cfg.smendx[i], hw.node()));
                     }
                     int idx = findSme(dev, cfg.sids[i], cfg.masks[i]);
-                    if (smrs != null && s2crs[idx].count == 0) {
+                    if (smrs != null && !smrs[idx].valid) {
                         smrs[idx].id = cfg.sids[i];
                         smrs[idx].mask = cfg.masks[i];
                         smrs[idx].valid = true;
@@ -193,14 +274,18 @@ final class StreamMap {
         }
     }
 
-    /** arm_smmu_master_install_s2crs: point every entry of the master at (type, cbndx); unchanged ones are not rewritten. */
-    void installS2crs(MasterCfg cfg, int type, int cbndx) {
+    /**
+     * arm_smmu_master_install_s2crs: point every entry of the master at (type, cbndx) for
+     * {@code domain}; unchanged ones are not rewritten (so the attach after a takeover writes nothing).
+     */
+    void installS2crs(MasterCfg cfg, int type, int cbndx, DomainOps domain) {
         synchronized (lock) {
             for (int idx : cfg.smendx) {
                 if (idx == MasterCfg.INVALID_SMENDX) {
                     continue;
                 }
                 S2cr s = s2crs[idx];
+                s.domain = domain;
                 if (s.type == type && s.cbndx == cbndx) {
                     continue;
                 }
@@ -221,17 +306,11 @@ final class StreamMap {
     }
 
     private void writeSmr(int idx) {
-        Smr s = smrs[idx];
-        // no EXIDS: VALID is bit 31 (dart-facts §4.2)
-        int reg = Bits.prep(SmmuRegs.SMR_ID, s.id) | Bits.prep(SmmuRegs.SMR_MASK, s.mask) | (s.valid ? SmmuRegs.SMR_VALID : 0);
-        hw.gr0Write(SmmuRegs.smr(idx), reg);
+        hw.gr0Write(SmmuRegs.smr(idx), smrValue(idx));
     }
 
     private void writeS2cr(int idx) {
-        S2cr s = s2crs[idx];
-        int reg = Bits.prep(SmmuRegs.S2CR_TYPE, s.type) | Bits.prep(SmmuRegs.S2CR_CBNDX, s.cbndx)
-                | Bits.prep(SmmuRegs.S2CR_PRIVCFG, s.privcfg);
-        hw.gr0Write(SmmuRegs.s2cr(idx), reg);
+        hw.gr0Write(SmmuRegs.s2cr(idx), s2crValue(idx));
     }
 
     /** The group went away: no entry remembers it any more (iommu_group release). */

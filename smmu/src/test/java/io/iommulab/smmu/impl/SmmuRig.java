@@ -2,6 +2,7 @@ package io.iommulab.smmu.impl;
 
 import io.iommulab.testkit.MmioRecordingDriver;
 
+import io.iommulab.api.driver.IommuDriver;
 import io.iommulab.api.dt.DeviceTree;
 import io.iommulab.api.dt.DtNode;
 import io.iommulab.api.dto.DeviceDTO;
@@ -23,11 +24,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
+import java.util.function.UnaryOperator;
 
 /**
  * A test board booted on the real machine with the SMMU hardware model, the IOMMU core engine over
  * it, and an arm-smmu driver made without OSGi (behind a {@link MmioRecordingDriver}; the arm-lpae-s1 format
- * handed in from pgtable).
+ * handed in from pgtable). {@code registered} is what the engine has as the driver: the recorder, or
+ * a test's wrapper around it.
  */
 final class SmmuRig {
 
@@ -39,12 +42,14 @@ final class SmmuRig {
     final IommuCoreEngine engine;
     final MmioRecordingDriver<ArmSmmuDriver> rec;
     final ArmSmmuDriver driver;
+    final IommuDriver registered;
 
-    private SmmuRig(SimMachine machine, IommuCoreEngine engine, MmioRecordingDriver<ArmSmmuDriver> rec) {
+    private SmmuRig(SimMachine machine, IommuCoreEngine engine, MmioRecordingDriver<ArmSmmuDriver> rec, IommuDriver registered) {
         this.machine = machine;
         this.engine = engine;
         this.rec = rec;
         this.driver = rec.inner;
+        this.registered = registered;
     }
 
     /** Boots {@code smmu-boards/iommulab-<board>.dts} with the core's defaults and disable_bypass on. */
@@ -66,11 +71,22 @@ final class SmmuRig {
         return boot(tree, CoreConfig.defaults(), ArmSmmuDriver.create(FORMATS, System::nanoTime, true), Map.of());
     }
 
+    /** Boots the board with the engine holding {@code wrap} of the recorder (a test's changed driver). */
+    static SmmuRig boot(String board, UnaryOperator<IommuDriver> wrap) {
+        return boot(tree(board), CoreConfig.defaults(), ArmSmmuDriver.create(FORMATS, System::nanoTime, true), Map.of(), wrap);
+    }
+
     private static SmmuRig boot(DeviceTree tree, CoreConfig config, ArmSmmuDriver driver, Map<String, Long> windowSizes) {
+        return boot(tree, config, driver, windowSizes, d -> d);
+    }
+
+    private static SmmuRig boot(DeviceTree tree, CoreConfig config, ArmSmmuDriver driver, Map<String, Long> windowSizes,
+            UnaryOperator<IommuDriver> wrap) {
         SimMachine m = SimMachine.boot(tree, List.of(new SmmuModelFactory()), Map.of());
-        SmmuRig rig = new SmmuRig(m, new IommuCoreEngine(m, config), new MmioRecordingDriver<>(driver));
+        MmioRecordingDriver<ArmSmmuDriver> rec = new MmioRecordingDriver<>(driver);
+        SmmuRig rig = new SmmuRig(m, new IommuCoreEngine(m, config), rec, wrap.apply(rec));
         windowSizes.forEach((path, size) -> rig.rec.windowSize.put(path, s -> size));
-        rig.engine.addDriver(rig.rec);
+        rig.engine.addDriver(rig.registered);
         return rig;
     }
 

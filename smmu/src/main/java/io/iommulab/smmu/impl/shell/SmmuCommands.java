@@ -17,6 +17,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.felix.service.command.Descriptor;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.FrameworkUtil;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
@@ -50,16 +52,24 @@ public final class SmmuCommands {
         return c;
     }
 
-    @Descriptor("probed SMMUs: context banks (in use), stream mapping, ID widths, page sizes, address sizes, sCR0")
+    @Descriptor("probed SMMUs: context banks (in use), stream mapping, ID widths, page sizes, address sizes, sCR0, the driver"
+            + " bundle (version) driving each")
     public List<SmmuDTO> smmus() {
         List<SmmuDTO> out = new ArrayList<>();
         for (SmmuInstance s : probed()) {
             SmmuParams p = s.params();
+            ArmSmmuDriver d = driverOf(s);
             out.add(new SmmuDTO(s.node(), p.numContextBanks(), s.contextBanksInUse().cardinality(), p.streamMatching(),
                     p.numMappingGroups(), s.streamIdMask(), s.smrMaskMask(), p.pgsizeBitmap(), p.vaSize(), p.ipaSize(),
-                    s.hardware().gr0Read(SmmuRegs.GR0_SCR0), driverOf(s).disableBypass()));
+                    s.hardware().gr0Read(SmmuRegs.GR0_SCR0), d.disableBypass(), bundleOf(d)));
         }
         return out;
+    }
+
+    /** @return "symbolic-name version" of the bundle the driver's class comes from, null outside OSGi */
+    static String bundleOf(Object driver) {
+        Bundle b = FrameworkUtil.getBundle(driver.getClass());
+        return b == null ? null : b.getSymbolicName() + " " + b.getVersion();
     }
 
     @Descriptor("the stream mapping table of an SMMU: every SMR and S2CR, decoded (reads only)")
