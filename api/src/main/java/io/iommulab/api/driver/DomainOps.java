@@ -1,5 +1,6 @@
 package io.iommulab.api.driver;
 
+import io.iommulab.api.DomainType;
 import org.osgi.annotation.versioning.ConsumerType;
 
 /**
@@ -9,6 +10,20 @@ import org.osgi.annotation.versioning.ConsumerType;
  */
 @ConsumerType
 public interface DomainOps {
+
+    /**
+     * iommu_domain_init: the core's side of a paging domain the driver allocated, told once, right
+     * after {@link IommuDriver#domainAllocPaging}: the id the core lists it by and the type it
+     * allocated it as. (In Linux the driver's domain embeds struct iommu_domain, so it sees
+     * domain->type; here the core tells it.) A driver that preserves its domains across a live
+     * update names them by this id ({@link PreservedDomain#domain()}); a domain taken over in a
+     * live update learns both from its {@link DomainHandover} instead.
+     *
+     * @param id   the core's domain id
+     * @param type UNMANAGED, DMA or DMA_FQ
+     */
+    default void domainInit(int id, DomainType type) {
+    }
 
     /**
      * attach_dev: make the device's streams use this domain.

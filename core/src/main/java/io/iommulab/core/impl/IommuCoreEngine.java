@@ -705,12 +705,20 @@ public final class IommuCoreEngine implements IommuService {
         if (ops == null) {
             throw new IommuException(Errno.ENOMEM, "driver " + driver.name() + " allocated no paging domain for " + m.name());
         }
+        DomainImpl d;
         try {
-            return newDomain(type, driver, ops, user);
+            d = newDomain(type, driver, ops, user);
         } catch (RuntimeException e) {
             ops.free();
             throw e;
         }
+        try {
+            ops.domainInit(d.id(), type);
+        } catch (RuntimeException e) {
+            destroyDomain(d, "driver " + driver.name() + " refused domain_init: " + message(e));
+            throw e;
+        }
+        return d;
     }
 
     private DomainImpl newDomain(DomainType type, IommuDriver driver, DomainOps ops, boolean user) {
