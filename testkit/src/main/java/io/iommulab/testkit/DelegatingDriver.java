@@ -2,6 +2,7 @@ package io.iommulab.testkit;
 
 import io.iommulab.api.DomainType;
 import io.iommulab.api.driver.Capability;
+import io.iommulab.api.driver.DomainHandover;
 import io.iommulab.api.driver.DomainOps;
 import io.iommulab.api.driver.GroupFactory;
 import io.iommulab.api.driver.IommuDevice;
@@ -9,6 +10,7 @@ import io.iommulab.api.driver.IommuDriver;
 import io.iommulab.api.driver.IommuGroup;
 import io.iommulab.api.driver.IommuMaster;
 import io.iommulab.api.driver.PlatformDevice;
+import io.iommulab.api.driver.PreservedIommu;
 import io.iommulab.api.driver.ReservedRegion;
 import java.util.List;
 
@@ -89,5 +91,20 @@ public class DelegatingDriver implements IommuDriver {
     @Override
     public boolean capable(IommuMaster dev, Capability cap) {
         return base.capable(dev, cap);
+    }
+
+    @Override
+    public PreservedIommu preserve(IommuDevice iommu) {
+        return base.preserve(iommu);
+    }
+
+    @Override
+    public IommuDevice restore(PlatformDevice pdev, PreservedIommu record) {
+        return base.restore(pdev, record);
+    }
+
+    @Override
+    public DomainOps restoreDomain(DomainHandover domain) {
+        return base.restoreDomain(domain);
     }
 }
