@@ -75,7 +75,10 @@ public final class IommuCoreEngine implements IommuService {
     private final Map<IommuDriver, String> origins = new java.util.IdentityHashMap<>();
     /** the longest a control-path call waited for a live update, ns (under the lock) */
     private long longestControlWaitNs;
-    private java.util.concurrent.ScheduledExecutorService deadlines;
+    /** runs the live-update deadlines; exists only while some driver is retiring (no thread left behind) */
+    private java.util.concurrent.ScheduledThreadPoolExecutor deadlines;
+    /** the deadline of each retiring driver, cancelled when its next version takes over */
+    private final Map<IommuDriver, java.util.concurrent.ScheduledFuture<?>> deadlineOf = new java.util.IdentityHashMap<>();
     private boolean shutDown;
 
     public IommuCoreEngine(Machine machine, CoreConfig config) {
@@ -130,6 +133,7 @@ public final class IommuCoreEngine implements IommuService {
         LOG.info("IOMMU driver {} registered (compatibles {})", driver.name(), driver.compatibles());
         IommuDriver old;
         while ((old = live.predecessorOf(driver, List.copyOf(instances.values()))) != null) {
+            cancelDeadline(old);
             String failure = live.adopt(old, driver, origin, List.copyOf(instances.values()), masters.all(),
                     List.copyOf(domains.values()));
             if (failure != null) {
@@ -187,17 +191,32 @@ public final class IommuCoreEngine implements IommuService {
 
     private void scheduleDeadline(IommuDriver driver) {
         if (deadlines == null) {
-            deadlines = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            deadlines = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
                 Thread t = new Thread(r, "iommu-live-update-deadline");
                 t.setDaemon(true);
                 return t;
             });
+            deadlines.setRemoveOnCancelPolicy(true);
         }
-        deadlines.schedule(() -> expire(driver), config.liveUpdateMs(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        deadlineOf.put(driver, deadlines.schedule(() -> expire(driver), config.liveUpdateMs(),
+                java.util.concurrent.TimeUnit.MILLISECONDS));
+    }
+
+    /** The retiring driver's deadline is over (taken over or expired); the thread goes with the last one. */
+    private void cancelDeadline(IommuDriver driver) {
+        java.util.concurrent.ScheduledFuture<?> f = deadlineOf.remove(driver);
+        if (f != null) {
+            f.cancel(false);
+        }
+        if (deadlineOf.isEmpty() && deadlines != null) {
+            deadlines.shutdown();
+            deadlines = null;
+        }
     }
 
     /** The next version did not come in time: release what the old one ran, as on an unload. */
     private synchronized void expire(IommuDriver driver) {
+        cancelDeadline(driver);
         if (live.forget(driver) == null) {
             return;
         }
@@ -417,8 +436,10 @@ public final class IommuCoreEngine implements IommuService {
             removeDriver(d);
         }
         shutDown = true;
+        deadlineOf.clear();
         if (deadlines != null) {
             deadlines.shutdownNow();
+            deadlines = null;
         }
         notifyAll();
     }
