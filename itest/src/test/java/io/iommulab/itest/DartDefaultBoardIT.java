@@ -14,6 +14,7 @@ import io.iommulab.api.driver.IommuDriver;
 import io.iommulab.api.dto.FaultDTO;
 import io.iommulab.api.dt.DtNode;
 import io.iommulab.api.dto.IommuNodeDTO;
+import io.iommulab.api.dto.LiveUpdateDTO;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.machine.DmaMaster;
 import io.iommulab.api.machine.DmaResult;
@@ -49,8 +50,9 @@ import org.osgi.framework.BundleContext;
  * The DART backend on the built-in default board (an M1 Mac mini-like tree with a Thunderbolt DART
  * added): every DART probes, DMA works through every master after a map and faults before it; a
  * fault is logged once per rate window and delivered to the domain's handler; dart-bundle is updated
- * under DMA load; the Thunderbolt variant's driver bundle comes and goes (its hardware stays), and
- * its hardware bundle unplugs and plugs the DART.
+ * under DMA load, and the new code takes the running DARTs over without a refused transfer; the
+ * Thunderbolt variant's driver bundle comes and goes (its hardware stays), and its hardware bundle
+ * unplugs and plugs the DART.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
@@ -107,6 +109,11 @@ public class DartDefaultBoardIT {
         assertEquals("dwc3 on two DARTs: one group, one domain", 2, m.master(DWC3_0).orElseThrow().streams().size());
         int pairs = DartChecks.checkDmaThroughEveryMaster(iommu, dma, m);
         assertTrue("every (master, stream) pair checked: " + pairs, pairs >= 9);
+        // the core shows the driver's bundle and, from the variant tracker, the variant's
+        String usb4 = node(ACIO_DART).origin();
+        assertTrue(usb4, usb4.startsWith(DART_BSN + " ") && usb4.contains(" + " + USB4_BSN + " "));
+        String sio = node("/soc/iommu@235004000").origin();
+        assertTrue(sio, sio.startsWith(DART_BSN + " ") && sio.contains(" + " + DART_BSN + " "));
     }
 
     @Test
@@ -199,6 +206,14 @@ public class DartDefaultBoardIT {
             assertFalse(t.getName() + " stopped", t.isAlive());
         }
         assertEquals("only IommuExceptions while the driver was away: " + unexpected, List.of(), unexpected);
+        assertEquals("a live update refuses no transfer and fails no map", 0, refused.get());
+        List<LiveUpdateDTO> updates = iommu.liveUpdates();
+        assertFalse("the new code took over: " + updates, updates.isEmpty());
+        for (LiveUpdateDTO u : updates) {
+            assertTrue(u.toString(), u.adopted());
+            assertEquals(u.toString(), 0, u.mismatches());
+            assertEquals(u.toString(), 0, u.faultsDuringSwap());
+        }
         assertEquals("one driver service per variant again", drivers, Container.services(context, IommuDriver.class));
         DartChecks.checkDmaThroughEveryMaster(iommu, dma, m);
 

@@ -6,6 +6,7 @@ import io.iommulab.api.pgtable.PageTableConfig;
 import io.iommulab.api.pgtable.PageTableContext;
 import io.iommulab.api.pgtable.PageTableFormat;
 import io.iommulab.api.pgtable.PageTableOps;
+import io.iommulab.api.pgtable.PageTableState;
 import java.util.function.Function;
 
 /**
@@ -53,6 +54,23 @@ public final class IoPgtable {
         } catch (IommuException e) {
             throw new IommuException(Errno.ENOMEM, who + ": cannot allocate a page table of format '" + format.name() + "' ("
                     + config + "): " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Re-opens a table that lives on (a live update: the hardware walks it, the previous code
+     * filled it) with {@code format}: nothing allocated, nothing cleared.
+     *
+     * @param who the hardware or domain, for the message
+     * @throws IommuException EINVAL "{@code <who>: cannot re-open a page table of format '<name>' (<state>): <reason>}",
+     *         with the format's refusal as the cause
+     */
+    public static PageTableOps attach(PageTableFormat format, PageTableState state, PageTableContext context, String who) {
+        try {
+            return format.attach(state, context);
+        } catch (IommuException e) {
+            throw new IommuException(Errno.EINVAL, who + ": cannot re-open a page table of format '" + format.name() + "' ("
+                    + state + "): " + e.getMessage(), e);
         }
     }
 }

@@ -3,6 +3,8 @@ package io.iommulab.klib;
 import io.iommulab.api.driver.IotlbGather;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
+import io.iommulab.api.pgtable.PageTableContext;
+import io.iommulab.api.pgtable.PageTableFormat;
 import io.iommulab.api.pgtable.PageTableOps;
 
 /**
@@ -13,8 +15,8 @@ import io.iommulab.api.pgtable.PageTableOps;
  * domain is freed a map is ENODEV too.
  *
  * <p>Fields: {@code domain} the driver's domain, named in messages; {@code ops} the table (null
- * until {@link #install}); {@code freed} set once by {@link #markFreed}. No lock on the map path:
- * both fields are volatile and written once.
+ * until {@link #install}; replaced only by {@link #reattach}, with the domain quiesced);
+ * {@code freed} set once by {@link #markFreed}. No lock on the map path: both fields are volatile.
  */
 public final class PgtableDomain {
 
@@ -28,7 +30,7 @@ public final class PgtableDomain {
     }
 
     /** Publishes the finalised table; the caller holds its init lock, and installs once. */
-    public void install(PageTableOps table) {
+    public synchronized void install(PageTableOps table) {
         this.ops = table;
     }
 
@@ -48,6 +50,35 @@ public final class PgtableDomain {
         }
         freed = true;
         return true;
+    }
+
+    /**
+     * Live update of the page-table code (the format's bundle was replaced): the same table, its
+     * state (format name, configuration, roots, levels), re-opened by {@code format}, the new
+     * version of the format; map, unmap and lookups run on the new code from here on. The
+     * previous ops are dropped, never freed: their tables are the new ops' tables, and the
+     * hardware keeps walking them. The caller holds the domain quiesced
+     * ({@link io.iommulab.api.driver.PlatformDevice#quiesceDomains}), so no map or unmap is
+     * running on the previous ops meanwhile.
+     *
+     * @param context where the new ops allocate further tables (the context the table was made with)
+     * @return the new ops; null when there is nothing to re-open (no table yet, or the domain was freed)
+     * @throws IommuException EINVAL when {@code format} has another name than the table's format, or
+     *         refuses the state (nothing changes)
+     */
+    public synchronized PageTableOps reattach(PageTableFormat format, PageTableContext context) {
+        PageTableOps old = ops;
+        if (old == null || freed) {
+            return null;
+        }
+        String name = old.state().format();
+        if (!name.equals(format.name())) {
+            throw new IommuException(Errno.EINVAL, domain + ": its table is of format '" + name + "'; '" + format.name()
+                    + "' cannot re-open it");
+        }
+        PageTableOps neu = IoPgtable.attach(format, old.state(), context, domain.toString());
+        ops = neu;
+        return neu;
     }
 
     /** @throws IommuException ENODEV "{@code <domain> was freed}" */

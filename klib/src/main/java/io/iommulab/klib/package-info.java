@@ -5,8 +5,10 @@
  * the io-pgtable registry as drivers call it ({@link io.iommulab.klib.IoPgtable}) and the
  * page-table half of a paging domain ({@link io.iommulab.klib.PgtableDomain}, as generic_pt's
  * IOMMU_PT_DOMAIN_OPS). Small, self-contained, no service. 1.1 added Bitmap, IoPgtable,
- * PgtableDomain and {@link io.iommulab.klib.RateLimit#ratelimit}.
+ * PgtableDomain and {@link io.iommulab.klib.RateLimit#ratelimit}; 1.2 added
+ * {@link io.iommulab.klib.IoPgtable#attach} and {@link io.iommulab.klib.PgtableDomain#reattach}
+ * (a live table moved to the new version of its format).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package io.iommulab.klib;

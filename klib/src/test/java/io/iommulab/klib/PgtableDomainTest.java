@@ -62,6 +62,67 @@ class PgtableDomainTest {
         ops.free();
     }
 
+    /** The new version of the format's bundle: another object of the format, the same encoding. */
+    static final class NextVersion implements PageTableFormat {
+        @Override
+        public String name() {
+            return DartFormat.DART2.name();
+        }
+
+        @Override
+        public PageTableOps alloc(PageTableConfig config, PageTableContext context) {
+            return DartFormat.DART2.alloc(config, context);
+        }
+
+        @Override
+        public PageTableOps attach(io.iommulab.api.pgtable.PageTableState state, PageTableContext context) {
+            return DartFormat.DART2.attach(state, context);
+        }
+    }
+
+    @Test
+    void reattachRunsTheSameTableOnTheNewFormatAndKeepsTheOldOpsTablesAlive() {
+        PgtableDomain d = new PgtableDomain("test domain");
+        assertEquals(null, d.reattach(new NextVersion(), ctx), "no table yet: nothing to re-open");
+        PageTableOps old = IoPgtable.alloc(DartFormat.DART2, config, ctx, "/soc/iommu@0");
+        d.install(old);
+        d.mapPages(0x10_0000, RAM + 0x8000, PG, 1, Prot.READ | Prot.WRITE);
+        long before = pages.pagesInUse();
+
+        PageTableOps neu = d.reattach(new NextVersion(), ctx);
+        assertSame(neu, d.ops());
+        assertTrue(neu != old, "a new ops object of the new format");
+        assertEquals(old.state(), neu.state(), "the same roots, levels and configuration");
+        assertEquals(before, pages.pagesInUse(), "nothing allocated");
+        assertEquals(old.tablePages(), neu.tablePages(), "the re-opened table counts the tables it found");
+        assertEquals(RAM + 0x8123, d.iovaToPhys(0x10_0123), "the mapping made by the old code");
+        d.mapPages(0x20_0000, RAM + 0xc000, PG, 1, Prot.READ);
+        assertEquals(RAM + 0xc000, old.iovaToPhys(0x20_0000), "one table: the old ops see the new code's map");
+
+        IommuException other = assertThrows(IommuException.class, () -> d.reattach(DartFormat.DART1, ctx));
+        assertEquals(Errno.EINVAL, other.errno());
+        assertEquals("EINVAL: test domain: its table is of format 'apple-dart2'; 'apple-dart' cannot re-open it",
+                other.getMessage());
+        assertSame(neu, d.ops(), "a refused format changes nothing");
+
+        assertTrue(d.markFreed());
+        assertEquals(null, d.reattach(new NextVersion(), ctx), "a freed domain is not re-opened");
+        d.ops().free();
+        assertEquals(0, pages.pagesInUse(), "freeing the new ops returns every table, those the old code made included");
+    }
+
+    @Test
+    void attachNamesWhoAndKeepsTheFormatsRefusal() {
+        PageTableOps ops = IoPgtable.alloc(DartFormat.DART2, config, ctx, "/soc/iommu@0");
+        IommuException e = assertThrows(IommuException.class,
+                () -> IoPgtable.attach(DartFormat.DART1, ops.state(), ctx, "/soc/iommu@0 domain 3"));
+        assertEquals(Errno.EINVAL, e.errno());
+        assertTrue(e.getMessage().startsWith("EINVAL: /soc/iommu@0 domain 3: cannot re-open a page table of format 'apple-dart' ("
+                + ops.state() + "): "), e.getMessage());
+        assertEquals(Errno.EINVAL, ((IommuException) e.getCause()).errno());
+        ops.free();
+    }
+
     @Test
     void formatsAreFoundByNameAndAMissingOneIsEnodev() {
         List<PageTableFormat> bound = List.of(DartFormat.DART1, DartFormat.DART2);

@@ -19,8 +19,9 @@ import java.util.function.LongUnaryOperator;
 
 /**
  * Passes every call to a real driver and records, per IOMMU, each MMIO write the driver makes (the
- * platform device it probes hands out windows that note writes, then pass them to the machine's
- * window), and the masters the core hands to of_xlate. A test may also make the window of a node
+ * platform device it probes, or takes over in a live update, hands out windows that note writes,
+ * with the value the register held before, then pass them to the machine's window), and the
+ * masters the core hands to of_xlate. A test may also make the window of a node
  * report another size ({@link #windowSize}) to exercise a probe's size check.
  *
  * @param <D> the driver's class, so tests reach its own methods through {@link #inner}
@@ -35,6 +36,14 @@ public final class MmioRecordingDriver<D extends IommuDriver> extends Delegating
         }
     }
 
+    /** One register write with what a read of the register returned just before it. */
+    public record Change(Write write, int before) {
+        @Override
+        public String toString() {
+            return String.format("%s (was 0x%x)", write, before);
+        }
+    }
+
     /** the wrapped driver */
     public final D inner;
     /** masters seen by of_xlate, by name */
@@ -42,6 +51,7 @@ public final class MmioRecordingDriver<D extends IommuDriver> extends Delegating
     /** window size as the driver sees it, by node path (identity when absent) */
     public final Map<String, LongUnaryOperator> windowSize = new LinkedHashMap<>();
     private final List<Write> writes = new ArrayList<>();
+    private final List<Change> changes = new ArrayList<>();
 
     public MmioRecordingDriver(D inner) {
         super(inner);
@@ -55,8 +65,21 @@ public final class MmioRecordingDriver<D extends IommuDriver> extends Delegating
         return out;
     }
 
-    private synchronized void note(String iommu, long offset, int value) {
-        writes.add(new Write(iommu, offset, value));
+    /**
+     * @return the writes recorded since the last call with the value each register read before it
+     *         (reads of side-effect registers such as a command register are the test's to judge),
+     *         and forgets them
+     */
+    public synchronized List<Change> takeChanges() {
+        List<Change> out = List.copyOf(changes);
+        changes.clear();
+        return out;
+    }
+
+    private synchronized void note(String iommu, long offset, int value, int before) {
+        Write w = new Write(iommu, offset, value);
+        writes.add(w);
+        changes.add(new Change(w, before));
     }
 
     @Override
@@ -117,7 +140,7 @@ public final class MmioRecordingDriver<D extends IommuDriver> extends Delegating
 
                 @Override
                 public void writel(long offset, int value) {
-                    note(iommu, offset, value);
+                    note(iommu, offset, value, w.readl(offset));
                     w.writel(offset, value);
                 }
             };

@@ -13,6 +13,21 @@ import org.osgi.annotation.versioning.ConsumerType;
 public interface DomainOps {
 
     /**
+     * iommu_domain_init: the core's side of a domain made around these ops: the id the core lists
+     * it by and its type. (In Linux the driver's domain embeds struct iommu_domain, so it sees
+     * domain->type; here the core tells it.) Called when the core makes the domain (paging right
+     * after {@link IommuDriver#domainAllocPaging}, identity and blocked too), and again when a live
+     * update hands the domain to a new driver's ops. A driver that preserves its domains across a
+     * live update names them by this id ({@link PreservedDomain#domain()}); a driver whose identity
+     * or blocked domain is one object for every domain ignores the call there.
+     *
+     * @param id   the core's domain id
+     * @param type the domain's type
+     */
+    default void domainInit(int id, DomainType type) {
+    }
+
+    /**
      * attach_dev: make the device's streams use this domain.
      *
      * @throws io.iommulab.api.error.IommuException EINVAL if the domain is incompatible with the device
@@ -79,14 +94,4 @@ public interface DomainOps {
         return null;
     }
 
-    /**
-     * The core made its domain around these ops (Linux: the core fills in the {@code struct
-     * iommu_domain} the driver's domain embeds, its type among others): {@code id} is the core's
-     * domain id, the name a live-update record gives the domain ({@link PreservedDomain#domain()},
-     * {@link DomainHandover#domain()}). Called once when the domain is made, and again when a live
-     * update hands the domain to a new driver's ops. A driver whose identity or blocked domain is
-     * one object for every domain ignores it there.
-     */
-    default void domainInit(int id, DomainType type) {
-    }
 }

@@ -49,6 +49,29 @@ final class GroupImpl implements IommuGroup {
         return iommuData;
     }
 
+    /** The driver data and its release callback, as a driver set them. */
+    record IommuData(Object data, Runnable release) {
+    }
+
+    /**
+     * Live update: takes the outgoing driver's data off the group without running its release
+     * callback (the group is not released: the next version of the driver sets its own data).
+     *
+     * @return what was there, for {@link #restoreIommuData} if the takeover fails
+     */
+    synchronized IommuData takeIommuData() {
+        IommuData d = new IommuData(iommuData, iommuDataRelease);
+        iommuData = null;
+        iommuDataRelease = null;
+        return d;
+    }
+
+    /** Puts back what {@link #takeIommuData} took (a failed takeover), replacing the new driver's data. */
+    synchronized void restoreIommuData(IommuData d) {
+        iommuData = d.data();
+        iommuDataRelease = d.release();
+    }
+
     /** The group is released: run the driver's release callback once (iommu_group_release). */
     void release() {
         Runnable r;

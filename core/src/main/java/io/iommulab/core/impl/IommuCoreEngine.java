@@ -438,6 +438,7 @@ public final class IommuCoreEngine implements IommuService {
             removeDriver(d);
         }
         shutDown = true;
+        deadlineTasks.clear();
         if (deadlines != null) {
             deadlines.shutdownNow();
             deadlines = null;
@@ -729,7 +730,7 @@ public final class IommuCoreEngine implements IommuService {
             throw new IommuException(Errno.ENOMEM, "driver " + driver.name() + " allocated no paging domain for " + m.name());
         }
         try {
-            return newDomain(type, driver, ops, user);
+            return newDomain(type, driver, ops, user); // which tells the ops their id (domain_init)
         } catch (RuntimeException e) {
             ops.free();
             throw e;

@@ -136,6 +136,7 @@ final class LiveUpdate {
         final Map<IommuInstance, PlatformDeviceImpl> pdevs = new IdentityHashMap<>();
         final Map<MasterImpl, List<FwspecEntry>> oldFwspec = new IdentityHashMap<>();
         final Map<MasterImpl, Object> oldPriv = new IdentityHashMap<>();
+        final Map<GroupImpl, GroupImpl.IommuData> oldGroupData = new IdentityHashMap<>();
         final Map<DomainImpl, DomainOps> oldOps = new IdentityHashMap<>();
         final Map<DomainImpl, DomainOps> newOps = new IdentityHashMap<>();
 
@@ -283,7 +284,12 @@ final class LiveUpdate {
         for (IommuInstance inst : p.instances) {
             devices.put(inst.device, p.restored.get(inst));
         }
-        // 3. the masters again, on the new code, into the groups they are in
+        // 3. the masters again, on the new code, into the groups they are in; the groups carry the
+        //    old code's data (its stream maps, of classes the new code may not even see), which the
+        //    new device_group replaces with its own
+        for (GroupImpl g : p.groups) {
+            p.oldGroupData.put(g, g.takeIommuData());
+        }
         for (MasterImpl m : p.masters) {
             p.oldFwspec.put(m, m.fwspec());
             p.oldPriv.put(m, m.priv());
@@ -364,8 +370,13 @@ final class LiveUpdate {
                 m.setPriv(p.oldPriv.get(m));
             }
         }
-        // the restored domains are dropped, never freed: their tables are the old domains' tables,
-        // which the unload that follows frees
+        for (Map.Entry<GroupImpl, GroupImpl.IommuData> e : p.oldGroupData.entrySet()) {
+            e.getKey().restoreIommuData(e.getValue());
+        }
+        // The half-restored domains are dropped, not freed: restoreDomain re-opened the old code's
+        // tables (nothing of their own), which the unload that follows frees through the old ops;
+        // freeing them here too would free those tables under the old code, and twice.
+        p.newOps.clear();
         for (IommuDevice dev : p.restored.values()) {
             try {
                 neu.remove(dev);

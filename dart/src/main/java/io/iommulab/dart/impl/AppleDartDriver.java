@@ -6,13 +6,17 @@ import io.iommulab.klib.RateLimit;
 
 import io.iommulab.api.DomainType;
 import io.iommulab.api.Prot;
+import io.iommulab.api.driver.DomainHandover;
 import io.iommulab.api.driver.DomainOps;
+import io.iommulab.api.driver.FwspecEntry;
 import io.iommulab.api.driver.GroupFactory;
 import io.iommulab.api.driver.IommuDevice;
 import io.iommulab.api.driver.IommuDriver;
 import io.iommulab.api.driver.IommuGroup;
 import io.iommulab.api.driver.IommuMaster;
 import io.iommulab.api.driver.PlatformDevice;
+import io.iommulab.api.driver.PreservedDomain;
+import io.iommulab.api.driver.PreservedIommu;
 import io.iommulab.api.driver.ReservedRegion;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
@@ -20,15 +24,23 @@ import io.iommulab.api.machine.IrqLine;
 import io.iommulab.api.machine.IrqRegistration;
 import io.iommulab.api.machine.MmioWindow;
 import io.iommulab.api.pgtable.PageTableFormat;
+import io.iommulab.api.pgtable.PageTableState;
 import io.iommulab.dart.spi.DartFault;
 import io.iommulab.dart.spi.DartHw;
 import io.iommulab.dart.spi.DartParams;
 import io.iommulab.dart.spi.DartVariant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.FrameworkUtil;
+import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -45,11 +57,17 @@ import org.slf4j.LoggerFactory;
  * reference targets, so a variant arriving or leaving makes its DARTs probe or be removed through
  * the core's driver add/remove. Every instance is called {@value #NAME}; logs name the variant.
  *
- * <p>Fields: {@code variant} the variant record; {@code formatLookup} how page-table formats are
- * found by name (the bound services, or what a test hands in); {@code formats} the bound format
- * services; {@code faultLimit} the rate limit of the fault message (one call site per driver
- * instance, as dev_err_ratelimited has one per call site); {@code identity}/{@code blocked} the
- * static domains; {@code instances} the probed DARTs.
+ * <p>Live update (docs/live-update.md): {@link #preserve} hands each DART to the next version as a
+ * {@link DartRecord}, {@link #restore} takes one over without a reset (from the record, or from the
+ * hardware: {@link DartTakeover}), {@link #restoreDomain} re-opens a domain on its tables; when the
+ * page-table format service is replaced, the live domains move to the new one.
+ *
+ * <p>Fields: {@code variant} the variant record; {@code variantOrigin} the bundle the variant
+ * service comes from (for {@code dart:darts}); {@code formats} the page-table formats (the bound
+ * services, or what a test hands in); {@code faultLimit} the rate limit of the fault message (one
+ * call site per driver instance, as dev_err_ratelimited has one per call site);
+ * {@code identity}/{@code blocked} the static domains; {@code instances} the probed DARTs;
+ * {@code domains} the paging domains with a table, which a new format version must re-open.
  */
 @Component(factory = AppleDartDriver.FACTORY, service = IommuDriver.class)
 public final class AppleDartDriver implements IommuDriver {
@@ -70,28 +88,31 @@ public final class AppleDartDriver implements IommuDriver {
     private static final Logger LOG = LoggerFactory.getLogger(AppleDartDriver.class);
 
     private final DartHw variant;
-    private final Function<String, PageTableFormat> formatLookup;
+    private final String variantOrigin;
+    private final PgtableFormats formats;
     private final RateLimit faultLimit;
     private final StaticDomain identity = StaticDomain.identity();
     private final StaticDomain blocked = StaticDomain.blocked();
     private final List<DartInstance> instances = new CopyOnWriteArrayList<>();
+    private final Set<DartDomain> domains = ConcurrentHashMap.newKeySet();
 
-    /** The page-table formats; the tracker narrows the target to the variant's format. */
-    @Reference(name = "formats", service = PageTableFormat.class, cardinality = ReferenceCardinality.MULTIPLE,
-            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
-    private volatile List<PageTableFormat> formats = List.of();
-
-    /** SCR: a driver for the variant service the tracker named in {@code variant.target}. */
+    /**
+     * SCR: a driver for the variant service the tracker named in {@code variant.target}; the
+     * tracker also names the variant's bundle in the core's origin property.
+     */
     @Activate
-    public AppleDartDriver(@Reference(name = "variant") DartVariant variant) {
+    public AppleDartDriver(@Reference(name = "variant") DartVariant variant, Map<String, Object> properties) {
         this.variant = Objects.requireNonNull(variant.hw(), "variant record");
-        this.formatLookup = this::boundFormat;
+        Object origin = properties.get(DartVariantTracker.ORIGIN_PROPERTY);
+        this.variantOrigin = origin != null ? origin.toString() : null;
+        this.formats = new PgtableFormats(name -> null);
         this.faultLimit = new RateLimit(System::nanoTime);
     }
 
     private AppleDartDriver(DartHw variant, Function<String, PageTableFormat> formats, LongSupplier clock) {
         this.variant = Objects.requireNonNull(variant, "variant");
-        this.formatLookup = Objects.requireNonNull(formats, "formats");
+        this.variantOrigin = null;
+        this.formats = new PgtableFormats(Objects.requireNonNull(formats, "formats"));
         this.faultLimit = new RateLimit(clock);
     }
 
@@ -110,13 +131,101 @@ public final class AppleDartDriver implements IommuDriver {
         return new AppleDartDriver(variant, formats, clock);
     }
 
-    private PageTableFormat boundFormat(String name) {
-        return IoPgtable.find(formats, name);
+    /** @return the format called {@code name} (the newest bound service); ENODEV if no such format is available */
+    PageTableFormat format(String name) {
+        return IoPgtable.require(formats::find, name, "apple-dart " + variant.identity().name());
     }
 
-    /** @return the format called {@code name}; ENODEV if no such format is available */
-    PageTableFormat format(String name) {
-        return IoPgtable.require(formatLookup, name, "apple-dart " + variant.identity().name());
+    // ---------------------------------------------------------------- page-table formats
+
+    /**
+     * SCR: a page-table format service arrived (the tracker narrows the target to the variant's
+     * format). A new version of the format the live domains run on takes them over.
+     */
+    @Reference(name = "formats", service = PageTableFormat.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindFormat")
+    void bindFormat(PageTableFormat format, ServiceReference<PageTableFormat> ref) {
+        formatArrived(format, bundleName(ref.getBundle()));
+    }
+
+    /** SCR: a format service left ({@link #formatLeft}). */
+    void unbindFormat(PageTableFormat format) {
+        formatLeft(format);
+    }
+
+    /**
+     * A format service left ({@link #unbindFormat} outside OSGi). The live domains keep running on
+     * its code (still loaded) until a new version arrives, unless another service of the same
+     * format is bound: they move to it now.
+     */
+    public void formatLeft(PageTableFormat format) {
+        PageTableFormat next = formats.unbind(format);
+        if (next != null) {
+            moveDomains(next);
+        }
+    }
+
+    /**
+     * A format service arrived, from the bundle {@code origin} ({@link #bindFormat} outside OSGi).
+     * When it is the variant's format, every live domain on another object of that format is
+     * re-opened by it, with the domains quiesced ({@link PlatformDevice#quiesceDomains}).
+     */
+    public void formatArrived(PageTableFormat format, String origin) {
+        formats.bind(format, origin);
+        if (format.name().equals(variant.identity().pgtableFormat())) {
+            moveDomains(format);
+        }
+    }
+
+    /** Re-opens every live domain's table with {@code next} while the core holds the domains still. */
+    private void moveDomains(PageTableFormat next) {
+        List<DartDomain> stale = new ArrayList<>();
+        for (DartDomain d : domains) {
+            if (d.format() != null && d.format() != next) {
+                stale.add(d);
+            }
+        }
+        DartInstance any = instances.stream().findFirst().orElse(null);
+        if (stale.isEmpty() || any == null) {
+            return;
+        }
+        String what = formats.describe(next);
+        try {
+            // the core pauses every domain of this driver, whichever DART: one call covers them all
+            any.pdev.quiesceDomains(what, () -> {
+                for (DartDomain d : stale) {
+                    d.reattach(next);
+                }
+            });
+        } catch (RuntimeException e) {
+            LOG.error("{} {}: moving the live domains to {} failed: {}; those not moved keep running on the previous code",
+                    NAME, variant.identity().name(), what, e.getMessage());
+        }
+    }
+
+    /** A domain's table went live (finalised or re-opened). */
+    void domainLive(DartDomain d) {
+        domains.add(d);
+    }
+
+    /** A domain was freed. */
+    void domainGone(DartDomain d) {
+        domains.remove(d);
+    }
+
+    /** @return "io.iommulab.dart 0.2.0", or null outside OSGi */
+    static String bundleName(Bundle b) {
+        return b == null ? null : b.getSymbolicName() + " " + b.getVersion();
+    }
+
+    /** @return the bundle this driver's code comes from ("io.iommulab.dart 0.2.0"), null outside OSGi */
+    public String driverBundle() {
+        return bundleName(FrameworkUtil.getBundle(AppleDartDriver.class));
+    }
+
+    /** @return the bundle the variant service comes from ("io.iommulab.dart.usb4 0.1.0.SNAPSHOT"), null outside OSGi */
+    public String variantBundle() {
+        return variantOrigin;
     }
 
     /** @return the variant this driver drives */
@@ -157,17 +266,8 @@ public final class AppleDartDriver implements IommuDriver {
     @Override
     public IommuDevice probe(PlatformDevice pdev) {
         String node = pdev.name();
-        MmioWindow regs = pdev.ioremap(0);
-        if (regs.size() < MMIO_MIN_SIZE) {
-            throw new IommuException(Errno.EINVAL, String.format("%s: MMIO region too small (0x%x bytes, need 0x%x)", node,
-                    regs.size(), MMIO_MIN_SIZE));
-        }
-        IrqLine line;
-        try {
-            line = pdev.irq(0);
-        } catch (IommuException e) {
-            throw new IommuException(Errno.ENODEV, node + ": no fault interrupt: " + e.getMessage(), e);
-        }
+        MmioWindow regs = window(pdev);
+        IrqLine line = faultLine(pdev);
         DartParams params = readParams(node, regs);
         DartInstance dart = new DartInstance(this, pdev, variant, regs, params);
         dart.hw.hwReset();
@@ -187,6 +287,25 @@ public final class AppleDartDriver implements IommuDriver {
             throw e;
         }
         return dart;
+    }
+
+    /** The window of probe: at least 0x4000 bytes (EINVAL "MMIO region too small"). */
+    private static MmioWindow window(PlatformDevice pdev) {
+        MmioWindow regs = pdev.ioremap(0);
+        if (regs.size() < MMIO_MIN_SIZE) {
+            throw new IommuException(Errno.EINVAL, String.format("%s: MMIO region too small (0x%x bytes, need 0x%x)", pdev.name(),
+                    regs.size(), MMIO_MIN_SIZE));
+        }
+        return regs;
+    }
+
+    /** The fault interrupt of probe (ENODEV without one). */
+    private static IrqLine faultLine(PlatformDevice pdev) {
+        try {
+            return pdev.irq(0);
+        } catch (IommuException e) {
+            throw new IommuException(Errno.ENODEV, pdev.name() + ": no fault interrupt: " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -231,7 +350,159 @@ public final class AppleDartDriver implements IommuDriver {
             irq.free();
         }
         instances.remove(dart);
+        // domains on this DART's tables that no core domain holds any more (a takeover that failed:
+        // the core drops the half-restored ones without freeing, their tables being the old code's)
+        domains.removeIf(d -> d.home() == dart);
         LOG.info("{}: removed", prefix(dart.node()));
+    }
+
+    // ---------------------------------------------------------------- live update
+
+    /**
+     * Live update, outgoing side: the DART as a {@link DartRecord} (schema apple-dart, version 1),
+     * then the interrupt handler is freed and the DART forgotten. No register is read for it or
+     * written: the record is what this driver wrote.
+     */
+    @Override
+    public PreservedIommu preserve(IommuDevice iommu) {
+        DartInstance dart = instance(iommu);
+        List<DartDomain> detached = new ArrayList<>();
+        for (DartDomain d : domains) {
+            if (d.home() == dart && !d.attachedNow()) {
+                detached.add(d);
+            }
+        }
+        PreservedIommu rec = DartRecord.of(dart, detached);
+        IrqRegistration irq = dart.irq;
+        dart.irq = null;
+        if (irq != null) {
+            irq.free();
+        }
+        instances.remove(dart);
+        LOG.info("{}: handed over to the next version ({} domains in the record); the hardware keeps running",
+                prefix(dart.node()), rec.domains().size());
+        return rec;
+    }
+
+    /**
+     * Live update, incoming side: probe without the reset. The window, interrupt and PARAMS as
+     * probe reads them; the record if this driver knows its layout (else the hardware is read, and
+     * that is logged); every stream checked against the record and for trust
+     * ({@link DartTakeover#check}); then the shared fault interrupt, and an error the hardware
+     * latched while no handler was registered is handled as the handler would have.
+     *
+     * @throws IommuException as probe for the window, interrupt and PARAMS; EIO when the DART is
+     *         locked, or its registers disagree with the record or cannot be trusted (the core then
+     *         removes and probes it again, with a warning naming the stream); EINVAL for a record
+     *         naming streams the DART does not have
+     */
+    @Override
+    public IommuDevice restore(PlatformDevice pdev, PreservedIommu record) {
+        String node = pdev.name();
+        MmioWindow regs = window(pdev);
+        IrqLine line = faultLine(pdev);
+        DartParams params = readParams(node, regs);
+        DartInstance dart = new DartInstance(this, pdev, variant, regs, params);
+        if (dart.hw.isLocked()) {
+            // probe refuses a locked DART, so the previous driver never ran this one locked
+            throw new IommuException(Errno.EIO, String.format("%s: DART is locked down until reboot: %08x", node, dart.hw.readLock()));
+        }
+        PreservedIommu rec = DartRecord.accept(dart, record, LOG, prefix(node));
+        DartTakeover.Summary s = DartTakeover.check(dart, rec);
+        dart.record = rec;
+        dart.irq = line.request(IRQ_NAME, dart::handleIrq, true);
+        instances.add(dart);
+        LOG.info("{}: took over the running DART without a reset ({}): {} streams translating, {} bypass, {} blocked",
+                prefix(node), rec != null ? "from the record " + DartRecord.SCHEMA + " v" + DartRecord.VERSION : "from the hardware",
+                s.translating(), s.bypass(), s.blocked());
+        dart.replayLatchedError();
+        return dart;
+    }
+
+    /**
+     * Live update: a paging domain re-opened on its table. The table is the record's when a record
+     * this driver accepted names the domain with it; otherwise it is read from the hardware of the
+     * first stream. Every stream of the domain must run that table exactly as an attach programs it;
+     * nothing is allocated, cleared or written.
+     *
+     * @throws IommuException ENOENT for a domain on no stream that no record names; EIO naming the
+     *         stream when a stream runs something else or cannot be trusted; EINVAL when the table
+     *         does not fit the DARTs or the format refuses it
+     */
+    @Override
+    public DomainOps restoreDomain(DomainHandover domain) {
+        List<StreamMap> slots = slots(domain);
+        DartInstance recordHome = domain.table() != null ? recordNaming(domain.domain(), domain.table()) : null;
+        PageTableState table = recordHome != null ? domain.table() : null;
+        if (table == null) {
+            if (slots.isEmpty()) {
+                throw new IommuException(Errno.ENOENT, String.format("%s %s: domain %d runs on no stream, and no record this"
+                        + " driver knows names its table", NAME, variant.identity().name(), domain.domain()));
+            }
+            StreamMap first = slots.get(0);
+            table = DartTakeover.tableOf(first.dart, Bitmap.findFirstBit(first.sidmap, first.dart.numStreams()));
+        }
+        for (StreamMap map : slots) {
+            int n = map.dart.numStreams();
+            for (int sid = Bitmap.findFirstBit(map.sidmap, n); sid < n; sid = Bitmap.findNextBit(map.sidmap, n, sid + 1)) {
+                String bad = DartTakeover.runs(map.dart, sid, table);
+                if (bad != null) {
+                    throw new IommuException(Errno.EIO, String.format("%s: stream %d: domain %d: %s", map.dart.node(), sid,
+                            domain.domain(), bad));
+                }
+            }
+        }
+        DartDomain d = new DartDomain(this);
+        d.restore(domain.domain(), domain.type(), slots.isEmpty() ? recordHome : slots.get(0).dart, slots, table);
+        return d;
+    }
+
+    /**
+     * @return the streams of a handed-over domain per DART, DARTs in the order the masters name them
+     *         (the slot order of_xlate gives, which the next attach checks)
+     */
+    private List<StreamMap> slots(DomainHandover domain) {
+        List<StreamMap> slots = new ArrayList<>();
+        for (FwspecEntry e : domain.streams()) {
+            DartInstance dart = instance(e.iommu());
+            int[] args = e.args();
+            if (args.length != 1 || args[0] < 0 || args[0] >= dart.numStreams()) {
+                throw new IommuException(Errno.EINVAL, String.format("%s: domain %d: specifier %s is not a stream of the DART",
+                        dart.node(), domain.domain(), java.util.Arrays.toString(args)));
+            }
+            StreamMap map = null;
+            for (StreamMap m : slots) {
+                if (m.dart == dart) {
+                    map = m;
+                }
+            }
+            if (map == null) {
+                if (slots.size() == MasterCfg.MAX_DARTS_PER_DEVICE) {
+                    throw new IommuException(Errno.EINVAL, String.format("%s %s: domain %d runs on more than %d DARTs", NAME,
+                            variant.identity().name(), domain.domain(), MasterCfg.MAX_DARTS_PER_DEVICE));
+                }
+                map = new StreamMap(dart, Bitmap.zalloc(DartHw.MAX_STREAMS));
+                slots.add(map);
+            }
+            Bitmap.set(map.sidmap, args[0]);
+        }
+        return slots;
+    }
+
+    /** @return a DART of this driver whose accepted record has domain {@code id} on exactly {@code table}, or null */
+    private DartInstance recordNaming(int id, PageTableState table) {
+        for (DartInstance dart : instances) {
+            PreservedIommu rec = dart.record;
+            if (rec == null) {
+                continue;
+            }
+            for (PreservedDomain pd : rec.domains()) {
+                if (pd.domain() == id && table.equals(pd.table())) {
+                    return dart;
+                }
+            }
+        }
+        return null;
     }
 
     private DartInstance instance(IommuDevice iommu) {

@@ -1,9 +1,11 @@
 package io.iommulab.dart.impl;
 
+import io.iommulab.api.DomainType;
 import io.iommulab.api.driver.DomainGeometry;
 import io.iommulab.api.driver.DomainOps;
 import io.iommulab.api.driver.IommuMaster;
 import io.iommulab.api.driver.IotlbGather;
+import io.iommulab.api.driver.PreservedDomain;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.pgtable.PageTableConfig;
@@ -16,6 +18,7 @@ import io.iommulab.dart.spi.DartHw;
 import io.iommulab.klib.Bitmap;
 import io.iommulab.klib.IoPgtable;
 import io.iommulab.klib.PgtableDomain;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
@@ -32,7 +35,11 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * <p>Fields: {@code driver} for the format lookup; {@code darts}/{@code sidmaps} the DART slots
  * copied from the first master (null = unused); {@code table} the io-pgtable half (map, unmap,
  * lookup; its table is installed at finalisation; freed once); {@code state} the table's roots and
- * levels; {@code pgsizeBitmap}/{@code geometry} set at finalisation.
+ * levels; {@code pgsizeBitmap}/{@code geometry} set at finalisation; {@code format}/{@code context}
+ * the format object the table runs on and where it allocates (a new version of the format re-opens
+ * the table in the same context); {@code home} the DART the table was made for (its record names
+ * the domain when it is attached to nothing); {@code id}/{@code type} the core's name for the domain
+ * (iommu_domain_init, or the live update that handed it over), 0/null until told.
  */
 final class DartDomain implements DomainOps {
 
@@ -50,9 +57,21 @@ final class DartDomain implements DomainOps {
     private volatile PageTableState state;
     private volatile long pgsizeBitmap;
     private volatile DomainGeometry geometry;
+    private volatile PageTableFormat format;
+    private volatile PageTableContext context;
+    private volatile DartInstance home;
+    private volatile int id;
+    private volatile DomainType type;
 
     DartDomain(AppleDartDriver driver) {
         this.driver = driver;
+    }
+
+    /** iommu_domain_init: the core's id and type of this domain, recorded when the driver preserves it. */
+    @Override
+    public void domainInit(int id, DomainType type) {
+        this.id = id;
+        this.type = type;
     }
 
     /**
@@ -70,37 +89,108 @@ final class DartDomain implements DomainOps {
                     + " only identity (bypass) can work", dart.node(), dart.pgsize(), dart.pdev.cpuPageSize()));
         }
         synchronized (initLock) {
-            if (table.ops() != null) {
-                return;
+            if (table.ops() == null) {
+                PageTableFormat f = driver.format(dart.variant.identity().pgtableFormat());
+                PageTableContext ctx = tableContext(dart);
+                PageTableOps ops = IoPgtable.alloc(f, tableConfig(dart), ctx, dart.node());
+                PageTableState st = ops.state();
+                String bad = checkTable(dart, st);
+                if (bad != null) {
+                    ops.free();
+                    throw new IommuException(Errno.EINVAL, dart.node() + ": " + bad);
+                }
+                takeSlots(cfg);
+                publish(dart, f, ctx, st, ops);
+            } else if (darts[0] == null) {
+                // taken over in a live update while attached to nothing: the first master to attach
+                // gives it its DARTs, which must run the table as it is
+                String bad = fits(dart, state);
+                if (bad != null) {
+                    throw new IommuException(Errno.EINVAL, dart.node() + ": " + bad);
+                }
+                takeSlots(cfg);
+                publishFlushMaps();
             }
-            PageTableOps ops = allocTable(dart);
-            PageTableState st = ops.state();
-            String bad = checkTable(dart, st);
-            if (bad != null) {
-                ops.free();
-                throw new IommuException(Errno.EINVAL, dart.node() + ": " + bad);
-            }
-            for (int i = 0; i < MasterCfg.MAX_DARTS_PER_DEVICE; i++) {
-                StreamMap map = cfg.maps[i];
-                darts[i] = map != null ? map.dart : null;
-                sidmaps[i] = map != null ? new AtomicLongArray(map.sidmap) : null;
-            }
-            publishFlushMaps();
-            state = st;
-            pgsizeBitmap = st.config().pgsizeBitmap();
-            long end = dart.params.ias() >= 64 ? -1L : (1L << dart.params.ias()) - 1;
-            geometry = new DomainGeometry(0, end, true);
-            table.install(ops);
         }
     }
 
-    private PageTableOps allocTable(DartInstance dart) {
-        String name = dart.variant.identity().pgtableFormat();
-        PageTableFormat format = driver.format(name);
-        PageTableConfig config = new PageTableConfig(dart.pgsize(), dart.params.ias(), dart.params.oas(), true, 0);
+    /**
+     * Live update: this domain on the table a previous driver built, re-opened with the format
+     * ({@code PageTableFormat.attach}: nothing allocated or cleared), with the same page size, IAS
+     * and OAS, on the DARTs and streams it runs on ({@code slots}, possibly none: a domain attached
+     * to nothing takes them at its next attach). The caller checked that those streams run this table.
+     *
+     * @param home the DART whose memory and page allocator the table uses (the first slot's, or the
+     *             DART whose record named the domain)
+     * @throws IommuException EINVAL when the table does not fit a DART, its format is not the
+     *         variant's, or the format refuses the state; ENODEV when the format is not available
+     */
+    void restore(int id, DomainType type, DartInstance home, List<StreamMap> slots, PageTableState st) {
+        for (StreamMap map : slots) {
+            String bad = fits(map.dart, st);
+            if (bad != null) {
+                throw new IommuException(Errno.EINVAL, map.dart.node() + ": domain " + id + ": " + bad);
+            }
+        }
+        String name = home.variant.identity().pgtableFormat();
+        if (!name.equals(st.format())) {
+            throw new IommuException(Errno.EINVAL, String.format("%s: domain %d: its table is of format %s; the %s variant uses %s",
+                    home.node(), id, st.format(), home.variant.identity().name(), name));
+        }
+        PageTableFormat f = driver.format(name);
+        PageTableContext ctx = tableContext(home);
+        PageTableOps ops = IoPgtable.attach(f, st, ctx, home.node() + ": domain " + id);
+        synchronized (initLock) {
+            for (int i = 0; i < slots.size(); i++) {
+                darts[i] = slots.get(i).dart;
+                sidmaps[i] = new AtomicLongArray(slots.get(i).sidmap);
+            }
+            domainInit(id, type);
+            publish(home, f, ctx, st, ops);
+        }
+    }
+
+    /** Takes the master's DART slots as the domain's (apple_dart_finalize_domain's copy). Caller holds initLock. */
+    private void takeSlots(MasterCfg cfg) {
+        for (int i = 0; i < MasterCfg.MAX_DARTS_PER_DEVICE; i++) {
+            StreamMap map = cfg.maps[i];
+            darts[i] = map != null ? map.dart : null;
+            sidmaps[i] = map != null ? new AtomicLongArray(map.sidmap) : null;
+        }
+    }
+
+    /** The table goes live: flush maps, page sizes, aperture [0, 2^IAS − 1] forced; caller holds initLock. */
+    private void publish(DartInstance dart, PageTableFormat f, PageTableContext ctx, PageTableState st, PageTableOps ops) {
+        publishFlushMaps();
+        home = dart;
+        state = st;
+        format = f;
+        context = ctx;
+        pgsizeBitmap = st.config().pgsizeBitmap();
+        int ias = st.config().ias();
+        geometry = new DomainGeometry(0, ias >= 64 ? -1L : (1L << ias) - 1, true);
+        table.install(ops);
+        driver.domainLive(this);
+    }
+
+    /** @return the io-pgtable configuration a DART's domains get: its page size, IAS and OAS, coherent walk */
+    static PageTableConfig tableConfig(DartInstance dart) {
+        return new PageTableConfig(dart.pgsize(), dart.params.ias(), dart.params.oas(), true, 0);
+    }
+
+    private PageTableContext tableContext(DartInstance dart) {
         String owner = "apple-dart:" + dart.node() + ":domain@" + Integer.toHexString(System.identityHashCode(this));
-        return IoPgtable.alloc(format, config, new PageTableContext(dart.pdev.memory(), dart.pdev.pages(), owner, TlbFlushOps.NONE),
-                dart.node());
+        return new PageTableContext(dart.pdev.memory(), dart.pdev.pages(), owner, TlbFlushOps.NONE);
+    }
+
+    /** @return why {@code dart} cannot run this table as it is (page size, IAS, OAS, levels, TTBRs), or null */
+    private static String fits(DartInstance dart, PageTableState st) {
+        PageTableConfig c = st.config();
+        if (c.pgsizeBitmap() != dart.pgsize() || c.ias() != dart.params.ias() || c.oas() != dart.params.oas()) {
+            return String.format("the table has page sizes 0x%x, IAS %d, OAS %d; the DART runs page 0x%x, IAS %d, OAS %d",
+                    c.pgsizeBitmap(), c.ias(), c.oas(), dart.pgsize(), dart.params.ias(), dart.params.oas());
+        }
+        return checkTable(dart, st);
     }
 
     /** @return why the table cannot be programmed into this DART, or null (upstream WARNs) */
@@ -192,6 +282,7 @@ final class DartDomain implements DomainOps {
             dart.hw.hwClearTtbr(map.sidmap, i);
         }
         dart.hw.hwEnableTranslation(map.sidmap, st.levels());
+        dart.attached(map.sidmap, this);
         invalidate(dart, map.sidmap);
     }
 
@@ -263,10 +354,77 @@ final class DartDomain implements DomainOps {
                 return;
             }
         }
+        driver.domainGone(this);
         PageTableOps ops = table.ops();
         if (ops != null) {
             ops.free();
         }
+    }
+
+    /**
+     * Live update of the page-table code: the table re-opened by {@code next}, the new version of its
+     * format, in the context it was made in; the previous ops are dropped, not freed (their tables
+     * are the new ops' tables). Under the init lock, so a finalisation running meanwhile either
+     * finishes first (and its table is moved too) or starts after and allocates with the new format.
+     * The caller quiesced the domain.
+     *
+     * @return true if the domain now runs on {@code next}; false when it has no table or was freed
+     */
+    boolean reattach(PageTableFormat next) {
+        synchronized (initLock) {
+            if (format == next) {
+                return true;
+            }
+            if (table.reattach(next, context) == null) {
+                return false;
+            }
+            format = next;
+            return true;
+        }
+    }
+
+    /** @return the format object the table runs on, null before finalisation */
+    PageTableFormat format() {
+        return format;
+    }
+
+    /** @return the table's ops (what map and unmap run on), null before finalisation */
+    PageTableOps tableOps() {
+        return table.ops();
+    }
+
+    /**
+     * @param sids the streams of one DART that run this domain now (none for a domain attached to nothing)
+     * @return the domain as the driver's record keeps it; null when the core never named it or it has no
+     *         table (the next version then reads it from the hardware)
+     */
+    PreservedDomain preserve(int[] sids) {
+        PageTableState st = state;
+        DomainType t = type;
+        if (st == null || t == null || id == 0) {
+            return null;
+        }
+        return new PreservedDomain(id, t, st, DartRecord.FORMAT_VERSION, sids);
+    }
+
+    /** @return true if a stream of one of its DARTs runs this domain now (its bitmaps only grow, so they may name more) */
+    boolean attachedNow() {
+        for (int i = 0; i < MasterCfg.MAX_DARTS_PER_DEVICE && darts[i] != null; i++) {
+            DartInstance dart = darts[i];
+            long[] map = snapshot(i);
+            int n = dart.numStreams();
+            for (int sid = Bitmap.findFirstBit(map, n); sid < n; sid = Bitmap.findNextBit(map, n, sid + 1)) {
+                if (dart.attachedTo(sid) == this) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** @return the DART the table was made for (or re-opened on), null before finalisation */
+    DartInstance home() {
+        return home;
     }
 
     /** @return the table's state (roots, levels), null before finalisation; for tests and the shell */
@@ -284,6 +442,7 @@ final class DartDomain implements DomainOps {
 
     @Override
     public String toString() {
-        return "apple-dart domain@" + Integer.toHexString(System.identityHashCode(this));
+        int n = id;
+        return n != 0 ? "apple-dart domain " + n : "apple-dart domain@" + Integer.toHexString(System.identityHashCode(this));
     }
 }

@@ -1,9 +1,11 @@
 package io.iommulab.dart.impl;
 
+import io.iommulab.api.driver.DomainOps;
 import io.iommulab.api.driver.IommuDevice;
 import io.iommulab.api.driver.IommuFault;
 import io.iommulab.api.driver.IommuGroup;
 import io.iommulab.api.driver.PlatformDevice;
+import io.iommulab.api.driver.PreservedIommu;
 import io.iommulab.api.machine.IrqRegistration;
 import io.iommulab.api.machine.IrqReturn;
 import io.iommulab.api.machine.MmioWindow;
@@ -12,6 +14,8 @@ import io.iommulab.dart.spi.DartFault;
 import io.iommulab.dart.spi.DartHw;
 import io.iommulab.dart.spi.DartMmio;
 import io.iommulab.dart.spi.DartParams;
+import io.iommulab.klib.Bitmap;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * One probed DART: struct apple_dart plus its struct iommu_device.
@@ -20,7 +24,11 @@ import io.iommulab.dart.spi.DartParams;
  * {@code pdev} the platform device; {@code variant} the variant record; {@code params} what
  * PARAMS said (page size, bypass, IAS, OAS, streams, four-level); {@code hw} all register I/O;
  * {@code sid2group} the group of each stream, guarded by {@link AppleDartDriver#GROUPS_LOCK};
- * {@code irq} the fault handler registration (set once probe requested it, cleared by remove).
+ * {@code attached} the domain each stream was last attached to (null: none since probe, so blocked
+ * by the reset), what a live update preserves; {@code record} the previous driver's record this
+ * instance was taken over with, when this driver knew it (null after a probe, or when the hardware
+ * was read instead); {@code irq} the fault handler registration (set once probe or restore
+ * requested it, cleared by remove and preserve).
  */
 public final class DartInstance implements IommuDevice {
 
@@ -30,6 +38,8 @@ public final class DartInstance implements IommuDevice {
     final DartParams params;
     final DartHardware hw;
     final IommuGroup[] sid2group = new IommuGroup[DartHw.MAX_STREAMS];
+    private final AtomicReferenceArray<DomainOps> attached = new AtomicReferenceArray<>(DartHw.MAX_STREAMS);
+    volatile PreservedIommu record;
     volatile IrqRegistration irq;
 
     DartInstance(AppleDartDriver driver, PlatformDevice pdev, DartHw variant, MmioWindow regs, DartParams params) {
@@ -48,6 +58,11 @@ public final class DartInstance implements IommuDevice {
     @Override
     public int numStreams() {
         return params.numStreams();
+    }
+
+    /** @return the driver that probed (or took over) this DART */
+    public AppleDartDriver driver() {
+        return driver;
     }
 
     /** @return the DART's DT path */
@@ -79,6 +94,17 @@ public final class DartInstance implements IommuDevice {
         return params.pageSize() > pdev.cpuPageSize();
     }
 
+    /** Notes that the streams of {@code sidmap} now run {@code domain} (the attach wrote their TCR). */
+    void attached(long[] sidmap, DomainOps domain) {
+        int n = numStreams();
+        Bitmap.forEachSetBit(sidmap, n, sid -> attached.set(sid, domain));
+    }
+
+    /** @return the domain stream {@code sid} was last attached to, null if none since probe */
+    DomainOps attachedTo(int sid) {
+        return attached.get(sid);
+    }
+
     /**
      * The fault interrupt handler (apple_dart_t8020_irq / _t8110_irq). The line may be shared (the
      * two DARTs of a dwc3 share one), so a DART without a latched error answers NONE. Logs the
@@ -87,11 +113,27 @@ public final class DartInstance implements IommuDevice {
      * it. Never throws.
      */
     IrqReturn handleIrq(int line) {
+        return handleError("on interrupt " + line);
+    }
+
+    /**
+     * A live update took this DART over: an error latched while no handler was registered (between
+     * the previous driver letting go of the interrupt and this one requesting it; the line's raise
+     * found nobody) is handled now, as the interrupt handler would have, so the fault is logged,
+     * cleared and reported rather than lost.
+     *
+     * @return true if there was one
+     */
+    boolean replayLatchedError() {
+        return handleError("latched while no handler was registered") == IrqReturn.HANDLED;
+    }
+
+    private IrqReturn handleError(String when) {
         DartFault fault;
         try {
             fault = hw.readFault();
         } catch (RuntimeException e) {
-            driver.log().error("{}: cannot read the error registers on interrupt {}: {}", node(), line, e.getMessage());
+            driver.log().error("{}: cannot read the error registers {}: {}", node(), when, e.getMessage());
             return IrqReturn.NONE;
         }
         if (fault == null) {

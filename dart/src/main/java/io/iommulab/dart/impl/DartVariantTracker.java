@@ -6,6 +6,7 @@ import java.util.HashMap;
 import java.util.Hashtable;
 import java.util.Map;
 import org.osgi.framework.Constants;
+import org.osgi.framework.FrameworkUtil;
 import org.osgi.service.component.ComponentException;
 import org.osgi.service.component.ComponentFactory;
 import org.osgi.service.component.ComponentInstance;
@@ -24,8 +25,10 @@ import org.slf4j.LoggerFactory;
  * the core probes or removes the variant's DARTs through its usual driver add/remove.
  *
  * <p>Each driver instance gets {@code variant.target} = the variant's service id (it binds exactly
- * that service), {@code formats.target} = the variant's page-table format, and the
- * {@value DartVariant#PROPERTY} property.
+ * that service), {@code formats.target} = the variant's page-table format, the
+ * {@value DartVariant#PROPERTY} property, and {@value #ORIGIN_PROPERTY} = the variant service's
+ * bundle, which the core shows with the driver's own bundle ({@code iommu:iommus}) and
+ * {@code dart:darts} shows per DART.
  *
  * <p>Fields: {@code factory} the driver component factory; {@code drivers} the instance per
  * variant service id (guarded by this).
@@ -34,6 +37,12 @@ import org.slf4j.LoggerFactory;
 public final class DartVariantTracker {
 
     private static final Logger LOG = LoggerFactory.getLogger(DartVariantTracker.class);
+    /**
+     * The core's service property naming another bundle a driver's behaviour comes from:
+     * {@code IommuCore.ORIGIN_PROPERTY} in the core bundle ({@code io.iommulab.core.impl.IommuCore}),
+     * which this bundle does not import, so the string is repeated here.
+     */
+    static final String ORIGIN_PROPERTY = "iommulab.origin";
 
     private final ComponentFactory<AppleDartDriver> factory;
     private final Map<Long, ComponentInstance<AppleDartDriver>> drivers = new HashMap<>();
@@ -55,6 +64,11 @@ public final class DartVariantTracker {
         p.put("variant.target", "(" + Constants.SERVICE_ID + "=" + id + ")");
         p.put("formats.target", "(" + PageTableFormat.PROPERTY + "=" + variant.hw().identity().pgtableFormat() + ")");
         p.put(DartVariant.PROPERTY, name);
+        // a variant service is a component of the bundle that registers it
+        String origin = AppleDartDriver.bundleName(FrameworkUtil.getBundle(variant.getClass()));
+        if (origin != null) {
+            p.put(ORIGIN_PROPERTY, origin);
+        }
         synchronized (this) {
             if (!active || drivers.containsKey(id)) {
                 return;

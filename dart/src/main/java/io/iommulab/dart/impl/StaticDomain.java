@@ -1,5 +1,6 @@
 package io.iommulab.dart.impl;
 
+import io.iommulab.api.DomainType;
 import io.iommulab.api.driver.DomainOps;
 import io.iommulab.api.driver.IommuMaster;
 import io.iommulab.api.error.Errno;
@@ -44,7 +45,13 @@ final class StaticDomain implements DomainOps {
             } else {
                 map.dart.hw.hwDisableDma(map.sidmap);
             }
+            map.dart.attached(map.sidmap, this);
         }
+    }
+
+    /** @return IDENTITY or BLOCKED */
+    DomainType type() {
+        return identity ? DomainType.IDENTITY : DomainType.BLOCKED;
     }
 
     @Override

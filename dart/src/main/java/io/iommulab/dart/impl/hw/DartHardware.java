@@ -156,6 +156,16 @@ public final class DartHardware {
         hw.strategies().faultHandler().clearFault(dart, fault);
     }
 
+    /** @return TCR[sid] as the hardware holds it */
+    public int readTcr(int sid) {
+        return regs.readl(hw.tcr().offset(sid));
+    }
+
+    /** @return TTBR[sid][idx] as the hardware holds it */
+    public int readTtbr(int sid, int idx) {
+        return regs.readl(hw.ttbr().offset(sid, idx));
+    }
+
     /** readl for the shell's register dump: reads have no side effect except that a pending BUSY may read once. */
     public int readl(int offset) {
         return regs.readl(offset);

@@ -70,7 +70,7 @@ public final class DartCommands {
     private record Target(String node, DartHw hw, MmioWindow regs, int numStreams, DartInstance instance) {
     }
 
-    @Descriptor("DART nodes: variant, probe state, streams, page size, IAS -> OAS, bypass, locked")
+    @Descriptor("DART nodes: variant, probe state, streams, page size, IAS -> OAS, bypass, locked, the bundles of the driver and the variant")
     public List<DartDTO> darts() {
         List<DartDTO> out = new ArrayList<>();
         Map<String, DartInstance> probed = probed();
@@ -78,13 +78,19 @@ public final class DartCommands {
             DartInstance inst = probed.get(node);
             if (inst != null) {
                 DartParams p = inst.params();
+                AppleDartDriver d = inst.driver();
                 out.add(new DartDTO(node, inst.variant().identity().name(), "probed", p.numStreams(), p.pageSize(), p.ias(), p.oas(),
-                        p.supportsBypass(), p.fourLevel(), locked(inst.variant(), inst.hardware()::readl)));
+                        p.supportsBypass(), p.fourLevel(), locked(inst.variant(), inst.hardware()::readl), d.driverBundle(),
+                        d.variantBundle()));
                 continue;
             }
-            DartHw hw = variantFor(node);
+            AppleDartDriver d = driverFor(node);
+            DartHw hw = d != null ? d.variant() : null;
+            String driver = d != null ? d.driverBundle() : null;
+            String variantBundle = d != null ? d.variantBundle() : null;
             if (machine != null && !dtNode(node).isAvailable()) {
-                out.add(new DartDTO(node, hw != null ? hw.identity().name() : null, "disabled", 0, 0, 0, 0, false, false, null));
+                out.add(new DartDTO(node, hw != null ? hw.identity().name() : null, "disabled", 0, 0, 0, 0, false, false, null,
+                        driver, variantBundle));
                 continue;
             }
             Boolean locked = null;
@@ -96,7 +102,8 @@ public final class DartCommands {
             } catch (IommuException e) {
                 locked = null;
             }
-            out.add(new DartDTO(node, hw != null ? hw.identity().name() : null, "not probed", 0, 0, 0, 0, false, false, locked));
+            out.add(new DartDTO(node, hw != null ? hw.identity().name() : null, "not probed", 0, 0, 0, 0, false, false, locked,
+                    driver, variantBundle));
         }
         return out;
     }
@@ -226,25 +233,36 @@ public final class DartCommands {
         return out;
     }
 
-    /** @return the variant that binds this node (first node compatible a driver lists), or null */
-    private DartHw variantFor(DtNode node) {
+    /** @return the driver whose variant binds this node (first node compatible a driver lists), or null */
+    private AppleDartDriver driverFor(DtNode node) {
         for (String c : node.compatible()) {
             for (AppleDartDriver d : dartDrivers()) {
                 if (d.compatibles().contains(c)) {
-                    return d.variant();
+                    return d;
                 }
             }
         }
         return null;
     }
 
-    private DartHw variantFor(String path) {
+    private AppleDartDriver driverFor(String path) {
         Machine m = machine;
         if (m == null) {
             DartInstance i = probed().get(path);
-            return i != null ? i.variant() : null;
+            return i != null ? i.driver() : null;
         }
-        return m.deviceTree().node(path).map(this::variantFor).orElse(null);
+        return m.deviceTree().node(path).map(this::driverFor).orElse(null);
+    }
+
+    /** @return the variant that binds this node, or null */
+    private DartHw variantFor(DtNode node) {
+        AppleDartDriver d = driverFor(node);
+        return d != null ? d.variant() : null;
+    }
+
+    private DartHw variantFor(String path) {
+        AppleDartDriver d = driverFor(path);
+        return d != null ? d.variant() : null;
     }
 
     private DtNode dtNode(String path) {

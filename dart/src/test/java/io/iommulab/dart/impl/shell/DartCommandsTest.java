@@ -57,11 +57,32 @@ class DartCommandsTest {
         List<DartDTO> darts = cmd.darts();
         assertEquals(5, darts.size());
         DartDTO good = darts.stream().filter(d -> d.node().equals("/soc/iommu@300400000")).findFirst().orElseThrow();
-        assertEquals(new DartDTO("/soc/iommu@300400000", "t8103", "probed", 16, 0x4000, 32, 36, true, false, false), good);
+        assertEquals(new DartDTO("/soc/iommu@300400000", "t8103", "probed", 16, 0x4000, 32, 36, true, false, false, null, null), good);
         DartDTO locked = darts.stream().filter(d -> d.node().equals("/soc/iommu@300200000")).findFirst().orElseThrow();
         assertEquals("not probed", locked.state());
         assertEquals(Boolean.TRUE, locked.locked());
         assertTrue(locked.toString().contains("locked yes"), locked.toString());
+    }
+
+    @Test
+    void dartsNamesTheBundlesOfTheDriverAndTheVariant() throws IOException {
+        try (InputStream in = getClass().getClassLoader().getResourceAsStream("dart-boards/iommulab-t8103.dts")) {
+            machine = SimMachine.boot(DeviceTrees.parse("t8103", in.readAllBytes()), List.of(DartModelFactory.builtInAnd(
+                    T8103Usb4ModelVariant.build(new DartModelFamiliesComponent()))), Map.of());
+        }
+        engine = new IommuCoreEngine(machine, CoreConfig.defaults());
+        // as SCR makes it: the tracker names the variant's bundle in the core's origin property
+        AppleDartDriver d = new AppleDartDriver(() -> DartVariants.T8103, Map.of("iommulab.origin", "io.iommulab.dart 0.3.0"));
+        d.formatArrived(DartFormat.DART1, "io.iommulab.pgtable 0.1.0");
+        engine.addDriver(d);
+        List<DartDTO> darts = DartCommands.over(List.of(d), machine).darts();
+        assertEquals(6, darts.size());
+        for (DartDTO dart : darts) {
+            assertEquals("probed", dart.state(), dart.toString());
+            assertEquals("io.iommulab.dart 0.3.0", dart.variantBundle());
+            assertNull(dart.driver(), "no bundle outside OSGi");
+            assertTrue(dart.toString().endsWith("driver -, variant from io.iommulab.dart 0.3.0"), dart.toString());
+        }
     }
 
     @Test
