@@ -52,6 +52,7 @@ public final class DetachedSimMachine implements DetachedMachine {
     @Override public void pmDomainAttach(DtNode node) { machine.pmDomainAttach(node); }
     @Override public void pmDomainDetach(DtNode node) { machine.pmDomainDetach(node); }
     @Override public boolean isPowered(DtNode node) { return machine.isPowered(node); }
+    @Override public void setBusMonitor(io.iommulab.api.machine.BusMonitor monitor) { machine.setBusMonitor(monitor); }
     @Override public List<IommuHardware> iommuHardware() { return machine.iommuHardware(); }
     @Override public List<DmaMaster> masters() { return machine.masters(); }
     @Override public Optional<DmaMaster> master(String path) { return machine.master(path); }

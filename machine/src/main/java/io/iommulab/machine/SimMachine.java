@@ -8,6 +8,7 @@ import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.hw.IommuModel;
 import io.iommulab.api.hw.IommuModelFactory;
+import io.iommulab.api.machine.BusMonitor;
 import io.iommulab.api.machine.DmaMaster;
 import io.iommulab.api.machine.IommuHardware;
 import io.iommulab.api.machine.IrqLine;
@@ -26,6 +27,7 @@ import io.iommulab.machine.hosting.HostedIommu;
 import io.iommulab.machine.hosting.ModelHost;
 import io.iommulab.machine.irq.IrqController;
 import io.iommulab.machine.irq.IrqLineImpl;
+import io.iommulab.machine.master.BusPort;
 import io.iommulab.machine.master.DmaMasterImpl;
 import io.iommulab.machine.memory.PageAllocatorImpl;
 import io.iommulab.machine.memory.SparseMemory;
@@ -61,6 +63,8 @@ public final class SimMachine implements Machine {
     private final MmioBus bus;
     private final IrqController irqs = new IrqController();
     private final PowerDomains power;
+    /** the bus's debug port: a tool (the DMA sanitizer) sees transactions and stale IOTLB hits */
+    private final BusPort port = new BusPort();
     private final ModelHost host;
     private final List<DmaMaster> masters;
     private final Map<String, DmaMaster> mastersByPath = new LinkedHashMap<>();
@@ -84,7 +88,7 @@ public final class SimMachine implements Machine {
                 iommuNodes.add(n);
             }
         }
-        this.host = new ModelHost(iommuNodes, memory, bus, power, (n, i) -> irqLine(n, i).source(), properties);
+        this.host = new ModelHost(iommuNodes, memory, bus, power, (n, i) -> irqLine(n, i).source(), port, properties);
         host.addFactories(models);
         this.masters = List.copyOf(scanMasters());
         for (DmaMaster m : masters) {
@@ -158,7 +162,7 @@ public final class SimMachine implements Machine {
             targets.add(hosted(n, s));
         }
         if (!streams.isEmpty()) {
-            out.add(new DmaMasterImpl(n, streams, targets, -1, power.gate(n), memory));
+            out.add(new DmaMasterImpl(n, streams, targets, -1, power.gate(n), memory, port));
         }
     }
 
@@ -171,7 +175,7 @@ public final class SimMachine implements Machine {
             Optional<IommuSpec> s = DtBindings.mapRid(tree, bridge, rid);
             if (s.isPresent()) {
                 StreamRef ref = new StreamRef(s.get().iommu().path(), s.get().args());
-                out.add(new DmaMasterImpl(c, List.of(ref), List.of(hosted(c, s.get())), rid, power.gate(c), memory));
+                out.add(new DmaMasterImpl(c, List.of(ref), List.of(hosted(c, s.get())), rid, power.gate(c), memory, port));
             }
             pciMasters(bridge, c, out);
         }
@@ -244,6 +248,11 @@ public final class SimMachine implements Machine {
     @Override
     public void pmDomainDetach(DtNode node) {
         power.detach(node.path());
+    }
+
+    @Override
+    public void setBusMonitor(BusMonitor monitor) {
+        port.monitor(monitor);
     }
 
     @Override

@@ -40,4 +40,7 @@ public interface ModelContext {
      * @since 1.2
      */
     ModelOptions modelOptions();
+
+    /** @return the sanitizer's view of the model's IOTLB hits (see {@link TranslationCheck}) */
+    TranslationCheck translationCheck();
 }

@@ -88,4 +88,11 @@ public interface Machine {
      * @throws io.iommulab.api.error.IommuException ENODEV if no IOMMU node has this path
      */
     Map<String, Long> hardwareCounters(String iommuPath);
+
+    /**
+     * Attaches a tool to the bus's debug port (the DMA sanitizer): it sees every transaction and
+     * every stale IOTLB hit from then on, and models start checking their IOTLB hits. Null detaches
+     * it. Real hardware has no such port; drivers never use it.
+     */
+    void setBusMonitor(BusMonitor monitor);
 }

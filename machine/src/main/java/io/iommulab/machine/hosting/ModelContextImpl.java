@@ -5,6 +5,7 @@ import io.iommulab.api.dt.RegRange;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.hw.IrqSource;
+import io.iommulab.api.hw.TranslationCheck;
 import io.iommulab.api.hw.ModelContext;
 import io.iommulab.api.hw.ModelOptions;
 import io.iommulab.api.hw.RegisterFile;
@@ -34,9 +35,12 @@ final class ModelContextImpl implements ModelContext {
     private final Map<String, String> options;
     private final ModelOptions modelOptions;
     private final List<MmioBlock> blocks = new ArrayList<>();
+    private final TranslationCheck check;
 
     ModelContextImpl(DtNode node, PhysicalMemory memory, MmioBus bus, PowerGate gate,
-                     BiFunction<DtNode, Integer, IrqSource> irqs, String model, Map<String, String> options) {
+                     BiFunction<DtNode, Integer, IrqSource> irqs, TranslationCheck check, String model,
+                     Map<String, String> options) {
+        this.check = check;
         this.node = node;
         this.memory = memory;
         this.bus = bus;
@@ -44,6 +48,11 @@ final class ModelContextImpl implements ModelContext {
         this.irqs = irqs;
         this.options = options;
         this.modelOptions = new NodeModelOptions(node.path(), model, options);
+    }
+
+    @Override
+    public TranslationCheck translationCheck() {
+        return check;
     }
 
     @Override

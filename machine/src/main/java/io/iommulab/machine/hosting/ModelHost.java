@@ -5,6 +5,7 @@ import io.iommulab.api.dt.DtProperty;
 import io.iommulab.api.hw.IommuModel;
 import io.iommulab.api.hw.IommuModelFactory;
 import io.iommulab.api.hw.IrqSource;
+import io.iommulab.api.hw.TranslationCheck;
 import io.iommulab.api.machine.IommuHardware;
 import io.iommulab.api.machine.PhysicalMemory;
 import io.iommulab.machine.mmio.MmioBus;
@@ -44,6 +45,7 @@ public final class ModelHost {
     private final PhysicalMemory memory;
     private final MmioBus bus;
     private final PowerDomains power;
+    private final TranslationCheck check;
     private final BiFunction<DtNode, Integer, IrqSource> irqs;
     private final Map<String, String> properties;
     private final Map<String, HostedIommu> iommus = new LinkedHashMap<>();
@@ -56,7 +58,8 @@ public final class ModelHost {
      * @param properties machine properties (model options)
      */
     public ModelHost(List<DtNode> iommuNodes, PhysicalMemory memory, MmioBus bus, PowerDomains power,
-                     BiFunction<DtNode, Integer, IrqSource> irqs, Map<String, String> properties) {
+                     BiFunction<DtNode, Integer, IrqSource> irqs, TranslationCheck check, Map<String, String> properties) {
+        this.check = check;
         this.memory = memory;
         this.bus = bus;
         this.power = power;
@@ -164,7 +167,7 @@ public final class ModelHost {
         if (f == null) {
             return;
         }
-        ModelContextImpl ctx = new ModelContextImpl(h.node(), memory, bus, power.gate(h.node()), irqs, f.name(),
+        ModelContextImpl ctx = new ModelContextImpl(h.node(), memory, bus, power.gate(h.node()), irqs, check, f.name(),
                 options(h.node()));
         try {
             IommuModel m = f.create(ctx);

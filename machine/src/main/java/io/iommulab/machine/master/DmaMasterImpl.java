@@ -6,6 +6,7 @@ import io.iommulab.api.error.IommuException;
 import io.iommulab.api.hw.Access;
 import io.iommulab.api.hw.IommuModel;
 import io.iommulab.api.hw.Translation;
+import io.iommulab.api.machine.BusMonitor;
 import io.iommulab.api.machine.DmaMaster;
 import io.iommulab.api.machine.DmaResult;
 import io.iommulab.api.machine.PhysicalMemory;
@@ -36,6 +37,7 @@ public final class DmaMasterImpl implements DmaMaster {
     private final int requesterId;
     private final PowerGate gate;
     private final PhysicalMemory memory;
+    private final BusPort port;
 
     /**
      * @param node        the master's DT node
@@ -44,9 +46,10 @@ public final class DmaMasterImpl implements DmaMaster {
      * @param requesterId PCI RID, or -1
      * @param gate        the power condition of the master (PCI functions: their host bridge's)
      * @param memory      where data lands
+     * @param port        the bus's debug port, told every transaction while a tool watches
      */
     public DmaMasterImpl(DtNode node, List<StreamRef> streams, List<HostedIommu> iommus, int requesterId,
-                         PowerGate gate, PhysicalMemory memory) {
+                         PowerGate gate, PhysicalMemory memory, BusPort port) {
         if (streams.size() != iommus.size()) {
             throw new IllegalArgumentException(node.path() + ": " + streams.size() + " streams but " + iommus.size() + " IOMMUs");
         }
@@ -56,6 +59,7 @@ public final class DmaMasterImpl implements DmaMaster {
         this.requesterId = requesterId;
         this.gate = gate;
         this.memory = memory;
+        this.port = port;
     }
 
     @Override
@@ -111,6 +115,7 @@ public final class DmaMasterImpl implements DmaMaster {
         if (!gate.isPowered()) {
             return fault(access, buf, 0, "master " + node.path() + " is powered off", iommu.path(), sid, iova);
         }
+        BusMonitor monitor = port.monitor();
         int done = 0;
         while (done < len) {
             long a = iova + done;
@@ -127,12 +132,19 @@ public final class DmaMasterImpl implements DmaMaster {
                 return fault(access, buf, done, "model error: " + e, iommu.path(), sid, a);
             }
             if (t == null || !t.ok()) {
-                return fault(access, buf, done, t == null ? "model returned no translation" : t.fault(), iommu.path(), sid, a);
+                String why = t == null ? "model returned no translation" : t.fault();
+                if (monitor != null) {
+                    tell(monitor, stream, a, len - done, access, 0, why);
+                }
+                return fault(access, buf, done, why, iommu.path(), sid, a);
             }
             if (t.span() <= 0) {
                 return fault(access, buf, done, "model translated iova 0x" + Long.toHexString(a) + " with an empty span", iommu.path(), sid, a);
             }
             int n = (int) Math.min(t.span(), len - done);
+            if (monitor != null) {
+                tell(monitor, stream, a, n, access, t.paddr(), null);
+            }
             try {
                 if (access == Access.READ) {
                     memory.read(t.paddr(), buf, done, n);
@@ -145,6 +157,15 @@ public final class DmaMasterImpl implements DmaMaster {
             done += n;
         }
         return new DmaResult(true, len, access == Access.READ ? buf : EMPTY, null, null, -1, 0);
+    }
+
+    private void tell(BusMonitor monitor, int stream, long iova, int n, Access access, long pa, String fault) {
+        try {
+            monitor.transaction(this, stream, iova, n, access, pa, fault);
+        } catch (RuntimeException e) {
+            // a tool's bug must not stop the DMA it watches
+            LOG.error("master {}: bus monitor failed: {}", node.path(), e.toString());
+        }
     }
 
     private static DmaResult fault(Access access, byte[] buf, int done, String text, String iommu, int sid, long iova) {

@@ -59,4 +59,18 @@ public final class FakeModelContext implements ModelContext {
     public ModelOptions modelOptions() {
         return new NodeModelOptions(node.path(), "test-iommu", options);
     }
+
+    @Override
+    public io.iommulab.api.hw.TranslationCheck translationCheck() {
+        return new io.iommulab.api.hw.TranslationCheck() {
+            @Override
+            public boolean enabled() {
+                return false;
+            }
+
+            @Override
+            public void stale(io.iommulab.api.machine.StaleTranslation stale) {
+            }
+        };
+    }
 }
