@@ -175,5 +175,10 @@ public final class MmioRecordingDriver<D extends IommuDriver> extends Delegating
         public void quiesceDomains(String what, Runnable swap) {
             pdev.quiesceDomains(what, swap);
         }
+
+        @Override
+        public boolean shouldFail(String point) {
+            return pdev.shouldFail(point);
+        }
     }
 }

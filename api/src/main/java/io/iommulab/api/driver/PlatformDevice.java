@@ -51,4 +51,19 @@ public interface PlatformDevice {
      * @param what what is swapped, for the report (e.g. {@code "pgtable apple-dart2: io.iommulab.pgtable 0.2.0"})
      */
     void quiesceDomains(String what, Runnable swap);
+
+    /** Fault-injection point: a TLB invalidation the driver is about to issue (it skips it when told). */
+    String SKIP_INVALIDATE = "skip-invalidate";
+
+    /**
+     * Fault injection, in the spirit of Linux's {@code should_fail()}: a driver asks at a named
+     * point ({@link #SKIP_INVALIDATE}, ...) whether a tool wants this occurrence skipped or failed
+     * (the shell's {@code iommu:inject}), and obeys. False unless something is injected; cheap.
+     *
+     * @param point the injection point's name
+     * @return true to skip or fail this occurrence
+     */
+    default boolean shouldFail(String point) {
+        return false;
+    }
 }
