@@ -186,6 +186,31 @@ class LauncherIT {
         assertFalse(out.contains("apple,t8103-dart"), "stopped at the failure: " + out);
     }
 
+    /**
+     * The shipped bundles are installed from locations the framework can read again: {@code update}
+     * without a URL re-reads the dart bundle, its drivers leave and come back, and every DART is
+     * probed afterwards.
+     */
+    @Test
+    void updateOfTheDartBundleWithoutUrlReadsItsLocationAgain() throws Exception {
+        Run r = launch("--json", "-c", "update io.iommulab.dart; iommu:iommus");
+        assertEquals(0, r.exit(), r.errText());
+        assertEquals(2, r.out().size(), String.join("\n", r.out()));
+        assertEquals("null", r.out().get(0), "update returns nothing when it succeeds");
+        assertEquals(9, count(r.out().get(1), "\"state\":\"probed\""), r.out().get(1));
+        assertFalse(r.errText().contains("Unknown protocol"), r.errText());
+        assertEquals(2, count(r.errText(), "IOMMU driver apple-dart registered (compatibles [apple,t8103-dart])"),
+                "registered at the boot and again by the updated bundle: " + r.errText());
+    }
+
+    private static int count(String text, String part) {
+        int n = 0;
+        for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + part.length())) {
+            n++;
+        }
+        return n;
+    }
+
     @Test
     void scriptRunsEachLineAndSummaryGoesToStdout() throws Exception {
         Path script = Files.writeString(dir.resolve("cmds.gogo"), "# topology\niommu:devices\n\nmachine:pages\n");
