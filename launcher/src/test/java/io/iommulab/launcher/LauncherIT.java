@@ -203,6 +203,22 @@ class LauncherIT {
                 "registered at the boot and again by the updated bundle: " + r.errText());
     }
 
+    /** gogo's felix: commands return their failure as text instead of throwing: the run stops on it all the same. */
+    @Test
+    void aFailingFrameworkCommandStopsTheRunWithExitOne() throws Exception {
+        Run r = launch("-c", "start 999; iommu:iommus");
+        assertEquals(1, r.exit(), r.errText());
+        assertTrue(r.err().contains("iommulab: command 'start 999' failed: Bundle ID '999' is invalid."), r.errText());
+        assertFalse(String.join("\n", r.out()).contains("apple,t8103-dart"), "stopped at the failure: " + r.out());
+
+        Path missing = dir.resolve("missing.jar");
+        Run u = launch("-c", "update io.iommulab.dart " + missing.toUri() + "; iommu:iommus");
+        assertEquals(1, u.exit(), u.errText());
+        assertTrue(u.err().contains("iommulab: command 'update io.iommulab.dart " + missing.toUri() + "' failed: Unable to open "
+                + "input stream: " + missing + " (No such file or directory)"), u.errText());
+        assertFalse(u.errText().contains("\tat "), u.errText());
+    }
+
     private static int count(String text, String part) {
         int n = 0;
         for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + part.length())) {
