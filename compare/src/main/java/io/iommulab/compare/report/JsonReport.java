@@ -66,6 +66,7 @@ public final class JsonReport {
         m.put("state", n.state());
         m.put("reason", n.reason());
         m.put("streams", n.streams());
+        m.put("origin", n.origin());
         return m;
     }
 
