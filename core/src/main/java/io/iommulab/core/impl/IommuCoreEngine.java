@@ -75,7 +75,6 @@ public final class IommuCoreEngine implements IommuService {
     private final Map<IommuDriver, String> origins = new java.util.IdentityHashMap<>();
     /** the longest a control-path call waited for a live update, ns (under the lock) */
     private long longestControlWaitNs;
-    private java.util.concurrent.ScheduledExecutorService deadlines;
     private boolean shutDown;
 
     public IommuCoreEngine(Machine machine, CoreConfig config) {
@@ -185,15 +184,30 @@ public final class IommuCoreEngine implements IommuService {
         return false;
     }
 
+    /**
+     * A watch for the driver's next version, alive only while it is awaited: it ends as soon as
+     * the driver is taken over (addDriver notifies), so no thread of the core outlives an update.
+     */
     private void scheduleDeadline(IommuDriver driver) {
-        if (deadlines == null) {
-            deadlines = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "iommu-live-update-deadline");
-                t.setDaemon(true);
-                return t;
-            });
+        long deadline = System.nanoTime() + config.liveUpdateTimeoutNs();
+        Thread t = new Thread(() -> awaitNextVersion(driver, deadline), "iommu-live-update-deadline");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private synchronized void awaitNextVersion(IommuDriver driver, long deadline) {
+        try {
+            while (live.isRetiring(driver) && !shutDown) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    expire(driver);
+                    return;
+                }
+                java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, left);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
-        deadlines.schedule(() -> expire(driver), config.liveUpdateMs(), java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
     /** The next version did not come in time: release what the old one ran, as on an unload. */
@@ -448,9 +462,6 @@ public final class IommuCoreEngine implements IommuService {
             removeDriver(d);
         }
         shutDown = true;
-        if (deadlines != null) {
-            deadlines.shutdownNow();
-        }
         notifyAll();
     }
 
