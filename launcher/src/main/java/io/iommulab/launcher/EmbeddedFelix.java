@@ -40,6 +40,8 @@ import org.osgi.framework.wiring.BundleRevision;
 final class EmbeddedFelix {
 
     static final String BUNDLES = "bundles/";
+    /** Folder of this run's framework cache that holds the copies of the shipped bundles. */
+    static final String EMBEDDED = "embedded";
     /** Start level of the logging stack. */
     private static final int LOGGING_LEVEL = 1;
     /**
@@ -151,21 +153,9 @@ final class EmbeddedFelix {
                 installed.add(ctx.installBundle(jar.toUri().toString()));
             }
         } else {
-            try (JarFile jf = new JarFile(self.toFile())) {
-                List<JarEntry> entries = new ArrayList<>();
-                for (Enumeration<JarEntry> en = jf.entries(); en.hasMoreElements();) {
-                    JarEntry e = en.nextElement();
-                    String n = e.getName();
-                    if (n.startsWith(BUNDLES) && n.endsWith(".jar") && n.indexOf('/', BUNDLES.length()) < 0) {
-                        entries.add(e);
-                    }
-                }
-                entries.sort(Comparator.comparing(JarEntry::getName));
-                for (JarEntry e : entries) {
-                    try (InputStream in = jf.getInputStream(e)) {
-                        installed.add(ctx.installBundle("iommulab:" + e.getName(), in));
-                    }
-                }
+            for (Path jar : extractBundles(self, storage.resolve(EMBEDDED))) {
+                // reference: Felix reads the copy in place instead of copying it once more into its cache
+                installed.add(ctx.installBundle("reference:" + jar.toUri()));
             }
         }
         if (installed.isEmpty()) {
@@ -195,6 +185,39 @@ final class EmbeddedFelix {
     static boolean isHardware(Bundle b) {
         String value = b.getHeaders("").get(HARDWARE_HEADER);
         return value != null && value.trim().equalsIgnoreCase("true");
+    }
+
+    /**
+     * Copies the bundles shipped in the launcher jar into this run's cache folder. Their locations
+     * are then {@code file:} URLs that the framework can read again, so {@code update <id>} without
+     * a URL re-reads the shipped copy (an {@code iommulab:} location could not be read again), even
+     * when the launcher jar was moved or rebuilt since the start. It costs what installing from the
+     * jar's entries cost before: each bundle is written to disk once.
+     *
+     * @return the copies, in name order
+     */
+    static List<Path> extractBundles(Path launcherJar, Path dir) throws IOException {
+        Files.createDirectories(dir);
+        List<Path> out = new ArrayList<>();
+        try (JarFile jf = new JarFile(launcherJar.toFile())) {
+            List<JarEntry> entries = new ArrayList<>();
+            for (Enumeration<JarEntry> en = jf.entries(); en.hasMoreElements();) {
+                JarEntry e = en.nextElement();
+                String n = e.getName();
+                if (n.startsWith(BUNDLES) && n.endsWith(".jar") && n.indexOf('/', BUNDLES.length()) < 0) {
+                    entries.add(e);
+                }
+            }
+            entries.sort(Comparator.comparing(JarEntry::getName));
+            for (JarEntry e : entries) {
+                Path copy = dir.resolve(e.getName().substring(BUNDLES.length()));
+                try (InputStream in = jf.getInputStream(e)) {
+                    Files.copy(in, copy);
+                }
+                out.add(copy);
+            }
+        }
+        return out;
     }
 
     static boolean isLoggingStack(String bsn) {

@@ -166,11 +166,13 @@ public final class Main {
             String text;
             try {
                 result = session.execute(cmd);
+                String failure = BuiltinFailures.failure(cmd, result);
+                if (failure != null) {
+                    return failed(cmd, failure);
+                }
                 text = json ? Json.write(result) : result == null ? null : session.format(result);
             } catch (Exception e) {
-                out.flush();
-                err.println("iommulab: command '" + cmd + "' failed: " + message(e));
-                return EXIT_COMMAND_FAILED;
+                return failed(cmd, message(e));
             }
             if (text != null) {
                 out.println(text);
@@ -178,6 +180,12 @@ public final class Main {
         }
         out.flush();
         return EXIT_OK;
+    }
+
+    private int failed(String cmd, String why) {
+        out.flush();
+        err.println("iommulab: command '" + cmd + "' failed: " + why);
+        return EXIT_COMMAND_FAILED;
     }
 
     /** Runs the interactive Gogo shell until the user leaves it (EOF, {@code exit}) or stops the framework. */

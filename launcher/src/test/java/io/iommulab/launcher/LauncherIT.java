@@ -8,55 +8,27 @@ import io.iommulab.machine.dt.DeviceTrees;
 import io.iommulab.machine.dt.FdtWriter;
 import io.iommulab.testkit.MiniJson;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Runs the shaded {@code iommulab.jar} as users do, in its own JVM without a terminal. */
 class LauncherIT {
 
-    private static final long TIMEOUT_S = 120;
-
     @TempDir
     Path dir;
 
-    record Run(int exit, List<String> out, List<String> err) {
-        String errText() {
-            return String.join("\n", err);
-        }
-    }
-
-    private Run launch(String... args) throws IOException, InterruptedException {
-        String jar = System.getProperty("iommulab.jar", "target/iommulab.jar");
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", Path.of(jar).toAbsolutePath().toString(), "--deploy", dir.resolve("deploy").toString()));
-        cmd.addAll(List.of(args));
-        Path out = dir.resolve("stdout.txt");
-        Path err = dir.resolve("stderr.txt");
-        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectInput(ProcessBuilder.Redirect.from(nullFile()))
-                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        if (!p.waitFor(TIMEOUT_S, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("launcher did not exit within " + TIMEOUT_S + " s: " + cmd);
-        }
-        return new Run(p.exitValue(), Files.readAllLines(out, StandardCharsets.UTF_8),
-                Files.readAllLines(err, StandardCharsets.UTF_8));
-    }
-
-    private static java.io.File nullFile() {
-        return new java.io.File(System.getProperty("os.name").startsWith("Windows") ? "NUL" : "/dev/null");
+    private Launch.Run launch(String... args) throws IOException, InterruptedException {
+        return Launch.run(dir, args);
     }
 
     @Test
     void malformedBoardExitsWithTwoAndOneLine() throws Exception {
         Path bad = Files.writeString(dir.resolve("bad.dts"), "/dts-v1/;\n/ {\n\tmodel = \"x\"\n\tfoo;\n};\n");
-        Run r = launch("--board", bad.toString(), "--quiet");
+        Launch.Run r = launch("--board", bad.toString(), "--quiet");
         assertEquals(2, r.exit(), r.errText());
         assertEquals(1, r.err().size(), r.errText());
         assertTrue(r.err().get(0).startsWith("iommulab: board " + bad + ": "), r.errText());
@@ -69,7 +41,7 @@ class LauncherIT {
         Path bad = dir.resolve("bad.dtb");
         // FDT magic, then a totalsize larger than the blob.
         Files.write(bad, new byte[] {(byte) 0xd0, 0x0d, (byte) 0xfe, (byte) 0xed, 0, 0, 0x10, 0});
-        Run r = launch("--board", bad.toString());
+        Launch.Run r = launch("--board", bad.toString());
         assertEquals(2, r.exit(), r.errText());
         List<String> ours = r.err().stream().filter(l -> l.startsWith("iommulab:")).toList();
         assertEquals(1, ours.size(), r.errText());
@@ -78,7 +50,7 @@ class LauncherIT {
     }
 
     /** Exit 2, the one line, nothing on stdout, and no log line: the container never started. */
-    private static void refusedBeforeTheContainer(Run r, String board, String message) {
+    private static void refusedBeforeTheContainer(Launch.Run r, String board, String message) {
         assertEquals(2, r.exit(), r.errText());
         assertTrue(r.out().isEmpty(), String.join("\n", r.out()));
         assertEquals(1, r.err().size(), r.errText());
@@ -114,7 +86,7 @@ class LauncherIT {
     @Test
     void aGoodBoardFileBoots() throws Exception {
         Path good = Files.write(dir.resolve("good.dtb"), FdtWriter.write(DeviceTrees.board("default")));
-        Run r = launch("--board", good.toString());
+        Launch.Run r = launch("--board", good.toString());
         assertEquals(0, r.exit(), r.errText());
         String out = String.join("\n", r.out());
         assertTrue(out.startsWith("board " + good + ": iommulab M1 Mac mini-like board"), out);
@@ -124,7 +96,7 @@ class LauncherIT {
     @Test
     void machineBootInTheShellGivesTheSameMessage() throws Exception {
         Files.writeString(dir.resolve("bad.dts"), "/dts-v1/;\n/ {\n\tmodel = \"x\"\n\tfoo;\n};\n");
-        Run r = launch("-c", "machine:boot bad.dts");
+        Launch.Run r = launch("-c", "machine:boot bad.dts");
         assertEquals(1, r.exit(), r.errText());
         assertTrue(r.err().contains("iommulab: command 'machine:boot bad.dts' failed: EINVAL: bad.dts (line 4): "
                 + "expected ';' after the value of property model, found 'foo'"), r.errText());
@@ -133,14 +105,14 @@ class LauncherIT {
 
     @Test
     void missingBoardFileExitsWithTwoBeforeStartingAnything() throws Exception {
-        Run r = launch("--board", "no-such-board.dtb");
+        Launch.Run r = launch("--board", "no-such-board.dtb");
         assertEquals(2, r.exit());
         assertEquals(List.of("iommulab: board no-such-board.dtb: no such file"), r.err());
     }
 
     @Test
     void jsonPrintsOneDocumentPerCommand() throws Exception {
-        Run r = launch("-c", "iommu:iommus; machine:status", "--json");
+        Launch.Run r = launch("-c", "iommu:iommus; machine:status", "--json");
         assertEquals(0, r.exit(), r.errText());
         assertEquals(2, r.out().size(), String.join("\n", r.out()));
         for (String line : r.out()) {
@@ -157,7 +129,7 @@ class LauncherIT {
     void compareRunsBothBackendsAndWritesTheReport() throws Exception {
         Path workload = dir.resolve("small.workload");
         Files.writeString(workload, "name small\nstream 16K count=4\nsg 4K,64K count=2 dir=from-device\nfault\n");
-        Run r = launch("--compare=" + workload, "--report", dir.resolve("out").toString());
+        Launch.Run r = launch("--compare=" + workload, "--report", dir.resolve("out").toString());
         assertEquals(0, r.exit(), r.errText());
         String out = String.join("\n", r.out());
         assertTrue(out.contains("apple-dart") && out.contains("arm-smmu-v2"), out);
@@ -170,14 +142,14 @@ class LauncherIT {
 
     @Test
     void compareOfAMissingWorkloadFailsNamingIt() throws Exception {
-        Run r = launch("--compare=" + dir.resolve("nope.workload"));
+        Launch.Run r = launch("--compare=" + dir.resolve("nope.workload"));
         assertEquals(1, r.exit());
         assertTrue(r.errText().contains("nope.workload"), r.errText());
     }
 
     @Test
     void failingCommandStopsTheRunWithExitOne() throws Exception {
-        Run r = launch("-c", "machine:status; nosuch:command; iommu:iommus");
+        Launch.Run r = launch("-c", "machine:status; nosuch:command; iommu:iommus");
         assertEquals(1, r.exit(), r.errText());
         assertTrue(r.err().contains("iommulab: command 'nosuch:command' failed: Command not found: nosuch:command"),
                 r.errText());
@@ -186,10 +158,51 @@ class LauncherIT {
         assertFalse(out.contains("apple,t8103-dart"), "stopped at the failure: " + out);
     }
 
+    /**
+     * The shipped bundles are installed from locations the framework can read again: {@code update}
+     * without a URL re-reads the dart bundle, its drivers leave and come back, and every DART is
+     * probed afterwards.
+     */
+    @Test
+    void updateOfTheDartBundleWithoutUrlReadsItsLocationAgain() throws Exception {
+        Launch.Run r = launch("--json", "-c", "update io.iommulab.dart; iommu:iommus");
+        assertEquals(0, r.exit(), r.errText());
+        assertEquals(2, r.out().size(), String.join("\n", r.out()));
+        assertEquals("null", r.out().get(0), "update returns nothing when it succeeds");
+        assertEquals(9, count(r.out().get(1), "\"state\":\"probed\""), r.out().get(1));
+        assertFalse(r.errText().contains("Unknown protocol"), r.errText());
+        assertEquals(2, count(r.errText(), "IOMMU driver apple-dart registered (compatibles [apple,t8103-dart])"),
+                "registered at the boot and again by the updated bundle: " + r.errText());
+    }
+
+    /** gogo's felix: commands return their failure as text instead of throwing: the run stops on it all the same. */
+    @Test
+    void aFailingFrameworkCommandStopsTheRunWithExitOne() throws Exception {
+        Launch.Run r = launch("-c", "start 999; iommu:iommus");
+        assertEquals(1, r.exit(), r.errText());
+        assertTrue(r.err().contains("iommulab: command 'start 999' failed: Bundle ID '999' is invalid."), r.errText());
+        assertFalse(String.join("\n", r.out()).contains("apple,t8103-dart"), "stopped at the failure: " + r.out());
+
+        Path missing = dir.resolve("missing.jar");
+        Launch.Run u = launch("-c", "update io.iommulab.dart " + missing.toUri() + "; iommu:iommus");
+        assertEquals(1, u.exit(), u.errText());
+        assertTrue(u.err().contains("iommulab: command 'update io.iommulab.dart " + missing.toUri() + "' failed: Unable to open "
+                + "input stream: " + missing + " (No such file or directory)"), u.errText());
+        assertFalse(u.errText().contains("\tat "), u.errText());
+    }
+
+    private static int count(String text, String part) {
+        int n = 0;
+        for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + part.length())) {
+            n++;
+        }
+        return n;
+    }
+
     @Test
     void scriptRunsEachLineAndSummaryGoesToStdout() throws Exception {
         Path script = Files.writeString(dir.resolve("cmds.gogo"), "# topology\niommu:devices\n\nmachine:pages\n");
-        Run r = launch("--script", script.toString());
+        Launch.Run r = launch("--script", script.toString());
         assertEquals(0, r.exit(), r.errText());
         String out = String.join("\n", r.out());
         assertTrue(out.matches("(?s)board default: .*, probed \\d+ ms after JVM start.*"), out);
@@ -199,7 +212,7 @@ class LauncherIT {
 
     @Test
     void withoutTerminalOrCommandsItExitsAfterTheSummary() throws Exception {
-        Run r = launch();
+        Launch.Run r = launch();
         assertEquals(0, r.exit(), r.errText());
         String out = String.join("\n", r.out());
         assertTrue(out.startsWith("board default: "), out);
@@ -236,7 +249,7 @@ class LauncherIT {
         String shared = System.getProperty("iommulab.shared");
         Path dtb = (shared != null ? Path.of(shared) : Path.of("../../shared")).resolve("boards/t8103-j274.dtb");
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isRegularFile(dtb), "real board not present at " + dtb.toAbsolutePath());
-        Run r = launch("--board", dtb.toAbsolutePath().toString(), "-c", "iommu:devices");
+        Launch.Run r = launch("--board", dtb.toAbsolutePath().toString(), "-c", "iommu:devices");
         assertEquals(0, r.exit(), r.errText());
         String out = String.join("\n", r.out());
         assertTrue(out.contains("IOMMU nodes: 9 (disabled 1, probed 8)"), out);
@@ -248,7 +261,7 @@ class LauncherIT {
     @Test
     void twoDieBoardNamesEveryNodeUnambiguously() throws Exception {
         Path board = Path.of("..", "testkit", "src", "main", "resources", "boards", "iommulab-t6002.dts").toAbsolutePath();
-        Run r = launch("--board", board.toString(), "--json", "-c",
+        Launch.Run r = launch("--board", board.toString(), "--json", "-c",
                 "iommu:devices; dart:darts; iommu:dma usb@702280000 read 0 4; iommu:iommus");
         assertEquals(1, r.exit(), r.errText());
         assertEquals(2, r.out().size(), String.join("\n", r.out()));
@@ -264,10 +277,10 @@ class LauncherIT {
 
     @Test
     void badArgumentsExitWithTwo() throws Exception {
-        Run r = launch("--frobnicate");
+        Launch.Run r = launch("--frobnicate");
         assertEquals(2, r.exit());
         assertEquals(List.of("iommulab: unknown option --frobnicate (see --help)"), r.err());
-        Run help = launch("--help");
+        Launch.Run help = launch("--help");
         assertEquals(0, help.exit());
         assertTrue(help.out().get(0).startsWith("Usage: java -jar iommulab.jar"));
     }

@@ -188,6 +188,10 @@ public final class IommuCoreEngine implements IommuService {
         return false;
     }
 
+    /**
+     * A watch for the driver's next version, alive only while it is awaited: it ends as soon as
+     * the driver is taken over (addDriver notifies), so no thread of the core outlives an update.
+     */
     private void scheduleDeadline(IommuDriver driver) {
         if (deadlines == null) {
             deadlines = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
@@ -219,11 +223,14 @@ public final class IommuCoreEngine implements IommuService {
     /** The next version did not come in time: release what the old one ran, as on an unload. */
     private synchronized void expire(IommuDriver driver) {
         cancelDeadline(driver);
-        if (live.forget(driver) == null) {
+        LiveUpdate.Retiring r = live.forget(driver);
+        if (r == null) {
             return;
         }
         LOG.warn("live update of {}: no new version took over within {} ms; releasing its masters and resetting its "
                 + "IOMMUs as on an unload", driver.name(), config.liveUpdateMs());
+        live.expired(r, "no new version of " + driver.name() + " took over within " + config.liveUpdateMs() + " ms",
+                List.copyOf(instances.values()), List.copyOf(domains.values()));
         origins.remove(driver);
         teardown(driver);
         notifyAll();
@@ -318,6 +325,34 @@ public final class IommuCoreEngine implements IommuService {
     @Override
     public synchronized List<io.iommulab.api.dto.LiveUpdateDTO> liveUpdates() {
         return live.history();
+    }
+
+    /** @return a mark for {@link #liveUpdatesSince}: how many live updates were recorded so far */
+    public synchronized long liveUpdateMark() {
+        return live.recorded();
+    }
+
+    /** @return the live updates recorded after {@code mark}, oldest first */
+    public synchronized List<io.iommulab.api.dto.LiveUpdateDTO> liveUpdatesSince(long mark) {
+        return live.since(mark);
+    }
+
+    /**
+     * Waits until no driver waits for its next version: each one that left in a live update was
+     * taken over, fell back, or was released when the live-update timeout passed.
+     *
+     * @return false if some still wait after {@code timeoutNs}
+     */
+    public synchronized boolean awaitLiveUpdates(long timeoutNs) throws InterruptedException {
+        long deadline = System.nanoTime() + timeoutNs;
+        while (!live.retiring().isEmpty()) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return false;
+            }
+            java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+        return true;
     }
 
     /** PlatformDevice.quiesceDomains: {@code swap} runs with every domain of the instance's driver paused. */
@@ -443,7 +478,6 @@ public final class IommuCoreEngine implements IommuService {
             deadlines.shutdownNow();
             deadlines = null;
         }
-        deadlineTasks.clear();
         notifyAll();
     }
 

@@ -64,6 +64,8 @@ final class LiveUpdate {
     private final IommuCoreEngine engine;
     private final Map<IommuDriver, Retiring> retiring = new LinkedHashMap<>();
     private final Deque<LiveUpdateDTO> history = new ArrayDeque<>();
+    /** entries recorded since the start (the history keeps the last {@link #HISTORY}) */
+    private long recorded;
 
     LiveUpdate(IommuCoreEngine engine) {
         this.engine = engine;
@@ -93,11 +95,48 @@ final class LiveUpdate {
         return List.copyOf(history);
     }
 
+    /** @return how many entries were recorded since the start: a mark for {@link #since} */
+    long recorded() {
+        return recorded;
+    }
+
+    /** @return the entries recorded after {@code mark} (a {@link #recorded()} value), oldest first */
+    List<LiveUpdateDTO> since(long mark) {
+        List<LiveUpdateDTO> all = history();
+        long n = Math.min(recorded - mark, all.size());
+        return n <= 0 ? List.of() : all.subList(all.size() - (int) n, all.size());
+    }
+
     private void record(LiveUpdateDTO dto) {
         if (history.size() == HISTORY) {
             history.removeFirst();
         }
         history.addLast(dto);
+        recorded++;
+    }
+
+    /**
+     * No next version came for a retired driver within the timeout: recorded as a fall-back (the
+     * caller then releases what it ran, as on an unload).
+     */
+    void expired(Retiring r, String reason, List<IommuInstance> allInstances, Iterable<DomainImpl> allDomains) {
+        List<String> paths = new ArrayList<>();
+        for (IommuInstance inst : allInstances) {
+            if (inst.driver == r.driver()) {
+                paths.add(inst.path);
+            }
+        }
+        int domains = 0;
+        long mappings = 0;
+        for (DomainImpl d : allDomains) {
+            if (d.driverService() == r.driver()) {
+                domains++;
+                long g = d.minPageSize();
+                mappings += g > 0 ? d.mappedBytes() / g : 0;
+            }
+        }
+        record(new LiveUpdateDTO(r.driver().name(), r.origin(), null, paths, false, reason, 0, domains, mappings, 0, 0,
+                0, engine.takeLongestControlWaitNs(), engine.faultSeq() - r.faultSeq(), System.nanoTime() - engine.startNs()));
     }
 
     /**

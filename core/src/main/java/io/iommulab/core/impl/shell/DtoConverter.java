@@ -6,11 +6,13 @@ import io.iommulab.api.dto.DomainDTO;
 import io.iommulab.api.dto.FaultDTO;
 import io.iommulab.api.dto.GroupDTO;
 import io.iommulab.api.dto.IommuNodeDTO;
+import io.iommulab.api.dto.LiveUpdateDTO;
 import io.iommulab.api.dto.MappingDTO;
 import io.iommulab.api.dto.StreamRefDTO;
 import io.iommulab.api.dto.TraceEventDTO;
 import io.iommulab.api.dto.TranslationDTO;
 import io.iommulab.api.dto.UnmapDTO;
+import io.iommulab.core.impl.update.LiveUpdateText;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.felix.service.command.Converter;
@@ -29,7 +31,8 @@ import org.osgi.service.component.annotations.Component;
     Converter.CONVERTER_CLASSES + "=io.iommulab.api.dto.MappingDTO",
     Converter.CONVERTER_CLASSES + "=io.iommulab.api.dto.UnmapDTO",
     Converter.CONVERTER_CLASSES + "=io.iommulab.api.dto.TranslationDTO",
-    Converter.CONVERTER_CLASSES + "=io.iommulab.api.dto.DmaDTO"})
+    Converter.CONVERTER_CLASSES + "=io.iommulab.api.dto.DmaDTO",
+    Converter.CONVERTER_CLASSES + "=io.iommulab.api.dto.LiveUpdateDTO"})
 public final class DtoConverter implements Converter {
 
     @Override
@@ -66,7 +69,7 @@ public final class DtoConverter implements Converter {
     static boolean isOurs(Object o) {
         return o instanceof DeviceDTO || o instanceof DomainDTO || o instanceof GroupDTO || o instanceof IommuNodeDTO
                 || o instanceof FaultDTO || o instanceof TraceEventDTO || o instanceof MappingDTO
-                || o instanceof UnmapDTO || o instanceof TranslationDTO || o instanceof DmaDTO;
+                || o instanceof UnmapDTO || o instanceof TranslationDTO || o instanceof DmaDTO || o instanceof LiveUpdateDTO;
     }
 
     /** A list of records of one type: a header and one aligned row each; null if not ours. */
@@ -108,7 +111,7 @@ public final class DtoConverter implements Converter {
 
     private static String[] header(Object o) {
         if (o instanceof IommuNodeDTO) {
-            return new String[] {"NODE", "COMPATIBLE", "DRIVER", "STATE", "STREAMS", "REASON"};
+            return new String[] {"NODE", "COMPATIBLE", "DRIVER", "STATE", "STREAMS", "BUNDLE", "REASON"};
         }
         if (o instanceof DeviceDTO) {
             return new String[] {"DEVICE", "STATE", "IOMMUS", "GROUP", "DOMAIN", "REASON"};
@@ -129,7 +132,7 @@ public final class DtoConverter implements Converter {
     private static String[] row(Object o) {
         if (o instanceof IommuNodeDTO n) {
             return new String[] {n.node(), n.compatible().isEmpty() ? "-" : n.compatible().get(0), dash(n.driver()),
-                n.state(), n.streams().toString(), dash(n.reason())};
+                n.state(), n.streams().toString(), dash(n.origin()), dash(n.reason())};
         }
         if (o instanceof DeviceDTO d) {
             return new String[] {d.node(), d.state(), streams(d.iommus()), dash(d.group()),
@@ -157,6 +160,9 @@ public final class DtoConverter implements Converter {
     static String line(Object o) {
         if (o instanceof TraceEventDTO t) {
             return t.line();
+        }
+        if (o instanceof LiveUpdateDTO u) {
+            return LiveUpdateText.of(u);
         }
         if (o instanceof MappingDTO m) {
             return m.device() + ": domain " + m.domain() + " mapped iova " + Args.hex(m.iova()) + "-"
@@ -224,6 +230,9 @@ public final class DtoConverter implements Converter {
         }
         if (o instanceof TraceEventDTO t) {
             return t.event();
+        }
+        if (o instanceof LiveUpdateDTO u) {
+            return u.driver() + (u.adopted() ? " adopted" : " fell back");
         }
         return line(o);
     }

@@ -1,0 +1,61 @@
+package io.iommulab.launcher;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** The shaded {@code iommulab.jar} run as users run it: its own JVM, no terminal, its deploy folder in the test's folder. */
+final class Launch {
+
+    static final long TIMEOUT_S = 120;
+
+    record Run(int exit, List<String> out, List<String> err) {
+        String errText() {
+            return String.join("\n", err);
+        }
+
+        String outText() {
+            return String.join("\n", out);
+        }
+    }
+
+    private Launch() {
+    }
+
+    /** @return the launcher jar under test */
+    static Path jar() {
+        return Path.of(System.getProperty("iommulab.jar", "target/iommulab.jar")).toAbsolutePath();
+    }
+
+    /** @return {@code java -jar iommulab.jar --deploy DIR/deploy ARGS} */
+    static List<String> command(Path dir, String... args) {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", jar().toString(), "--deploy", dir.resolve("deploy").toString()));
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    /** Runs the launcher in {@code dir} to its end. */
+    static Run run(Path dir, String... args) throws IOException, InterruptedException {
+        List<String> cmd = command(dir, args);
+        Path out = dir.resolve("stdout.txt");
+        Path err = dir.resolve("stderr.txt");
+        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectInput(ProcessBuilder.Redirect.from(nullFile()))
+                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        if (!p.waitFor(TIMEOUT_S, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("launcher did not exit within " + TIMEOUT_S + " s: " + cmd);
+        }
+        return new Run(p.exitValue(), Files.readAllLines(out, StandardCharsets.UTF_8),
+                Files.readAllLines(err, StandardCharsets.UTF_8));
+    }
+
+    static File nullFile() {
+        return new File(System.getProperty("os.name").startsWith("Windows") ? "NUL" : "/dev/null");
+    }
+}
