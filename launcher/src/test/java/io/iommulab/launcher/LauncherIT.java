@@ -236,7 +236,7 @@ class LauncherIT {
     void hardwareInstalledLaterStartsWithTheMachineAndItsDriverAfterIt() throws Exception {
         String model = Path.of(System.getProperty("iommulab.test-iommu-model.jar")).toUri().toString();
         String driver = Path.of(System.getProperty("iommulab.test-iommu.jar")).toUri().toString();
-        Run r = launch("--quiet", "-c", "m = ($.context installBundle " + model + "); d = ($.context installBundle " + driver
+        Launch.Run r = launch("--quiet", "-c", "m = ($.context installBundle " + model + "); d = ($.context installBundle " + driver
                 + "); $m start; $d start; lb test-iommu");
         assertEquals(0, r.exit(), r.errText());
         String out = String.join("\n", r.out());

@@ -85,7 +85,9 @@ class LiveUpdateIT {
         String v = shippedVersion(DART);
         assertTrue(out.matches("(?s).*\\Q" + DART + " [\\E\\d+\\]: \\Q" + v + " -> " + v + " from " + jar + "\\E; refreshed .*"), out);
         assertTrue(out.contains("apple-dart: " + DART + " " + v + " -> " + DART + " " + v + ", 8 IOMMUs: "), out);
-        assertTrue(out.contains("apple-dart: " + DART + " " + v + " -> " + DART + " " + v + ", 1 IOMMU: "), out);
+        // the usb4 DART's driver is the dart bundle's code with the usb4 bundle's variant: both named
+        String usb4 = DART + " " + v + " + " + DART + ".usb4 " + shippedVersion(DART + ".usb4");
+        assertTrue(out.contains("apple-dart: " + usb4 + " -> " + usb4 + ", 1 IOMMU: "), out);
         assertTrue(out.matches("(?s).*IOMMUs?: (adopted|not adopted: \\S.*)\n  domains \\d+, mappings \\d+, verified \\d+, "
                 + "mismatches 0, blackout \\d+ us, longest wait \\d+ us, faults during the swap \\d+\n  iommus /soc/iommu@.*"), out);
     }

@@ -63,7 +63,7 @@ import org.slf4j.LoggerFactory;
  * page-table format service is replaced, the live domains move to the new one.
  *
  * <p>Fields: {@code variant} the variant record; {@code variantOrigin} the bundle the variant
- * service comes from (for {@code dart:darts}); {@code formats} the page-table formats (the bound
+ * service comes from when it is not this one (for {@code dart:darts}); {@code formats} the page-table formats (the bound
  * services, or what a test hands in); {@code faultLimit} the rate limit of the fault message (one
  * call site per driver instance, as dev_err_ratelimited has one per call site);
  * {@code identity}/{@code blocked} the static domains; {@code instances} the probed DARTs;
@@ -223,9 +223,12 @@ public final class AppleDartDriver implements IommuDriver {
         return bundleName(FrameworkUtil.getBundle(AppleDartDriver.class));
     }
 
-    /** @return the bundle the variant service comes from ("io.iommulab.dart.usb4 0.1.0.SNAPSHOT"), null outside OSGi */
+    /**
+     * @return the bundle the variant service comes from ("io.iommulab.dart.usb4 0.1.0.SNAPSHOT"): the
+     *         one the tracker named, else this driver's own (a built-in variant); null outside OSGi
+     */
     public String variantBundle() {
-        return variantOrigin;
+        return variantOrigin != null ? variantOrigin : driverBundle();
     }
 
     /** @return the variant this driver drives */

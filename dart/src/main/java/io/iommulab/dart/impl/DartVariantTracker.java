@@ -5,6 +5,7 @@ import io.iommulab.dart.spi.DartVariant;
 import java.util.HashMap;
 import java.util.Hashtable;
 import java.util.Map;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.Constants;
 import org.osgi.framework.FrameworkUtil;
 import org.osgi.service.component.ComponentException;
@@ -26,8 +27,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each driver instance gets {@code variant.target} = the variant's service id (it binds exactly
  * that service), {@code formats.target} = the variant's page-table format, the
- * {@value DartVariant#PROPERTY} property, and {@value #ORIGIN_PROPERTY} = the variant service's
- * bundle, which the core shows with the driver's own bundle ({@code iommu:iommus}) and
+ * {@value DartVariant#PROPERTY} property, and, for a variant from another bundle,
+ * {@value #ORIGIN_PROPERTY} = that bundle, which the core shows with the driver's own bundle ({@code iommu:iommus}) and
  * {@code dart:darts} shows per DART.
  *
  * <p>Fields: {@code factory} the driver component factory; {@code drivers} the instance per
@@ -64,8 +65,11 @@ public final class DartVariantTracker {
         p.put("variant.target", "(" + Constants.SERVICE_ID + "=" + id + ")");
         p.put("formats.target", "(" + PageTableFormat.PROPERTY + "=" + variant.hw().identity().pgtableFormat() + ")");
         p.put(DartVariant.PROPERTY, name);
-        // a variant service is a component of the bundle that registers it
-        String origin = AppleDartDriver.bundleName(FrameworkUtil.getBundle(variant.getClass()));
+        // a variant service is a component of the bundle that registers it; built-in variants
+        // come from this bundle, which the core already names as the driver's
+        Bundle from = FrameworkUtil.getBundle(variant.getClass());
+        String origin = from == null || from.equals(FrameworkUtil.getBundle(getClass())) ? null
+                : AppleDartDriver.bundleName(from);
         if (origin != null) {
             p.put(ORIGIN_PROPERTY, origin);
         }
