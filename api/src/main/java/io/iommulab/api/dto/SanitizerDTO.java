@@ -28,4 +28,16 @@ public record SanitizerDTO(boolean enabled, long transactions, long staleReports
     public long total() {
         return findings.values().stream().mapToLong(Long::longValue).sum();
     }
+
+    /** @return e.g. {@code 0 findings} or {@code 3 findings (dma-after-unmap 1, stale-translation 2)} */
+    public String tally() {
+        long total = total();
+        StringBuilder sb = new StringBuilder().append(total).append(total == 1 ? " finding" : " findings");
+        if (total > 0) {
+            java.util.StringJoiner kinds = new java.util.StringJoiner(", ", " (", ")");
+            findings.forEach((k, n) -> kinds.add(k + " " + n));
+            sb.append(kinds);
+        }
+        return sb.toString();
+    }
 }

@@ -25,4 +25,34 @@ package io.iommulab.api.dto;
  */
 public record SanitizerFindingDTO(long seq, String kind, String iommu, int stream, String device, String access,
         long iova, String cached, String current, String due, long timeNs, Integer domain, String detail) {
+
+    /**
+     * The finding as one line, as the log, the trace, {@code iommu:sanitize} and the comparison
+     * print it, e.g. {@code stale-translation: /soc/iommu@100000000 sid 0 (/soc/dev-a@200000000)
+     * domain 1 write iova 0x4000: 0x820004000 rw, now not mapped (NO PTE FOR IOVA); ...; due: ...}
+     */
+    public String line() {
+        StringBuilder sb = new StringBuilder(kind).append(':');
+        if (iommu != null) {
+            sb.append(' ').append(iommu);
+            if (stream >= 0) {
+                sb.append(" sid ").append(stream);
+            }
+        }
+        if (device != null) {
+            sb.append(" (").append(device).append(')');
+        }
+        if (domain != null) {
+            sb.append(" domain ").append(domain);
+        }
+        sb.append(access != null ? " " + access : " map").append(" iova 0x").append(Long.toHexString(iova));
+        sb.append(": ").append(cached).append(", now ").append(current);
+        if (detail != null) {
+            sb.append("; ").append(detail);
+        }
+        if (due != null) {
+            sb.append("; due: ").append(due);
+        }
+        return sb.toString();
+    }
 }

@@ -53,7 +53,7 @@ public final class Findings {
             }
             history.addLast(n);
         }
-        String line = line(n);
+        String line = n.line();
         trace.dmaSanitizer(n.kind(), n.iova(), line);
         if (ratelimit.ratelimit(missed -> LOG.error("DMA sanitizer: {} callbacks suppressed", missed))) {
             if (warn) {
@@ -62,32 +62,6 @@ public final class Findings {
                 LOG.error("DMA sanitizer: {}", line);
             }
         }
-    }
-
-    /** e.g. {@code stale-translation: /soc/iommu@100000000 sid 0 (/soc/dev-a@200000000) write iova 0x4000: ...} */
-    public static String line(SanitizerFindingDTO f) {
-        StringBuilder sb = new StringBuilder(f.kind()).append(':');
-        if (f.iommu() != null) {
-            sb.append(' ').append(f.iommu());
-            if (f.stream() >= 0) {
-                sb.append(" sid ").append(f.stream());
-            }
-        }
-        if (f.device() != null) {
-            sb.append(" (").append(f.device()).append(')');
-        }
-        if (f.domain() != null) {
-            sb.append(" domain ").append(f.domain());
-        }
-        sb.append(f.access() != null ? " " + f.access() : " map").append(" iova 0x").append(Long.toHexString(f.iova()));
-        sb.append(": ").append(f.cached()).append(", now ").append(f.current());
-        if (f.detail() != null) {
-            sb.append("; ").append(f.detail());
-        }
-        if (f.due() != null) {
-            sb.append("; due: ").append(f.due());
-        }
-        return sb.toString();
     }
 
     synchronized List<SanitizerFindingDTO> history() {

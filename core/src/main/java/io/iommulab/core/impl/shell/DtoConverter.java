@@ -15,7 +15,6 @@ import io.iommulab.api.dto.StreamRefDTO;
 import io.iommulab.api.dto.TraceEventDTO;
 import io.iommulab.api.dto.TranslationDTO;
 import io.iommulab.api.dto.UnmapDTO;
-import io.iommulab.core.impl.sanitize.Findings;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.felix.service.command.Converter;
@@ -176,7 +175,7 @@ public final class DtoConverter implements Converter {
             return t.line();
         }
         if (o instanceof SanitizerFindingDTO f) {
-            return "#" + f.seq() + " " + seconds(f.timeNs()) + " " + Findings.line(f);
+            return "#" + f.seq() + " " + seconds(f.timeNs()) + " " + f.line();
         }
         if (o instanceof SanitizerDTO s) {
             return sanitizer(s);
@@ -284,14 +283,7 @@ public final class DtoConverter implements Converter {
      */
     static String summary(SanitizerDTO s) {
         StringBuilder sb = new StringBuilder("DMA sanitizer ").append(s.enabled() ? "on" : "off").append(": ");
-        long total = s.total();
-        sb.append(total).append(total == 1 ? " finding" : " findings");
-        if (total > 0) {
-            List<String> kinds = new ArrayList<>();
-            s.findings().forEach((k, n) -> kinds.add(k + " " + n));
-            sb.append(" (").append(String.join(", ", kinds)).append(')');
-        }
-        sb.append(", ").append(s.transactions()).append(" transactions checked, ").append(s.staleReports())
+        sb.append(s.tally()).append(", ").append(s.transactions()).append(" transactions checked, ").append(s.staleReports())
                 .append(" stale IOTLB hits reported");
         if (!s.flushQueues().isEmpty()) {
             long windows = 0;
