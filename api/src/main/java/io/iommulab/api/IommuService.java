@@ -4,8 +4,10 @@ import io.iommulab.api.dto.DeviceDTO;
 import io.iommulab.api.dto.DomainDTO;
 import io.iommulab.api.dto.FaultDTO;
 import io.iommulab.api.dto.GroupDTO;
+import io.iommulab.api.dto.InjectionDTO;
 import io.iommulab.api.dto.IommuNodeDTO;
 import io.iommulab.api.dto.LiveUpdateDTO;
+import io.iommulab.api.dto.SanitizerDTO;
 import io.iommulab.api.dto.TraceEventDTO;
 import java.util.List;
 import org.osgi.annotation.versioning.ProviderType;
@@ -51,4 +53,38 @@ public interface IommuService {
 
     /** @return live updates of drivers so far, oldest first (bounded history) */
     List<LiveUpdateDTO> liveUpdates();
+
+    /**
+     * The DMA sanitizer: on or off, transactions checked, findings by kind and the bounded history,
+     * the flush-queue exposure of lazy domains. Off unless {@code iommulab.iommu.sanitize} is set or
+     * {@link #setSanitizer} turned it on.
+     */
+    SanitizerDTO sanitizer();
+
+    /**
+     * Turns the DMA sanitizer on (it attaches to the machine's bus monitor and shadows every map
+     * and unmap from then on) or off (it detaches; nothing is checked or shadowed).
+     *
+     * @return its state afterwards
+     */
+    SanitizerDTO setSanitizer(boolean on);
+
+    /** Forgets the sanitizer's findings and counters (the shadows of what is mapped stay). */
+    void clearSanitizer();
+
+    /**
+     * Fault injection on one IOMMU, as Linux's fault-injection knobs: its driver's
+     * {@code PlatformDevice.shouldFail(point)} answers true for the next {@code count} occurrences.
+     *
+     * @param iommu an IOMMU node: DT path, unique node name or path suffix, or label
+     * @param point an injection point, e.g. {@code skip-invalidate}
+     * @param count occurrences to fail; -1 every one until cleared; 0 clears it
+     * @return the point's state afterwards
+     * @throws io.iommulab.api.error.IommuException ENODEV naming an unknown IOMMU, EINVAL an unknown
+     *         point or a count below -1
+     */
+    InjectionDTO inject(String iommu, String point, long count);
+
+    /** @return every injection point that is set, or failed something since it was set */
+    List<InjectionDTO> injections();
 }

@@ -82,8 +82,10 @@ final class EmbeddedFelix {
      *
      * @param deploy   the FileInstall folder (created if absent)
      * @param logLevel {@code debug}, {@code info} or {@code warn}
+     * @param extra    further framework properties (the bundles read them, e.g. {@code iommulab.iommu.sanitize})
      */
-    static EmbeddedFelix start(Path deploy, String logLevel, PrintStream err) throws IOException, BundleException {
+    static EmbeddedFelix start(Path deploy, String logLevel, Map<String, String> extra, PrintStream err)
+            throws IOException, BundleException {
         Files.createDirectories(deploy);
         // A private cache per run: two launchers in one folder do not share state, and nothing is left behind.
         Path storage = Files.createTempDirectory("iommulab-felix-");
@@ -105,6 +107,7 @@ final class EmbeddedFelix {
         // Gogo's own console would read stdin and stop the framework at EOF; the launcher opens
         // the interactive shell itself (after the boot) when it runs on a terminal.
         props.put("gosh.args", "--nointeractive");
+        props.putAll(extra);
 
         FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class, EmbeddedFelix.class.getClassLoader())
                 .findFirst().orElseThrow(() -> new IllegalStateException("no OSGi FrameworkFactory on the class path"));

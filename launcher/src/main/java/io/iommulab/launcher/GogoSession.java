@@ -16,11 +16,14 @@ final class GogoSession implements AutoCloseable {
     private static final String SESSION = "org.apache.felix.service.command.CommandSession";
     /** Converter.INSPECT: the detailed form the interactive shell prints for a result. */
     static final int INSPECT = 0;
+    /** Converter.PART: the one-line form a result takes inside a list. */
+    static final int PART = 2;
 
     private final Object session;
     private final Method execute;
     private final Method format;
     private final Method put;
+    private final Method get;
     private final Method close;
 
     private GogoSession(Object session, Class<?> sessionType) throws NoSuchMethodException {
@@ -28,6 +31,7 @@ final class GogoSession implements AutoCloseable {
         this.execute = sessionType.getMethod("execute", CharSequence.class);
         this.format = sessionType.getMethod("format", Object.class, int.class);
         this.put = sessionType.getMethod("put", String.class, Object.class);
+        this.get = sessionType.getMethod("get", String.class);
         this.close = sessionType.getMethod("close");
     }
 
@@ -52,13 +56,23 @@ final class GogoSession implements AutoCloseable {
 
     /** @return the result as the interactive shell prints it */
     String format(Object result) throws Exception {
-        Object s = invoke(format, session, result, INSPECT);
+        return format(result, INSPECT);
+    }
+
+    /** @return the result in the form {@code level} ({@link #INSPECT}, {@link #PART}) */
+    String format(Object result, int level) throws Exception {
+        Object s = invoke(format, session, result, level);
         return s == null ? "" : s.toString();
     }
 
     /** Sets a session variable (read in commands as {@code $name}). */
     void put(String name, Object value) throws Exception {
         invoke(put, session, name, value);
+    }
+
+    /** @return the session variable {@code name}, or null */
+    Object get(String name) throws Exception {
+        return invoke(get, session, name);
     }
 
     @Override

@@ -17,9 +17,10 @@ import java.util.List;
  * @param deploy   FileInstall folder, or null for {@code ./deploy}
  * @param logLevel SLF4J simple logger level: {@code info}, {@code debug} or {@code warn}
  * @param help     print the usage and exit
+ * @param sanitize start the IOMMU core with its DMA sanitizer on, and print its findings at exit
  */
 public record LaunchOptions(Path board, List<CommandSource> commands, boolean json, Path deploy, String logLevel,
-        boolean help) {
+        boolean help, boolean sanitize) {
 
     public static final String USAGE = """
             Usage: java -jar iommulab.jar [OPTIONS]
@@ -35,13 +36,17 @@ public record LaunchOptions(Path board, List<CommandSource> commands, boolean js
                                running the workload in FILE (default: the built-in one), then exit
               --report DIR     with --compare: also write comparison.json and report.html (SVG pictures) to DIR
               --json           print each command result as one JSON document per line on stdout
+              --sanitize       run the IOMMU core with its DMA sanitizer on from the boot (stale IOTLB
+                               entries, DMA after unmap, isolation escapes; iommu:sanitize lists them); at
+                               exit print its findings, each comparison backend's, and the total
               --deploy DIR     folder watched for bundles to install, update and remove (default ./deploy)
               --verbose        log at DEBUG
               --quiet          log warnings and errors only
               -h, --help       print this help
 
             Exit status: 0 success, 1 a command failed, 2 bad arguments or a board that cannot be booted,
-            3 the container did not come up.
+            3 the container did not come up, 4 (with --sanitize) the commands succeeded but the DMA
+            sanitizer found something.
             """;
 
     public LaunchOptions {
@@ -127,6 +132,7 @@ public record LaunchOptions(Path board, List<CommandSource> commands, boolean js
         Path board = null;
         Path deploy = null;
         boolean json = false;
+        boolean sanitize = false;
         boolean help = false;
         boolean verbose = false;
         boolean quiet = false;
@@ -173,6 +179,7 @@ public record LaunchOptions(Path board, List<CommandSource> commands, boolean js
                     report = nonEmpty(name, inlineValue != null ? inlineValue : value(args, i++, name));
                 }
                 case "--json" -> json = flag(name, inlineValue);
+                case "--sanitize" -> sanitize = flag(name, inlineValue);
                 case "--verbose" -> verbose = flag(name, inlineValue);
                 case "--quiet" -> quiet = flag(name, inlineValue);
                 case "-h", "--help" -> help = flag(name, inlineValue);
@@ -190,7 +197,8 @@ public record LaunchOptions(Path board, List<CommandSource> commands, boolean js
         if (verbose && quiet) {
             throw new UsageException("options --verbose and --quiet exclude each other");
         }
-        return new LaunchOptions(board, commands, json, deploy, verbose ? "debug" : quiet ? "warn" : "info", help);
+        return new LaunchOptions(board, commands, json, deploy, verbose ? "debug" : quiet ? "warn" : "info", help,
+                sanitize);
     }
 
     private static String value(String[] args, int i, String option) throws UsageException {

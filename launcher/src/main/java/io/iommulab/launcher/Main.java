@@ -9,6 +9,7 @@ import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.ServiceReference;
@@ -26,9 +27,13 @@ public final class Main {
     static final int EXIT_COMMAND_FAILED = 1;
     static final int EXIT_USAGE = 2;
     static final int EXIT_STARTUP = 3;
+    /** With --sanitize: everything ran, but the DMA sanitizer found something (as a sanitizer's failing run). */
+    static final int EXIT_SANITIZER = 4;
     /** Generous: a cold JVM on a loaded 2-core CI runner starts the container in about a second. */
     private static final long SERVICE_TIMEOUT_MS = 60_000;
     private static final String BOARD_VARIABLE = "iommulab_board";
+    /** The core's option that starts its DMA sanitizer (CoreConfig.SANITIZE), set by {@code --sanitize}. */
+    static final String SANITIZE_PROPERTY = "iommulab.iommu.sanitize";
 
     private final InputStream in;
     private final PrintStream out;
@@ -76,7 +81,8 @@ public final class Main {
 
         EmbeddedFelix felix;
         try {
-            felix = EmbeddedFelix.start(opts.deploy() != null ? opts.deploy() : Path.of("deploy"), opts.logLevel(), err);
+            felix = EmbeddedFelix.start(opts.deploy() != null ? opts.deploy() : Path.of("deploy"), opts.logLevel(),
+                    opts.sanitize() ? Map.of(SANITIZE_PROPERTY, "true") : Map.of(), err);
         } catch (Exception e) {
             err.println("iommulab: cannot start the OSGi framework: " + message(e));
             return EXIT_STARTUP;
@@ -149,12 +155,13 @@ public final class Main {
             (opts.json() ? err : out).print(Topology.summary(session, board, probedMs));
 
             if (!commands.isEmpty()) {
-                return runCommands(session, commands, opts.json());
+                int code = runCommands(session, commands, opts.json());
+                return opts.sanitize() ? sanitized(session, code, opts.json()) : code;
             }
             if (interactive) {
                 return shell(felix, session);
             }
-            return EXIT_OK;
+            return opts.sanitize() ? sanitized(session, EXIT_OK, opts.json()) : EXIT_OK;
         } finally {
             session.close();
         }
@@ -186,6 +193,25 @@ public final class Main {
         out.flush();
         err.println("iommulab: command '" + cmd + "' failed: " + why);
         return EXIT_COMMAND_FAILED;
+    }
+
+    /**
+     * Prints what the DMA sanitizer found ({@code --sanitize}, after the commands, also after a failed
+     * one); findings turn a successful run's status into {@link #EXIT_SANITIZER}.
+     */
+    private int sanitized(GogoSession session, int code, boolean json) {
+        Sanitized s;
+        try {
+            s = Sanitized.of(session);
+        } catch (Exception e) {
+            err.println("iommulab: --sanitize: cannot read the DMA sanitizer: " + message(e));
+            return code == EXIT_OK ? EXIT_COMMAND_FAILED : code;
+        }
+        // Not a command result: off stdout when stdout is JSON.
+        PrintStream to = json ? err : out;
+        to.print(s.text());
+        to.flush();
+        return code == EXIT_OK && s.findings() > 0 ? EXIT_SANITIZER : code;
     }
 
     /** Runs the interactive Gogo shell until the user leaves it (EOF, {@code exit}) or stops the framework. */

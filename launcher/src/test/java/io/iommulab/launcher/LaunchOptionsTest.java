@@ -23,6 +23,7 @@ class LaunchOptionsTest {
         assertNull(o.deploy());
         assertEquals("info", o.logLevel());
         assertFalse(o.help());
+        assertFalse(o.sanitize());
     }
 
     @Test
@@ -37,6 +38,7 @@ class LaunchOptionsTest {
                 new LaunchOptions.Script(Path.of("s.txt")), new LaunchOptions.Inline("lb")), o.commands());
         assertEquals("warn", LaunchOptions.parse("--quiet").logLevel());
         assertTrue(LaunchOptions.parse("-h").help());
+        assertTrue(LaunchOptions.parse("--sanitize").sanitize());
     }
 
     @Test
@@ -55,6 +57,7 @@ class LaunchOptionsTest {
         assertMessage("option -c needs a value", "-c");
         assertMessage("option --board given twice", "--board", "a", "--board", "b");
         assertMessage("option --json takes no value", "--json=yes");
+        assertMessage("option --sanitize takes no value", "--sanitize=on");
         assertMessage("options --verbose and --quiet exclude each other", "--verbose", "--quiet");
         assertMessage("unexpected argument 'board.dts' (a board is given with --board FILE)", "board.dts");
         assertMessage("option --deploy needs a non-empty value", "--deploy", " ");

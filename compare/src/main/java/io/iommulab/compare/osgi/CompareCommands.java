@@ -1,6 +1,7 @@
 package io.iommulab.compare.osgi;
 
 import io.iommulab.api.dt.DeviceTree;
+import io.iommulab.api.dto.SanitizerDTO;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.lab.LabFactory;
@@ -19,7 +20,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import org.apache.felix.service.command.CommandSession;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -32,7 +37,8 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
  * <ul>
  * <li>{@code iommu:compare [--workload FILE] [--board FILE] [--backends a,b] [--report DIR] [--format html|md] [--json]}
  * runs a workload (the built-in one without a file) on the twin of the booted board (or of FILE)
- * for every installed backend and prints the table (or the JSON);</li>
+ * for every installed backend and prints the table (or the JSON), each backend's DMA sanitizer
+ * findings included;</li>
  * <li>{@code iommu:backends} lists the backends;</li>
  * <li>{@code iommu:twin MODEL FILE [--board FILE]} writes a board twin as a DTB, to boot or inspect.</li>
  * </ul>
@@ -43,6 +49,9 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
         "osgi.command.function=backends",
         "osgi.command.function=twin"})
 public final class CompareCommands {
+    /** The session variable with every comparison's sanitizer states, see {@link #remember}. */
+    public static final String SANITIZER_VARIABLE = "iommulab_compare_sanitizer";
+
     private final MachineFactory machines;
     private final Comparator comparator;
 
@@ -56,12 +65,13 @@ public final class CompareCommands {
         this.comparator = new Comparator(machines, labs);
     }
 
-    /** iommu:compare */
-    public String compare(String... args) throws IOException {
+    /** iommu:compare (Gogo passes the session first) */
+    public String compare(CommandSession session, String... args) throws IOException {
         Options o = Options.parse(args);
         Workload w = o.workload == null ? WorkloadParser.builtin()
                 : WorkloadParser.parse(o.workload, Files.readString(Path.of(o.workload), StandardCharsets.UTF_8));
         Comparison c = comparator.compare(board(o.board), w, o.backends);
+        remember(session, c);
         StringBuilder out = new StringBuilder(o.json ? JsonReport.render(c) : TextReport.render(c));
         if (o.report != null) {
             List<Path> written = Reports.write(c, Path.of(o.report), o.format);
@@ -69,6 +79,23 @@ public final class CompareCommands {
             written.forEach(p -> out.append(p).append(' '));
         }
         return out.toString();
+    }
+
+    /**
+     * Adds the comparison's sanitizer states (backend to {@code SanitizerDTO}, null where it did not
+     * run) to the session variable {@value #SANITIZER_VARIABLE}, one map per comparison: the result
+     * is text, and this is how a script (the launcher's {@code --sanitize}) counts the findings.
+     */
+    @SuppressWarnings("unchecked")
+    private static void remember(CommandSession session, Comparison c) {
+        Map<String, SanitizerDTO> states = new LinkedHashMap<>();
+        c.backends().forEach(r -> states.put(r.backend(), r.sanitizer()));
+        List<Map<String, SanitizerDTO>> all = new ArrayList<>();
+        if (session.get(SANITIZER_VARIABLE) instanceof List<?> earlier) {
+            all.addAll((List<Map<String, SanitizerDTO>>) earlier);
+        }
+        all.add(Collections.unmodifiableMap(states));
+        session.put(SANITIZER_VARIABLE, List.copyOf(all));
     }
 
     /** iommu:backends */

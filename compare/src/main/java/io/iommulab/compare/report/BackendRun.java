@@ -4,6 +4,7 @@ import io.iommulab.api.dto.DeviceDTO;
 import io.iommulab.api.dto.DomainDTO;
 import io.iommulab.api.dto.GroupDTO;
 import io.iommulab.api.dto.IommuNodeDTO;
+import io.iommulab.api.dto.SanitizerDTO;
 import java.util.List;
 import java.util.Map;
 
@@ -24,11 +25,14 @@ import java.util.Map;
  * @param faults          injected faults as the backend's driver decoded them
  * @param pageTableBytes  page-table bytes in use after attach (every default domain's tables)
  * @param peakPageTableBytes the most page-table bytes seen during the workload
+ * @param sanitizer       what the lab core's DMA sanitizer checked and found during the run (warm-up,
+ *                        patterns and faults), or null if it did not run (turned off by the
+ *                        workload's config, or no lab)
  */
 public record BackendRun(String backend, List<String> drivers, String error, List<IommuNodeDTO> iommus,
         List<DeviceDTO> devices, List<GroupDTO> groups, List<DomainDTO> domains, Map<String, String> defaultDomainTypes,
         Map<String, String> capabilities, List<PatternResult> patterns, List<FaultResult> faults,
-        long pageTableBytes, long peakPageTableBytes) {
+        long pageTableBytes, long peakPageTableBytes, SanitizerDTO sanitizer) {
     public BackendRun {
         drivers = List.copyOf(drivers);
         iommus = List.copyOf(iommus);
@@ -39,5 +43,24 @@ public record BackendRun(String backend, List<String> drivers, String error, Lis
         capabilities = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(capabilities));
         patterns = List.copyOf(patterns);
         faults = List.copyOf(faults);
+    }
+
+    /** A run without the sanitizer's figures. */
+    public BackendRun(String backend, List<String> drivers, String error, List<IommuNodeDTO> iommus,
+            List<DeviceDTO> devices, List<GroupDTO> groups, List<DomainDTO> domains,
+            Map<String, String> defaultDomainTypes, Map<String, String> capabilities, List<PatternResult> patterns,
+            List<FaultResult> faults, long pageTableBytes, long peakPageTableBytes) {
+        this(backend, drivers, error, iommus, devices, groups, domains, defaultDomainTypes, capabilities, patterns,
+                faults, pageTableBytes, peakPageTableBytes, null);
+    }
+
+    /** @return e.g. "0 findings", "2 findings (dma-after-unmap 1, stale-translation 1)", or "not run" */
+    public String sanitizerFindings() {
+        return sanitizer == null ? "not run" : sanitizer.tally();
+    }
+
+    /** @return transaction pieces the sanitizer checked, or "not run" */
+    public String sanitizerTransactions() {
+        return sanitizer == null ? "not run" : String.valueOf(sanitizer.transactions());
     }
 }

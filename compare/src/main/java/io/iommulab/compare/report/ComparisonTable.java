@@ -63,6 +63,9 @@ public final class ComparisonTable {
         ShortNames names = ShortNames.of(c);
         List<Section> out = new ArrayList<>();
         out.add(run(runs));
+        out.add(new Section("DMA sanitizer", List.of(
+                row("sanitizer findings", runs, BackendRun::sanitizerFindings),
+                row("transactions checked", runs, BackendRun::sanitizerTransactions))));
         out.add(topology(runs));
         out.add(capabilities(runs));
         out.add(new Section("Page tables", List.of(

@@ -2,8 +2,11 @@ package io.iommulab.compare.report;
 
 import io.iommulab.api.dto.DeviceDTO;
 import io.iommulab.api.dto.DomainDTO;
+import io.iommulab.api.dto.FlushQueueDTO;
 import io.iommulab.api.dto.GroupDTO;
 import io.iommulab.api.dto.IommuNodeDTO;
+import io.iommulab.api.dto.SanitizerDTO;
+import io.iommulab.api.dto.SanitizerFindingDTO;
 import io.iommulab.api.dto.StreamRefDTO;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -55,6 +58,50 @@ public final class JsonReport {
         m.put("faults", list(r.faults(), JsonReport::fault));
         m.put("pageTableBytes", r.pageTableBytes());
         m.put("peakPageTableBytes", r.peakPageTableBytes());
+        m.put("sanitizer", r.sanitizer() == null ? null : sanitizer(r.sanitizer()));
+        return m;
+    }
+
+    private static Map<String, Object> sanitizer(SanitizerDTO s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("enabled", s.enabled());
+        m.put("transactions", s.transactions());
+        m.put("staleReports", s.staleReports());
+        m.put("findings", new LinkedHashMap<>(s.findings()));
+        m.put("dropped", s.dropped());
+        m.put("flushQueues", list(s.flushQueues(), JsonReport::flushQueue));
+        m.put("history", list(s.history(), JsonReport::finding));
+        return m;
+    }
+
+    private static Map<String, Object> flushQueue(FlushQueueDTO q) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("domain", q.domain());
+        m.put("freed", q.freed());
+        m.put("windows", q.windows());
+        m.put("open", q.open());
+        m.put("maxNs", q.maxNs());
+        m.put("meanNs", q.meanNs());
+        m.put("timeoutNs", q.timeoutNs());
+        m.put("transactions", q.transactions());
+        return m;
+    }
+
+    private static Map<String, Object> finding(SanitizerFindingDTO f) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("seq", f.seq());
+        m.put("kind", f.kind());
+        m.put("iommu", f.iommu());
+        m.put("stream", f.stream());
+        m.put("device", f.device());
+        m.put("access", f.access());
+        m.put("iova", unsigned(f.iova()));
+        m.put("cached", f.cached());
+        m.put("current", f.current());
+        m.put("due", f.due());
+        m.put("timeNs", f.timeNs());
+        m.put("domain", f.domain());
+        m.put("detail", f.detail());
         return m;
     }
 

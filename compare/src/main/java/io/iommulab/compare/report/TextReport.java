@@ -1,5 +1,6 @@
 package io.iommulab.compare.report;
 
+import io.iommulab.api.dto.SanitizerFindingDTO;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -8,7 +9,8 @@ import java.util.Set;
 
 /**
  * The comparison as a terminal table: one column per backend, a {@code *} in front of every row
- * whose cells differ, then each fault's full decoded text and the list of differences.
+ * whose cells differ, then each fault's full decoded text, the DMA sanitizer's findings (if any
+ * backend had one) and the list of differences.
  *
  * <p>Lines stay within {@value #WIDTH} characters where the column count allows (at least
  * {@value #MIN_CELL} characters per column): cells that do not fit are cut and end in "…", which is
@@ -23,6 +25,8 @@ public final class TextReport {
     private static final int MAX_LABEL = 40;
     private static final int MIN_LABEL = 16;
     private static final String SEP = " | ";
+    /** Sanitizer findings shown in full per backend; a broken backend can have thousands. */
+    static final int FINDINGS_SHOWN = 10;
 
     private TextReport() {
     }
@@ -37,6 +41,7 @@ public final class TextReport {
         out.append("workload: ").append(clean(c.workload())).append("\n\n");
         table(out, columns, sections);
         faults(out, c, ShortNames.of(c));
+        sanitizerFindings(out, c);
         differences(out, c);
         return out.toString();
     }
@@ -142,6 +147,33 @@ public final class TextReport {
                 String text = r.faults().size() <= i ? Fmt.MISSING
                         : r.faults().get(i).reason() == null ? "(not reported)" : r.faults().get(i).reason();
                 wrap(out, "    " + clean(r.backend()) + ": ", clean(text));
+            }
+        }
+        out.append('\n');
+    }
+
+    /**
+     * Each backend's DMA sanitizer findings in full, as the core logs them: the table only counts
+     * them. At most {@value #FINDINGS_SHOWN} per backend; the JSON has the sanitizer's whole history.
+     */
+    private static void sanitizerFindings(StringBuilder out, Comparison c) {
+        if (c.backends().stream().noneMatch(r -> r.sanitizer() != null && r.sanitizer().total() > 0)) {
+            return;
+        }
+        out.append("DMA sanitizer findings (per backend)\n");
+        for (BackendRun r : c.backends()) {
+            if (r.sanitizer() == null || r.sanitizer().total() == 0) {
+                continue;
+            }
+            out.append("  ").append(clean(r.backend())).append(": ").append(r.sanitizerFindings()).append('\n');
+            List<SanitizerFindingDTO> history = r.sanitizer().history();
+            for (SanitizerFindingDTO f : history.subList(0, Math.min(FINDINGS_SHOWN, history.size()))) {
+                wrap(out, "    #" + f.seq() + " ", clean(f.line()));
+            }
+            long more = r.sanitizer().total() - Math.min(FINDINGS_SHOWN, history.size());
+            if (more > 0) {
+                out.append("    ... ").append(more).append(" more (the JSON report lists the last ")
+                        .append(history.size()).append(")\n");
             }
         }
         out.append('\n');

@@ -8,6 +8,7 @@ import io.iommulab.api.dto.DeviceDTO;
 import io.iommulab.api.dto.DomainDTO;
 import io.iommulab.api.dto.FaultDTO;
 import io.iommulab.api.dto.IommuNodeDTO;
+import io.iommulab.api.dto.SanitizerDTO;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.lab.Lab;
@@ -108,8 +109,9 @@ public final class BackendRunner {
             error = e.getMessage();
             LOG.warn("compare: {}: run stopped: {}", backend, error);
         }
+        SanitizerDTO sanitizer = lab.iommu().sanitizer();
         return new BackendRun(backend, List.copyOf(drivers), error, iommus, devices, lab.iommu().groups(), domains,
-                defaultTypes, caps, patterns, faults, tablesAfterAttach, peak[0]);
+                defaultTypes, caps, patterns, faults, tablesAfterAttach, peak[0], sanitizer.enabled() ? sanitizer : null);
     }
 
     /** The facts of the default domains a reader compares first: page sizes, aperture, types. */

@@ -11,6 +11,7 @@ import io.iommulab.compare.report.BackendRun;
 import io.iommulab.compare.report.Comparison;
 import io.iommulab.compare.workload.Workload;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -24,6 +25,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class Comparator {
     private static final Logger LOG = LoggerFactory.getLogger(Comparator.class);
+    /**
+     * The core's option (CoreConfig.SANITIZE) that starts a lab's DMA sanitizer: every backend runs
+     * the workload watched, and its findings are reported (a workload's config may turn it off).
+     */
+    static final String SANITIZE = "iommulab.iommu.sanitize";
 
     private final MachineFactory machines;
     private final LabFactory labs;
@@ -74,7 +80,9 @@ public final class Comparator {
         byte[] twin = machines.twin(board, backend);
         DetachedMachine m = machines.bootDetached(board.source() + " (" + backend + " twin)", twin,
                 Map.of(MachineFactory.MMIO_COUNT_PROPERTY, "true"));
-        try (Lab lab = labs.open(m, workload.config())) {
+        Map<String, String> config = new LinkedHashMap<>(workload.config());
+        config.putIfAbsent(SANITIZE, "true");
+        try (Lab lab = labs.open(m, config)) {
             return new BackendRunner(lab, backend, workload).run();
         }
     }

@@ -44,6 +44,7 @@ public final class Differences {
 
     private void find() {
         check("run", "", r -> r.error() == null ? "completed" : "stopped: " + r.error());
+        check("sanitizer findings", "", BackendRun::sanitizerFindings);
         check("IOMMU instances", "", r -> String.valueOf(r.iommus().size()));
         check("groups", "", r -> String.valueOf(r.groups().size()));
         check("domains", "", r -> String.valueOf(r.domains().size()));

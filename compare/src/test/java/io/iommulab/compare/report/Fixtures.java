@@ -3,7 +3,10 @@ package io.iommulab.compare.report;
 import io.iommulab.api.dto.DeviceDTO;
 import io.iommulab.api.dto.DomainDTO;
 import io.iommulab.api.dto.GroupDTO;
+import io.iommulab.api.dto.FlushQueueDTO;
 import io.iommulab.api.dto.IommuNodeDTO;
+import io.iommulab.api.dto.SanitizerDTO;
+import io.iommulab.api.dto.SanitizerFindingDTO;
 import io.iommulab.api.dto.StreamRefDTO;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -56,7 +59,7 @@ final class Fixtures {
         return new BackendRun("apple-dart", List.of("apple-dart"), null, iommus, devices, groups, domains,
                 ordered(USB, "DMA", NIC, "DMA", WIFI, "DMA"),
                 ordered("deferred-flush", "no", "pgsize-bitmap", "0x4000", "quirk", HOSTILE),
-                patterns, faults, 32768, HUGE);
+                patterns, faults, 32768, HUGE, new SanitizerDTO(true, 123_456, 0, Map.of(), 0, List.of(), List.of()));
     }
 
     static BackendRun smmu() {
@@ -81,7 +84,12 @@ final class Fixtures {
         return new BackendRun("arm-smmu-v2", List.of("arm-smmu"), null, iommus, devices, groups, domains,
                 ordered(USB, "DMA", NIC, "DMA", WIFI, "IDENTITY"),
                 ordered("deferred-flush", "yes", "pgsize-bitmap", "0x40201000"),
-                patterns, faults, 24576, 49152);
+                patterns, faults, 24576, 49152, new SanitizerDTO(true, 98_765, 1, Map.of("stale-translation", 1L), 0,
+                        List.of(new FlushQueueDTO(2, false, 12, 0, 9_800_000, 4_100_000, 10_000_000, 3)),
+                        List.of(new SanitizerFindingDTO(1, "stale-translation", SMMU, 0x12, NIC, "read", HIGH_IOVA,
+                                "0x800004000 rw", "not mapped (TRANSLATION FAULT)", "SMMU TLBIVAL ASID 2 VA 0x4000",
+                                1_234_567, 2, "PTE cleared; iommu_unmap 0x4000 @0x4000 by domain 2 at 1.000 ms, "
+                                        + "no invalidation since"))));
     }
 
     /** A backend whose twin did not boot: error set, every list empty. */

@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.iommulab.api.dto.DeviceDTO;
 import io.iommulab.api.dto.DomainDTO;
+import io.iommulab.api.dto.FlushQueueDTO;
+import io.iommulab.api.dto.SanitizerDTO;
+import io.iommulab.api.dto.SanitizerFindingDTO;
 import io.iommulab.api.dto.GroupDTO;
 import io.iommulab.api.dto.IommuNodeDTO;
 import io.iommulab.api.dto.StreamRefDTO;
@@ -59,6 +62,15 @@ class JsonReportTest {
         assertKeys(PatternResult.class, obj(arr(dart.get("patterns")).get(0)));
         assertKeys(FaultResult.class, obj(arr(dart.get("faults")).get(0)));
         assertKeys(Difference.class, obj(arr(parse(Fixtures.two()).get("differences")).get(0)));
+        Map<String, Object> smmu = obj(arr(parse(Fixtures.two()).get("backends")).get(1));
+        Map<String, Object> san = obj(smmu.get("sanitizer"));
+        assertKeys(SanitizerDTO.class, san);
+        assertKeys(FlushQueueDTO.class, obj(arr(san.get("flushQueues")).get(0)));
+        Map<String, Object> finding = obj(arr(san.get("history")).get(0));
+        assertKeys(SanitizerFindingDTO.class, finding);
+        assertEquals(new BigDecimal(new BigInteger("18446744073709547520")), finding.get("iova"), "unsigned");
+        assertEquals(Map.of("stale-translation", new BigDecimal(1)), san.get("findings"));
+        assertNull(obj(arr(parse(Fixtures.three()).get("backends")).get(2)).get("sanitizer"), "not run: null");
     }
 
     private static void assertKeys(Class<? extends Record> type, Map<String, Object> o) {

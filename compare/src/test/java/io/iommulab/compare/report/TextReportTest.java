@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.iommulab.api.dto.SanitizerDTO;
+import io.iommulab.api.dto.SanitizerFindingDTO;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -149,6 +151,8 @@ class TextReportTest {
                 r.domains(), r.defaultDomainTypes(), r.capabilities(), r.patterns(), List.of(), 1, 1);
         String text = TextReport.render(new Comparison("b", "w", List.of(quiet, quiet), List.of()));
         assertFalse(text.contains("Faults ("));
+        assertFalse(text.contains("DMA sanitizer findings"), "no findings, no section");
+        assertEquals(List.of("not run", "not run"), row(table(text), "sanitizer findings", 0).cells());
         assertTrue(text.contains("Differences (0)\n  none\n"));
         table(text).forEach(l -> assertFalse(l.starred(), "identical runs: " + l));
     }
@@ -171,5 +175,44 @@ class TextReportTest {
         assertEquals(2, labels.size());
         assertTrue(labels.get(0).startsWith("group of " + host + "w"), labels.toString());
         assertTrue(labels.get(1).startsWith("group of " + host + "b"), labels.toString());
+    }
+
+    @Test
+    void sanitizerFindingsAreCountedPerBackendAndListedInFull() {
+        Comparison c = Fixtures.two();
+        String text = TextReport.render(c);
+        Line findings = row(table(text), "sanitizer findings", 0);
+        assertTrue(findings.starred());
+        assertEquals(List.of("0 findings", "1 finding (stale-translation 1)"), findings.cells());
+        assertEquals(List.of("123456", "98765"), row(table(text), "transactions checked", 0).cells());
+        String section = text.substring(text.indexOf("DMA sanitizer findings (per backend)\n"), text.indexOf("Differences ("));
+        assertTrue(section.contains("\n  arm-smmu-v2: 1 finding (stale-translation 1)\n"), section);
+        assertTrue(section.contains("\n    #1 stale-translation: " + Fixtures.SMMU + " sid 18 ("), section);
+        String words = section.replaceAll("\\s+", " "); // the line is wrapped at the report's width
+        assertTrue(words.contains("(" + Fixtures.NIC + ") domain 2 read iova 0xfffffffffffff000: 0x800004000 rw, "
+                + "now not mapped (TRANSLATION FAULT); PTE cleared; iommu_unmap 0x4000 @0x4000 by domain 2 at 1.000 ms, "
+                + "no invalidation since; due: SMMU TLBIVAL ASID 2 VA 0x4000"), section);
+        assertFalse(section.contains("apple-dart"), "a backend without findings has no lines: " + section);
+        assertTrue(io.iommulab.compare.run.Differences.of(c.backends()).stream().anyMatch(d -> d.metric()
+                .equals("sanitizer findings") && d.values().equals(java.util.Map.of("apple-dart", "0 findings",
+                        "arm-smmu-v2", "1 finding (stale-translation 1)"))), "a backend with findings differs");
+    }
+
+    @Test
+    void aBackendWithManyFindingsShowsTheFirstAndCountsTheRest() {
+        BackendRun r = Fixtures.smmu();
+        List<SanitizerFindingDTO> history = new ArrayList<>();
+        for (int i = 1; i <= TextReport.FINDINGS_SHOWN + 3; i++) {
+            history.add(new SanitizerFindingDTO(i + 2, "dma-after-unmap", Fixtures.SMMU, 1, Fixtures.USB, "write",
+                    0x4000L * i, "0x800000000 rw", "released", null, i, 1, "iommu_unmap"));
+        }
+        SanitizerDTO many = new SanitizerDTO(true, 100, 0, java.util.Map.of("dma-after-unmap", 15L), 2, List.of(), history);
+        BackendRun broken = new BackendRun(r.backend(), r.drivers(), null, r.iommus(), r.devices(), r.groups(),
+                r.domains(), r.defaultDomainTypes(), r.capabilities(), r.patterns(), r.faults(), 1, 1, many);
+        String text = TextReport.render(new Comparison("b", "w", List.of(Fixtures.dart(), broken), List.of()));
+        assertTrue(text.contains("  arm-smmu-v2: 15 findings (dma-after-unmap 15)\n"), text);
+        assertTrue(text.contains("    #12 dma-after-unmap: "), "the first " + TextReport.FINDINGS_SHOWN + " kept: " + text);
+        assertFalse(text.contains("#13 "), text);
+        assertTrue(text.contains("    ... 5 more (the JSON report lists the last 13)\n"), "2 dropped, 3 not shown: " + text);
     }
 }

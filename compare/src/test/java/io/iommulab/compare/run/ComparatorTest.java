@@ -63,6 +63,29 @@ class ComparatorTest {
     }
 
     @Test
+    void everyBackendRanWatchedByTheSanitizerWithoutAFinding() {
+        for (BackendRun r : builtin.backends()) {
+            assertTrue(r.sanitizer() != null && r.sanitizer().enabled(), r.backend());
+            assertEquals(0, r.sanitizer().total(), r.backend() + ": " + r.sanitizer().history());
+            assertTrue(r.sanitizer().transactions() > 1000, r.backend() + ": every transfer checked, "
+                    + r.sanitizer().transactions());
+            assertEquals("0 findings", r.sanitizerFindings());
+        }
+        assertTrue(builtin.differences().stream().noneMatch(d -> d.metric().equals("sanitizer findings")));
+    }
+
+    @Test
+    void aWorkloadCanRunUnwatched() {
+        Workload w = WorkloadParser.parse("unwatched", "config iommulab.iommu.sanitize=false\nstream 16K count=4\n");
+        Comparison c = Stack.dartAndSmmu().comparator().compare(Stack.board("default"), w, List.of());
+        for (BackendRun r : c.backends()) {
+            assertNull(r.error(), r.backend());
+            assertNull(r.sanitizer(), r.backend() + ": the lab's sanitizer was off");
+            assertEquals("not run", r.sanitizerFindings());
+        }
+    }
+
+    @Test
     void theSameMastersFormTheSameGroupsOnBothBackends() {
         for (BackendRun r : builtin.backends()) {
             GroupDTO wifi = r.groups().stream().filter(g -> g.devices().contains(WIFI)).findFirst().orElseThrow();
@@ -146,6 +169,11 @@ class ComparatorTest {
         double smmuInv = smmu.patterns().get(0).invalidationsPerOp();
         assertTrue(smmuInv < 1 && dartInv > 2, "flush queue: ASID-wide invalidations now and then, not one per unmap: " + smmuInv + " vs " + dartInv);
         assertEquals(0, smmu.patterns().get(0).dataErrors());
+        // The sanitizer measured the SMMU's flush-queue windows (the documented exposure, no finding).
+        assertEquals(0, smmu.sanitizer().total(), smmu.sanitizer().history().toString());
+        assertTrue(smmu.sanitizer().flushQueues().stream().mapToLong(q -> q.windows()).sum() > 0,
+                smmu.sanitizer().flushQueues().toString());
+        assertEquals(List.of(), dart.sanitizer().flushQueues(), "strict DART domains have no flush queue");
     }
 
     @Test

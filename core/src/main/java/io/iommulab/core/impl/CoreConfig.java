@@ -18,14 +18,18 @@ import java.util.function.Function;
  * @param liveUpdateMs  how long a driver's next version has to take over after the old one left
  *                      in a bundle update; calls on its domains wait that long at most, and after
  *                      it the state is released as on an unload
+ * @param sanitize      true if the DMA sanitizer watches the bus from the start (it can be turned
+ *                      on and off later: {@code iommu:sanitize on|off})
  */
-public record CoreConfig(DomainType defaultDomain, boolean strict, long cpuPageSize, boolean trace, long liveUpdateMs) {
+public record CoreConfig(DomainType defaultDomain, boolean strict, long cpuPageSize, boolean trace, long liveUpdateMs,
+        boolean sanitize) {
 
     public static final String DEFAULT_DOMAIN = "iommulab.iommu.default-domain";
     public static final String STRICT = "iommulab.iommu.strict";
     public static final String CPU_PAGE_SIZE = "iommulab.cpu-page-size";
     public static final String TRACE = "iommulab.iommu.trace";
     public static final String LIVE_UPDATE_TIMEOUT = "iommulab.iommu.live-update-timeout-ms";
+    public static final String SANITIZE = "iommulab.iommu.sanitize";
     static final long DEFAULT_LIVE_UPDATE_MS = 10_000;
 
     public CoreConfig {
@@ -37,9 +41,14 @@ public record CoreConfig(DomainType defaultDomain, boolean strict, long cpuPageS
         }
     }
 
-    /** The old four options, the live-update timeout at its default. */
+    /** The old four options, the live-update timeout at its default, no sanitizer. */
     public CoreConfig(DomainType defaultDomain, boolean strict, long cpuPageSize, boolean trace) {
         this(defaultDomain, strict, cpuPageSize, trace, DEFAULT_LIVE_UPDATE_MS);
+    }
+
+    /** The old five options, no sanitizer. */
+    public CoreConfig(DomainType defaultDomain, boolean strict, long cpuPageSize, boolean trace, long liveUpdateMs) {
+        this(defaultDomain, strict, cpuPageSize, trace, liveUpdateMs, false);
     }
 
     /** @return {@link #liveUpdateMs} in ns */
@@ -47,7 +56,7 @@ public record CoreConfig(DomainType defaultDomain, boolean strict, long cpuPageS
         return liveUpdateMs * 1_000_000L;
     }
 
-    /** Linux defaults: DMA domains, strict invalidation, 16 KiB pages (Asahi), tracing on. */
+    /** Linux defaults: DMA domains, strict invalidation, 16 KiB pages (Asahi), tracing on, no sanitizer. */
     public static CoreConfig defaults() {
         return new CoreConfig(DomainType.DMA, true, 16384, true);
     }
@@ -60,12 +69,14 @@ public record CoreConfig(DomainType defaultDomain, boolean strict, long cpuPageS
         String page = props.apply(CPU_PAGE_SIZE);
         String trace = props.apply(TRACE);
         String live = props.apply(LIVE_UPDATE_TIMEOUT);
+        String sanitize = props.apply(SANITIZE);
         long pageSize = page == null || page.isBlank() ? d.cpuPageSize() : Memparse.parse(CPU_PAGE_SIZE, page).value();
         return new CoreConfig(dom == null || dom.isBlank() ? d.defaultDomain() : DomainType.parse(dom),
                 strict == null || strict.isBlank() ? d.strict() : parseBool(STRICT, strict),
                 pageSize,
                 trace == null || trace.isBlank() ? d.trace() : parseBool(TRACE, trace),
-                live == null || live.isBlank() ? d.liveUpdateMs() : Memparse.parse(LIVE_UPDATE_TIMEOUT, live).within(1, 3_600_000L));
+                live == null || live.isBlank() ? d.liveUpdateMs() : Memparse.parse(LIVE_UPDATE_TIMEOUT, live).within(1, 3_600_000L),
+                sanitize == null || sanitize.isBlank() ? d.sanitize() : parseBool(SANITIZE, sanitize));
     }
 
     private static boolean parseBool(String key, String v) {
@@ -77,14 +88,18 @@ public record CoreConfig(DomainType defaultDomain, boolean strict, long cpuPageS
     }
 
     public CoreConfig withDefaultDomain(DomainType t) {
-        return new CoreConfig(t, strict, cpuPageSize, trace, liveUpdateMs);
+        return new CoreConfig(t, strict, cpuPageSize, trace, liveUpdateMs, sanitize);
     }
 
     public CoreConfig withStrict(boolean s) {
-        return new CoreConfig(defaultDomain, s, cpuPageSize, trace, liveUpdateMs);
+        return new CoreConfig(defaultDomain, s, cpuPageSize, trace, liveUpdateMs, sanitize);
     }
 
     public CoreConfig withLiveUpdateMs(long ms) {
-        return new CoreConfig(defaultDomain, strict, cpuPageSize, trace, ms);
+        return new CoreConfig(defaultDomain, strict, cpuPageSize, trace, ms, sanitize);
+    }
+
+    public CoreConfig withSanitize(boolean on) {
+        return new CoreConfig(defaultDomain, strict, cpuPageSize, trace, liveUpdateMs, on);
     }
 }

@@ -9,6 +9,7 @@ import io.iommulab.api.driver.DomainOps;
 import io.iommulab.api.driver.IommuDriver;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
+import io.iommulab.core.impl.sanitize.DomainShadow;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -51,6 +52,8 @@ public final class DomainImpl implements IommuDomain {
     /** null while the domain is usable; why it is not once freed */
     private volatile String freedReason;
     private final OpsGate gate = new OpsGate();
+    /** what software mapped, while the DMA sanitizer is on (null when off: map and unmap then skip it) */
+    private volatile DomainShadow shadow;
 
     DomainImpl(IommuCoreEngine engine, int id, DomainType type, IommuDriver driver, DomainOps ops, boolean userAllocated) {
         this.engine = engine;
@@ -241,7 +244,11 @@ public final class DomainImpl implements IommuDomain {
             throw e;
         }
         mappedBytes.add(size);
-        engine.traceRing().map(iova, paddr, size);
+        engine.traceRing().map(id, iova, paddr, size);
+        DomainShadow s = shadow;
+        if (s != null) {
+            engine.dmaSanitizer().mapped(this, s, iova, paddr, size, prot);
+        }
     }
 
     private IommuException unaligned(String what, long value) {
@@ -279,11 +286,16 @@ public final class DomainImpl implements IommuDomain {
             throw unaligned("size", size);
         }
         long n = unmapPages(iova, size, gather);
+        DomainShadow s = shadow;
+        if (s != null && n != 0) {
+            // released from here on: a transaction that still gets through is DMA after unmap
+            engine.dmaSanitizer().unmapped(s, iova, n, gather.queued());
+        }
         if (!gather.queued()) {
             gather.sync();
         }
         mappedBytes.add(-n);
-        engine.traceRing().unmap(iova, size, n);
+        engine.traceRing().unmap(id, iova, size, n);
         return n;
     }
 
@@ -319,6 +331,35 @@ public final class DomainImpl implements IommuDomain {
                     gate.leave();
                 }
         }
+    }
+
+    /**
+     * iova_to_phys for the DMA sanitizer, on the thread of a DMA transaction: never waits.
+     *
+     * @return the physical address, 0 if not mapped, -1 if it cannot tell now (freed, not paging,
+     *         paused by a live update, or the driver failed)
+     */
+    public long softwareTranslation(long iova) {
+        if (freedReason != null || !type.isPaging() || !gate.tryEnter()) {
+            return -1;
+        }
+        try {
+            return ops.iovaToPhys(iova);
+        } catch (RuntimeException e) {
+            return -1;
+        } finally {
+            gate.leave();
+        }
+    }
+
+    /** @return the DMA sanitizer's shadow of this domain, or null while it is off */
+    public DomainShadow shadow() {
+        return shadow;
+    }
+
+    /** Set by the DMA sanitizer (under the engine's lock). */
+    public void setShadow(DomainShadow s) {
+        shadow = s;
     }
 
     /** Checks the domain is a live paging domain and enters its gate (waiting out a live update); the caller leaves. */

@@ -13,7 +13,9 @@ import io.iommulab.api.dto.TraceEventDTO;
 import io.iommulab.api.machine.Machine;
 import java.util.ArrayList;
 import java.util.List;
+import io.iommulab.api.dto.InjectionDTO;
 import io.iommulab.api.dto.LiveUpdateDTO;
+import io.iommulab.api.dto.SanitizerDTO;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
@@ -221,5 +223,30 @@ public final class IommuCore implements IommuService {
     @Override
     public List<LiveUpdateDTO> liveUpdates() {
         return engine.liveUpdates();
+    }
+
+    @Override
+    public SanitizerDTO sanitizer() {
+        return engine.sanitizer();
+    }
+
+    @Override
+    public SanitizerDTO setSanitizer(boolean on) {
+        return engine.setSanitizer(on);
+    }
+
+    @Override
+    public void clearSanitizer() {
+        engine.clearSanitizer();
+    }
+
+    @Override
+    public InjectionDTO inject(String iommu, String point, long count) {
+        return engine.inject(iommu, point, count);
+    }
+
+    @Override
+    public List<InjectionDTO> injections() {
+        return engine.injections();
     }
 }

@@ -17,15 +17,20 @@ import io.iommulab.api.dto.DeviceDTO;
 import io.iommulab.api.dto.DomainDTO;
 import io.iommulab.api.dto.FaultDTO;
 import io.iommulab.api.dto.GroupDTO;
+import io.iommulab.api.dto.InjectionDTO;
 import io.iommulab.api.dto.IommuNodeDTO;
+import io.iommulab.api.dto.SanitizerDTO;
 import io.iommulab.api.dto.TraceEventDTO;
 import io.iommulab.api.dt.DtNode;
+import io.iommulab.api.dt.NodeNames;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.machine.DmaMaster;
 import io.iommulab.api.machine.IommuHardware;
 import io.iommulab.api.machine.Machine;
 import io.iommulab.api.machine.StreamRef;
+import io.iommulab.core.impl.sanitize.IommuPages;
+import io.iommulab.core.impl.sanitize.Sanitizer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -60,6 +65,9 @@ public final class IommuCoreEngine implements IommuService {
     private final long startNs = System.nanoTime();
     private final TraceRing trace;
     private final FaultReporter faults;
+    /** the blocks drivers hold from the page allocator (their tables), for the DMA sanitizer */
+    private final IommuPages iommuPages;
+    private final Sanitizer sanitizer;
 
     private final Map<String, IommuInstance> instances = new LinkedHashMap<>();
     private final Masters masters;
@@ -90,6 +98,11 @@ public final class IommuCoreEngine implements IommuService {
             instances.put(hw.node().path(), IommuInstance.of(hw, masters.all()));
         }
         this.views = new CoreViews(instances, masters, groups, domains, this::originOf, live::isRetiring);
+        this.iommuPages = new IommuPages(machine.pages());
+        this.sanitizer = new Sanitizer(machine, new SanitizerHost(), trace, startNs, iommuPages);
+        if (config.sanitize()) {
+            sanitizer.setEnabled(true, List.of());
+        }
         for (MasterImpl m : masters.all()) {
             evaluate(m);
         }
@@ -105,6 +118,16 @@ public final class IommuCoreEngine implements IommuService {
 
     public TraceRing traceRing() {
         return trace;
+    }
+
+    /** @return the DMA sanitizer (domains and the DMA API tell it what they map, unmap and flush) */
+    public Sanitizer dmaSanitizer() {
+        return sanitizer;
+    }
+
+    /** @return the page allocator drivers get, recording what they hold */
+    IommuPages iommuPages() {
+        return iommuPages;
     }
 
     // ---------------------------------------------------------------- drivers
@@ -473,6 +496,8 @@ public final class IommuCoreEngine implements IommuService {
             removeDriver(d);
         }
         shutDown = true;
+        // the machine may outlive this core (a lab's is closed next, the registered one stays booted)
+        sanitizer.setEnabled(false, List.of());
         deadlineTasks.clear();
         if (deadlines != null) {
             deadlines.shutdownNow();
@@ -774,6 +799,7 @@ public final class IommuCoreEngine implements IommuService {
     private DomainImpl newDomain(DomainType type, IommuDriver driver, DomainOps ops, boolean user) {
         DomainImpl d = new DomainImpl(this, nextDomainId.getAndIncrement(), type, driver, ops, user);
         domains.put(d.id(), d);
+        sanitizer.domainCreated(d);
         return d;
     }
 
@@ -783,6 +809,8 @@ public final class IommuCoreEngine implements IommuService {
             d.destroy(why);
         } catch (RuntimeException e) {
             LOG.warn("domain {}: free failed: {}", d.id(), message(e), e);
+        } finally {
+            sanitizer.domainDestroyed(d); // after its flush queue drained in destroy
         }
     }
 
@@ -1081,6 +1109,107 @@ public final class IommuCoreEngine implements IommuService {
     public void clearTrace() {
         trace.clear();
         faults.clear();
+    }
+
+    // ---------------------------------------------------------------- the DMA sanitizer and fault injection
+
+    @Override
+    public SanitizerDTO sanitizer() {
+        return sanitizer.state();
+    }
+
+    @Override
+    public synchronized SanitizerDTO setSanitizer(boolean on) {
+        if (!shutDown) {
+            sanitizer.setEnabled(on, List.copyOf(domains.values()));
+        }
+        return sanitizer.state();
+    }
+
+    @Override
+    public void clearSanitizer() {
+        sanitizer.clear();
+    }
+
+    @Override
+    public InjectionDTO inject(String iommu, String point, long count) {
+        IommuInstance inst = instance(iommu);
+        InjectionDTO d = inst.injection.set(inst.path, point, count);
+        LOG.info("{}: fault injection {}: the driver is told to fail {}", inst.path, point,
+                count < 0 ? "every occurrence" : count == 0 ? "none" : "the next " + count + " occurrence(s)");
+        return d;
+    }
+
+    /**
+     * {@code iommu:inject IOMMU off}: clears every point of the IOMMU.
+     *
+     * @return the points as they were cleared (remaining 0, with what they failed)
+     */
+    public List<InjectionDTO> injectOff(String iommu) {
+        IommuInstance inst = instance(iommu);
+        List<InjectionDTO> out = new ArrayList<>();
+        for (InjectionDTO d : inst.injection.list(inst.path)) {
+            out.add(new InjectionDTO(d.iommu(), d.point(), 0, d.failed()));
+        }
+        inst.injection.off();
+        LOG.info("{}: fault injection off", inst.path);
+        return out;
+    }
+
+    @Override
+    public List<InjectionDTO> injections() {
+        List<InjectionDTO> out = new ArrayList<>();
+        for (IommuInstance inst : instances.values()) {
+            out.addAll(inst.injection.list(inst.path));
+        }
+        return out;
+    }
+
+    /** @return the IOMMU node a person means: path, unique name or suffix, or label */
+    private IommuInstance instance(String name) {
+        IommuInstance byPath = name == null ? null : instances.get(name);
+        if (byPath != null) {
+            return byPath;
+        }
+        List<DtNode> nodes = new ArrayList<>();
+        instances.values().forEach(i -> nodes.add(i.node));
+        return NodeNames.resolve("IOMMU", name, nodes).map(n -> instances.get(n.path()))
+                .orElseThrow(() -> new IommuException(Errno.ENODEV, "no IOMMU node named '" + (name == null ? "" : name) + "'"));
+    }
+
+    /** What the sanitizer needs of this core; read without the lock (volatile and fixed state only). */
+    private final class SanitizerHost implements Sanitizer.Host {
+        @Override
+        public DomainImpl domainOf(DmaMaster dma) {
+            MasterImpl m = masters.of(dma);
+            GroupImpl g = m != null ? m.group : null;
+            return g != null ? g.domain : null;
+        }
+
+        @Override
+        public Sanitizer.StreamOwner owner(String iommu, int sid) {
+            IommuInstance inst = instances.get(iommu);
+            MasterImpl[] ms = inst != null ? inst.mastersOn(sid) : null;
+            if (ms == null || ms.length == 0) {
+                return new Sanitizer.StreamOwner(null, null);
+            }
+            StringBuilder names = new StringBuilder();
+            DomainImpl d = null;
+            for (MasterImpl m : ms) {
+                names.append(names.length() == 0 ? "" : " ").append(m.name());
+                GroupImpl g = m.group;
+                if (d == null && g != null) {
+                    d = g.domain;
+                }
+            }
+            return new Sanitizer.StreamOwner(names.toString(), d);
+        }
+
+        @Override
+        public String injected(String iommu) {
+            IommuInstance inst = instances.get(iommu);
+            return inst != null ? inst.injection.note() : null;
+        }
     }
 
     // ---------------------------------------------------------------- helpers

@@ -57,6 +57,8 @@ final class IommuInstance {
     final Set<IommuDriver> failedDrivers = new HashSet<>();
     /** a hardware model answers at this node (hardware can be plugged in and out with its bundle) */
     boolean modelled;
+    /** what {@code iommu:inject} set for the driver of this node (it stays across rebinds) */
+    final FaultInjection injection = new FaultInjection();
 
     IommuInstance(IommuHardware hw, List<Integer> streams, MasterImpl[][] mastersBySid) {
         this.hw = hw;

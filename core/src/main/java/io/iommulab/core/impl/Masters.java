@@ -20,6 +20,8 @@ final class Masters {
 
     private final List<MasterImpl> all;
     private final Map<String, MasterImpl> byPath = new HashMap<>();
+    /** by the machine's object, for the DMA sanitizer's look-up on every transaction */
+    private final Map<DmaMaster, MasterImpl> byMaster = new java.util.IdentityHashMap<>();
     private final List<DtNode> nodes;
 
     Masters(List<DmaMaster> dmaMasters) {
@@ -30,6 +32,7 @@ final class Masters {
             ms.add(m);
             ns.add(m.node());
             byPath.put(m.name(), m);
+            byMaster.put(dm, m);
         }
         this.all = List.copyOf(ms);
         this.nodes = List.copyOf(ns);
@@ -38,6 +41,11 @@ final class Masters {
     /** @return every master, in the machine's order */
     List<MasterImpl> all() {
         return all;
+    }
+
+    /** @return the core's master of the machine's {@code dma}, or null (fixed when the core starts: no lock) */
+    MasterImpl of(DmaMaster dma) {
+        return byMaster.get(dma);
     }
 
     /**

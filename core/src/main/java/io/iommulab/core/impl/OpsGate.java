@@ -46,6 +46,19 @@ final class OpsGate {
         }
     }
 
+    /** @return true if it entered at once; false if the gate is closed or paused (nothing entered, no wait) */
+    boolean tryEnter() {
+        for (;;) {
+            int s = state.get();
+            if (s < 0 || (s & PAUSED) != 0) {
+                return false;
+            }
+            if (state.compareAndSet(s, s + 1)) {
+                return true;
+            }
+        }
+    }
+
     void leave() {
         state.decrementAndGet();
     }

@@ -39,9 +39,10 @@ final class PlatformDeviceImpl implements PlatformDevice {
         return engine.machine().irq(instance.node, index);
     }
 
+    /** The machine's allocator, with every block the driver holds recorded (its page tables, for the DMA sanitizer). */
     @Override
     public PageAllocator pages() {
-        return engine.machine().pages();
+        return engine.iommuPages().allocator();
     }
 
     @Override
@@ -67,5 +68,11 @@ final class PlatformDeviceImpl implements PlatformDevice {
     @Override
     public void quiesceDomains(String what, Runnable swap) {
         engine.quiesce(instance, what, swap);
+    }
+
+    /** What {@code iommu:inject} set for this IOMMU. */
+    @Override
+    public boolean shouldFail(String point) {
+        return instance.injection.shouldFail(point);
     }
 }

@@ -20,12 +20,38 @@ public final class TraceRing {
     static final int ATTACH_DEVICE_TO_DOMAIN = 4;
     static final int DETACH_DEVICE_FROM_DOMAIN = 5;
     static final int IO_PAGE_FAULT = 6;
+    static final int DMA_SANITIZER = 7;
 
     private static final String[] NAMES = {"map", "unmap", "add_device_to_group", "remove_device_from_group",
-        "attach_device_to_domain", "detach_device_from_domain", "io_page_fault"};
+        "attach_device_to_domain", "detach_device_from_domain", "io_page_fault", "dma_sanitizer"};
 
-    /** One recorded event; {@code seq} tells a reader whether the slot still holds what it expects. */
-    private record Event(long seq, long timestampNs, int type, long a, long b, long c, String s1, String s2) {
+    /**
+     * One recorded event; {@code seq} tells a reader whether the slot still holds what it expects.
+     * {@code dom} is the domain of a map or unmap (not printed, as upstream's events do not carry
+     * it; the DMA sanitizer looks changes up by it).
+     */
+    private record Event(long seq, long timestampNs, int type, int dom, long a, long b, long c, String s1, String s2) {
+    }
+
+    /**
+     * The last map or unmap of a domain that covered an IOVA, as the DMA sanitizer names "when and
+     * by which operation the table changed".
+     *
+     * @param unmap       true for an unmap
+     * @param domain      the domain
+     * @param iova        start of the operation's range
+     * @param size        its size (an unmap: what it unmapped)
+     * @param paddr       a map's physical address (0 for an unmap)
+     * @param timestampNs when, since the core started
+     */
+    public record Change(boolean unmap, int domain, long iova, long size, long paddr, long timestampNs) {
+        /** e.g. {@code iommu_unmap 0x4000 @0x200000 by domain 3 at 12.345 ms} */
+        @Override
+        public String toString() {
+            return String.format("%s 0x%x @0x%x%s by domain %d at %d.%03d ms", unmap ? "iommu_unmap" : "iommu_map",
+                    size, iova, unmap ? "" : String.format(" -> 0x%x", paddr), domain, timestampNs / 1_000_000,
+                    (timestampNs / 1000) % 1000);
+        }
     }
 
     private final AtomicReferenceArray<Event> slots;
@@ -55,22 +81,56 @@ public final class TraceRing {
     }
 
     private void emit(int type, long a, long b, long c, String s1, String s2) {
+        emit(type, 0, a, b, c, s1, s2);
+    }
+
+    private void emit(int type, int dom, long a, long b, long c, String s1, String s2) {
         long seq = next.getAndIncrement();
-        slots.set((int) (seq & mask), new Event(seq, System.nanoTime() - startNs, type, a, b, c, s1, s2));
+        slots.set((int) (seq & mask), new Event(seq, System.nanoTime() - startNs, type, dom, a, b, c, s1, s2));
     }
 
-    /** trace_map(iova, paddr, size) */
-    public void map(long iova, long paddr, long size) {
+    /** trace_map(iova, paddr, size), of {@code domain} */
+    public void map(int domain, long iova, long paddr, long size) {
         if (enabled) {
-            emit(MAP, iova, paddr, size, null, null);
+            emit(MAP, domain, iova, paddr, size, null, null);
         }
     }
 
-    /** trace_unmap(iova, size, unmapped_size) */
-    public void unmap(long iova, long size, long unmapped) {
+    /** trace_unmap(iova, size, unmapped_size), of {@code domain} */
+    public void unmap(int domain, long iova, long size, long unmapped) {
         if (enabled) {
-            emit(UNMAP, iova, size, unmapped, null, null);
+            emit(UNMAP, domain, iova, size, unmapped, null, null);
         }
+    }
+
+    /** A DMA sanitizer finding ({@code kind}, e.g. stale-translation) at an IOVA, with its one-line text. */
+    public void dmaSanitizer(String kind, long iova, String text) {
+        if (enabled) {
+            emit(DMA_SANITIZER, iova, 0, 0, kind, text);
+        }
+    }
+
+    /**
+     * The newest map or unmap of {@code domain} whose range covers {@code iova}, among the events
+     * still in the ring (a clear hides events from listings, not from this look-up).
+     *
+     * @return the change, or null if none is in the ring (or tracing is off)
+     */
+    public Change lastChange(int domain, long iova) {
+        long end = next.get();
+        long start = Math.max(0, end - slots.length());
+        for (long s = end - 1; s >= start; s--) {
+            Event e = slots.get((int) (s & mask));
+            if (e == null || e.seq() != s || e.dom() != domain || (e.type() != MAP && e.type() != UNMAP)) {
+                continue;
+            }
+            boolean unmap = e.type() == UNMAP;
+            long size = e.c(); // a map's size, an unmap's unmapped size
+            if (Long.compareUnsigned(iova - e.a(), size) < 0) {
+                return new Change(unmap, domain, e.a(), size, unmap ? 0 : e.b(), e.timestampNs());
+            }
+        }
+        return null;
     }
 
     public void addDeviceToGroup(int groupId, String dev) {
@@ -140,6 +200,8 @@ public final class TraceRing {
                 return "IOMMU: device=" + e.s1();
             case IO_PAGE_FAULT:
                 return String.format("IOMMU:%s %s iova=0x%016x flags=0x%04x", e.s1(), e.s2(), e.a(), e.b());
+            case DMA_SANITIZER:
+                return String.format("IOMMU: %s iova=0x%016x %s", e.s1(), e.a(), e.s2());
             default:
                 throw new IllegalStateException("trace event type " + e.type());
         }

@@ -40,7 +40,7 @@ class TraceTest {
     void ringKeepsTheNewest() {
         TraceRing r = new TraceRing(8, System.nanoTime(), true);
         for (int i = 0; i < 20; i++) {
-            r.map(i * 0x1000L, 0, 0x1000);
+            r.map(1, i * 0x1000L, 0, 0x1000);
         }
         List<TraceEventDTO> s = r.snapshot();
         assertEquals(8, s.size());

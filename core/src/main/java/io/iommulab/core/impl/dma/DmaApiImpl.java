@@ -48,6 +48,11 @@ public final class DmaApiImpl implements DmaApi, AutoCloseable {
         return engine;
     }
 
+    /** @return how long a flush queue holds IOVAs at most before its timer flushes it, ns */
+    long fqTimeoutNs() {
+        return fqTimeoutNs;
+    }
+
     @Override
     public DmaDevice device(String device) {
         if (closed) {

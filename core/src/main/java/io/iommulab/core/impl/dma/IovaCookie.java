@@ -4,6 +4,7 @@ import io.iommulab.api.driver.ReservedRegion;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.core.impl.DomainImpl;
 import io.iommulab.core.impl.iova.IovaAllocator;
+import io.iommulab.core.impl.sanitize.DomainShadow;
 import java.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -147,6 +148,8 @@ final class IovaCookie implements DomainImpl.Cookie {
     }
 
     private void flushLocked() {
+        DomainShadow shadow = domain.shadow();
+        long token = shadow != null ? api.engine().dmaSanitizer().flushBegin(shadow) : 0;
         try {
             domain.ops().flushIotlbAll();
         } catch (RuntimeException e) {
@@ -155,6 +158,10 @@ final class IovaCookie implements DomainImpl.Cookie {
             throw e;
         }
         fqFlushes++;
+        if (shadow != null) {
+            // the windows of what was queued before this flush close here, before the IOVAs are reused
+            api.engine().dmaSanitizer().flushed(shadow, token, api.fqTimeoutNs());
+        }
         for (int i = 0; i < fqCount; i++) {
             iovad.freeFast(fqPfn[i], fqPages[i]);
         }

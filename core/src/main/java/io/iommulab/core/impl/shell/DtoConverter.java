@@ -4,10 +4,14 @@ import io.iommulab.api.dto.DeviceDTO;
 import io.iommulab.api.dto.DmaDTO;
 import io.iommulab.api.dto.DomainDTO;
 import io.iommulab.api.dto.FaultDTO;
+import io.iommulab.api.dto.FlushQueueDTO;
 import io.iommulab.api.dto.GroupDTO;
+import io.iommulab.api.dto.InjectionDTO;
 import io.iommulab.api.dto.IommuNodeDTO;
 import io.iommulab.api.dto.LiveUpdateDTO;
 import io.iommulab.api.dto.MappingDTO;
+import io.iommulab.api.dto.SanitizerDTO;
+import io.iommulab.api.dto.SanitizerFindingDTO;
 import io.iommulab.api.dto.StreamRefDTO;
 import io.iommulab.api.dto.TraceEventDTO;
 import io.iommulab.api.dto.TranslationDTO;
@@ -32,7 +36,13 @@ import org.osgi.service.component.annotations.Component;
     Converter.CONVERTER_CLASSES + "=io.iommulab.api.dto.UnmapDTO",
     Converter.CONVERTER_CLASSES + "=io.iommulab.api.dto.TranslationDTO",
     Converter.CONVERTER_CLASSES + "=io.iommulab.api.dto.DmaDTO",
+<<<<<<< HEAD
     Converter.CONVERTER_CLASSES + "=io.iommulab.api.dto.LiveUpdateDTO"})
+=======
+    Converter.CONVERTER_CLASSES + "=io.iommulab.api.dto.SanitizerDTO",
+    Converter.CONVERTER_CLASSES + "=io.iommulab.api.dto.SanitizerFindingDTO",
+    Converter.CONVERTER_CLASSES + "=io.iommulab.api.dto.InjectionDTO"})
+>>>>>>> issue13-core
 public final class DtoConverter implements Converter {
 
     @Override
@@ -60,7 +70,8 @@ public final class DtoConverter implements Converter {
         if (level == PART) {
             return part(target);
         }
-        if (level == INSPECT && !(target instanceof TraceEventDTO) && header(target) != null) {
+        if (level == INSPECT && !(target instanceof TraceEventDTO) && !(target instanceof SanitizerDTO)
+                && header(target) != null) {
             return table(List.of(target));
         }
         return line(target);
@@ -69,7 +80,12 @@ public final class DtoConverter implements Converter {
     static boolean isOurs(Object o) {
         return o instanceof DeviceDTO || o instanceof DomainDTO || o instanceof GroupDTO || o instanceof IommuNodeDTO
                 || o instanceof FaultDTO || o instanceof TraceEventDTO || o instanceof MappingDTO
+<<<<<<< HEAD
                 || o instanceof UnmapDTO || o instanceof TranslationDTO || o instanceof DmaDTO || o instanceof LiveUpdateDTO;
+=======
+                || o instanceof UnmapDTO || o instanceof TranslationDTO || o instanceof DmaDTO
+                || o instanceof SanitizerDTO || o instanceof SanitizerFindingDTO || o instanceof InjectionDTO;
+>>>>>>> issue13-core
     }
 
     /** A list of records of one type: a header and one aligned row each; null if not ours. */
@@ -126,6 +142,9 @@ public final class DtoConverter implements Converter {
             return new String[] {"SEQ", "TIME", "IOMMU", "SID", "DEVICE", "DOMAIN", "IOVA", "ACCESS", "STATUS",
                 "HANDLED", "REASON"};
         }
+        if (o instanceof InjectionDTO) {
+            return new String[] {"IOMMU", "POINT", "REMAINING", "FAILED"};
+        }
         return null;
     }
 
@@ -153,6 +172,10 @@ public final class DtoConverter implements Converter {
                 dash(f.device()), dash(f.domain()), Args.hex(f.iova()), f.access(), Args.hex(f.status()),
                 String.valueOf(f.handled()), dash(f.reason())};
         }
+        if (o instanceof InjectionDTO i) {
+            return new String[] {i.iommu(), i.point(), i.remaining() < 0 ? "all" : String.valueOf(i.remaining()),
+                String.valueOf(i.failed())};
+        }
         throw new IllegalArgumentException(o.getClass().getName());
     }
 
@@ -161,8 +184,16 @@ public final class DtoConverter implements Converter {
         if (o instanceof TraceEventDTO t) {
             return t.line();
         }
+<<<<<<< HEAD
         if (o instanceof LiveUpdateDTO u) {
             return LiveUpdateText.of(u);
+=======
+        if (o instanceof SanitizerFindingDTO f) {
+            return "#" + f.seq() + " " + seconds(f.timeNs()) + " " + f.line();
+        }
+        if (o instanceof SanitizerDTO s) {
+            return sanitizer(s);
+>>>>>>> issue13-core
         }
         if (o instanceof MappingDTO m) {
             return m.device() + ": domain " + m.domain() + " mapped iova " + Args.hex(m.iova()) + "-"
@@ -231,10 +262,74 @@ public final class DtoConverter implements Converter {
         if (o instanceof TraceEventDTO t) {
             return t.event();
         }
+<<<<<<< HEAD
         if (o instanceof LiveUpdateDTO u) {
             return u.driver() + (u.adopted() ? " adopted" : " fell back");
+=======
+        if (o instanceof SanitizerDTO s) {
+            return summary(s);
+        }
+        if (o instanceof SanitizerFindingDTO f) {
+            return "finding " + f.seq() + " " + f.kind() + " at " + Args.hex(f.iova());
+>>>>>>> issue13-core
         }
         return line(o);
+    }
+
+    /** The summary line, one line per flush-queue domain, then the findings kept, one per line. */
+    static String sanitizer(SanitizerDTO s) {
+        StringBuilder sb = new StringBuilder(summary(s)).append('\n');
+        for (FlushQueueDTO q : s.flushQueues()) {
+            sb.append("  flush queue of domain ").append(q.domain()).append(q.freed() ? " (freed)" : "").append(": ")
+                    .append(q.windows()).append(" windows closed, max ").append(ms(q.maxNs())).append(", mean ")
+                    .append(ms(q.meanNs()));
+            sb.append(q.timeoutNs() == 0 ? ", no flush yet" : (q.maxNs() <= q.timeoutNs() ? ", bounded by" : ", LONGER than")
+                    + " the queue timeout " + ms(q.timeoutNs()));
+            sb.append(", ").append(q.transactions()).append(" transactions through inside, ").append(q.open())
+                    .append(" open\n");
+        }
+        if (s.dropped() > 0) {
+            sb.append("  (").append(s.dropped()).append(" older findings dropped from the history)\n");
+        }
+        for (SanitizerFindingDTO f : s.history()) {
+            sb.append(line(f)).append('\n');
+        }
+        return sb.toString();
+    }
+
+    /**
+     * e.g. {@code DMA sanitizer on: 1 finding (stale-translation 1), 1234 transactions checked, 1 stale
+     * IOTLB hit reported; flush queues: 3 windows, max 10.2 ms (timeout 10.0 ms), 2 transactions inside}
+     */
+    static String summary(SanitizerDTO s) {
+        StringBuilder sb = new StringBuilder("DMA sanitizer ").append(s.enabled() ? "on" : "off").append(": ");
+        sb.append(s.tally()).append(", ").append(s.transactions()).append(" transactions checked, ").append(s.staleReports())
+                .append(" stale IOTLB hits reported");
+        if (!s.flushQueues().isEmpty()) {
+            long windows = 0;
+            long max = 0;
+            long timeout = 0;
+            long inside = 0;
+            long open = 0;
+            for (FlushQueueDTO q : s.flushQueues()) {
+                windows += q.windows();
+                max = Math.max(max, q.maxNs());
+                timeout = Math.max(timeout, q.timeoutNs());
+                inside += q.transactions();
+                open += q.open();
+            }
+            sb.append("; flush queues: ").append(windows).append(" windows, max ").append(ms(max));
+            if (timeout > 0) {
+                sb.append(max <= timeout ? " (bounded by the queue timeout " : " (LONGER than the queue timeout ")
+                        .append(ms(timeout)).append(')');
+            }
+            sb.append(", ").append(inside).append(" transactions through inside, ").append(open).append(" open");
+        }
+        return sb.toString();
+    }
+
+    private static String ms(long ns) {
+        return String.format("%d.%03d ms", ns / 1_000_000, (ns / 1000) % 1000);
     }
 
     private static String streams(List<StreamRefDTO> refs) {

@@ -9,8 +9,10 @@ import io.iommulab.api.dto.DmaDTO;
 import io.iommulab.api.dto.DomainDTO;
 import io.iommulab.api.dto.FaultDTO;
 import io.iommulab.api.dto.GroupDTO;
+import io.iommulab.api.dto.InjectionDTO;
 import io.iommulab.api.dto.IommuNodeDTO;
 import io.iommulab.api.dto.MappingDTO;
+import io.iommulab.api.dto.SanitizerDTO;
 import io.iommulab.api.dto.TraceEventDTO;
 import io.iommulab.api.dto.TranslationDTO;
 import io.iommulab.api.dto.UnmapDTO;
@@ -32,7 +34,8 @@ import org.osgi.service.component.annotations.Reference;
     "osgi.command.function=iommus", "osgi.command.function=devices", "osgi.command.function=groups",
     "osgi.command.function=domains", "osgi.command.function=attach", "osgi.command.function=map",
     "osgi.command.function=unmap", "osgi.command.function=iova2phys", "osgi.command.function=dma",
-    "osgi.command.function=faults", "osgi.command.function=trace"})
+    "osgi.command.function=faults", "osgi.command.function=trace", "osgi.command.function=sanitize",
+    "osgi.command.function=inject"})
 public final class IommuCommands {
 
     /** bytes of read data shown by {@code dma} */
@@ -237,5 +240,49 @@ public final class IommuCommands {
         }
         engine.clearTrace();
         return engine.trace();
+    }
+
+    @Descriptor("the DMA sanitizer: on or off, transactions checked, findings by kind, flush-queue windows, the findings")
+    public SanitizerDTO sanitize() {
+        return engine.sanitizer();
+    }
+
+    @Descriptor("turn the DMA sanitizer on or off, or forget its findings")
+    public SanitizerDTO sanitize(@Descriptor("on, off or clear") String action) {
+        switch (action.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "on":
+                return engine.setSanitizer(true);
+            case "off":
+                return engine.setSanitizer(false);
+            case "clear":
+                engine.clearSanitizer();
+                return engine.sanitizer();
+            default:
+                throw new IommuException(Errno.EINVAL, "argument ACTION: '" + action + "' is not on, off or clear");
+        }
+    }
+
+    @Descriptor("fault-injection points set on the IOMMUs' drivers")
+    public List<InjectionDTO> inject() {
+        return engine.injections();
+    }
+
+    @Descriptor("make an IOMMU's driver skip every TLB invalidation (skip-invalidate), or clear what is injected (off)")
+    public List<InjectionDTO> inject(
+            @Descriptor("IOMMU: DT path, unique node name or path suffix, or label") String iommu,
+            @Descriptor("skip-invalidate, or off") String point) {
+        if ("off".equalsIgnoreCase(point.trim())) {
+            return engine.injectOff(iommu);
+        }
+        return List.of(engine.inject(iommu, point.trim(), -1));
+    }
+
+    @Descriptor("make an IOMMU's driver skip its next N TLB invalidations")
+    public List<InjectionDTO> inject(
+            @Descriptor("IOMMU: DT path, unique node name or path suffix, or label") String iommu,
+            @Descriptor("skip-invalidate") String point,
+            @Descriptor("how many occurrences (1 or more)") String count) {
+        long n = Memparse.parse("N", count).within(1, Long.MAX_VALUE);
+        return List.of(engine.inject(iommu, point.trim(), n));
     }
 }

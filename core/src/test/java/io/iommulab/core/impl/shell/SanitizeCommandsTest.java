@@ -1,0 +1,97 @@
+package io.iommulab.core.impl.shell;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.iommulab.api.dto.InjectionDTO;
+import io.iommulab.api.dto.SanitizerDTO;
+import io.iommulab.api.error.Errno;
+import io.iommulab.api.error.IommuException;
+import io.iommulab.core.impl.CoreConfig;
+import io.iommulab.core.impl.IommuCoreEngine;
+import io.iommulab.machine.SimMachine;
+import io.iommulab.machine.dt.DeviceTrees;
+import io.iommulab.testiommu.impl.TestIommuDriver;
+import io.iommulab.testiommu.model.TestIommuModelFactory;
+import io.iommulab.testkit.TestBoards;
+import java.util.List;
+import java.util.Map;
+import org.apache.felix.service.command.Converter;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** {@code iommu:sanitize} and {@code iommu:inject}: their arguments, results and how the shell prints them. */
+class SanitizeCommandsTest {
+
+    static final String DEV_A = "/soc/dev-a@200000000";
+    static final String IOMMU0 = "/soc/iommu@100000000";
+    IommuCoreEngine engine;
+    IommuCommands cmd;
+    final DtoConverter conv = new DtoConverter();
+
+    @BeforeEach
+    void setUp() {
+        SimMachine machine = SimMachine.boot(DeviceTrees.parse("testkit.dts", TestBoards.testkitDts()),
+                List.of(new TestIommuModelFactory()), Map.of());
+        engine = new IommuCoreEngine(machine, CoreConfig.defaults());
+        engine.addDriver(new TestIommuDriver());
+        cmd = IommuCommands.over(engine);
+    }
+
+    @AfterEach
+    void tearDown() {
+        engine.shutdown();
+    }
+
+    private String inspect(Object o) {
+        return conv.format(o, Converter.INSPECT, null).toString();
+    }
+
+    @Test
+    void onListClearOff() {
+        assertFalse(cmd.sanitize().enabled());
+        assertTrue(inspect(cmd.sanitize()).startsWith("DMA sanitizer off: 0 findings, 0 transactions checked"));
+        assertTrue(cmd.sanitize("on").enabled());
+        cmd.map(DEV_A, "0x4000", "0x800000000", "0x1000");
+        cmd.dma(DEV_A, "read", "0x4000", "16");
+        // a map of the IOMMU's own registers
+        cmd.map(DEV_A, "0x8000", "0x100000000", "0x1000", "r");
+        SanitizerDTO s = cmd.sanitize();
+        assertEquals(1, s.total());
+        assertEquals(1, s.transactions());
+        String text = inspect(s);
+        assertTrue(text.startsWith("DMA sanitizer on: 1 finding (map-of-iommu-memory 1), 1 transactions checked, "
+                + "0 stale IOTLB hits reported\n#1 "), text);
+        assertTrue(text.contains("map-of-iommu-memory: " + IOMMU0 + " domain "), text);
+        assertTrue(text.contains("map iova 0x8000: 0x100000000+0x1000 r, now the registers of " + IOMMU0), text);
+        assertEquals(0, cmd.sanitize("clear").total());
+        assertFalse(cmd.sanitize("OFF").enabled());
+        IommuException e = assertThrows(IommuException.class, () -> cmd.sanitize("maybe"));
+        assertEquals(Errno.EINVAL, e.errno());
+        assertEquals("EINVAL: argument ACTION: 'maybe' is not on, off or clear", e.getMessage());
+    }
+
+    @Test
+    void injectAndClear() {
+        assertEquals(List.of(new InjectionDTO(IOMMU0, "skip-invalidate", -1, 0)), cmd.inject("iommu@100000000", "skip-invalidate"));
+        assertEquals(List.of(new InjectionDTO(IOMMU0, "skip-invalidate", 3, 0)), cmd.inject(IOMMU0, "skip-invalidate", "3"));
+        assertEquals(List.of(new InjectionDTO(IOMMU0, "skip-invalidate", 3, 0)), cmd.inject());
+        String table = inspect(cmd.inject());
+        assertTrue(table.startsWith("IOMMU"), table);
+        assertTrue(table.contains(IOMMU0 + "  skip-invalidate  3"), table);
+        assertEquals(List.of(new InjectionDTO(IOMMU0, "skip-invalidate", 0, 0)), cmd.inject(IOMMU0, "off"));
+        assertTrue(cmd.inject().isEmpty());
+
+        IommuException n = assertThrows(IommuException.class, () -> cmd.inject(IOMMU0, "skip-invalidate", "0"));
+        assertEquals(Errno.EINVAL, n.errno());
+        assertTrue(n.getMessage().contains("N '0' is not between 1 and"), n.getMessage());
+        IommuException p = assertThrows(IommuException.class, () -> cmd.inject(IOMMU0, "skip-flush"));
+        assertEquals("EINVAL: injection point 'skip-flush' is not one of skip-invalidate", p.getMessage());
+        IommuException amb = assertThrows(IommuException.class, () -> cmd.inject("iommu", "off"));
+        assertEquals(Errno.EINVAL, amb.errno());
+        assertTrue(amb.getMessage().contains("is ambiguous"), amb.getMessage());
+    }
+}
