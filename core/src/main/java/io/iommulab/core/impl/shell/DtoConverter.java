@@ -36,13 +36,10 @@ import org.osgi.service.component.annotations.Component;
     Converter.CONVERTER_CLASSES + "=io.iommulab.api.dto.UnmapDTO",
     Converter.CONVERTER_CLASSES + "=io.iommulab.api.dto.TranslationDTO",
     Converter.CONVERTER_CLASSES + "=io.iommulab.api.dto.DmaDTO",
-<<<<<<< HEAD
-    Converter.CONVERTER_CLASSES + "=io.iommulab.api.dto.LiveUpdateDTO"})
-=======
+    Converter.CONVERTER_CLASSES + "=io.iommulab.api.dto.LiveUpdateDTO",
     Converter.CONVERTER_CLASSES + "=io.iommulab.api.dto.SanitizerDTO",
     Converter.CONVERTER_CLASSES + "=io.iommulab.api.dto.SanitizerFindingDTO",
     Converter.CONVERTER_CLASSES + "=io.iommulab.api.dto.InjectionDTO"})
->>>>>>> issue13-core
 public final class DtoConverter implements Converter {
 
     @Override
@@ -80,12 +77,9 @@ public final class DtoConverter implements Converter {
     static boolean isOurs(Object o) {
         return o instanceof DeviceDTO || o instanceof DomainDTO || o instanceof GroupDTO || o instanceof IommuNodeDTO
                 || o instanceof FaultDTO || o instanceof TraceEventDTO || o instanceof MappingDTO
-<<<<<<< HEAD
-                || o instanceof UnmapDTO || o instanceof TranslationDTO || o instanceof DmaDTO || o instanceof LiveUpdateDTO;
-=======
                 || o instanceof UnmapDTO || o instanceof TranslationDTO || o instanceof DmaDTO
-                || o instanceof SanitizerDTO || o instanceof SanitizerFindingDTO || o instanceof InjectionDTO;
->>>>>>> issue13-core
+                || o instanceof SanitizerDTO || o instanceof SanitizerFindingDTO || o instanceof InjectionDTO
+                || o instanceof LiveUpdateDTO;
     }
 
     /** A list of records of one type: a header and one aligned row each; null if not ours. */
@@ -184,16 +178,14 @@ public final class DtoConverter implements Converter {
         if (o instanceof TraceEventDTO t) {
             return t.line();
         }
-<<<<<<< HEAD
         if (o instanceof LiveUpdateDTO u) {
             return LiveUpdateText.of(u);
-=======
+        }
         if (o instanceof SanitizerFindingDTO f) {
             return "#" + f.seq() + " " + seconds(f.timeNs()) + " " + f.line();
         }
         if (o instanceof SanitizerDTO s) {
             return sanitizer(s);
->>>>>>> issue13-core
         }
         if (o instanceof MappingDTO m) {
             return m.device() + ": domain " + m.domain() + " mapped iova " + Args.hex(m.iova()) + "-"
@@ -262,16 +254,14 @@ public final class DtoConverter implements Converter {
         if (o instanceof TraceEventDTO t) {
             return t.event();
         }
-<<<<<<< HEAD
         if (o instanceof LiveUpdateDTO u) {
             return u.driver() + (u.adopted() ? " adopted" : " fell back");
-=======
+        }
         if (o instanceof SanitizerDTO s) {
             return summary(s);
         }
         if (o instanceof SanitizerFindingDTO f) {
             return "finding " + f.seq() + " " + f.kind() + " at " + Args.hex(f.iova());
->>>>>>> issue13-core
         }
         return line(o);
     }
