@@ -22,7 +22,8 @@ import java.util.function.LongUnaryOperator;
  * platform device it probes, or takes over in a live update, hands out windows that note writes,
  * with the value the register held before, then pass them to the machine's window), and the
  * masters the core hands to of_xlate. A test may also make the window of a node
- * report another size ({@link #windowSize}) to exercise a probe's size check.
+ * report another size ({@link #windowSize}) to exercise a probe's size check, and inject faults
+ * ({@link #faults}): the device answers {@code shouldFail} from them before asking the core.
  *
  * @param <D> the driver's class, so tests reach its own methods through {@link #inner}
  */
@@ -50,6 +51,8 @@ public final class MmioRecordingDriver<D extends IommuDriver> extends Delegating
     public final Map<String, IommuMaster> masters = new LinkedHashMap<>();
     /** window size as the driver sees it, by node path (identity when absent) */
     public final Map<String, LongUnaryOperator> windowSize = new LinkedHashMap<>();
+    /** faults injected by the test, by IOMMU path; asked before the core's own injection */
+    public final InjectedFaults faults = new InjectedFaults();
     private final List<Write> writes = new ArrayList<>();
     private final List<Change> changes = new ArrayList<>();
 
@@ -178,7 +181,7 @@ public final class MmioRecordingDriver<D extends IommuDriver> extends Delegating
 
         @Override
         public boolean shouldFail(String point) {
-            return pdev.shouldFail(point);
+            return faults.shouldFail(pdev.name(), point) || pdev.shouldFail(point);
         }
     }
 }

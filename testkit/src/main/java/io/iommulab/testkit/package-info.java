@@ -2,8 +2,9 @@
  * Test fixtures shared with other modules' tests: fixture boards, a delegating driver, a driver
  * wrapper that records MMIO writes, a log capture, and since 1.2 the checks every backend's tests
  * make ({@link io.iommulab.testkit.BackendChecks}) and the JSON parser the tests of every JSON
- * writer check output with ({@link io.iommulab.testkit.MiniJson}).
+ * writer check output with ({@link io.iommulab.testkit.MiniJson}); 1.3 added faults a driver test
+ * injects ({@link io.iommulab.testkit.InjectedFaults}, answered by the recording driver's devices).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.2.0")
+@org.osgi.annotation.versioning.Version("1.3.0")
 package io.iommulab.testkit;

@@ -15,6 +15,7 @@ import io.iommulab.dart.spi.DartHw;
 import io.iommulab.dart.spi.DartMmio;
 import io.iommulab.dart.spi.DartParams;
 import io.iommulab.klib.Bitmap;
+import io.iommulab.klib.FaultInject;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
@@ -47,7 +48,8 @@ public final class DartInstance implements IommuDevice {
         this.pdev = pdev;
         this.variant = variant;
         this.params = params;
-        this.hw = new DartHardware(new DartMmio(pdev.name(), variant, regs, params.numStreams()));
+        this.hw = new DartHardware(new DartMmio(pdev.name(), variant, regs, params.numStreams()),
+                new FaultInject(pdev, PlatformDevice.SKIP_INVALIDATE, driver.log()));
     }
 
     @Override

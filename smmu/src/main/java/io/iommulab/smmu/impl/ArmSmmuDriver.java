@@ -4,6 +4,7 @@ import io.iommulab.klib.IoPgtable;
 import io.iommulab.klib.RateLimit;
 
 import io.iommulab.api.Prot;
+import io.iommulab.api.cmdline.Kstrtobool;
 import io.iommulab.api.driver.Capability;
 import io.iommulab.api.driver.DomainHandover;
 import io.iommulab.api.driver.DomainOps;
@@ -27,7 +28,6 @@ import io.iommulab.smmu.impl.hw.FaultText;
 import io.iommulab.smmu.impl.hw.SmmuHardware;
 import io.iommulab.smmu.impl.hw.SmmuRegs;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -136,15 +136,7 @@ public final class ArmSmmuDriver implements IommuDriver {
 
     /** @throws IommuException EINVAL naming the property and value if it is not a boolean */
     static boolean parseDisableBypass(String value) {
-        if (value == null || value.isBlank()) {
-            return true;
-        }
-        switch (value.trim().toLowerCase(Locale.ROOT)) {
-            case "1": case "true": case "yes": case "on": case "y": return true;
-            case "0": case "false": case "no": case "off": case "n": return false;
-            default:
-                throw new IommuException(Errno.EINVAL, DISABLE_BYPASS_PROPERTY + " '" + value + "' is not a boolean");
-        }
+        return Kstrtobool.parse(DISABLE_BYPASS_PROPERTY, value, true);
     }
 
     private PageTableFormat boundFormat(String name) {

@@ -317,11 +317,19 @@ final class SmmuDomain implements DomainOps, TlbFlushOps {
 
     // ---------------------------------------------------------------- TLB (arm_smmu_s1_tlb_ops)
 
+    /*
+     * Injected driver bugs: each invalidation below asks the SMMU's skip-invalidate point once and,
+     * told to, writes nothing. One occurrence is one io-pgtable flush callback: the TLBIASID of
+     * tlb_flush_all with its sync, the TLBIVA run of tlb_flush_walk with its sync, the TLBIVAL of
+     * tlb_add_page (whose sync comes later with iotlb_sync and still goes out: a sync alone drops
+     * nothing).
+     */
+
     /** arm_smmu_tlb_inv_context_s1: TLBIASID, then sync */
     @Override
     public void tlbFlushAll() {
-        SmmuInstance s = smmu;
-        if (s == null || s.removed) {
+        SmmuInstance s = liveSmmu();
+        if (s == null || s.skipInvalidate.shouldFail(() -> "TLBIASID " + asid + " (context bank " + cbndx + ") and its sync")) {
             return;
         }
         s.hw.cbWrite(cbndx, SmmuRegs.CB_S1_TLBIASID, asid);
@@ -331,28 +339,36 @@ final class SmmuDomain implements DomainOps, TlbFlushOps {
     /** arm_smmu_tlb_inv_walk_s1: TLBIVA over the range, one per granule, then sync */
     @Override
     public void tlbFlushWalk(long iova, long size, long granule) {
-        if (invRange(iova, size, granule, SmmuRegs.CB_S1_TLBIVA)) {
-            tlbSyncContext();
+        SmmuInstance s = liveSmmu();
+        if (s == null || s.skipInvalidate.shouldFail(() -> String.format("TLBIVA of 0x%x-0x%x (ASID %d) and its sync",
+                iova, iova + size - 1, asid))) {
+            return;
         }
+        invRange(s, iova, size, granule, SmmuRegs.CB_S1_TLBIVA);
+        tlbSyncContext();
     }
 
     /** arm_smmu_tlb_add_page_s1: TLBIVAL for the leaf right away; the sync comes with iotlb_sync */
     @Override
     public void tlbAddPage(IotlbGather gather, long iova, long granule) {
-        invRange(iova, granule, granule, SmmuRegs.CB_S1_TLBIVAL);
+        SmmuInstance s = liveSmmu();
+        if (s == null || s.skipInvalidate.shouldFail(() -> String.format("TLBIVAL of 0x%x (ASID %d)", iova, asid))) {
+            return;
+        }
+        invRange(s, iova, granule, granule, SmmuRegs.CB_S1_TLBIVAL);
+    }
+
+    /** @return the SMMU this domain's bank lives on, null before finalisation or once the SMMU was removed */
+    private SmmuInstance liveSmmu() {
+        SmmuInstance s = smmu;
+        return s == null || s.removed ? null : s;
     }
 
     /**
      * arm_smmu_tlb_inv_range_s1, AArch64 format: value = (iova >> 12) | (ASID << 48), one 64-bit
      * write per granule.
-     *
-     * @return false if the domain has no live bank (nothing written)
      */
-    private boolean invRange(long iova, long size, long granule, int reg) {
-        SmmuInstance s = smmu;
-        if (s == null || s.removed) {
-            return false;
-        }
+    private void invRange(SmmuInstance s, long iova, long size, long granule, int reg) {
         int cb = cbndx;
         long v = (iova >>> 12) | ((long) asid << SmmuRegs.TTBR_ASID_SHIFT);
         long left = size;
@@ -361,7 +377,6 @@ final class SmmuDomain implements DomainOps, TlbFlushOps {
             v += granule >>> 12;
             left -= granule;
         } while (left > 0);
-        return true;
     }
 
     /** arm_smmu_tlb_sync_context: TLBSYNC and poll TLBSTATUS under the bank's lock; a timeout is logged. */

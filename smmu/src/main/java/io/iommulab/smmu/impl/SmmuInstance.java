@@ -10,6 +10,7 @@ import io.iommulab.api.machine.IrqLine;
 import io.iommulab.api.machine.IrqRegistration;
 import io.iommulab.api.machine.IrqReturn;
 import io.iommulab.klib.Bits;
+import io.iommulab.klib.FaultInject;
 import io.iommulab.smmu.impl.hw.FaultText;
 import io.iommulab.smmu.impl.hw.SmmuHardware;
 import io.iommulab.smmu.impl.hw.SmmuRegs;
@@ -31,13 +32,15 @@ import java.util.Map;
  * {@code removed} set by remove: the registers are no longer ours; {@code record} the live-update
  * record's domains by the core's id when this instance was taken over from one (else empty), which
  * restoreDomain finds their banks in. After a takeover, banks in use whose domain is not restored
- * yet are set in {@code contextMap} with no owner in {@code cbs}.
+ * yet are set in {@code contextMap} with no owner in {@code cbs}. {@code skipInvalidate} is the
+ * {@code skip-invalidate} fault-injection point every TLB invalidation of this SMMU asks first.
  */
 public final class SmmuInstance implements IommuDevice {
 
     final ArmSmmuDriver driver;
     final PlatformDevice pdev;
     final SmmuHardware hw;
+    final FaultInject skipInvalidate;
     final SmmuParams params;
     final StreamMap streams;
     final IrqLine[] contextIrqs;
@@ -55,6 +58,7 @@ public final class SmmuInstance implements IommuDevice {
         this.driver = driver;
         this.pdev = pdev;
         this.hw = hw;
+        this.skipInvalidate = new FaultInject(pdev, PlatformDevice.SKIP_INVALIDATE, driver.log());
         this.params = params;
         this.contextIrqs = contextIrqs;
         this.globalIrqCount = globalIrqCount;
@@ -117,7 +121,9 @@ public final class SmmuInstance implements IommuDevice {
     /**
      * arm_smmu_device_reset (dart-facts §4.3): clear sGFSR; every SMR invalid and S2CR at its init
      * type; every bank disabled with FSR cleared; TLBIALLH + TLBIALLNSNH; sCR0 with fault reporting,
-     * client port on, USFCFG per disable_bypass, written after a global TLB sync.
+     * client port on, USFCFG per disable_bypass, written after a global TLB sync. An injected
+     * {@code skip-invalidate} leaves out the two TLBIALLs (one occurrence); the global sync stays,
+     * as it also orders the sCR0 write.
      */
     void deviceReset() {
         int gfsr = hw.gr0Read(SmmuRegs.GR0_SGFSR);
@@ -129,8 +135,10 @@ public final class SmmuInstance implements IommuDevice {
             writeContextBank(i);
             hw.cbWrite(i, SmmuRegs.CB_FSR, SmmuRegs.FSR_FAULT);
         }
-        hw.gr0Write(SmmuRegs.GR0_TLBIALLH, SmmuRegs.DUMMY_VAL);
-        hw.gr0Write(SmmuRegs.GR0_TLBIALLNSNH, SmmuRegs.DUMMY_VAL);
+        if (!skipInvalidate.shouldFail(() -> "TLBIALLH + TLBIALLNSNH of the reset")) {
+            hw.gr0Write(SmmuRegs.GR0_TLBIALLH, SmmuRegs.DUMMY_VAL);
+            hw.gr0Write(SmmuRegs.GR0_TLBIALLNSNH, SmmuRegs.DUMMY_VAL);
+        }
         int reg = hw.gr0Read(SmmuRegs.GR0_SCR0);
         reg |= SmmuRegs.SCR0_GFRE | SmmuRegs.SCR0_GFIE | SmmuRegs.SCR0_GCFGFRE | SmmuRegs.SCR0_GCFGFIE;
         reg |= SmmuRegs.SCR0_VMIDPNE | SmmuRegs.SCR0_PTM;

@@ -9,8 +9,12 @@ import io.iommulab.api.machine.PageAllocator;
 import io.iommulab.api.machine.PhysicalMemory;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Predicate;
 
-/** What the core hands a driver's probe, over fake hardware; records reported faults. */
+/**
+ * What the core hands a driver's probe, over fake hardware; records reported faults and answers
+ * {@code shouldFail} with {@link #injected} (no fault injected unless a test sets it).
+ */
 public final class FakePlatformDevice implements PlatformDevice {
 
     private final FakeNode node;
@@ -19,6 +23,8 @@ public final class FakePlatformDevice implements PlatformDevice {
     private final PageAllocator pages;
     private final PhysicalMemory memory;
     public final List<IommuFault> faults = new CopyOnWriteArrayList<>();
+    /** the answer to {@code shouldFail(point)}, as the core's {@code iommu:inject} would give it */
+    public volatile Predicate<String> injected = point -> false;
 
     public FakePlatformDevice(String path, MmioWindow mmio, IrqLine irq, PageAllocator pages, PhysicalMemory memory) {
         this.node = new FakeNode(path);
@@ -72,5 +78,10 @@ public final class FakePlatformDevice implements PlatformDevice {
     @Override
     public void quiesceDomains(String what, Runnable swap) {
         swap.run();
+    }
+
+    @Override
+    public boolean shouldFail(String point) {
+        return injected.test(point);
     }
 }

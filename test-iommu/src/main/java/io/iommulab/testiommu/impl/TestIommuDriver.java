@@ -76,7 +76,7 @@ public final class TestIommuDriver implements IommuDriver {
     @Override
     public IommuDevice probe(PlatformDevice pdev) {
         String node = pdev.name();
-        TestIommuHw hw = new TestIommuHw(node, pdev.ioremap(0));
+        TestIommuHw hw = new TestIommuHw(pdev, LOG);
         int id = hw.readId();
         int numStreams = id & ID_NUM_STREAMS_MASK;
         int pageShift = (id & ID_PAGE_SHIFT_MASK) >>> ID_PAGE_SHIFT_SHIFT;
@@ -138,7 +138,7 @@ public final class TestIommuDriver implements IommuDriver {
     @Override
     public IommuDevice restore(PlatformDevice pdev, PreservedIommu record) {
         String node = pdev.name();
-        TestIommuHw hw = new TestIommuHw(node, pdev.ioremap(0));
+        TestIommuHw hw = new TestIommuHw(pdev, LOG);
         int id = hw.readId();
         int numStreams = id & ID_NUM_STREAMS_MASK;
         TestIommuInstance inst = new TestIommuInstance(pdev, hw, numStreams, (id & ID_BYPASS_SUPPORT) != 0, clock);

@@ -2,14 +2,19 @@ package io.iommulab.testiommu.impl;
 
 import static io.iommulab.testiommu.impl.TestIommuRegs.*;
 
+import io.iommulab.api.driver.PlatformDevice;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.machine.MmioWindow;
+import io.iommulab.klib.FaultInject;
 import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
 
 /**
  * All register I/O of one test-iommu instance (the {@code apple_dart_hw_*} helpers of this
- * hardware). Commands are serialised per instance: CMD holds one command at a time.
+ * hardware). Commands are serialised per instance: CMD holds one command at a time. Every
+ * invalidate command asks the instance's {@code skip-invalidate} fault-injection point first: one
+ * occurrence is one CMD write (one stream, or every stream at reset).
  */
 final class TestIommuHw {
 
@@ -20,10 +25,13 @@ final class TestIommuHw {
 
     private final String node;
     private final MmioWindow regs;
+    private final FaultInject skipInvalidate;
 
-    TestIommuHw(String node, MmioWindow regs) {
-        this.node = node;
-        this.regs = regs;
+    /** Maps the instance's registers ({@code reg} 0); {@code log} is the driver's. */
+    TestIommuHw(PlatformDevice pdev, Logger log) {
+        this.node = pdev.name();
+        this.regs = pdev.ioremap(0);
+        this.skipInvalidate = new FaultInject(pdev, PlatformDevice.SKIP_INVALIDATE, log);
     }
 
     int readId() {
@@ -69,11 +77,15 @@ final class TestIommuHw {
 
     /**
      * Invalidates the IOTLB of one stream ({@link TestIommuRegs#CMD_STREAM_ALL}
-     * for all) and waits for the command to finish.
+     * for all) and waits for the command to finish; an injected {@code skip-invalidate} leaves the
+     * command out.
      *
      * @throws IommuException ETIMEDOUT if CMD stays busy
      */
     synchronized void invalidate(int sid) {
+        if (skipInvalidate.shouldFail(() -> "the invalidate command of stream " + streamName(sid))) {
+            return;
+        }
         regs.writel(CMD, cmdInvalidate(sid));
         for (int i = 0; i < INVALIDATE_POLLS; i++) {
             if ((regs.readl(CMD) & CMD_BUSY) == 0) {
@@ -84,8 +96,11 @@ final class TestIommuHw {
         if ((regs.readl(CMD) & CMD_BUSY) == 0) {
             return;
         }
-        throw new IommuException(Errno.ETIMEDOUT, node + ": invalidate of stream "
-                + (sid == CMD_STREAM_ALL ? "all" : Integer.toString(sid)) + " timed out (CMD busy)");
+        throw new IommuException(Errno.ETIMEDOUT, node + ": invalidate of stream " + streamName(sid) + " timed out (CMD busy)");
+    }
+
+    private static String streamName(int sid) {
+        return sid == CMD_STREAM_ALL ? "all" : Integer.toString(sid);
     }
 
     /**

@@ -6,6 +6,7 @@ import io.iommulab.dart.impl.DartFamiliesComponent;
 import io.iommulab.dart.spi.DartFamilies;
 import io.iommulab.dart.spi.DartHw;
 import io.iommulab.dart.spi.DartLayout;
+import io.iommulab.testkit.LogCapture;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -54,5 +55,41 @@ class T8103Usb4VariantTest {
         DartHw t8103 = families.t8103();
         assertEquals(t8103.toBuilder().name(hw.identity().name()).compatibles(hw.identity().compatibles())
                 .streams(64, hw.global().enableStreams()).ttbr(0x400).tcrBypass(0).build(), hw);
+    }
+
+    @Test
+    void upstreamsStreamSelectOnlyChangesTheInvalidatorWhichWrapsTheFamilys() {
+        DartHw upstream = new T8103Usb4Variant(families, true).hw();
+        assertTrue(upstream.strategies().invalidator() instanceof UpstreamStreamSelect);
+        assertEquals("upstream-stream-select " + families.t8020Invalidator(), upstream.strategies().invalidator().toString());
+        assertEquals(hw, upstream.toBuilder().invalidator(families.t8020Invalidator()).build());
+    }
+
+    /** 32-bit word i of what is selected is sidmap[i] truncated, for the ceil(streams / 32) words written. */
+    @Test
+    void upstreamSelectsTheLowHalfOfEachLong() {
+        long[] sidmap = {(1L << 1) | (1L << 31) | (1L << 32) | (1L << 40) | (1L << 63), 1L | (1L << 33), 0, 0};
+        // word 0: SIDs 1, 31; word 1: bit 0 of sidmap[1] (SID 64) lands where SID 32 is selected
+        assertArrayEquals(new long[] {(1L << 1) | (1L << 31) | (1L << 32), 0, 0, 0}, UpstreamStreamSelect.selected(sidmap, 64));
+        assertArrayEquals(new long[] {(1L << 1) | (1L << 31), 0, 0, 0}, UpstreamStreamSelect.selected(sidmap, 16),
+                "one word for 16 streams");
+        long[] all = {-1L, -1L, -1L, -1L};
+        assertArrayEquals(new long[] {-1L, -1L, 0, 0}, UpstreamStreamSelect.selected(all, 256),
+                "8 words: the low halves of the 4 longs, then 0 where upstream would read past its array");
+        assertArrayEquals(new long[] {0xffff_ffffL, 0, 0, 0}, UpstreamStreamSelect.selected(new long[] {-1L, 0, 0, 0}, 64),
+                "a full first long (SIDs 0-63) selects 0-31");
+    }
+
+    @Test
+    void theOptionIsABooleanAndABadValueLeavesItOff() {
+        assertFalse(T8103Usb4Variant.upstreamStreamSelect(null));
+        assertTrue(T8103Usb4Variant.upstreamStreamSelect("on"));
+        assertFalse(T8103Usb4Variant.upstreamStreamSelect("0"));
+        try (LogCapture log = new LogCapture()) {
+            assertFalse(T8103Usb4Variant.upstreamStreamSelect("maybe"));
+            assertEquals(1, log.matching("ERROR").size(), log.lines().toString());
+            assertTrue(log.matching("ERROR").get(0).contains("t8103-usb4: EINVAL: " + T8103Usb4Variant.UPSTREAM_STREAM_SELECT_PROPERTY
+                    + " 'maybe' is not a boolean (1/0, y/n, yes/no, true/false, on/off); running without it"), log.lines().toString());
+        }
     }
 }

@@ -7,6 +7,7 @@ import io.iommulab.dart.spi.DartFault;
 import io.iommulab.dart.spi.DartHw;
 import io.iommulab.dart.spi.DartMmio;
 import io.iommulab.klib.Bitmap;
+import io.iommulab.klib.FaultInject;
 
 /**
  * All register I/O of one probed DART: Linux's {@code apple_dart_hw_*} helpers (dart-facts §1.5,
@@ -17,8 +18,14 @@ import io.iommulab.klib.Bitmap;
  * (the per-DART spinlock); TCR/TTBR writes take no lock because the core serialises attaches per
  * group and different groups use different streams.
  *
+ * <p>Injected driver bugs: every invalidation asks {@code skipInvalidate} first, here and only here,
+ * whichever family strategy (built in or a variant bundle's) would issue it; one occurrence is one
+ * {@code hw->invalidate_tlb} call, i.e. one set of streams on this DART (T8020: one STREAM_SELECT +
+ * STREAM_COMMAND sequence; T8110: the TLB_CMD FLUSH_SID of each stream of the set).
+ *
  * <p>Fields: {@code dart} the registers and settled parameters; {@code hw}/{@code regs}/{@code
- * numStreams} its parts; {@code tlbLock} the invalidation lock.
+ * numStreams} its parts; {@code skipInvalidate} the {@code skip-invalidate} injection point of this
+ * DART; {@code tlbLock} the invalidation lock.
  */
 public final class DartHardware {
 
@@ -26,14 +33,20 @@ public final class DartHardware {
     private final DartHw hw;
     private final MmioWindow regs;
     private final int numStreams;
+    private final FaultInject skipInvalidate;
     /** the per-DART spinlock (a monitor costs an atomic on exit too, and this is taken twice per map+unmap) */
     private final java.util.concurrent.atomic.AtomicBoolean tlbLock = new java.util.concurrent.atomic.AtomicBoolean();
 
-    public DartHardware(DartMmio dart) {
+    /**
+     * @param dart           the DART's registers and settled parameters
+     * @param skipInvalidate its {@code skip-invalidate} fault-injection point
+     */
+    public DartHardware(DartMmio dart, FaultInject skipInvalidate) {
         this.dart = dart;
         this.hw = dart.hw();
         this.regs = dart.regs();
         this.numStreams = dart.numStreams();
+        this.skipInvalidate = skipInvalidate;
     }
 
     /** @return what the family strategies get */
@@ -131,11 +144,15 @@ public final class DartHardware {
 
     /**
      * hw->invalidate_tlb under the DART's lock, so select → command → poll sequences of different
-     * callers never interleave.
+     * callers never interleave. An injected {@code skip-invalidate} leaves it out: nothing is
+     * written and the streams' IOTLB entries stay, as if the driver had forgotten the flush.
      *
      * @throws IommuException ETIMEDOUT when BUSY does not clear
      */
     public void hwInvalidateTlb(long[] sidmap) {
+        if (skipInvalidate.shouldFail(() -> "the invalidation of streams " + Bitmap.toText(sidmap, numStreams))) {
+            return;
+        }
         while (!tlbLock.compareAndSet(false, true)) {
             Thread.onSpinWait();
         }
