@@ -132,14 +132,14 @@ class LauncherIT {
     @Test
     void sanitizeWatchesFromTheBootAndSummarisesAtExit() throws Exception {
         // The second transfer faults: only the one that went through is a transaction to check.
-        Run r = launch("--sanitize", "-c", "iommu:map usb@382280000 0x100000 0x800000000 0x4000; "
+        Launch.Run r = launch("--sanitize", "-c", "iommu:map usb@382280000 0x100000 0x800000000 0x4000; "
                 + "iommu:dma usb@382280000 write 0x100000 16; iommu:dma usb@382280000 read 0x104000 16");
         assertEquals(0, r.exit(), r.errText());
         String out = String.join("\n", r.out());
         assertTrue(out.contains("DMA sanitizer on: 0 findings, 1 transactions checked, 0 stale IOTLB hits reported"), out);
         assertEquals("sanitizer: 0 findings, 1 transactions checked, 0 stale IOTLB hits", last(r.out()));
 
-        Run off = launch("-c", "iommu:map usb@382280000 0x100000 0x800000000 0x4000; "
+        Launch.Run off = launch("-c", "iommu:map usb@382280000 0x100000 0x800000000 0x4000; "
                 + "iommu:dma usb@382280000 write 0x100000 16; iommu:sanitize");
         assertEquals(0, off.exit(), off.errText());
         assertTrue(off.out().contains("DMA sanitizer off: 0 findings, 0 transactions checked, 0 stale IOTLB hits reported"),
@@ -151,7 +151,7 @@ class LauncherIT {
     void aFindingIsPrintedAtExitAndTheExitStatusIsFour() throws Exception {
         // The DART's own registers mapped for DMA: the core itself reports it (map-of-iommu-memory).
         String map = "iommu:map usb@382280000 0x100000 0x382f00000 0x4000";
-        Run r = launch("--sanitize", "-c", map);
+        Launch.Run r = launch("--sanitize", "-c", map);
         assertEquals(4, r.exit(), r.errText());
         assertTrue(r.out().stream().anyMatch(l -> l.startsWith("#1 ") && l.contains(" map-of-iommu-memory: "
                 + "/soc/iommu@382f00000 domain 2 map iova 0x100000: 0x382f00000+0x4000 rw, now the registers of "
@@ -160,22 +160,22 @@ class LauncherIT {
                 last(r.out()));
 
         // A failed command keeps its status; the findings are printed all the same.
-        Run failed = launch("--sanitize", "-c", map + "; nosuch:command");
+        Launch.Run failed = launch("--sanitize", "-c", map + "; nosuch:command");
         assertEquals(1, failed.exit(), failed.errText());
         assertTrue(last(failed.out()).startsWith("sanitizer: 1 finding"), String.join("\n", failed.out()));
 
         // Findings forgotten before the exit leave nothing to report.
-        Run cleared = launch("--sanitize", "-c", map + "; iommu:sanitize clear");
+        Launch.Run cleared = launch("--sanitize", "-c", map + "; iommu:sanitize clear");
         assertEquals(0, cleared.exit(), String.join("\n", cleared.out()));
 
         // Without --sanitize nothing watched the map, and the status is the commands' own.
-        Run unwatched = launch("-c", map);
+        Launch.Run unwatched = launch("-c", map);
         assertEquals(0, unwatched.exit(), unwatched.errText());
     }
 
     @Test
     void withJsonTheSummaryStaysOffStdout() throws Exception {
-        Run json = launch("--sanitize", "--json", "-c", "iommu:sanitize");
+        Launch.Run json = launch("--sanitize", "--json", "-c", "iommu:sanitize");
         assertEquals(0, json.exit(), json.errText());
         assertEquals(1, json.out().size(), String.join("\n", json.out()));
         MiniJson.parse(json.out().get(0));
@@ -189,7 +189,7 @@ class LauncherIT {
     void compareReportsEachBackendsSanitizerFindings() throws Exception {
         Path workload = dir.resolve("small.workload");
         Files.writeString(workload, "name small\nstream 16K count=4\nfault\n");
-        Run r = launch("--sanitize", "--compare=" + workload, "--report", dir.resolve("out").toString());
+        Launch.Run r = launch("--sanitize", "--compare=" + workload, "--report", dir.resolve("out").toString());
         assertEquals(0, r.exit(), r.errText());
         String out = String.join("\n", r.out());
         assertTrue(r.out().stream().anyMatch(l -> l.matches("  sanitizer findings +\\| 0 findings +\\| 0 findings")), out);
