@@ -4,12 +4,15 @@ import static org.ops4j.pax.exam.CoreOptions.bundle;
 import static org.ops4j.pax.exam.CoreOptions.cleanCaches;
 import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
 import static org.ops4j.pax.exam.CoreOptions.junitBundles;
+import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 
 import java.io.File;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -35,6 +38,9 @@ final class Container {
     /** Folder of the bundle jars, filled by maven-dependency-plugin from the reactor. */
     static final String BUNDLES_PROPERTY = "iommulab.itest.bundles";
     static final long TIMEOUT_MS = 10_000;
+    /** slf4j-simple's system property naming the file it logs to, and its default value */
+    private static final String LOG_PROPERTY = "org.slf4j.simpleLogger.logFile";
+    private static final String LOG_TO_CONSOLE = "System.err";
 
     private Container() {
     }
@@ -47,7 +53,26 @@ final class Container {
      *                      from the start; the testkit library always is (it registers no services)
      */
     static Option[] options(boolean withTestIommu) {
+        return options(withTestIommu, null);
+    }
+
+    /**
+     * As {@link #options(boolean)}, with the container's log written to {@code log} (emptied first),
+     * so that a test can read what the code logged; null logs to the console. Each container says
+     * where it logs: the native container shares this JVM, slf4j-simple reads the system property
+     * when the container's logging bundle starts, and Pax Exam sets it as the container starts
+     * (every test class's configuration is made before the first container starts).
+     */
+    static Option[] options(boolean withTestIommu, File log) {
         List<Option> opts = new ArrayList<>();
+        if (log != null) {
+            try {
+                Files.deleteIfExists(log.toPath());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        opts.add(systemProperty(LOG_PROPERTY).value(log != null ? log.getAbsolutePath() : LOG_TO_CONSOLE));
         for (File jar : bundleJars()) {
             String name = jar.getName();
             if (!withTestIommu && TEST_IOMMU.stream().anyMatch(a -> isJarOf(name, a))) {
@@ -65,6 +90,17 @@ final class Container {
         opts.add(frameworkProperty("felix.bootdelegation.implicit").value("false"));
         opts.add(frameworkProperty("gosh.args").value("--nointeractive"));
         return opts.toArray(new Option[0]);
+    }
+
+    /** @return the lines of {@code log} that contain every one of {@code parts} */
+    static List<String> logLines(File log, String... parts) throws IOException {
+        List<String> out = new ArrayList<>();
+        for (String line : Files.readAllLines(log.toPath(), StandardCharsets.UTF_8)) {
+            if (Arrays.stream(parts).allMatch(line::contains)) {
+                out.add(line);
+            }
+        }
+        return out;
     }
 
     private static boolean isLoggingStack(String jarName) {
