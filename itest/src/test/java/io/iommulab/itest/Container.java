@@ -184,20 +184,44 @@ final class Container {
         refreshIfPending(ctx, b);
     }
 
+    /**
+     * Updates several bundles (each from its jar), then refreshes together those whose old revision is
+     * still wired: as a user updates a driver and a variant of it at once.
+     */
+    static void updateTogether(BundleContext ctx, List<Bundle> bundles, List<File> jars)
+            throws IOException, BundleException, InterruptedException {
+        for (int i = 0; i < bundles.size(); i++) {
+            try (InputStream in = new FileInputStream(jars.get(i))) {
+                bundles.get(i).update(in);
+            }
+        }
+        refreshIfPending(ctx, bundles);
+    }
+
     /** An updated bundle that exported packages in use keeps its old revision until refreshed. */
     static void refreshIfPending(BundleContext ctx, Bundle b) throws InterruptedException {
+        refreshIfPending(ctx, List.of(b));
+    }
+
+    /**
+     * Refreshes those of {@code bundles} whose old revision is still wired (one refresh for all, as
+     * after updating several bundles together), waiting for the framework to finish.
+     */
+    static void refreshIfPending(BundleContext ctx, List<Bundle> bundles) throws InterruptedException {
         FrameworkWiring fw = ctx.getBundle(Constants.SYSTEM_BUNDLE_LOCATION).adapt(FrameworkWiring.class);
-        if (!fw.getRemovalPendingBundles().contains(b)) {
+        List<Bundle> pending = new ArrayList<>(bundles);
+        pending.retainAll(fw.getRemovalPendingBundles());
+        if (pending.isEmpty()) {
             return;
         }
         CountDownLatch done = new CountDownLatch(1);
-        fw.refreshBundles(List.of(b), e -> {
+        fw.refreshBundles(pending, e -> {
             if (e.getType() == FrameworkEvent.PACKAGES_REFRESHED) {
                 done.countDown();
             }
         });
         if (!done.await(TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
-            throw new AssertionError("refresh of " + b.getSymbolicName() + " did not finish in " + TIMEOUT_MS + " ms");
+            throw new AssertionError("refresh of " + pending + " did not finish in " + TIMEOUT_MS + " ms");
         }
     }
 
