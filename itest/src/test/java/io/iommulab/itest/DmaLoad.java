@@ -319,26 +319,39 @@ final class DmaLoad {
         }
     }
 
-    /** Waits until every thread of the load has done two more rounds (it runs on whatever code is there now). */
+    /**
+     * Waits until every thread of the load has done two more rounds (it runs on whatever code is there
+     * now), checking at the load's own pace.
+     */
     void awaitProgress() throws InterruptedException {
         Map<String, Long> at = snapshot();
-        for (Map.Entry<String, Long> e : at.entrySet()) {
-            AtomicLong n = rounds.get(e.getKey());
-            Container.await(() -> "the load's '" + e.getKey() + "' to go on (at round " + n.get() + "); first failure: "
-                    + firstFailure.get(), () -> n.get() >= e.getValue() + 2 || firstFailure.get() != null);
+        long deadline = System.nanoTime() + Container.TIMEOUT_MS * 1_000_000L;
+        while (firstFailure.get() == null && !progressed(at)) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("the load did not go on within " + Container.TIMEOUT_MS + " ms: rounds were " + at
+                        + ", are " + snapshot());
+            }
+            LockSupport.parkNanos(PACE_NS);
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
         }
         assertNoFailure();
+    }
+
+    private boolean progressed(Map<String, Long> at) {
+        for (Map.Entry<String, Long> e : at.entrySet()) {
+            if (rounds.get(e.getKey()).get() < e.getValue() + 2) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private Map<String, Long> snapshot() {
         Map<String, Long> out = new LinkedHashMap<>();
         rounds.forEach((k, v) -> out.put(k, v.get()));
         return out;
-    }
-
-    /** @return rounds done by each thread so far */
-    Map<String, Long> rounds() {
-        return snapshot();
     }
 
     /**
@@ -443,15 +456,10 @@ final class DmaLoad {
         }
     }
 
-    /** @return the long-lived mappings */
-    List<Mapping> mappings() {
-        return List.copyOf(mappings);
-    }
-
     // ---------------------------------------------------------------- end
 
     /** Stops the threads and waits for them. */
-    void stop() throws InterruptedException {
+    private void stop() throws InterruptedException {
         stop.set(true);
         for (Thread t : threads) {
             t.join(Container.TIMEOUT_MS);
