@@ -4,12 +4,15 @@ import static org.ops4j.pax.exam.CoreOptions.bundle;
 import static org.ops4j.pax.exam.CoreOptions.cleanCaches;
 import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
 import static org.ops4j.pax.exam.CoreOptions.junitBundles;
+import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 
 import java.io.File;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -35,6 +38,9 @@ final class Container {
     /** Folder of the bundle jars, filled by maven-dependency-plugin from the reactor. */
     static final String BUNDLES_PROPERTY = "iommulab.itest.bundles";
     static final long TIMEOUT_MS = 10_000;
+    /** slf4j-simple's system property naming the file it logs to, and its default value */
+    private static final String LOG_PROPERTY = "org.slf4j.simpleLogger.logFile";
+    private static final String LOG_TO_CONSOLE = "System.err";
 
     private Container() {
     }
@@ -47,7 +53,26 @@ final class Container {
      *                      from the start; the testkit library always is (it registers no services)
      */
     static Option[] options(boolean withTestIommu) {
+        return options(withTestIommu, null);
+    }
+
+    /**
+     * As {@link #options(boolean)}, with the container's log written to {@code log} (emptied first),
+     * so that a test can read what the code logged; null logs to the console. Each container says
+     * where it logs: the native container shares this JVM, slf4j-simple reads the system property
+     * when the container's logging bundle starts, and Pax Exam sets it as the container starts
+     * (every test class's configuration is made before the first container starts).
+     */
+    static Option[] options(boolean withTestIommu, File log) {
         List<Option> opts = new ArrayList<>();
+        if (log != null) {
+            try {
+                Files.deleteIfExists(log.toPath());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        opts.add(systemProperty(LOG_PROPERTY).value(log != null ? log.getAbsolutePath() : LOG_TO_CONSOLE));
         for (File jar : bundleJars()) {
             String name = jar.getName();
             if (!withTestIommu && TEST_IOMMU.stream().anyMatch(a -> isJarOf(name, a))) {
@@ -65,6 +90,17 @@ final class Container {
         opts.add(frameworkProperty("felix.bootdelegation.implicit").value("false"));
         opts.add(frameworkProperty("gosh.args").value("--nointeractive"));
         return opts.toArray(new Option[0]);
+    }
+
+    /** @return the lines of {@code log} that contain every one of {@code parts} */
+    static List<String> logLines(File log, String... parts) throws IOException {
+        List<String> out = new ArrayList<>();
+        for (String line : Files.readAllLines(log.toPath(), StandardCharsets.UTF_8)) {
+            if (Arrays.stream(parts).allMatch(line::contains)) {
+                out.add(line);
+            }
+        }
+        return out;
     }
 
     private static boolean isLoggingStack(String jarName) {
@@ -148,20 +184,44 @@ final class Container {
         refreshIfPending(ctx, b);
     }
 
+    /**
+     * Updates several bundles (each from its jar), then refreshes together those whose old revision is
+     * still wired: as a user updates a driver and a variant of it at once.
+     */
+    static void updateTogether(BundleContext ctx, List<Bundle> bundles, List<File> jars)
+            throws IOException, BundleException, InterruptedException {
+        for (int i = 0; i < bundles.size(); i++) {
+            try (InputStream in = new FileInputStream(jars.get(i))) {
+                bundles.get(i).update(in);
+            }
+        }
+        refreshIfPending(ctx, bundles);
+    }
+
     /** An updated bundle that exported packages in use keeps its old revision until refreshed. */
     static void refreshIfPending(BundleContext ctx, Bundle b) throws InterruptedException {
+        refreshIfPending(ctx, List.of(b));
+    }
+
+    /**
+     * Refreshes those of {@code bundles} whose old revision is still wired (one refresh for all, as
+     * after updating several bundles together), waiting for the framework to finish.
+     */
+    static void refreshIfPending(BundleContext ctx, List<Bundle> bundles) throws InterruptedException {
         FrameworkWiring fw = ctx.getBundle(Constants.SYSTEM_BUNDLE_LOCATION).adapt(FrameworkWiring.class);
-        if (!fw.getRemovalPendingBundles().contains(b)) {
+        List<Bundle> pending = new ArrayList<>(bundles);
+        pending.retainAll(fw.getRemovalPendingBundles());
+        if (pending.isEmpty()) {
             return;
         }
         CountDownLatch done = new CountDownLatch(1);
-        fw.refreshBundles(List.of(b), e -> {
+        fw.refreshBundles(pending, e -> {
             if (e.getType() == FrameworkEvent.PACKAGES_REFRESHED) {
                 done.countDown();
             }
         });
         if (!done.await(TIMEOUT_MS, TimeUnit.MILLISECONDS)) {
-            throw new AssertionError("refresh of " + b.getSymbolicName() + " did not finish in " + TIMEOUT_MS + " ms");
+            throw new AssertionError("refresh of " + pending + " did not finish in " + TIMEOUT_MS + " ms");
         }
     }
 

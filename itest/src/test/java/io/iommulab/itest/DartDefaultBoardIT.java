@@ -34,7 +34,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.inject.Inject;
-import org.junit.AfterClass;
 import org.junit.Before;
 import org.junit.Test;
 import org.junit.runner.RunWith;
@@ -66,7 +65,6 @@ public class DartDefaultBoardIT {
     private static final String ACIO_DART = "/soc/iommu@38b004000";
     /** slf4j-simple writes this container's log here, so that the rate limit can be counted. */
     private static final File LOG = new File("target/dart-default-board-it.log");
-    private static final String LOG_PROPERTY = "org.slf4j.simpleLogger.logFile";
 
     @Inject
     private BundleContext context;
@@ -79,17 +77,8 @@ public class DartDefaultBoardIT {
     private DmaApi dma;
 
     @Configuration
-    public Option[] config() throws IOException {
-        Files.deleteIfExists(LOG.toPath());
-        // Read by slf4j-simple when this container's logging bundle starts (the native container
-        // shares the JVM; cleared after the class so other containers log to the console again).
-        System.setProperty(LOG_PROPERTY, LOG.getAbsolutePath());
-        return Container.options(false);
-    }
-
-    @AfterClass
-    public static void consoleLoggingAgain() {
-        System.clearProperty(LOG_PROPERTY);
+    public Option[] config() {
+        return Container.options(false, LOG);
     }
 
     @Before

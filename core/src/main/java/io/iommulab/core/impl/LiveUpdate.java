@@ -251,15 +251,23 @@ final class LiveUpdate {
         return failure;
     }
 
-    /** Runs a driver's swap of the code behind its domains with them paused, and reports it. */
+    /**
+     * Runs a driver's swap of the code behind its domains with them paused, and reports it. Every
+     * DMA-API page is translated before the swap and again after it, both while the domains are
+     * paused (the previous code is the driver's to drop, so it cannot be asked afterwards): nothing
+     * can change a table in between, so any difference is the new code's.
+     */
     void quiesce(IommuDriver driver, String what, List<IommuInstance> insts, List<DomainImpl> domains, Runnable swap) {
         long t0 = System.nanoTime();
         for (DomainImpl d : domains) {
             d.pause();
         }
         String failure = null;
+        long[] check = {0, 0};
         try {
+            List<Translation> before = translations(domains);
             swap.run();
+            check = compare(before);
         } catch (RuntimeException | LinkageError e) {
             failure = IommuCoreEngine.message(e);
             throw e;
@@ -280,12 +288,55 @@ final class LiveUpdate {
                 paths.add(inst.path);
             }
             record(new LiveUpdateDTO(driver.name(), null, what, paths, failure == null, failure, 0, domains.size(),
-                    mappings, 0, 0, blackout, longestWait, 0, System.nanoTime() - engine.startNs()));
+                    mappings, check[0], check[1], blackout, longestWait, 0, System.nanoTime() - engine.startNs()));
             if (failure == null) {
                 LOG.info("{}: {} swapped under {} domains, {} mappings (blackout {} us)", driver.name(), what,
                         domains.size(), mappings, blackout / 1000);
             }
         }
+    }
+
+    /** A DMA-API page of a domain and the physical address its code translated it to. */
+    private record Translation(DomainImpl domain, long iova, long pa) {
+    }
+
+    /** @return every DMA-API page of the paging domains, translated by the code running them now */
+    private static List<Translation> translations(List<DomainImpl> domains) {
+        List<Translation> out = new ArrayList<>();
+        for (DomainImpl d : domains) {
+            DomainImpl.Cookie cookie = d.cookie();
+            long g = d.minPageSize();
+            if (!d.type().isPaging() || cookie == null || g == 0) {
+                continue;
+            }
+            DomainOps ops = d.ops();
+            cookie.forEachMapping((iova, size) -> {
+                for (long a = iova; Long.compareUnsigned(a, iova + size) < 0; a += g) {
+                    try {
+                        out.add(new Translation(d, a, ops.iovaToPhys(a)));
+                    } catch (RuntimeException | LinkageError e) {
+                        LOG.debug("domain {}: 0x{} cannot be translated before the swap: {}", d.id(), Long.toHexString(a),
+                                IommuCoreEngine.message(e));
+                    }
+                }
+            });
+        }
+        return out;
+    }
+
+    /** @return {verified, mismatches}: the pages the code running the domains now translates as before, and the others */
+    private static long[] compare(List<Translation> before) {
+        long[] out = {0, 0};
+        for (Translation t : before) {
+            long now;
+            try {
+                now = t.domain().ops().iovaToPhys(t.iova());
+            } catch (RuntimeException | LinkageError e) {
+                now = ~t.pa();
+            }
+            out[now == t.pa() ? 0 : 1]++;
+        }
+        return out;
     }
 
     private int countRecords(Plan p) {

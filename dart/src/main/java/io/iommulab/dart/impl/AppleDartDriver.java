@@ -86,6 +86,13 @@ public final class AppleDartDriver implements IommuDriver {
     static final Object GROUPS_LOCK = new Object();
 
     private static final Logger LOG = LoggerFactory.getLogger(AppleDartDriver.class);
+    /**
+     * Loaded with the driver: preserve may run after this bundle's old revision left the framework
+     * (stopped, updated and refreshed before the next version started), when the old code can no
+     * longer load a class it had not loaded before (NoClassDefFoundError: no record, the new code
+     * reads the hardware and cannot find a domain that runs on no stream).
+     */
+    private static final Class<?> PRESERVE_CODE = DartRecord.class;
 
     private final DartHw variant;
     private final String variantOrigin;

@@ -105,6 +105,8 @@ class PgtableSwapTest {
         assertEquals(AppleDartDriver.NAME, u.driver());
         assertEquals("pgtable " + layout.variant().identity().pgtableFormat() + ": " + V2, u.to());
         assertEquals(b.rig.engine.domains().size(), u.domains());
+        assertTrue(u.verified() > 0, "the DMA-API pages translated before and after the swap: " + u);
+        assertEquals(0, u.mismatches(), u.toString());
         // the old ops were dropped, not freed: their tables are the new ops' tables
         for (Map.Entry<DartDomain, PageTableOps> e : before.entrySet()) {
             assertEquals(e.getKey().tableOps().iovaToPhys(b.dwc3Iova), e.getValue().iovaToPhys(b.dwc3Iova));
