@@ -39,11 +39,23 @@ final class DartIotlb {
         final long pa;
         /** {@link DartPteFormat#PERM_READ}/{@link DartPteFormat#PERM_WRITE}. */
         final int perms;
+        /** Where the entry came from, for a sanitizer's check of later hits: the leaf entry's PA. */
+        final long pteAddr;
+        /** The leaf entry's value. */
+        final long pte;
+        /** The TCR the walk decoded. */
+        final int tcr;
+        /** The TTBR value the walk started from. */
+        final int ttbr;
 
-        Entry(long tag, long pa, int perms) {
+        Entry(long tag, long pa, int perms, long pteAddr, long pte, int tcr, int ttbr) {
             this.tag = tag;
             this.pa = pa;
             this.perms = perms;
+            this.pteAddr = pteAddr;
+            this.pte = pte;
+            this.tcr = tcr;
+            this.ttbr = ttbr;
         }
     }
 

@@ -11,6 +11,7 @@ import io.iommulab.api.hw.RegisterFile;
 import io.iommulab.api.hw.RegisterHooks;
 import io.iommulab.api.hw.RegisterSpec;
 import io.iommulab.api.hw.Translation;
+import io.iommulab.api.hw.TranslationCheck;
 import io.iommulab.dart.model.spi.DartModelHw;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -34,9 +35,12 @@ import org.slf4j.LoggerFactory;
  * <li>TCR: bypass → PA = IOVA; blocked (0, TRANSLATE+BYPASS, or BYPASS without PARAMS2 support) →
  *     NO TTBR latched and signalled (model choice).</li>
  * <li>IOTLB hit → permission check on the cached entry; miss → TTBR selection and walk, the leaf is
- *     cached (FIFO), then the permission check.</li>
+ *     cached (FIFO) with where it came from (leaf address and value, TCR, TTBR), then the
+ *     permission check.</li>
  * </ol>
- * The IOTLB survives TCR and TTBR writes; only invalidation commands drop it.
+ * The IOTLB survives TCR and TTBR writes; only invalidation commands drop it. While a DMA sanitizer
+ * watches ({@link ModelContext#translationCheck()}), every hit is checked against the tables and
+ * registers ({@link DartHitCheck}) and a stale one is reported; the transaction still uses it.
  *
  * <h2>Threads</h2>
  * Transactions run concurrently on any number of threads without locks on the IOTLB hit path
@@ -60,6 +64,9 @@ public final class DartModel implements IommuModel, RegisterHooks {
     private final DartIotlb iotlb;
     private final DartLayout layout;
     private final DartErrorUnit errors;
+    /** The sanitizer's switch; read once per IOTLB hit (one volatile load while it is off). */
+    private final TranslationCheck check;
+    private final DartHitCheck hitCheck;
     private final int sids;
     private final int pageShift;
     private final long pageSize;
@@ -104,6 +111,8 @@ public final class DartModel implements IommuModel, RegisterHooks {
         }
         layout.attach(regs);
         this.errors = new DartErrorUnit(regs, irq(context), layout);
+        this.check = context.translationCheck();
+        this.hitCheck = new DartHitCheck(node, check, layout, walker, format, context.memory(), pageShift);
         LOG.debug("{}: apple-dart model {}: {} SIDs, IAS {}, OAS {}, bypass {}, locked {}, busy-stuck {}, "
                 + "IOTLB {} entries/stream", node, v.name(), config.sids(), v.sizes().ias(), v.sizes().oas(), v.bypass(),
                 config.locked(), config.busyStuck(), config.iotlbEntries());
@@ -158,16 +167,24 @@ public final class DartModel implements IommuModel, RegisterHooks {
         DartIotlb.Entry e = iotlb.lookup(sid, tag);
         if (e != null) {
             hits.increment();
+            if (check.enabled()) {
+                hitCheck.verify(sid, tcr, iova, access, e);
+            }
         } else {
             misses.increment();
             // Sampled before the walk reads memory: see DartIotlb (no stale insert after an invalidation).
             long epoch = iotlb.epoch(sid);
-            long r = layout.walk(sid, tcr, iova);
-            if (!DartWalker.isLeaf(r)) {
+            int ttbr = layout.ttbrFor(sid, iova);
+            long slot = layout.locate(tcr, ttbr, iova, true);
+            if (!DartWalker.found(slot)) {
+                return fault(sid, iova, DartWalker.fault(slot));
+            }
+            long r = walker.readLeaf(DartWalker.slot(slot));
+            if (!DartWalker.found(r)) {
                 return fault(sid, iova, DartWalker.fault(r));
             }
             // PA bits below the page are not part of a leaf's output (model choice for malformed DART1 leaves).
-            e = new DartIotlb.Entry(tag, format.address(r) & ~pageMask, format.perms(r));
+            e = new DartIotlb.Entry(tag, format.address(r) & ~pageMask, format.perms(r), DartWalker.slot(slot), r, tcr, ttbr);
             iotlb.insert(sid, epoch, e);
         }
         int need = access == Access.WRITE ? DartPteFormat.PERM_WRITE : DartPteFormat.PERM_READ;
