@@ -1,16 +1,16 @@
 package io.iommulab.smmu.model;
 
 import io.iommulab.api.Prot;
-import io.iommulab.api.error.IommuException;
 import io.iommulab.api.hw.Access;
+import io.iommulab.api.hw.IotlbHitCheck;
 import io.iommulab.api.hw.TranslationCheck;
-import io.iommulab.api.machine.PhysicalMemory;
 import io.iommulab.api.machine.StaleTranslation;
 
 /**
  * A DMA sanitizer's check of a TLB hit ({@link TranslationCheck}): does the cached leaf still give
  * what the stream's context bank and its tables give now? The model calls it on a hit only while
- * the check is enabled; the transaction goes on with the cached leaf either way, as on silicon.
+ * the check is enabled; the transaction goes on with the cached leaf either way, as on silicon. The
+ * SMMU's part of it; the read of the leaf, the comparison and the report are {@link IotlbHitCheck}'s.
  *
  * <ul>
  * <li>Cheap part, on every checked hit: the bank state the transaction goes through is the very
@@ -28,36 +28,24 @@ import io.iommulab.api.machine.StaleTranslation;
  */
 final class SmmuHitCheck {
 
-    private final String node;
-    private final TranslationCheck check;
+    private final IotlbHitCheck hits;
     private final LpaeWalker walker;
-    private final PhysicalMemory memory;
 
-    SmmuHitCheck(String node, TranslationCheck check, LpaeWalker walker, PhysicalMemory memory) {
-        this.node = node;
-        this.check = check;
+    SmmuHitCheck(IotlbHitCheck hits, LpaeWalker walker) {
+        this.hits = hits;
         this.walker = walker;
-        this.memory = memory;
     }
 
     /** Checks hit {@code e} of a transaction of {@code sid} through bank {@code n}; reports it if it is stale. */
     void verify(int n, SmmuBank bank, int sid, long iova, Access access, SmmuTlb.Entry e) {
-        if (e.bank != bank || !leafUnchanged(e)) {
+        if (e.bank != bank || !hits.unchanged(e.descAddr, e.desc)) {
             recheck(n, bank, sid, iova, access, e);
-        }
-    }
-
-    private boolean leafUnchanged(SmmuTlb.Entry e) {
-        try {
-            return memory.read64(e.descAddr) == e.desc;
-        } catch (IommuException busError) {
-            return false;
         }
     }
 
     /** The slow part: a fresh walk through the bank as it is now. */
     private void recheck(int n, SmmuBank bank, int sid, long iova, Access access, SmmuTlb.Entry e) {
-        if (e.cb == n && bank.equals(e.bank) && leafUnchanged(e)) {
+        if (e.cb == n && bank.equals(e.bank) && hits.unchanged(e.descAddr, e.desc)) {
             return;
         }
         LpaeWalker.Leaf leaf = new LpaeWalker.Leaf();
@@ -72,11 +60,11 @@ final class SmmuHitCheck {
             long size = 1L << LpaeWalker.leafShift(bank.granuleShift(), LpaeWalker.level(r));
             pa = LpaeWalker.address(r) | (iova & (size - 1));
             perms = prot(LpaeWalker.ap1(r), LpaeWalker.ap2(r), LpaeWalker.xn(r));
-            if (pa == cachedPa && perms == cachedPerms) {
-                return;
-            }
         } else {
             fault = LpaeWalker.faultOf(r).translation(LpaeWalker.level(r)).fault();
+        }
+        if (IotlbHitCheck.same(cachedPa, cachedPerms, pa, perms, fault)) {
+            return;
         }
         String cause = bankCause(n, bank, sid, e);
         String due;
@@ -84,11 +72,11 @@ final class SmmuHitCheck {
             due = String.format("SMMU TLBIASID %d / TLBIALLNSNH", e.asid);
         } else {
             boolean table = LpaeWalker.isLeaf(r) ? leaf.addr != e.descAddr : LpaeWalker.level(r) < e.level;
-            cause = table ? tableCause(r) : leafCause(r, pa == cachedPa, perms, cachedPerms);
+            cause = table ? tableCause(r) : leafCause(r, cachedPa, cachedPerms, pa, perms);
             due = String.format("SMMU %s ASID %d VA 0x%x (or TLBIASID %d)", table ? "TLBIVA" : "TLBIVAL", e.asid,
                     e.vpn << e.shift, e.asid);
         }
-        check.stale(new StaleTranslation(node, sid, iova, access, cachedPa, cachedPerms, pa, perms, fault, cause, due));
+        hits.report(sid, iova, access, cachedPa, cachedPerms, pa, perms, fault, cause, due);
     }
 
     /** @return what changed in the stream's context bank since the walk, or null if nothing did */
@@ -116,21 +104,16 @@ final class SmmuHitCheck {
         return LpaeWalker.isLeaf(r) ? "table entry changed" : "table entry cleared (level " + LpaeWalker.level(r) + ")";
     }
 
-    private static String leafCause(long r, boolean samePa, int perms, int cachedPerms) {
+    private static String leafCause(long r, long cachedPa, int cachedPerms, long pa, int perms) {
         if (!LpaeWalker.isLeaf(r)) {
             return LpaeWalker.faultOf(r) == SmmuFault.ACCESS_FLAG ? "access flag cleared" : "PTE cleared";
         }
-        return samePa && (rights(perms) & ~rights(cachedPerms)) == 0 ? "permissions reduced" : "PTE changed";
+        return IotlbHitCheck.leafChange(cachedPa, cachedPerms, pa, perms);
     }
 
     /** @return {@link Prot} READ/WRITE/NOEXEC of a leaf for a device (unprivileged) access */
     static int prot(boolean unprivileged, boolean readOnly, boolean noExec) {
         int p = unprivileged ? Prot.READ | (readOnly ? 0 : Prot.WRITE) : 0;
         return noExec ? p | Prot.NOEXEC : p;
-    }
-
-    /** @return what a device may do: READ, WRITE and, unless NOEXEC, a bit for instruction fetches */
-    private static int rights(int prot) {
-        return (prot & (Prot.READ | Prot.WRITE)) | ((prot & Prot.NOEXEC) == 0 ? Prot.NOEXEC : 0);
     }
 }

@@ -7,6 +7,7 @@ import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.hw.Access;
 import io.iommulab.api.hw.IommuModel;
+import io.iommulab.api.hw.IotlbHitCheck;
 import io.iommulab.api.hw.IrqSource;
 import io.iommulab.api.hw.ModelContext;
 import io.iommulab.api.hw.RegisterFile;
@@ -122,7 +123,7 @@ public final class SmmuModel implements IommuModel, RegisterHooks {
         this.globalFaults = new GlobalFaultUnit(regs, config.globalInterrupts() > 0 ? irq(context, 0) : null);
         this.contextFaults = new ContextFaultUnit(regs, layout, ctx);
         this.check = context.translationCheck();
-        this.hitCheck = new SmmuHitCheck(node, check, walker, context.memory());
+        this.hitCheck = new SmmuHitCheck(new IotlbHitCheck(node, check, context.memory()), walker);
         LOG.debug("{}: arm-smmu-v2 model: {} context banks, {}, {} stream id bits, granules {}, IAS/OAS/UBS {}/{}/{}, "
                 + "TLB {} entries, sync-stuck {}", node, banks,
                 config.streamIndexing() ? "stream indexing" : config.smrs() + " SMRs", config.sidBits(),

@@ -1,15 +1,15 @@
 package io.iommulab.dart.model.impl;
 
-import io.iommulab.api.error.IommuException;
 import io.iommulab.api.hw.Access;
+import io.iommulab.api.hw.IotlbHitCheck;
 import io.iommulab.api.hw.TranslationCheck;
-import io.iommulab.api.machine.PhysicalMemory;
 import io.iommulab.api.machine.StaleTranslation;
 
 /**
  * A DMA sanitizer's check of an IOTLB hit ({@link TranslationCheck}): does the cached entry still
  * give what the tables and registers give now? The model calls it on a hit only while the check is
- * enabled; the transaction goes on with the cached entry either way, as on silicon.
+ * enabled; the transaction goes on with the cached entry either way, as on silicon. The DART's part
+ * of it; the read of the leaf, the comparison and the report are {@link IotlbHitCheck}'s.
  *
  * <ul>
  * <li>Cheap part, on every checked hit: the TTBR that translates the IOVA and the TCR against the
@@ -24,38 +24,25 @@ import io.iommulab.api.machine.StaleTranslation;
  */
 final class DartHitCheck {
 
-    private final String node;
-    private final TranslationCheck check;
+    private final IotlbHitCheck hits;
     private final DartLayout layout;
     private final DartWalker walker;
     private final DartPteFormat format;
-    private final PhysicalMemory memory;
     private final long pageMask;
 
-    DartHitCheck(String node, TranslationCheck check, DartLayout layout, DartWalker walker, DartPteFormat format,
-            PhysicalMemory memory, int pageShift) {
-        this.node = node;
-        this.check = check;
+    DartHitCheck(IotlbHitCheck hits, DartLayout layout, DartWalker walker, DartPteFormat format, int pageShift) {
+        this.hits = hits;
         this.layout = layout;
         this.walker = walker;
         this.format = format;
-        this.memory = memory;
         this.pageMask = (1L << pageShift) - 1;
     }
 
     /** Checks hit {@code e} of a transaction that decoded {@code tcr}; reports it if it is stale. */
     void verify(int sid, int tcr, long iova, Access access, DartIotlb.Entry e) {
         int ttbr = layout.ttbrFor(sid, iova);
-        if (ttbr != e.ttbr || tcr != e.tcr || !leafUnchanged(e)) {
+        if (ttbr != e.ttbr || tcr != e.tcr || !hits.unchanged(e.pteAddr, e.pte)) {
             recheck(sid, tcr, ttbr, iova, access, e);
-        }
-    }
-
-    private boolean leafUnchanged(DartIotlb.Entry e) {
-        try {
-            return memory.read64(e.pteAddr) == e.pte;
-        } catch (IommuException busError) {
-            return false;
         }
     }
 
@@ -68,21 +55,23 @@ final class DartHitCheck {
         int perms = 0;
         String fault = null;
         if (DartWalker.found(leaf)) {
-            pa = format.address(leaf) & ~pageMask;
+            // PERM_READ/PERM_WRITE are Prot's READ/WRITE bits
+            pa = (format.address(leaf) & ~pageMask) | off;
             perms = format.perms(leaf);
-            if (pa == e.pa && perms == e.perms) {
-                return;
-            }
-            pa |= off;
         } else {
             fault = DartWalker.fault(leaf).text();
         }
-        check.stale(new StaleTranslation(node, sid, iova, access, e.pa | off, e.perms, pa, perms, fault,
-                cause(e, tcr, ttbr, located, leaf, pa & ~pageMask, perms), layout.flushDue(sid)));
+        long cachedPa = e.pa | off;
+        if (IotlbHitCheck.same(cachedPa, e.perms, pa, perms, fault)) {
+            return;
+        }
+        hits.report(sid, iova, access, cachedPa, e.perms, pa, perms, fault,
+                cause(e, tcr, ttbr, located, leaf, cachedPa, pa, perms), layout.flushDue(sid));
     }
 
     /** @return what changed since the entry was filled, registers first (they make the leaf moot) */
-    private static String cause(DartIotlb.Entry e, int tcr, int ttbr, long located, long leaf, long page, int perms) {
+    private static String cause(DartIotlb.Entry e, int tcr, int ttbr, long located, long leaf, long cachedPa, long pa,
+            int perms) {
         if (ttbr != e.ttbr) {
             return "TTBR changed";
         }
@@ -100,9 +89,6 @@ final class DartHitCheck {
         if (DartWalker.slot(located) != e.pteAddr) {
             return "PMD changed";
         }
-        if (page == e.pa && (perms & ~e.perms) == 0) {
-            return "permissions reduced";
-        }
-        return "PTE changed";
+        return IotlbHitCheck.leafChange(cachedPa, e.perms, pa, perms);
     }
 }

@@ -5,6 +5,7 @@ import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.hw.Access;
 import io.iommulab.api.hw.IommuModel;
+import io.iommulab.api.hw.IotlbHitCheck;
 import io.iommulab.api.hw.IrqSource;
 import io.iommulab.api.hw.ModelContext;
 import io.iommulab.api.hw.RegisterFile;
@@ -112,7 +113,7 @@ public final class DartModel implements IommuModel, RegisterHooks {
         layout.attach(regs);
         this.errors = new DartErrorUnit(regs, irq(context), layout);
         this.check = context.translationCheck();
-        this.hitCheck = new DartHitCheck(node, check, layout, walker, format, context.memory(), pageShift);
+        this.hitCheck = new DartHitCheck(new IotlbHitCheck(node, check, context.memory()), layout, walker, format, pageShift);
         LOG.debug("{}: apple-dart model {}: {} SIDs, IAS {}, OAS {}, bypass {}, locked {}, busy-stuck {}, "
                 + "IOTLB {} entries/stream", node, v.name(), config.sids(), v.sizes().ias(), v.sizes().oas(), v.bypass(),
                 config.locked(), config.busyStuck(), config.iotlbEntries());
