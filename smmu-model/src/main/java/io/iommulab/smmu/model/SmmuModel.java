@@ -197,29 +197,45 @@ public final class SmmuModel implements IommuModel, RegisterHooks {
     /** Translation through enabled context bank {@code n}; {@code fetch}: an instruction fetch. */
     private Translation translate(int n, SmmuBank bank, int sid, long iova, Access access, boolean fetch) {
         SmmuTlb.Entry e = tlb.lookup(bank.asid(), iova);
-        if (e != null) {
-            hits.increment();
-            if (check.enabled()) {
-                hitCheck.verify(n, bank, sid, iova, access, e);
-            }
-        } else {
-            misses.increment();
-            if (!bank.walkable() || !bank.inRange(iova)) {
-                return contextFault(n, bank, SmmuFault.TRANSLATION, 0, sid, iova, access, fetch);
-            }
-            // Sampled before the walk reads memory: see SmmuTlb (no stale insert after an invalidation).
-            long epoch = tlb.epoch();
-            LpaeWalker.Leaf leaf = new LpaeWalker.Leaf();
-            long r = walker.walk(bank, iova, leaf, true);
-            if (!LpaeWalker.isLeaf(r)) {
-                return contextFault(n, bank, LpaeWalker.faultOf(r), LpaeWalker.level(r), sid, iova, access, fetch);
-            }
-            int level = LpaeWalker.level(r);
-            e = new SmmuTlb.Entry(bank.asid(), LpaeWalker.leafShift(bank.granuleShift(), level), iova,
-                    LpaeWalker.address(r), level, LpaeWalker.ap1(r), LpaeWalker.ap2(r), LpaeWalker.xn(r),
-                    n, bank, leaf.addr, leaf.desc);
-            tlb.insert(epoch, e);
+        if (e == null) {
+            return miss(n, bank, sid, iova, access, fetch);
         }
+        hits.increment();
+        if (check.enabled()) {
+            hitCheck.verify(n, bank, sid, iova, access, e);
+        }
+        return permit(n, bank, sid, iova, access, fetch, e);
+    }
+
+    /*
+     * The miss path and the permission check are methods of their own so that the TLB hit path
+     * stays small enough for the JIT to inline it into the public translate (a hot method of more
+     * than 325 bytes of bytecode is not inlined): a hit is the path that must cost nothing extra.
+     */
+
+    /** Walks the bank's tables for an IOVA the TLB does not hold, caches the leaf, checks the permission. */
+    private Translation miss(int n, SmmuBank bank, int sid, long iova, Access access, boolean fetch) {
+        misses.increment();
+        if (!bank.walkable() || !bank.inRange(iova)) {
+            return contextFault(n, bank, SmmuFault.TRANSLATION, 0, sid, iova, access, fetch);
+        }
+        // Sampled before the walk reads memory: see SmmuTlb (no stale insert after an invalidation).
+        long epoch = tlb.epoch();
+        LpaeWalker.Leaf leaf = new LpaeWalker.Leaf();
+        long r = walker.walk(bank, iova, leaf, true);
+        if (!LpaeWalker.isLeaf(r)) {
+            return contextFault(n, bank, LpaeWalker.faultOf(r), LpaeWalker.level(r), sid, iova, access, fetch);
+        }
+        int level = LpaeWalker.level(r);
+        SmmuTlb.Entry e = new SmmuTlb.Entry(bank.asid(), LpaeWalker.leafShift(bank.granuleShift(), level), iova,
+                LpaeWalker.address(r), level, LpaeWalker.ap1(r), LpaeWalker.ap2(r), LpaeWalker.xn(r),
+                n, bank, leaf.addr, leaf.desc);
+        tlb.insert(epoch, e);
+        return permit(n, bank, sid, iova, access, fetch, e);
+    }
+
+    /** @return the translation of {@code iova} by entry {@code e}, or the permission fault if {@code e} does not permit it */
+    private Translation permit(int n, SmmuBank bank, int sid, long iova, Access access, boolean fetch, SmmuTlb.Entry e) {
         if (!e.unprivileged || (e.readOnly && access == Access.WRITE) || (fetch && e.noExec)) {
             return contextFault(n, bank, SmmuFault.PERMISSION, e.level, sid, iova, access, fetch);
         }

@@ -166,28 +166,45 @@ public final class DartModel implements IommuModel, RegisterHooks {
         }
         long tag = iova >>> pageShift;
         DartIotlb.Entry e = iotlb.lookup(sid, tag);
-        if (e != null) {
-            hits.increment();
-            if (check.enabled()) {
-                hitCheck.verify(sid, tcr, iova, access, e);
-            }
-        } else {
-            misses.increment();
-            // Sampled before the walk reads memory: see DartIotlb (no stale insert after an invalidation).
-            long epoch = iotlb.epoch(sid);
-            int ttbr = layout.ttbrFor(sid, iova);
-            long slot = layout.locate(tcr, ttbr, iova, true);
-            if (!DartWalker.found(slot)) {
-                return fault(sid, iova, DartWalker.fault(slot));
-            }
-            long r = walker.readLeaf(DartWalker.slot(slot));
-            if (!DartWalker.found(r)) {
-                return fault(sid, iova, DartWalker.fault(r));
-            }
-            // PA bits below the page are not part of a leaf's output (model choice for malformed DART1 leaves).
-            e = new DartIotlb.Entry(tag, format.address(r) & ~pageMask, format.perms(r), DartWalker.slot(slot), r, tcr, ttbr);
-            iotlb.insert(sid, epoch, e);
+        if (e == null) {
+            return miss(sid, tcr, iova, tag, access);
         }
+        hits.increment();
+        if (check.enabled()) {
+            hitCheck.verify(sid, tcr, iova, access, e);
+        }
+        return permit(sid, iova, access, e);
+    }
+
+    /*
+     * The miss path and the permission check are methods of their own so that translate stays
+     * small enough for the JIT to inline it into a caller's loop (a hot method of more than 325
+     * bytes of bytecode is not inlined): an IOTLB hit is the path that must cost nothing extra.
+     */
+
+    /** Walks the tables for an IOVA the IOTLB does not hold, caches the leaf, checks the permission. */
+    private Translation miss(int sid, int tcr, long iova, long tag, Access access) {
+        misses.increment();
+        // Sampled before the walk reads memory: see DartIotlb (no stale insert after an invalidation).
+        long epoch = iotlb.epoch(sid);
+        int ttbr = layout.ttbrFor(sid, iova);
+        long slot = layout.locate(tcr, ttbr, iova, true);
+        if (!DartWalker.found(slot)) {
+            return fault(sid, iova, DartWalker.fault(slot));
+        }
+        long r = walker.readLeaf(DartWalker.slot(slot));
+        if (!DartWalker.found(r)) {
+            return fault(sid, iova, DartWalker.fault(r));
+        }
+        // PA bits below the page are not part of a leaf's output (model choice for malformed DART1 leaves).
+        DartIotlb.Entry e = new DartIotlb.Entry(tag, format.address(r) & ~pageMask, format.perms(r), DartWalker.slot(slot), r,
+                tcr, ttbr);
+        iotlb.insert(sid, epoch, e);
+        return permit(sid, iova, access, e);
+    }
+
+    /** @return the translation of {@code iova} by entry {@code e}, or the fault if {@code e} does not permit {@code access} */
+    private Translation permit(int sid, long iova, Access access, DartIotlb.Entry e) {
         int need = access == Access.WRITE ? DartPteFormat.PERM_WRITE : DartPteFormat.PERM_READ;
         if ((e.perms & need) == 0) {
             return fault(sid, iova, access == Access.WRITE ? DartFault.WRITE_FAULT : DartFault.READ_FAULT);
