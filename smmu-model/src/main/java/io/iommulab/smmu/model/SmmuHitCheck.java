@@ -4,6 +4,7 @@ import io.iommulab.api.Prot;
 import io.iommulab.api.hw.Access;
 import io.iommulab.api.hw.IotlbHitCheck;
 import io.iommulab.api.hw.TranslationCheck;
+import io.iommulab.api.machine.RamWindow;
 import io.iommulab.api.machine.StaleTranslation;
 
 /**
@@ -16,7 +17,8 @@ import io.iommulab.api.machine.StaleTranslation;
  * <li>Cheap part, on every checked hit: the bank state the transaction goes through is the very
  *     state the entry was walked with (one reference compare: the model publishes a new
  *     {@link SmmuBank} on every SCTLR/TCR/TCR2/TTBR0 write, and each bank its own), and one 64-bit
- *     read of the leaf descriptor against the value it was filled from. A table descriptor
+ *     read of the leaf descriptor against the value it was filled from (through the window on it
+ *     the entry keeps, {@link IotlbHitCheck#leaf}). A table descriptor
  *     rewritten above a leaf whose old table still holds it is not seen by this part.</li>
  * <li>When that differs: unless only an unchanged bank was re-published, a fresh walk (not counted
  *     as a hardware walk, no TLB fill, no fault recorded, no interrupt). If it gives the same
@@ -36,16 +38,21 @@ final class SmmuHitCheck {
         this.walker = walker;
     }
 
+    /** @return the window a new TLB entry keeps on its leaf descriptor at {@code pa} (null while the check is off) */
+    RamWindow leaf(long pa) {
+        return hits.leaf(pa);
+    }
+
     /** Checks hit {@code e} of a transaction of {@code sid} through bank {@code n}; reports it if it is stale. */
     void verify(int n, SmmuBank bank, int sid, long iova, Access access, SmmuTlb.Entry e) {
-        if (e.bank != bank || !hits.unchanged(e.descAddr, e.desc)) {
+        if (e.bank != bank || !hits.unchanged(e.leaf, e.descAddr, e.desc)) {
             recheck(n, bank, sid, iova, access, e);
         }
     }
 
     /** The slow part: a fresh walk through the bank as it is now. */
     private void recheck(int n, SmmuBank bank, int sid, long iova, Access access, SmmuTlb.Entry e) {
-        if (e.cb == n && bank.equals(e.bank) && hits.unchanged(e.descAddr, e.desc)) {
+        if (e.cb == n && bank.equals(e.bank) && hits.unchanged(e.leaf, e.descAddr, e.desc)) {
             return;
         }
         LpaeWalker.Leaf leaf = new LpaeWalker.Leaf();

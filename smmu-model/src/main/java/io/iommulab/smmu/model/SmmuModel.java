@@ -229,7 +229,7 @@ public final class SmmuModel implements IommuModel, RegisterHooks {
         int level = LpaeWalker.level(r);
         SmmuTlb.Entry e = new SmmuTlb.Entry(bank.asid(), LpaeWalker.leafShift(bank.granuleShift(), level), iova,
                 LpaeWalker.address(r), level, LpaeWalker.ap1(r), LpaeWalker.ap2(r), LpaeWalker.xn(r),
-                n, bank, leaf.addr, leaf.desc);
+                n, bank, leaf.addr, leaf.desc, hitCheck.leaf(leaf.addr));
         tlb.insert(epoch, e);
         return permit(n, bank, sid, iova, access, fetch, e);
     }

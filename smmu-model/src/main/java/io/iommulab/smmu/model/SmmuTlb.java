@@ -1,5 +1,6 @@
 package io.iommulab.smmu.model;
 
+import io.iommulab.api.machine.RamWindow;
 import io.iommulab.machine.hw.LinearProbing;
 
 import java.util.concurrent.atomic.AtomicReference;
@@ -61,9 +62,11 @@ final class SmmuTlb {
         final long descAddr;
         /** The leaf descriptor's value. */
         final long desc;
+        /** A direct window on the leaf descriptor, taken while a sanitizer watched (else null). */
+        final RamWindow leaf;
 
         Entry(int asid, int shift, long iova, long pa, int level, boolean unprivileged, boolean readOnly, boolean noExec,
-                int cb, SmmuBank bank, long descAddr, long desc) {
+                int cb, SmmuBank bank, long descAddr, long desc, RamWindow leaf) {
             this.asid = asid;
             this.shift = shift;
             this.vpn = iova >>> shift;
@@ -78,6 +81,7 @@ final class SmmuTlb {
             this.bank = bank;
             this.descAddr = descAddr;
             this.desc = desc;
+            this.leaf = leaf;
         }
 
         /** @return true if this entry translates {@code iova} (any ASID) */

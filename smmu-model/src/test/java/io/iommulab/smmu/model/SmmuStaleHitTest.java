@@ -198,6 +198,41 @@ class SmmuStaleHitTest {
         assertEquals(List.of(), seen.stale);
     }
 
+    /**
+     * The machine's own memory (the counting one above hands out none) gives an entry filled while a
+     * monitor watches a window on its leaf; one filled before the monitor came has none and is read
+     * through memory. Both see the PTE cleared.
+     */
+    @Test
+    void entriesFilledBeforeAndWhileAMonitorWatchesAreBothChecked() {
+        SmmuRig plain = new SmmuRig();
+        MmioWindow pw = plain.regs(SMMU0);
+        DmaMaster pm = plain.master(DMA0);
+        SmmuRig.Tables pt = plain.new Tables(12, 48);
+        long p = plain.alloc(0x1000);
+        plain.fill(p, 0x1000, 0x11);
+        long before = 0x9000;
+        pt.page(IOVA, p);
+        pt.page(before, p);
+        context(pw, 8, 0, pt, ASID, ON);
+        stream(pw, 0, SID, S2CR_TRANS | 0);
+        enable(pw);
+        assertEquals(0x11, dmaPeek(pm, 0, before), "filled with no monitor");
+        plain.machine.setBusMonitor(seen);
+        assertEquals(0x11, dmaPeek(pm, 0, IOVA + OFF), "filled while the monitor watches");
+        dmaPeek(pm, 0, before);
+        assertEquals(List.of(), seen.stale, "both entries still match their leaves");
+
+        pt.put(IOVA, 3, 0);
+        pt.put(before, 3, 0);
+        assertEquals(0x11, dmaPeek(pm, 0, IOVA + OFF));
+        assertEquals(0x11, dmaPeek(pm, 0, before));
+        String fault = "TRANSLATION FAULT (level 3)";
+        assertEquals(List.of(stale(Access.READ, p + OFF, RW, 0, 0, fault, "PTE cleared", TLBIVAL),
+                new StaleTranslation(SMMU0, SID, before, Access.READ, p, RW, 0, 0, fault, "PTE cleared",
+                        "SMMU TLBIVAL ASID 1 VA 0x9000 (or TLBIASID 1)")), seen.stale);
+    }
+
     @Test
     void theCheckReadsTheLeafOnlyWhileAMonitorWatches() {
         long before = models.reads();

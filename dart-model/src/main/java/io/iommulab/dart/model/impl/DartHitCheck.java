@@ -3,6 +3,7 @@ package io.iommulab.dart.model.impl;
 import io.iommulab.api.hw.Access;
 import io.iommulab.api.hw.IotlbHitCheck;
 import io.iommulab.api.hw.TranslationCheck;
+import io.iommulab.api.machine.RamWindow;
 import io.iommulab.api.machine.StaleTranslation;
 
 /**
@@ -38,10 +39,15 @@ final class DartHitCheck {
         this.pageMask = (1L << pageShift) - 1;
     }
 
+    /** @return the window a new IOTLB entry keeps on its leaf entry at {@code pa} (null while the check is off) */
+    RamWindow leaf(long pa) {
+        return hits.leaf(pa);
+    }
+
     /** Checks hit {@code e} of a transaction that decoded {@code tcr}; reports it if it is stale. */
     void verify(int sid, int tcr, long iova, Access access, DartIotlb.Entry e) {
         int ttbr = layout.ttbrFor(sid, iova);
-        if (ttbr != e.ttbr || tcr != e.tcr || !hits.unchanged(e.pteAddr, e.pte)) {
+        if (ttbr != e.ttbr || tcr != e.tcr || !hits.unchanged(e.leaf, e.pteAddr, e.pte)) {
             recheck(sid, tcr, ttbr, iova, access, e);
         }
     }

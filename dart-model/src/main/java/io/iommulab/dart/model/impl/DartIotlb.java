@@ -1,5 +1,6 @@
 package io.iommulab.dart.model.impl;
 
+import io.iommulab.api.machine.RamWindow;
 import io.iommulab.machine.hw.LinearProbing;
 
 import java.lang.invoke.MethodHandles;
@@ -47,8 +48,10 @@ final class DartIotlb {
         final int tcr;
         /** The TTBR value the walk started from. */
         final int ttbr;
+        /** A direct window on the leaf entry, taken while a sanitizer watched (else null). */
+        final RamWindow leaf;
 
-        Entry(long tag, long pa, int perms, long pteAddr, long pte, int tcr, int ttbr) {
+        Entry(long tag, long pa, int perms, long pteAddr, long pte, int tcr, int ttbr, RamWindow leaf) {
             this.tag = tag;
             this.pa = pa;
             this.perms = perms;
@@ -56,6 +59,7 @@ final class DartIotlb {
             this.pte = pte;
             this.tcr = tcr;
             this.ttbr = ttbr;
+            this.leaf = leaf;
         }
     }
 

@@ -197,8 +197,9 @@ public final class DartModel implements IommuModel, RegisterHooks {
             return fault(sid, iova, DartWalker.fault(r));
         }
         // PA bits below the page are not part of a leaf's output (model choice for malformed DART1 leaves).
-        DartIotlb.Entry e = new DartIotlb.Entry(tag, format.address(r) & ~pageMask, format.perms(r), DartWalker.slot(slot), r,
-                tcr, ttbr);
+        long leaf = DartWalker.slot(slot);
+        DartIotlb.Entry e = new DartIotlb.Entry(tag, format.address(r) & ~pageMask, format.perms(r), leaf, r, tcr, ttbr,
+                hitCheck.leaf(leaf));
         iotlb.insert(sid, epoch, e);
         return permit(sid, iova, access, e);
     }

@@ -242,6 +242,37 @@ class DartStaleHitTest {
                 "TTBR changed", "T8110 TLB_CMD FLUSH_SID 15")), seen.stale);
     }
 
+    /**
+     * The machine's own memory (the counting one above hands out none) gives an entry filled while a
+     * monitor watches a window on its leaf; one filled before the monitor came has none and is read
+     * through memory. Both see the PTE cleared.
+     */
+    @Test
+    void entriesFilledBeforeAndWhileAMonitorWatchesAreBothChecked() {
+        DartRig plain = new DartRig();
+        MmioWindow w = plain.regs(DART_A);
+        DmaMaster m = plain.master(DMA_A);
+        DartRig.Tables t = plain.new Tables(Pte.DART1, 2);
+        long page = plain.allocPage(0x11);
+        long before = 0x4000_0000L;
+        t.map(IOVA, page);
+        t.map(before, page);
+        DartT8020ModelTest.translate(w, 0x200, 1, 0, t);
+        assertEquals(0x11, dmaPeek(m, 1, before), "filled with no monitor");
+        plain.machine.setBusMonitor(seen);
+        assertEquals(0x11, dmaPeek(m, 1, IOVA + OFF), "filled while the monitor watches");
+        dmaPeek(m, 1, before);
+        assertEquals(List.of(), seen.stale, "both entries still match their leaves");
+
+        t.unmap(IOVA);
+        t.unmap(before);
+        assertEquals(0x11, dmaPeek(m, 1, IOVA + OFF));
+        assertEquals(0x11, dmaPeek(m, 1, before));
+        assertEquals(List.of(
+                stale(DART_A, 1, IOVA + OFF, Access.READ, page + OFF, RW, 0, 0, "NO PTE FOR IOVA", "PTE cleared", FLUSH_A1),
+                stale(DART_A, 1, before, Access.READ, page, RW, 0, 0, "NO PTE FOR IOVA", "PTE cleared", FLUSH_A1)), seen.stale);
+    }
+
     @Test
     void theCheckReadsTheLeafOnlyWhileAMonitorWatches() {
         T8020Stream s = new T8020Stream();
