@@ -135,12 +135,42 @@ final class StackRig {
         return rig;
     }
 
-    /** @return {@link #boot} for "apple-dart", {@link #bootSmmu} for "arm-smmu-v2" */
+    /**
+     * The same, on the default board's T8110 twin (every DART replaced by a t8110 DART: TLB_CMD
+     * invalidation, DART2 tables, one TTBR per stream) with the apple-dart driver's t8110 variant.
+     * The twin keeps only the nodes the t8110 model implements, so that the t8103 DARTs, which the
+     * same factory also models, are stood in for too.
+     */
+    static StackRig bootT8110(boolean strict, boolean trace) {
+        CoreConfig d = CoreConfig.defaults();
+        CoreConfig config = new CoreConfig(d.defaultDomain(), strict, d.cpuPageSize(), trace);
+        DartModelFactory models = DartModelFactory.builtInAnd();
+        DeviceTree twin = DeviceTrees.parse("default board, t8110 twin",
+                BoardTwins.twin(DeviceTrees.board("default"), models, List.of("apple,t8110-dart")));
+        SimMachine m = SimMachine.boot(twin, List.of(models), Map.of());
+        IommuCoreEngine engine = new IommuCoreEngine(m, config);
+        for (DartHw v : DartVariants.all()) {
+            engine.addDriver(AppleDartDriver.create(v, DartFormat::byName));
+        }
+        StackRig rig = new StackRig(m, engine);
+        DomainType t = engine.domainOf(ADMAC).type();
+        if (!t.isDma()) {
+            throw new IllegalStateException(ADMAC + " should be on a DMA default domain, is on " + t);
+        }
+        List<String> compatible = m.deviceTree().node(rig.iommuPath).orElseThrow().compatible();
+        if (!compatible.contains("apple,t8110-dart")) {
+            throw new IllegalStateException(rig.iommuPath + " should be a t8110 DART on the twin, is " + compatible);
+        }
+        return rig;
+    }
+
+    /** @return {@link #boot} for "apple-dart", {@link #bootT8110} for "apple-dart-t8110", {@link #bootSmmu} for "arm-smmu-v2" */
     static StackRig boot(String backend, boolean strict, boolean trace) {
         return switch (backend) {
             case "apple-dart" -> boot(strict, trace);
+            case "apple-dart-t8110" -> bootT8110(strict, trace);
             case "arm-smmu-v2" -> bootSmmu(strict, trace);
-            default -> throw new IllegalArgumentException("no backend " + backend + " (apple-dart, arm-smmu-v2)");
+            default -> throw new IllegalArgumentException("no backend " + backend + " (apple-dart, apple-dart-t8110, arm-smmu-v2)");
         };
     }
 

@@ -7,8 +7,9 @@ import org.osgi.annotation.versioning.ProviderType;
  * What a model uses to let a DMA sanitizer see stale IOTLB hits. While {@link #enabled()} (one
  * volatile read, so it costs nothing when off), a model checks each IOTLB hit against memory and
  * its registers (the leaf entry it was filled from, the table base it walked) and reports a hit
- * that no longer matches; the transaction still uses the stale entry, as silicon would.
- * Implemented by the machine.
+ * that no longer matches; the transaction still uses the stale entry, as silicon would. What such
+ * a check does apart from the architecture (the read of the leaf, the comparison with a fresh walk,
+ * the report) is {@link IotlbHitCheck}. Implemented by the machine.
  */
 @ProviderType
 public interface TranslationCheck {

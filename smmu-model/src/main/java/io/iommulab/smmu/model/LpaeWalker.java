@@ -55,13 +55,30 @@ final class LpaeWalker {
     }
 
     /**
+     * Where a walk found its leaf descriptor: filled in by {@link #walk} when it returns a leaf. The
+     * TLB keeps it with the entry, so that a sanitizer can check later hits against memory with one
+     * read. A walk reads every descriptor once; this only remembers the last one.
+     */
+    static final class Leaf {
+        /** Physical address of the leaf descriptor. */
+        long addr;
+        /** Its value. */
+        long desc;
+    }
+
+    /**
      * Walks the bank's TTBR0 tables for {@code iova}. The caller has checked that the bank is
      * walkable and the IOVA lies inside its input range.
      *
+     * @param leaf    where to note the leaf descriptor's address and value (untouched on a fault)
+     * @param counted true for the hardware's own walks ({@link #walks}); false for a sanitizer's
+     *                look at the tables, which the hardware never did
      * @return a leaf or a fault (see the class comment)
      */
-    long walk(SmmuBank bank, long iova) {
-        walks.increment();
+    long walk(SmmuBank bank, long iova, Leaf leaf, boolean counted) {
+        if (counted) {
+            walks.increment();
+        }
         int g = bank.granuleShift();
         int stride = g - 3;
         long indexMask = (1L << stride) - 1;
@@ -69,9 +86,10 @@ final class LpaeWalker {
         long table = bank.ttb();
         for (int level = bank.startLevel(); level <= 3; level++) {
             int shift = g + (3 - level) * stride;
+            long at = table + (((iova >>> shift) & indexMask) << 3);
             long desc;
             try {
-                desc = memory.read64(table + (((iova >>> shift) & indexMask) << 3));
+                desc = memory.read64(at);
             } catch (IommuException busError) {
                 return fault(SmmuFault.TRANSLATION, level);
             }
@@ -80,13 +98,15 @@ final class LpaeWalker {
                 table = desc & tableMask;
                 continue;
             }
-            boolean leaf = level == 3 ? type == PTE_TYPE_TABLE : type == PTE_TYPE_BLOCK && blockAllowed(g, level);
-            if (!leaf) {
+            boolean isLeaf = level == 3 ? type == PTE_TYPE_TABLE : type == PTE_TYPE_BLOCK && blockAllowed(g, level);
+            if (!isLeaf) {
                 return fault(SmmuFault.TRANSLATION, level);
             }
             if (bank.afe() && (desc & PTE_AF) == 0) {
                 return fault(SmmuFault.ACCESS_FLAG, level);
             }
+            leaf.addr = at;
+            leaf.desc = desc;
             return (desc & PTE_ADDR & -(1L << shift)) | LEAF | (long) level << LEVEL_SHIFT
                     | ((desc & PTE_AP1) != 0 ? RESULT_AP1 : 0) | ((desc & PTE_AP2) != 0 ? RESULT_AP2 : 0)
                     | ((desc & PTE_UXN) != 0 ? RESULT_XN : 0);

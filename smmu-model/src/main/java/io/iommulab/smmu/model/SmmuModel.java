@@ -7,12 +7,14 @@ import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.hw.Access;
 import io.iommulab.api.hw.IommuModel;
+import io.iommulab.api.hw.IotlbHitCheck;
 import io.iommulab.api.hw.IrqSource;
 import io.iommulab.api.hw.ModelContext;
 import io.iommulab.api.hw.RegisterFile;
 import io.iommulab.api.hw.RegisterHooks;
 import io.iommulab.api.hw.RegisterSpec;
 import io.iommulab.api.hw.Translation;
+import io.iommulab.api.hw.TranslationCheck;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,7 +45,10 @@ import org.slf4j.LoggerFactory;
  *     (S2CR.INSTCFG = instruction) with UXN = 1 → permission fault.</li>
  * </ol>
  * The TLB survives every register write except the invalidation commands (TLBIVA, TLBIVAL,
- * TLBIVAA, TLBIVAAL, TLBIASID, TLBIALL, TLBIALLNSNH, TLBIALLH, TLBIVMID).
+ * TLBIVAA, TLBIVAAL, TLBIASID, TLBIALL, TLBIALLNSNH, TLBIALLH, TLBIVMID). Each entry keeps where it
+ * came from (the bank state and the leaf descriptor's address and value); while a DMA sanitizer
+ * watches ({@link ModelContext#translationCheck()}) every hit is checked against them
+ * ({@link SmmuHitCheck}) and a stale one is reported. The transaction still uses it.
  *
  * <h2>Threads</h2>
  * Transactions run on any number of threads without locks: sCR0 and the S2CRs are read from the
@@ -75,6 +80,9 @@ public final class SmmuModel implements IommuModel, RegisterHooks {
     private final StreamMatcher matcher;
     private final GlobalFaultUnit globalFaults;
     private final ContextFaultUnit contextFaults;
+    /** The sanitizer's switch; read once per TLB hit (one volatile load while it is off). */
+    private final TranslationCheck check;
+    private final SmmuHitCheck hitCheck;
     private final LongAdder hits = new LongAdder();
     private final LongAdder misses = new LongAdder();
     private final LongAdder faults = new LongAdder();
@@ -114,6 +122,8 @@ public final class SmmuModel implements IommuModel, RegisterHooks {
         }
         this.globalFaults = new GlobalFaultUnit(regs, config.globalInterrupts() > 0 ? irq(context, 0) : null);
         this.contextFaults = new ContextFaultUnit(regs, layout, ctx);
+        this.check = context.translationCheck();
+        this.hitCheck = new SmmuHitCheck(new IotlbHitCheck(node, check, context.memory()), walker);
         LOG.debug("{}: arm-smmu-v2 model: {} context banks, {}, {} stream id bits, granules {}, IAS/OAS/UBS {}/{}/{}, "
                 + "TLB {} entries, sync-stuck {}", node, banks,
                 config.streamIndexing() ? "stream indexing" : config.smrs() + " SMRs", config.sidBits(),
@@ -187,24 +197,45 @@ public final class SmmuModel implements IommuModel, RegisterHooks {
     /** Translation through enabled context bank {@code n}; {@code fetch}: an instruction fetch. */
     private Translation translate(int n, SmmuBank bank, int sid, long iova, Access access, boolean fetch) {
         SmmuTlb.Entry e = tlb.lookup(bank.asid(), iova);
-        if (e != null) {
-            hits.increment();
-        } else {
-            misses.increment();
-            if (!bank.walkable() || !bank.inRange(iova)) {
-                return contextFault(n, bank, SmmuFault.TRANSLATION, 0, sid, iova, access, fetch);
-            }
-            // Sampled before the walk reads memory: see SmmuTlb (no stale insert after an invalidation).
-            long epoch = tlb.epoch();
-            long r = walker.walk(bank, iova);
-            if (!LpaeWalker.isLeaf(r)) {
-                return contextFault(n, bank, LpaeWalker.faultOf(r), LpaeWalker.level(r), sid, iova, access, fetch);
-            }
-            int level = LpaeWalker.level(r);
-            e = new SmmuTlb.Entry(bank.asid(), LpaeWalker.leafShift(bank.granuleShift(), level), iova,
-                    LpaeWalker.address(r), level, LpaeWalker.ap1(r), LpaeWalker.ap2(r), LpaeWalker.xn(r));
-            tlb.insert(epoch, e);
+        if (e == null) {
+            return miss(n, bank, sid, iova, access, fetch);
         }
+        hits.increment();
+        if (check.enabled()) {
+            hitCheck.verify(n, bank, sid, iova, access, e);
+        }
+        return permit(n, bank, sid, iova, access, fetch, e);
+    }
+
+    /*
+     * The miss path and the permission check are methods of their own so that the TLB hit path
+     * stays small enough for the JIT to inline it into the public translate (a hot method of more
+     * than 325 bytes of bytecode is not inlined): a hit is the path that must cost nothing extra.
+     */
+
+    /** Walks the bank's tables for an IOVA the TLB does not hold, caches the leaf, checks the permission. */
+    private Translation miss(int n, SmmuBank bank, int sid, long iova, Access access, boolean fetch) {
+        misses.increment();
+        if (!bank.walkable() || !bank.inRange(iova)) {
+            return contextFault(n, bank, SmmuFault.TRANSLATION, 0, sid, iova, access, fetch);
+        }
+        // Sampled before the walk reads memory: see SmmuTlb (no stale insert after an invalidation).
+        long epoch = tlb.epoch();
+        LpaeWalker.Leaf leaf = new LpaeWalker.Leaf();
+        long r = walker.walk(bank, iova, leaf, true);
+        if (!LpaeWalker.isLeaf(r)) {
+            return contextFault(n, bank, LpaeWalker.faultOf(r), LpaeWalker.level(r), sid, iova, access, fetch);
+        }
+        int level = LpaeWalker.level(r);
+        SmmuTlb.Entry e = new SmmuTlb.Entry(bank.asid(), LpaeWalker.leafShift(bank.granuleShift(), level), iova,
+                LpaeWalker.address(r), level, LpaeWalker.ap1(r), LpaeWalker.ap2(r), LpaeWalker.xn(r),
+                n, bank, leaf.addr, leaf.desc, hitCheck.leaf(leaf.addr));
+        tlb.insert(epoch, e);
+        return permit(n, bank, sid, iova, access, fetch, e);
+    }
+
+    /** @return the translation of {@code iova} by entry {@code e}, or the permission fault if {@code e} does not permit it */
+    private Translation permit(int n, SmmuBank bank, int sid, long iova, Access access, boolean fetch, SmmuTlb.Entry e) {
         if (!e.unprivileged || (e.readOnly && access == Access.WRITE) || (fetch && e.noExec)) {
             return contextFault(n, bank, SmmuFault.PERMISSION, e.level, sid, iova, access, fetch);
         }

@@ -1,5 +1,6 @@
 package io.iommulab.smmu.model;
 
+import io.iommulab.api.machine.RamWindow;
 import io.iommulab.machine.hw.LinearProbing;
 
 import java.util.concurrent.atomic.AtomicReference;
@@ -53,8 +54,19 @@ final class SmmuTlb {
         final boolean readOnly;
         /** UXN: no instruction fetch. */
         final boolean noExec;
+        /** Where the entry came from, for a sanitizer's check of later hits: the context bank it was walked through. */
+        final int cb;
+        /** That bank's state (TTBR0, TCR, SCTLR) at the walk. */
+        final SmmuBank bank;
+        /** Physical address of the leaf descriptor. */
+        final long descAddr;
+        /** The leaf descriptor's value. */
+        final long desc;
+        /** A direct window on the leaf descriptor, taken while a sanitizer watched (else null). */
+        final RamWindow leaf;
 
-        Entry(int asid, int shift, long iova, long pa, int level, boolean unprivileged, boolean readOnly, boolean noExec) {
+        Entry(int asid, int shift, long iova, long pa, int level, boolean unprivileged, boolean readOnly, boolean noExec,
+                int cb, SmmuBank bank, long descAddr, long desc, RamWindow leaf) {
             this.asid = asid;
             this.shift = shift;
             this.vpn = iova >>> shift;
@@ -65,6 +77,11 @@ final class SmmuTlb {
             this.unprivileged = unprivileged;
             this.readOnly = readOnly;
             this.noExec = noExec;
+            this.cb = cb;
+            this.bank = bank;
+            this.descAddr = descAddr;
+            this.desc = desc;
+            this.leaf = leaf;
         }
 
         /** @return true if this entry translates {@code iova} (any ASID) */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.iommulab.api.dt.DeviceTree;
 import io.iommulab.api.dt.DtNode;
+import io.iommulab.api.hw.IommuModelFactory;
 import io.iommulab.api.machine.DmaMaster;
 import io.iommulab.api.machine.DmaResult;
 import io.iommulab.api.machine.IrqLine;
@@ -108,7 +109,12 @@ final class SmmuRig {
     }
 
     SmmuRig(Map<String, String> properties) {
-        machine = SimMachine.boot(board("smmus.dts"), List.of(new SmmuModelFactory()), properties);
+        this(new SmmuModelFactory(), properties);
+    }
+
+    /** @param models the SMMU models, e.g. wrapped to count their memory reads */
+    SmmuRig(IommuModelFactory models, Map<String, String> properties) {
+        machine = SimMachine.boot(board("smmus.dts"), List.of(models), properties);
     }
 
     static DeviceTree board(String name) {

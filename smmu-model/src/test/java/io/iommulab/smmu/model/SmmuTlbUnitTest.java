@@ -15,15 +15,15 @@ import org.junit.jupiter.api.Test;
 class SmmuTlbUnitTest {
 
     private static SmmuTlb.Entry page(int asid, long iova) {
-        return new SmmuTlb.Entry(asid, 12, iova, 0x8_0000_0000L + iova, 3, true, false, false);
+        return new SmmuTlb.Entry(asid, 12, iova, 0x8_0000_0000L + iova, 3, true, false, false, 0, null, 0, 0, null);
     }
 
     @Test
     void pagesAndBlocksOfSeveralSizesAndAsids() {
         SmmuTlb tlb = new SmmuTlb(8);
         SmmuTlb.Entry p = page(1, 0x1000);
-        SmmuTlb.Entry b = new SmmuTlb.Entry(1, 21, 0x20_0000, 0x8_1000_0000L, 2, true, true, false);
-        SmmuTlb.Entry g = new SmmuTlb.Entry(2, 30, 0x4000_0000L, 0x8_0000_0000L, 1, true, false, false);
+        SmmuTlb.Entry b = new SmmuTlb.Entry(1, 21, 0x20_0000, 0x8_1000_0000L, 2, true, true, false, 0, null, 0, 0, null);
+        SmmuTlb.Entry g = new SmmuTlb.Entry(2, 30, 0x4000_0000L, 0x8_0000_0000L, 1, true, false, false, 0, null, 0, 0, null);
         tlb.insert(tlb.epoch(), p);
         tlb.insert(tlb.epoch(), b);
         tlb.insert(tlb.epoch(), g);

@@ -2,14 +2,15 @@ package io.iommulab.testiommu.model;
 
 import static io.iommulab.testiommu.model.TestIommuRegs.*;
 
-import io.iommulab.api.error.IommuException;
 import io.iommulab.api.hw.Access;
 import io.iommulab.api.hw.IommuModel;
+import io.iommulab.api.hw.IotlbHitCheck;
 import io.iommulab.api.hw.ModelContext;
 import io.iommulab.api.hw.RegisterFile;
 import io.iommulab.api.hw.RegisterHooks;
 import io.iommulab.api.hw.RegisterSpec;
 import io.iommulab.api.hw.Translation;
+import io.iommulab.api.hw.TranslationCheck;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +26,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * TTBR are read from the register file on every transaction (config is not cached), before the
  * stream lock is taken; the register file is never called with a stream lock held. Faults are
  * latched and signalled after the stream lock is dropped.
+ *
+ * <p>Each IOTLB entry keeps the walk that filled it (leaf address and value) and the TTBR value;
+ * while a DMA sanitizer watches ({@link ModelContext#translationCheck()}) every hit is checked
+ * against them ({@link TestIommuHitCheck}) and a stale one is reported, after the stream lock is
+ * dropped. The transaction still uses it.
  */
 public final class TestIommuModel implements IommuModel, RegisterHooks {
 
@@ -34,6 +40,9 @@ public final class TestIommuModel implements IommuModel, RegisterHooks {
     private final TestIommuWalker walker;
     private final TestIommuErrorUnit errors;
     private final TestIommuTlb[] tlbs;
+    /** The sanitizer's switch; read once per IOTLB hit (one volatile load while it is off). */
+    private final TranslationCheck check;
+    private final TestIommuHitCheck hitCheck;
     private final AtomicLong invalidations = new AtomicLong();
 
     public TestIommuModel(ModelContext context) {
@@ -46,6 +55,8 @@ public final class TestIommuModel implements IommuModel, RegisterHooks {
         this.walker = new TestIommuWalker(context.memory());
         this.regs = context.registers(0, registerTable(config), this);
         this.errors = new TestIommuErrorUnit(regs, context.irq(0));
+        this.check = context.translationCheck();
+        this.hitCheck = new TestIommuHitCheck(new IotlbHitCheck(node, check, context.memory()), walker);
     }
 
     /** The register table of an instance with this strapping. */
@@ -80,68 +91,46 @@ public final class TestIommuModel implements IommuModel, RegisterHooks {
         // Registers are read before the stream lock: the register file may call our hooks (which take
         // stream locks) while holding its own lock.
         int ttbr = regs.get(ttbr(sid));
-        int code;
+        Translation ok = null;
+        int code = 0;
+        TestIommuWalker.Walk suspect = null;
         TestIommuTlb tlb = tlbs[sid];
         synchronized (tlb) {
             int slot = tlb.lookup(iova);
             if (slot >= 0) {
                 tlb.hits++;
+                if (check.enabled() && !hitCheck.unchanged(tlb.source(slot), ttbr)) {
+                    suspect = tlb.source(slot);
+                }
             } else {
                 tlb.misses++;
                 slot = walk(tlb, ttbr, iova);
             }
             if (slot >= 0) {
-                int need = access == Access.WRITE ? TestIommuWalker.PERM_WRITE : TestIommuWalker.PERM_READ;
-                if ((tlb.perms(slot) & need) != 0) {
-                    long off = iova & tlb.offMask(slot);
-                    return Translation.of(tlb.pa(slot) | off, tlb.offMask(slot) + 1 - off);
-                }
+                ok = tlb.translation(slot, iova, access);
                 code = access == Access.WRITE ? CODE_WRITE_PROT : CODE_READ_PROT;
             } else {
                 code = -slot;
             }
         }
-        return errors.fault(sid, iova, code);
+        if (suspect != null) {
+            // outside the stream lock: the report goes to a tool
+            hitCheck.recheck(sid, ttbr, iova, access, suspect);
+        }
+        return ok != null ? ok : errors.fault(sid, iova, code);
     }
 
     /**
      * Walks the tables {@code ttbr} points at for {@code iova} and caches the leaf.
      *
-     * @return the IOTLB slot, or minus the fault code. A bus error while reading a table reads as
-     *         an invalid entry at that level.
+     * @return the IOTLB slot, or minus the fault code
      */
     private int walk(TestIommuTlb tlb, int ttbr, long iova) {
-        if ((ttbr & TTBR_VALID) == 0) {
-            return -CODE_NO_TTBR;
+        if (TestIommuWalker.reach(ttbr, iova) == 0) {
+            tlb.walks++;
         }
-        if ((iova >>> IAS) != 0) {
-            return -CODE_NO_TABLE;
-        }
-        tlb.walks++;
-        long l1e;
-        try {
-            l1e = walker.l1Entry(ttbrTable(ttbr), iova);
-        } catch (IommuException busError) {
-            return -CODE_NO_TABLE;
-        }
-        if (!TestIommuWalker.isValid(l1e)) {
-            return -CODE_NO_TABLE;
-        }
-        if (!TestIommuWalker.isTable(l1e)) {
-            return tlb.insert(iova & ~(BLOCK_SIZE - 1), BLOCK_SIZE - 1,
-                    TestIommuWalker.blockAddress(l1e), TestIommuWalker.perms(l1e));
-        }
-        long l2e;
-        try {
-            l2e = walker.l2Entry(TestIommuWalker.address(l1e), iova);
-        } catch (IommuException busError) {
-            return -CODE_NO_PTE;
-        }
-        if (!TestIommuWalker.isValid(l2e)) {
-            return -CODE_NO_PTE;
-        }
-        return tlb.insert(iova & ~(PAGE_SIZE - 1), PAGE_SIZE - 1,
-                TestIommuWalker.address(l2e), TestIommuWalker.perms(l2e));
+        TestIommuWalker.Walk w = walker.walk(ttbr, iova);
+        return w.found() ? tlb.insert(w) : -w.code();
     }
 
     /** CMD side effects: run an invalidation, or leave BUSY set for ever when strapped busy-stuck. */

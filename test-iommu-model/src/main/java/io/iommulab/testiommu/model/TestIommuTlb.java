@@ -1,5 +1,8 @@
 package io.iommulab.testiommu.model;
 
+import io.iommulab.api.hw.Access;
+import io.iommulab.api.hw.Translation;
+
 /**
  * The IOTLB of one stream: a fully associative cache of leaf translations, replaced
  * oldest-first. It is never coherent with the tables in memory; only {@link #invalidate} drops
@@ -16,6 +19,8 @@ final class TestIommuTlb {
     private final long[] pa;
     /** {@link TestIommuWalker#PERM_READ}/{@link TestIommuWalker#PERM_WRITE} of each entry. */
     private final byte[] perms;
+    /** Where each entry came from, for a sanitizer's check of later hits: the walk that filled it. */
+    private final TestIommuWalker.Walk[] source;
     private int count;
     /** slot the next insertion replaces once the TLB is full (the oldest). */
     private int next;
@@ -31,6 +36,7 @@ final class TestIommuTlb {
         offMask = new long[entries];
         pa = new long[entries];
         perms = new byte[entries];
+        source = new TestIommuWalker.Walk[entries];
     }
 
     /** @return the slot translating {@code iova}, or -1 */
@@ -49,13 +55,11 @@ final class TestIommuTlb {
     }
 
     /**
-     * Caches a translation.
+     * Caches the leaf a walk found.
      *
-     * @param base  first IOVA of the page or block
-     * @param mask  size - 1
      * @return the slot used
      */
-    int insert(long base, long mask, long out, int perm) {
+    int insert(TestIommuWalker.Walk w) {
         int slot;
         if (count < tag.length) {
             slot = count++;
@@ -63,10 +67,11 @@ final class TestIommuTlb {
             slot = next;
             next = (next + 1) % tag.length;
         }
-        tag[slot] = base;
-        offMask[slot] = mask;
-        pa[slot] = out;
-        perms[slot] = (byte) perm;
+        tag[slot] = w.base();
+        offMask[slot] = w.mask();
+        pa[slot] = w.out();
+        perms[slot] = (byte) w.perms();
+        source[slot] = w;
         last = slot;
         return slot;
     }
@@ -81,6 +86,21 @@ final class TestIommuTlb {
 
     int perms(int slot) {
         return perms[slot];
+    }
+
+    /** @return the walk that filled {@code slot} */
+    TestIommuWalker.Walk source(int slot) {
+        return source[slot];
+    }
+
+    /** @return the translation of {@code iova} by {@code slot}, or null if the entry does not permit {@code access} */
+    Translation translation(int slot, long iova, Access access) {
+        int need = access == Access.WRITE ? TestIommuWalker.PERM_WRITE : TestIommuWalker.PERM_READ;
+        if ((perms[slot] & need) == 0) {
+            return null;
+        }
+        long off = iova & offMask[slot];
+        return Translation.of(pa[slot] | off, offMask[slot] + 1 - off);
     }
 
     /** @return entries currently cached */

@@ -12,10 +12,16 @@ public final class FakeMemory implements PhysicalMemory {
     private final long base;
     private final long size;
     private final Map<Long, Long> words = new HashMap<>();
+    private long reads;
 
     public FakeMemory(long base, long size) {
         this.base = base;
         this.size = size;
+    }
+
+    /** @return reads (of any width) made so far, e.g. by a model's walks and checks */
+    public synchronized long reads() {
+        return reads;
     }
 
     @Override
@@ -59,24 +65,28 @@ public final class FakeMemory implements PhysicalMemory {
 
     @Override
     public synchronized byte read8(long pa) {
+        reads++;
         check(pa, 1);
         return (byte) readBits(pa, 1);
     }
 
     @Override
     public synchronized short read16(long pa) {
+        reads++;
         check(pa, 2);
         return (short) readBits(pa, 2);
     }
 
     @Override
     public synchronized int read32(long pa) {
+        reads++;
         check(pa, 4);
         return (int) readBits(pa, 4);
     }
 
     @Override
     public synchronized long read64(long pa) {
+        reads++;
         check(pa, 8);
         return readBits(pa, 8);
     }
@@ -107,6 +117,7 @@ public final class FakeMemory implements PhysicalMemory {
 
     @Override
     public synchronized void read(long pa, byte[] dst, int off, int len) {
+        reads++;
         check(pa, len);
         for (int i = 0; i < len; i++) {
             dst[off + i] = (byte) readBits(pa + i, 1);

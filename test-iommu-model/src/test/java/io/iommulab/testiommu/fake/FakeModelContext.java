@@ -7,21 +7,33 @@ import io.iommulab.api.hw.ModelOptions;
 import io.iommulab.api.hw.RegisterFile;
 import io.iommulab.api.hw.RegisterHooks;
 import io.iommulab.api.hw.RegisterSpec;
+import io.iommulab.api.hw.TranslationCheck;
 import io.iommulab.api.machine.PhysicalMemory;
 import io.iommulab.machine.hosting.NodeModelOptions;
 import java.util.List;
 import java.util.Map;
 
-/** What a test machine gives one model: a node, memory, a register file and one interrupt line. */
+/**
+ * What a test machine gives one model: a node, memory, a register file, one interrupt line and the
+ * sanitizer's translation check (off unless the test turns it on).
+ */
 public final class FakeModelContext implements ModelContext {
 
     private final FakeNode node;
     private final PhysicalMemory memory;
     private final FakeIrqLine irq;
     private final Map<String, String> options;
+    private final TranslationCheck check;
     public FakeRegisterFile regs;
 
     public FakeModelContext(String path, PhysicalMemory memory, FakeIrqLine irq, Map<String, String> options) {
+        this(path, memory, irq, options, new RecordingCheck());
+    }
+
+    /** @param check what the model asks whether a sanitizer watches, and reports stale hits to */
+    public FakeModelContext(String path, PhysicalMemory memory, FakeIrqLine irq, Map<String, String> options,
+            TranslationCheck check) {
+        this.check = check;
         this.node = new FakeNode(path);
         this.memory = memory;
         this.irq = irq;
@@ -61,16 +73,7 @@ public final class FakeModelContext implements ModelContext {
     }
 
     @Override
-    public io.iommulab.api.hw.TranslationCheck translationCheck() {
-        return new io.iommulab.api.hw.TranslationCheck() {
-            @Override
-            public boolean enabled() {
-                return false;
-            }
-
-            @Override
-            public void stale(io.iommulab.api.machine.StaleTranslation stale) {
-            }
-        };
+    public TranslationCheck translationCheck() {
+        return check;
     }
 }

@@ -17,6 +17,8 @@ public final class Rig {
     public final FakeMemory memory = new FakeMemory(RAM, RAM_SIZE);
     public final FakePageAllocator pages = new FakePageAllocator(memory, POOL, 0x1000_0000L);
     public final FakeIrqLine line = new FakeIrqLine(10);
+    /** The sanitizer's check every instance is given: off until a test enables it. */
+    public final RecordingCheck check = new RecordingCheck();
 
     /**
      * One instance: its model, the register file behind it, software's MMIO window and the
@@ -26,7 +28,7 @@ public final class Rig {
     }
 
     public Hw add(String path, Map<String, String> options) {
-        FakeModelContext ctx = new FakeModelContext(path, memory, line, options);
+        FakeModelContext ctx = new FakeModelContext(path, memory, line, options, check);
         TestIommuModel model = new TestIommuModel(ctx);
         FakeMmio mmio = new FakeMmio(0x1_0000_0000L, ctx.regs);
         return new Hw(path, model, ctx.regs, mmio, new FakePlatformDevice(path, mmio, line, pages, memory));

@@ -28,12 +28,25 @@ class TestIommuWalkerTest {
     }
 
     @Test
-    void readsEntriesAtTheIndexOfEachLevel() {
+    void walksToTheEntryAtTheIndexOfEachLevel() {
         FakeMemory mem = new FakeMemory(0x8_0000_0000L, 0x10_0000);
         TestIommuWalker w = new TestIommuWalker(mem);
-        mem.write64(0x8_0000_0000L + 8 * 0x1ff, 0x1111);
-        mem.write64(0x8_0000_1000L + 8 * 0x155, 0x2222);
-        assertEquals(0x1111, w.l1Entry(0x8_0000_0000L, 0x3fe0_0000L));
-        assertEquals(0x2222, w.l2Entry(0x8_0000_1000L, 0x3fe0_0000L | (0x155L << 12) | 0xabc));
+        int ttbr = 0x8000_0000 | 0x80_0000; // VALID, L1 table at 0x8_0000_0000
+        long iova = 0x3fe0_0000L | (0x155L << 12) | 0xabc;
+        mem.write64(0x8_0000_0000L + 8 * 0x1ff, 0x8_0000_1003L);
+        mem.write64(0x8_0000_1000L + 8 * 0x155, 0x8_0000_70c1L);
+        assertEquals(new TestIommuWalker.Walk(0, ttbr, iova & ~0xfffL, 0xfff, 0x8_0000_7000L, 3, 2,
+                0x8_0000_1000L + 8 * 0x155, 0x8_0000_70c1L), w.walk(ttbr, iova));
+
+        mem.write64(0x8_0000_0000L + 8 * 0x1ff, 0x8_0020_0041L);
+        assertEquals(new TestIommuWalker.Walk(0, ttbr, 0x3fe0_0000L, 0x1f_ffff, 0x8_0020_0000L, 1, 1,
+                0x8_0000_0000L + 8 * 0x1ff, 0x8_0020_0041L), w.walk(ttbr, iova), "an L1 block is the leaf");
+
+        assertEquals(TestIommuRegs.CODE_NO_TTBR, w.walk(0x80_0000, iova).code(), "TTBR not VALID");
+        assertEquals(TestIommuRegs.CODE_NO_TABLE, w.walk(ttbr, 1L << 30).code(), "beyond the IAS");
+        assertEquals(TestIommuRegs.CODE_NO_TABLE, w.walk(ttbr, 0).code(), "L1 entry invalid");
+        mem.write64(0x8_0000_0000L, 0x8_0000_2003L);
+        assertEquals(TestIommuRegs.CODE_NO_PTE, w.walk(ttbr, 0).code(), "L2 entry invalid");
+        assertEquals(TestIommuRegs.CODE_NO_TABLE, w.walk(0x8000_0000 | 0x90_0000, 0).code(), "a table outside RAM reads invalid");
     }
 }

@@ -1,5 +1,6 @@
 package io.iommulab.dart.model.impl;
 
+import io.iommulab.api.machine.RamWindow;
 import io.iommulab.machine.hw.LinearProbing;
 
 import java.lang.invoke.MethodHandles;
@@ -39,11 +40,26 @@ final class DartIotlb {
         final long pa;
         /** {@link DartPteFormat#PERM_READ}/{@link DartPteFormat#PERM_WRITE}. */
         final int perms;
+        /** Where the entry came from, for a sanitizer's check of later hits: the leaf entry's PA. */
+        final long pteAddr;
+        /** The leaf entry's value. */
+        final long pte;
+        /** The TCR the walk decoded. */
+        final int tcr;
+        /** The TTBR value the walk started from. */
+        final int ttbr;
+        /** A direct window on the leaf entry, taken while a sanitizer watched (else null). */
+        final RamWindow leaf;
 
-        Entry(long tag, long pa, int perms) {
+        Entry(long tag, long pa, int perms, long pteAddr, long pte, int tcr, int ttbr, RamWindow leaf) {
             this.tag = tag;
             this.pa = pa;
             this.perms = perms;
+            this.pteAddr = pteAddr;
+            this.pte = pte;
+            this.tcr = tcr;
+            this.ttbr = ttbr;
+            this.leaf = leaf;
         }
     }
 

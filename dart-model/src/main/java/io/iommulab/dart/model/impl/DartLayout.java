@@ -123,11 +123,22 @@ abstract class DartLayout {
     }
 
     /**
-     * Selects the TTBR for {@code iova}, checks it, and walks.
-     *
-     * @return a {@link DartWalker#walk} result (leaf entry or fault token)
+     * @return the mirrored value of the TTBR that translates {@code iova} on {@code sid} (T8020:
+     *         the one IOVA[37:36] selects; T8110: the stream's only one), or 0 (not VALID) if the
+     *         IOVA selects none
      */
-    abstract long walk(int sid, int tcrValue, long iova);
+    abstract int ttbrFor(int sid, long iova);
+
+    /**
+     * Checks the TTBR value and the IOVA's range, and walks the tables above the leaf.
+     *
+     * @param counted see {@link DartWalker#locate}
+     * @return a {@link DartWalker#locate} result (the leaf's slot or a fault token)
+     */
+    abstract long locate(int tcrValue, int ttbrValue, long iova, boolean counted);
+
+    /** @return the invalidation that drops {@code sid}'s IOTLB, as the family's registers spell it */
+    abstract String flushDue(int sid);
 
     /** @return ERROR.CODE of a fault kind (the two unlatched kinds have none) */
     abstract int code(DartFault fault);

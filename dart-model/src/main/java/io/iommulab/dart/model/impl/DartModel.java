@@ -5,12 +5,14 @@ import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.hw.Access;
 import io.iommulab.api.hw.IommuModel;
+import io.iommulab.api.hw.IotlbHitCheck;
 import io.iommulab.api.hw.IrqSource;
 import io.iommulab.api.hw.ModelContext;
 import io.iommulab.api.hw.RegisterFile;
 import io.iommulab.api.hw.RegisterHooks;
 import io.iommulab.api.hw.RegisterSpec;
 import io.iommulab.api.hw.Translation;
+import io.iommulab.api.hw.TranslationCheck;
 import io.iommulab.dart.model.spi.DartModelHw;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -34,9 +36,12 @@ import org.slf4j.LoggerFactory;
  * <li>TCR: bypass → PA = IOVA; blocked (0, TRANSLATE+BYPASS, or BYPASS without PARAMS2 support) →
  *     NO TTBR latched and signalled (model choice).</li>
  * <li>IOTLB hit → permission check on the cached entry; miss → TTBR selection and walk, the leaf is
- *     cached (FIFO), then the permission check.</li>
+ *     cached (FIFO) with where it came from (leaf address and value, TCR, TTBR), then the
+ *     permission check.</li>
  * </ol>
- * The IOTLB survives TCR and TTBR writes; only invalidation commands drop it.
+ * The IOTLB survives TCR and TTBR writes; only invalidation commands drop it. While a DMA sanitizer
+ * watches ({@link ModelContext#translationCheck()}), every hit is checked against the tables and
+ * registers ({@link DartHitCheck}) and a stale one is reported; the transaction still uses it.
  *
  * <h2>Threads</h2>
  * Transactions run concurrently on any number of threads without locks on the IOTLB hit path
@@ -60,6 +65,9 @@ public final class DartModel implements IommuModel, RegisterHooks {
     private final DartIotlb iotlb;
     private final DartLayout layout;
     private final DartErrorUnit errors;
+    /** The sanitizer's switch; read once per IOTLB hit (one volatile load while it is off). */
+    private final TranslationCheck check;
+    private final DartHitCheck hitCheck;
     private final int sids;
     private final int pageShift;
     private final long pageSize;
@@ -104,6 +112,8 @@ public final class DartModel implements IommuModel, RegisterHooks {
         }
         layout.attach(regs);
         this.errors = new DartErrorUnit(regs, irq(context), layout);
+        this.check = context.translationCheck();
+        this.hitCheck = new DartHitCheck(new IotlbHitCheck(node, check, context.memory()), layout, walker, format, pageShift);
         LOG.debug("{}: apple-dart model {}: {} SIDs, IAS {}, OAS {}, bypass {}, locked {}, busy-stuck {}, "
                 + "IOTLB {} entries/stream", node, v.name(), config.sids(), v.sizes().ias(), v.sizes().oas(), v.bypass(),
                 config.locked(), config.busyStuck(), config.iotlbEntries());
@@ -156,20 +166,46 @@ public final class DartModel implements IommuModel, RegisterHooks {
         }
         long tag = iova >>> pageShift;
         DartIotlb.Entry e = iotlb.lookup(sid, tag);
-        if (e != null) {
-            hits.increment();
-        } else {
-            misses.increment();
-            // Sampled before the walk reads memory: see DartIotlb (no stale insert after an invalidation).
-            long epoch = iotlb.epoch(sid);
-            long r = layout.walk(sid, tcr, iova);
-            if (!DartWalker.isLeaf(r)) {
-                return fault(sid, iova, DartWalker.fault(r));
-            }
-            // PA bits below the page are not part of a leaf's output (model choice for malformed DART1 leaves).
-            e = new DartIotlb.Entry(tag, format.address(r) & ~pageMask, format.perms(r));
-            iotlb.insert(sid, epoch, e);
+        if (e == null) {
+            return miss(sid, tcr, iova, tag, access);
         }
+        hits.increment();
+        if (check.enabled()) {
+            hitCheck.verify(sid, tcr, iova, access, e);
+        }
+        return permit(sid, iova, access, e);
+    }
+
+    /*
+     * The miss path and the permission check are methods of their own so that translate stays
+     * small enough for the JIT to inline it into a caller's loop (a hot method of more than 325
+     * bytes of bytecode is not inlined): an IOTLB hit is the path that must cost nothing extra.
+     */
+
+    /** Walks the tables for an IOVA the IOTLB does not hold, caches the leaf, checks the permission. */
+    private Translation miss(int sid, int tcr, long iova, long tag, Access access) {
+        misses.increment();
+        // Sampled before the walk reads memory: see DartIotlb (no stale insert after an invalidation).
+        long epoch = iotlb.epoch(sid);
+        int ttbr = layout.ttbrFor(sid, iova);
+        long slot = layout.locate(tcr, ttbr, iova, true);
+        if (!DartWalker.found(slot)) {
+            return fault(sid, iova, DartWalker.fault(slot));
+        }
+        long r = walker.readLeaf(DartWalker.slot(slot));
+        if (!DartWalker.found(r)) {
+            return fault(sid, iova, DartWalker.fault(r));
+        }
+        // PA bits below the page are not part of a leaf's output (model choice for malformed DART1 leaves).
+        long leaf = DartWalker.slot(slot);
+        DartIotlb.Entry e = new DartIotlb.Entry(tag, format.address(r) & ~pageMask, format.perms(r), leaf, r, tcr, ttbr,
+                hitCheck.leaf(leaf));
+        iotlb.insert(sid, epoch, e);
+        return permit(sid, iova, access, e);
+    }
+
+    /** @return the translation of {@code iova} by entry {@code e}, or the fault if {@code e} does not permit {@code access} */
+    private Translation permit(int sid, long iova, Access access, DartIotlb.Entry e) {
         int need = access == Access.WRITE ? DartPteFormat.PERM_WRITE : DartPteFormat.PERM_READ;
         if ((e.perms & need) == 0) {
             return fault(sid, iova, access == Access.WRITE ? DartFault.WRITE_FAULT : DartFault.READ_FAULT);

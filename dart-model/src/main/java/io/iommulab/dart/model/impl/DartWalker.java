@@ -12,9 +12,9 @@ import java.util.concurrent.atomic.LongAdder;
  * {@code pageShift + (k−1)·bitsPerLevel}. Stateless apart from the memory it reads; safe for any
  * number of concurrent walks.
  *
- * <p>The result of {@link #walk} is one {@code long} so a walk allocates nothing: either the leaf
- * entry (always has bit 0, VALID, set) or a fault token with bit 0 clear ({@link #isLeaf},
- * {@link #fault}).
+ * <p>Results are one {@code long} so a walk allocates nothing: the leaf entry's slot (an 8-byte
+ * aligned address, tagged with bit 0) or the leaf entry itself (bit 0 is VALID), or a fault token
+ * with bit 0 clear ({@link #found}, {@link #fault}).
  */
 final class DartWalker {
 
@@ -24,6 +24,8 @@ final class DartWalker {
     private final int bitsPerLevel;
     private final long indexMask;
     private final LongAdder walks = new LongAdder();
+    /** Bit 0 of a result that is not a fault: VALID of a leaf entry, the tag of a slot. */
+    private static final long FOUND = DartPteFormat.VALID;
 
     /**
      * @param memory    where the tables are
@@ -49,34 +51,58 @@ final class DartWalker {
     }
 
     /**
-     * Walks {@code levels} tables (2 or 3) from {@code table} for {@code iova}. The caller has
-     * already checked that the IOVA lies inside what the tables cover. A table address outside
-     * RAM reads as an invalid entry at that level (model choice: the walk aborts like a missing
-     * entry rather than taking the machine down).
+     * Walks {@code levels} tables (2 or 3) from {@code table} for {@code iova}, down to the leaf
+     * entry. The caller has already checked that the IOVA lies inside what the tables cover. A
+     * table address outside RAM reads as an invalid entry at that level (model choice: the walk
+     * aborts like a missing entry rather than taking the machine down).
      *
-     * @return the leaf entry, or a fault token: NO PTE for the leaf table, NO PMD for the table
-     *         above it, NO PGD for the top of a three-table walk
+     * <p>In two steps, so that the caller learns where the leaf is without reading it twice (the
+     * IOTLB keeps the leaf's address and value for a sanitizer's check of later hits):
+     * {@code locate} reads the tables above the leaf table, {@link #readLeaf} the leaf.
+     *
+     * @param counted true for the hardware's own walks ({@link #walks}); false for a sanitizer's
+     *                look at the tables, which the hardware never did
+     * @return the leaf entry's {@link #slot slot} ({@link #found} is true), or a fault token: NO PMD
+     *         for the table above the leaf table, NO PGD for the top of a three-table walk
      */
-    long walk(long table, int levels, long iova) {
-        walks.increment();
+    long locate(long table, int levels, long iova, boolean counted) {
+        if (counted) {
+            walks.increment();
+        }
         long t = table;
         for (int k = levels; k >= 1; k--) {
-            long index = (iova >>> (pageShift + (k - 1) * bitsPerLevel)) & indexMask;
+            long slot = t + (((iova >>> (pageShift + (k - 1) * bitsPerLevel)) & indexMask) << 3);
+            if (k == 1) {
+                return slot | FOUND;
+            }
             long pte;
             try {
-                pte = memory.read64(t + (index << 3));
+                pte = memory.read64(slot);
             } catch (IommuException busError) {
                 return faultToken(faultAt(k));
             }
             if (!DartPteFormat.isValid(pte)) {
                 return faultToken(faultAt(k));
             }
-            if (k == 1) {
-                return pte;
-            }
             t = format.address(pte);
         }
         throw new IllegalArgumentException("walk of " + levels + " levels");
+    }
+
+    /** @return the leaf entry at {@code slot} (VALID set), or the NO PTE fault token */
+    long readLeaf(long slot) {
+        long pte;
+        try {
+            pte = memory.read64(slot);
+        } catch (IommuException busError) {
+            return faultToken(DartFault.NO_PTE);
+        }
+        return DartPteFormat.isValid(pte) ? pte : faultToken(DartFault.NO_PTE);
+    }
+
+    /** @return the walk's result from a {@link #locate} result: the leaf entry or a fault token */
+    long leafOf(long located) {
+        return found(located) ? readLeaf(slot(located)) : located;
     }
 
     private static DartFault faultAt(int level) {
@@ -87,17 +113,22 @@ final class DartWalker {
         }
     }
 
-    /** @return the {@link #walk} result meaning {@code f} (also used for faults found before the walk) */
+    /** @return the result meaning {@code f} (also used for faults found before the walk) */
     static long faultToken(DartFault f) {
         return (long) f.ordinal() << 1;
     }
 
-    /** @return true if a {@link #walk} result is a leaf entry */
-    static boolean isLeaf(long result) {
-        return (result & DartPteFormat.VALID) != 0;
+    /** @return true if a {@link #locate} or {@link #readLeaf} result is a slot or a leaf entry, not a fault */
+    static boolean found(long result) {
+        return (result & FOUND) != 0;
     }
 
-    /** @return the fault of a {@link #walk} result that is not a leaf */
+    /** @return the leaf entry's physical address from a {@link #locate} result that is {@link #found} */
+    static long slot(long located) {
+        return located & ~FOUND;
+    }
+
+    /** @return the fault of a {@link #locate} or {@link #readLeaf} result that is not {@link #found} */
     static DartFault fault(long result) {
         return DartFault.of((int) (result >>> 1));
     }

@@ -101,16 +101,24 @@ final class T8020Layout extends DartLayout {
     }
 
     @Override
-    long walk(int sid, int tcrValue, long iova) {
+    int ttbrFor(int sid, long iova) {
         long idx = iova >>> ttbrIndexShift;
-        if (idx >= TTBR_COUNT) {
+        return idx < TTBR_COUNT ? ttbr.get(sid * TTBR_COUNT + (int) idx) : 0;
+    }
+
+    @Override
+    long locate(int tcrValue, int ttbrValue, long iova, boolean counted) {
+        if ((ttbrValue & TTBR_VALID) == 0) {
             return DartWalker.faultToken(DartFault.NO_TTBR);
         }
-        int t = ttbr.get(sid * TTBR_COUNT + (int) idx);
-        if ((t & TTBR_VALID) == 0) {
-            return DartWalker.faultToken(DartFault.NO_TTBR);
-        }
-        return walker.walk(ttbrTable(t), LEVELS, iova);
+        return walker.locate(ttbrTable(ttbrValue), LEVELS, iova, counted);
+    }
+
+    @Override
+    String flushDue(int sid) {
+        int word = sid >>> 5;
+        return String.format("DART stream flush: STREAM_SELECT word %d (0x%x) bit %d + STREAM_COMMAND INVALIDATE (stream %d)",
+                word, STREAM_SELECT + 4 * word, sid & 31, sid);
     }
 
     @Override

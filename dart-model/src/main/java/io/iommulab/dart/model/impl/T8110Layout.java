@@ -129,16 +129,25 @@ final class T8110Layout extends DartLayout {
     }
 
     @Override
-    long walk(int sid, int tcrValue, long iova) {
-        int t = ttbr.get(sid);
-        if ((t & TTBR_VALID) == 0) {
+    int ttbrFor(int sid, long iova) {
+        return ttbr.get(sid);
+    }
+
+    @Override
+    long locate(int tcrValue, int ttbrValue, long iova, boolean counted) {
+        if ((ttbrValue & TTBR_VALID) == 0) {
             return DartWalker.faultToken(DartFault.NO_TTBR);
         }
         int levels = (tcrValue & TCR_FOUR_LEVEL) != 0 ? 3 : 2;
         if ((iova >>> walker.coveredBits(levels)) != 0) {
             return DartWalker.faultToken(DartFault.NO_TTBR);
         }
-        return walker.walk(ttbrTable(t), levels, iova);
+        return walker.locate(ttbrTable(ttbrValue), levels, iova, counted);
+    }
+
+    @Override
+    String flushDue(int sid) {
+        return "T8110 TLB_CMD FLUSH_SID " + sid;
     }
 
     @Override

@@ -44,7 +44,7 @@ class DartIotlbTest {
                 Long pa = r.get(tag);
                 assertEquals(pa, e == null ? null : e.pa, "step " + step + " sid " + sid + " tag " + tag);
                 if (e == null) {
-                    tlb.insert(sid, tlb.epoch(sid), new DartIotlb.Entry(tag, step, 3));
+                    tlb.insert(sid, tlb.epoch(sid), new DartIotlb.Entry(tag, step, 3, 0, 0, 0, 0, null));
                     if (fifo.size() == capacity) {
                         r.remove(fifo.removeFirst());
                     }
@@ -64,9 +64,9 @@ class DartIotlbTest {
         DartIotlb tlb = new DartIotlb(1, capacity);
         long epoch = tlb.epoch(0);
         tlb.invalidate(0);
-        tlb.insert(0, epoch, new DartIotlb.Entry(7, 0x4000, 3));
+        tlb.insert(0, epoch, new DartIotlb.Entry(7, 0x4000, 3, 0, 0, 0, 0, null));
         assertNull(tlb.lookup(0, 7), "a walk that started before the invalidation is not cached");
-        tlb.insert(0, tlb.epoch(0), new DartIotlb.Entry(7, 0x4000, 3));
+        tlb.insert(0, tlb.epoch(0), new DartIotlb.Entry(7, 0x4000, 3, 0, 0, 0, 0, null));
         assertEquals(capacity == 0, tlb.lookup(0, 7) == null);
     }
 
@@ -84,7 +84,7 @@ class DartIotlbTest {
             // a small universe of tags whose hashes collide often
             long tag = rnd.nextInt(4 * capacity + 3) * 1024L;
             if (tlb.lookup(0, tag) == null) {
-                tlb.insert(0, tlb.epoch(0), new DartIotlb.Entry(tag, tag << 14, 3));
+                tlb.insert(0, tlb.epoch(0), new DartIotlb.Entry(tag, tag << 14, 3, 0, 0, 0, 0, null));
                 reference.addLast(tag);
                 if (reference.size() > capacity) {
                     reference.removeFirst();

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.iommulab.api.dt.DeviceTree;
 import io.iommulab.api.dt.DtNode;
+import io.iommulab.api.hw.IommuModelFactory;
 import io.iommulab.api.machine.DmaMaster;
 import io.iommulab.api.machine.DmaResult;
 import io.iommulab.api.machine.IrqLine;
@@ -68,7 +69,17 @@ final class DartRig {
     }
 
     DartRig(Map<String, String> properties) {
-        machine = SimMachine.boot(board(), List.of(DartModelFactory.builtInAnd(USB4_VARIANT)), properties);
+        this(models(), properties);
+    }
+
+    /** @param models the DART models, e.g. {@link #models()} wrapped to count their memory reads */
+    DartRig(IommuModelFactory models, Map<String, String> properties) {
+        machine = SimMachine.boot(board(), List.of(models), properties);
+    }
+
+    /** @return the factory of the built-in variants and {@link #USB4_VARIANT} */
+    static IommuModelFactory models() {
+        return DartModelFactory.builtInAnd(USB4_VARIANT);
     }
 
     static DeviceTree board() {
