@@ -320,6 +320,11 @@ public final class IommuCoreEngine implements IommuService {
         return live.history();
     }
 
+    /** @return where the blackout of the last takeover went, phase by phase (for profiling; not in the service) */
+    public synchronized LiveUpdatePhases liveUpdatePhases() {
+        return live.lastPhases();
+    }
+
     /** PlatformDevice.quiesceDomains: {@code swap} runs with every domain of the instance's driver paused. */
     synchronized void quiesce(IommuInstance inst, String what, Runnable swap) {
         IommuDriver driver = inst.driver;

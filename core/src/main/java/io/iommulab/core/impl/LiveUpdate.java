@@ -64,6 +64,7 @@ final class LiveUpdate {
     private final IommuCoreEngine engine;
     private final Map<IommuDriver, Retiring> retiring = new LinkedHashMap<>();
     private final Deque<LiveUpdateDTO> history = new ArrayDeque<>();
+    private LiveUpdatePhases lastPhases = LiveUpdatePhases.NONE;
 
     LiveUpdate(IommuCoreEngine engine) {
         this.engine = engine;
@@ -91,6 +92,11 @@ final class LiveUpdate {
 
     List<LiveUpdateDTO> history() {
         return List.copyOf(history);
+    }
+
+    /** @return where the blackout of the last takeover went */
+    LiveUpdatePhases lastPhases() {
+        return lastPhases;
     }
 
     private void record(LiveUpdateDTO dto) {
@@ -139,6 +145,8 @@ final class LiveUpdate {
         final Map<GroupImpl, GroupImpl.IommuData> oldGroupData = new IdentityHashMap<>();
         final Map<DomainImpl, DomainOps> oldOps = new IdentityHashMap<>();
         final Map<DomainImpl, DomainOps> newOps = new IdentityHashMap<>();
+        /** nanoTime at the ends of the phases ({@link LiveUpdatePhases#of}) */
+        final long[] marks = new long[8];
 
         Plan(IommuDriver old) {
             this.old = old;
@@ -172,9 +180,11 @@ final class LiveUpdate {
             }
         }
         long t0 = System.nanoTime();
+        p.marks[0] = t0;
         for (DomainImpl d : p.domains) {
             d.pause();
         }
+        p.marks[1] = System.nanoTime();
         String failure = null;
         try {
             takeOver(old, neu, p);
@@ -182,10 +192,13 @@ final class LiveUpdate {
             failure = IommuCoreEngine.message(e);
             undo(neu, p);
         }
+        p.marks[6] = System.nanoTime();
         for (DomainImpl d : p.domains) {
             d.resume();
         }
-        long blackout = System.nanoTime() - t0;
+        p.marks[7] = System.nanoTime();
+        long blackout = p.marks[7] - t0;
+        lastPhases = LiveUpdatePhases.of(p.marks);
         long longestWait = 0;
         for (DomainImpl d : p.domains) {
             longestWait = Math.max(longestWait, d.takeLongestWaitNs());
@@ -270,6 +283,7 @@ final class LiveUpdate {
             }
             p.records.put(inst, rec);
         }
+        p.marks[2] = System.nanoTime();
         // 2. the new code takes over each instance, without a reset
         for (IommuInstance inst : p.instances) {
             PlatformDeviceImpl pdev = new PlatformDeviceImpl(engine, inst);
@@ -280,6 +294,7 @@ final class LiveUpdate {
             p.pdevs.put(inst, pdev);
             p.restored.put(inst, dev);
         }
+        p.marks[3] = System.nanoTime();
         Map<IommuDevice, IommuDevice> devices = new IdentityHashMap<>();
         for (IommuInstance inst : p.instances) {
             devices.put(inst.device, p.restored.get(inst));
@@ -314,6 +329,7 @@ final class LiveUpdate {
                         + " in another group than " + m.group);
             }
         }
+        p.marks[4] = System.nanoTime();
         // 4. each domain re-opened on its tables (nothing changes until every one is ready)
         for (DomainImpl d : p.domains) {
             DomainOps ops = switch (d.type()) {
@@ -327,6 +343,7 @@ final class LiveUpdate {
             }
             p.newOps.put(d, ops);
         }
+        p.marks[5] = System.nanoTime();
         // 5. commit: the domains run the new code; the groups attach again (the same register values)
         for (DomainImpl d : p.domains) {
             p.oldOps.put(d, d.ops());
@@ -506,6 +523,7 @@ final class LiveUpdate {
     }
 
     private void logAdopted(IommuDriver neu, String origin, Plan p, long blackout) {
+        LOG.debug("{}: blackout {} ns: {}", neu.name(), blackout, lastPhases);
         for (IommuInstance inst : p.instances) {
             int domains = 0;
             long pages = 0;

@@ -172,6 +172,10 @@ class LiveUpdateTest {
         assertEquals(domainsBefore.size(), u.domains());
         assertEquals(0, u.mismatches());
         assertTrue(u.blackoutNs() > 0);
+        LiveUpdatePhases phases = engine.liveUpdatePhases();
+        assertEquals(u.blackoutNs(), phases.totalNs(), "the phases are the blackout, split: " + phases);
+        assertTrue(phases.preserveNs() > 0 && phases.restoreNs() > 0 && phases.domainsNs() > 0 && phases.attachNs() > 0,
+                phases.toString());
         assertEquals(domainsBefore, engine.domains(), "the same domains, ids and types");
         assertEquals(groupsBefore, engine.groups(), "the same groups");
         assertTrue(engine.iommus().stream().allMatch(n -> n.state().equals("disabled") || "test-iommu 2".equals(n.origin())),

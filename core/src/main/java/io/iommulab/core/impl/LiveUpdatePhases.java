@@ -1,0 +1,41 @@
+package io.iommulab.core.impl;
+
+/**
+ * Where the blackout of one takeover went, in ns, phase by phase from pausing the domains to
+ * resuming them (their sum is the blackout): for profiling the live update (the bench prints them),
+ * not part of the service's API.
+ *
+ * @param pauseNs    holding map/unmap back and waiting for the calls inside to leave (gate drain)
+ * @param preserveNs the old code's records ({@code IommuDriver.preserve}, every instance)
+ * @param restoreNs  the new code taking the instances over ({@code IommuDriver.restore})
+ * @param mastersNs  every master through of_xlate, probe_device and device_group on the new code
+ * @param domainsNs  every domain re-opened ({@code restoreDomain}, or the static identity/blocked ones)
+ * @param attachNs   the domains rebound to the new ops and every group attached again
+ * @param resumeNs   letting the held-back calls in again
+ */
+public record LiveUpdatePhases(long pauseNs, long preserveNs, long restoreNs, long mastersNs, long domainsNs, long attachNs,
+        long resumeNs) {
+
+    /** No takeover yet. */
+    static final LiveUpdatePhases NONE = new LiveUpdatePhases(0, 0, 0, 0, 0, 0, 0);
+
+    /** @return the sum of the phases: the blackout */
+    public long totalNs() {
+        return pauseNs + preserveNs + restoreNs + mastersNs + domainsNs + attachNs + resumeNs;
+    }
+
+    /**
+     * @param marks nanoTime at: start, paused, preserved, restored, masters done, domains done,
+     *              attached, resumed (a phase the takeover did not reach ends where the previous did)
+     */
+    static LiveUpdatePhases of(long[] marks) {
+        long[] m = marks.clone();
+        for (int i = 1; i < m.length - 1; i++) {
+            if (m[i] == 0) {
+                m[i] = m[i - 1];
+            }
+        }
+        return new LiveUpdatePhases(m[1] - m[0], m[2] - m[1], m[3] - m[2], m[4] - m[3], m[5] - m[4], m[6] - m[5],
+                m[7] - m[6]);
+    }
+}
