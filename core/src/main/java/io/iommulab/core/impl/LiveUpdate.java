@@ -147,6 +147,10 @@ final class LiveUpdate {
         final Map<DomainImpl, DomainOps> newOps = new IdentityHashMap<>();
         /** nanoTime at the ends of the phases ({@link LiveUpdatePhases#of}) */
         final long[] marks = new long[8];
+        /** the groups attached to each domain (built once for the handovers) */
+        final Map<DomainImpl, List<GroupImpl>> groupsOn = new IdentityHashMap<>();
+        /** each record's domains, by their first stream and, for those naming none, by id */
+        final Map<IommuInstance, RecordIndex> recordIndex = new IdentityHashMap<>();
 
         Plan(IommuDriver old) {
             this.old = old;
@@ -330,7 +334,16 @@ final class LiveUpdate {
             }
         }
         p.marks[4] = System.nanoTime();
-        // 4. each domain re-opened on its tables (nothing changes until every one is ready)
+        // 4. each domain re-opened on its tables (nothing changes until every one is ready); the
+        //    groups and records indexed once, so each handover is a lookup and not a scan of all
+        for (GroupImpl g : p.groups) {
+            p.groupsOn.computeIfAbsent(g.domain, k -> new ArrayList<>()).add(g);
+        }
+        for (Map.Entry<IommuInstance, PreservedIommu> e : p.records.entrySet()) {
+            if (e.getValue() != null) {
+                p.recordIndex.put(e.getKey(), new RecordIndex(e.getValue()));
+            }
+        }
         for (DomainImpl d : p.domains) {
             DomainOps ops = switch (d.type()) {
                 case IDENTITY -> neu.identityDomain();
@@ -412,17 +425,15 @@ final class LiveUpdate {
     private static DomainHandover handover(DomainImpl d, Plan p) {
         Map<IommuInstance, Set<Integer>> mine = new IdentityHashMap<>();
         List<FwspecEntry> streams = new ArrayList<>();
-        for (GroupImpl g : p.groups) {
-            if (g.domain == d) {
-                for (MasterImpl m : g.members) {
-                    List<FwspecEntry> now = m.fwspec();
-                    List<FwspecEntry> before = p.oldFwspec.getOrDefault(m, now);
-                    streams.addAll(now);
-                    for (FwspecEntry e : before) {
-                        for (IommuInstance inst : p.instances) {
-                            if (Objects.equals(inst.device, e.iommu()) && e.args().length > 0) {
-                                mine.computeIfAbsent(inst, k -> new java.util.HashSet<>()).add(e.args()[0]);
-                            }
+        for (GroupImpl g : p.groupsOn.getOrDefault(d, List.of())) {
+            for (MasterImpl m : g.members) {
+                List<FwspecEntry> now = m.fwspec();
+                List<FwspecEntry> before = p.oldFwspec.getOrDefault(m, now);
+                streams.addAll(now);
+                for (FwspecEntry e : before) {
+                    for (IommuInstance inst : p.instances) {
+                        if (Objects.equals(inst.device, e.iommu()) && e.args().length > 0) {
+                            mine.computeIfAbsent(inst, k -> new java.util.HashSet<>()).add(e.args()[0]);
                         }
                     }
                 }
@@ -430,16 +441,9 @@ final class LiveUpdate {
         }
         PageTableState table = null;
         boolean agree = true;
-        for (Map.Entry<IommuInstance, PreservedIommu> e : p.records.entrySet()) {
-            PreservedIommu rec = e.getValue();
-            if (rec == null) {
-                continue;
-            }
-            Set<Integer> sids = mine.getOrDefault(e.getKey(), Set.of());
-            for (PreservedDomain pd : rec.domains()) {
-                int[] listed = pd.streams();
-                boolean ours = listed.length > 0 ? sids.contains(listed[0]) : pd.domain() == d.id();
-                if (ours && pd.table() != null) {
+        for (Map.Entry<IommuInstance, RecordIndex> e : p.recordIndex.entrySet()) {
+            for (PreservedDomain pd : e.getValue().domainsOf(d.id(), mine.getOrDefault(e.getKey(), Set.of()))) {
+                if (pd.table() != null) {
                     if (table != null && !table.equals(pd.table())) {
                         agree = false;
                     }
@@ -456,6 +460,33 @@ final class LiveUpdate {
             }
         }
         return new DomainHandover(d.id(), d.type(), agree ? table : null, streams);
+    }
+
+    /**
+     * One instance's record, indexed: a record's domain is a domain's when the first stream it lists
+     * is one of the domain's streams on that instance, or, for a record's domain listing no stream,
+     * when its id is the domain's.
+     */
+    private static final class RecordIndex {
+        private final Map<Integer, List<PreservedDomain>> byFirstStream = new java.util.HashMap<>();
+        private final Map<Integer, List<PreservedDomain>> unlistedById = new java.util.HashMap<>();
+
+        RecordIndex(PreservedIommu rec) {
+            for (PreservedDomain pd : rec.domains()) {
+                int[] listed = pd.streams();
+                Map<Integer, List<PreservedDomain>> m = listed.length > 0 ? byFirstStream : unlistedById;
+                m.computeIfAbsent(listed.length > 0 ? listed[0] : pd.domain(), k -> new ArrayList<>(1)).add(pd);
+            }
+        }
+
+        /** @return the record's domains that are domain {@code id}, attached to {@code sids} of this instance */
+        List<PreservedDomain> domainsOf(int id, Set<Integer> sids) {
+            List<PreservedDomain> out = new ArrayList<>(unlistedById.getOrDefault(id, List.of()));
+            for (int sid : sids) {
+                out.addAll(byFirstStream.getOrDefault(sid, List.of()));
+            }
+            return out;
+        }
     }
 
     /** A group factory that hands every device the group it is already in. */
