@@ -15,7 +15,6 @@ import io.iommulab.api.driver.IommuDriver;
 import io.iommulab.api.driver.IommuGroup;
 import io.iommulab.api.driver.IommuMaster;
 import io.iommulab.api.driver.PlatformDevice;
-import io.iommulab.api.driver.PreservedDomain;
 import io.iommulab.api.driver.PreservedIommu;
 import io.iommulab.api.driver.ReservedRegion;
 import io.iommulab.api.error.Errno;
@@ -409,7 +408,7 @@ public final class AppleDartDriver implements IommuDriver {
         }
         PreservedIommu rec = DartRecord.accept(dart, record, LOG, prefix(node));
         DartTakeover.Summary s = DartTakeover.check(dart, rec);
-        dart.record = rec;
+        dart.recordTables = DartRecord.tablesById(rec);
         dart.irq = line.request(IRQ_NAME, dart::handleIrq, true);
         instances.add(dart);
         LOG.info("{}: took over the running DART without a reset ({}): {} streams translating, {} bypass, {} blocked",
@@ -492,14 +491,10 @@ public final class AppleDartDriver implements IommuDriver {
     /** @return a DART of this driver whose accepted record has domain {@code id} on exactly {@code table}, or null */
     private DartInstance recordNaming(int id, PageTableState table) {
         for (DartInstance dart : instances) {
-            PreservedIommu rec = dart.record;
-            if (rec == null) {
-                continue;
-            }
-            for (PreservedDomain pd : rec.domains()) {
-                if (pd.domain() == id && table.equals(pd.table())) {
-                    return dart;
-                }
+            Map<Integer, List<PageTableState>> tables = dart.recordTables;
+            List<PageTableState> named = tables != null ? tables.get(id) : null;
+            if (named != null && named.contains(table)) {
+                return dart;
             }
         }
         return null;
