@@ -36,16 +36,20 @@ import org.slf4j.LoggerFactory;
  * registers (hardware outlives software: the registers and the tables in memory are the state).
  * Control-path calls (attach, domain allocation) wait for it. When the new driver comes:
  * <ol>
- * <li>every domain of the old driver is paused (map, unmap and iova_to_phys held back, those
- * running finished): this is the blackout;</li>
  * <li>the old code preserves each instance into a record of plain data and lets go of its
  * interrupt handler; the new code restores each instance from the record, or from the hardware
  * when there is no record it knows;</li>
  * <li>the masters are translated again by the new code (of_xlate, probe_device, device_group into
- * the groups they are in), each paging domain is re-opened on its tables, and the groups are
- * attached again, which writes the values the hardware already holds;</li>
+ * the groups they are in) and each paging domain is re-opened on its tables;</li>
+ * <li>only then is every domain of the old driver paused (map, unmap and iova_to_phys held back,
+ * those running finished): this is the blackout. The domains take the new code's ops and the
+ * groups are attached again, which writes the values the hardware already holds;</li>
  * <li>the domains resume on the new code.</li>
  * </ol>
+ * Steps 1 and 2 run while the old code still maps and unmaps: they read what map and unmap do not
+ * change (streams, groups, table roots, registers), and a new bundle's code, which runs cold the
+ * first time (its classes loaded, linked and interpreted), runs there and not in the blackout.
+ *
  * If the new code cannot take over (it throws), everything goes back to the old code's objects, the
  * state is released as on an unload and the new driver probes from scratch, with a warning that
  * says why. If no new version comes within the timeout, the same unload happens.
@@ -183,17 +187,27 @@ final class LiveUpdate {
                 p.domains.add(d);
             }
         }
+        p.marks[0] = System.nanoTime();
+        String failure = null;
+        try {
+            prepare(old, neu, p);
+        } catch (RuntimeException | LinkageError e) {
+            failure = IommuCoreEngine.message(e);
+        }
         long t0 = System.nanoTime();
-        p.marks[0] = t0;
+        p.marks[4] = t0;
         for (DomainImpl d : p.domains) {
             d.pause();
         }
-        p.marks[1] = System.nanoTime();
-        String failure = null;
-        try {
-            takeOver(old, neu, p);
-        } catch (RuntimeException | LinkageError e) {
-            failure = IommuCoreEngine.message(e);
+        p.marks[5] = System.nanoTime();
+        if (failure == null) {
+            try {
+                commit(neu, p);
+            } catch (RuntimeException | LinkageError e) {
+                failure = IommuCoreEngine.message(e);
+            }
+        }
+        if (failure != null) {
             undo(neu, p);
         }
         p.marks[6] = System.nanoTime();
@@ -274,7 +288,15 @@ final class LiveUpdate {
         return n;
     }
 
-    private void takeOver(IommuDriver old, IommuDriver neu, Plan p) {
+    /**
+     * Everything the new code needs, made while the old code still serves map, unmap and
+     * iova_to_phys (the control path waits under the engine's lock, so streams, groups, domains and
+     * table roots stay as they are): the old code's records, the instances taken over, the masters
+     * on the new code, every domain re-opened on its tables. Nothing the running domains use
+     * changes, so the cold code of a new bundle (classes loaded and linked, run for the first time
+     * by the interpreter) runs outside the blackout.
+     */
+    private void prepare(IommuDriver old, IommuDriver neu, Plan p) {
         // 1. the old code records each instance and lets go of its interrupt handler
         for (IommuInstance inst : p.instances) {
             PreservedIommu rec = null;
@@ -287,7 +309,7 @@ final class LiveUpdate {
             }
             p.records.put(inst, rec);
         }
-        p.marks[2] = System.nanoTime();
+        p.marks[1] = System.nanoTime();
         // 2. the new code takes over each instance, without a reset
         for (IommuInstance inst : p.instances) {
             PlatformDeviceImpl pdev = new PlatformDeviceImpl(engine, inst);
@@ -298,7 +320,7 @@ final class LiveUpdate {
             p.pdevs.put(inst, pdev);
             p.restored.put(inst, dev);
         }
-        p.marks[3] = System.nanoTime();
+        p.marks[2] = System.nanoTime();
         Map<IommuDevice, IommuDevice> devices = new IdentityHashMap<>();
         for (IommuInstance inst : p.instances) {
             devices.put(inst.device, p.restored.get(inst));
@@ -333,7 +355,7 @@ final class LiveUpdate {
                         + " in another group than " + m.group);
             }
         }
-        p.marks[4] = System.nanoTime();
+        p.marks[3] = System.nanoTime();
         // 4. each domain re-opened on its tables (nothing changes until every one is ready); the
         //    groups and records indexed once, so each handover is a lookup and not a scan of all
         for (GroupImpl g : p.groups) {
@@ -354,10 +376,16 @@ final class LiveUpdate {
                 throw new IommuException(Errno.EOPNOTSUPP, "the new " + neu.name() + " has no " + d.typeName()
                         + " domain for domain " + d.id());
             }
+            d.checkRebind(ops);
             p.newOps.put(d, ops);
         }
-        p.marks[5] = System.nanoTime();
-        // 5. commit: the domains run the new code; the groups attach again (the same register values)
+    }
+
+    /**
+     * With the domains paused: they run the new code from here, and the groups attach again (the
+     * same register values). Only this is the blackout.
+     */
+    private void commit(IommuDriver neu, Plan p) {
         for (DomainImpl d : p.domains) {
             p.oldOps.put(d, d.ops());
             d.rebind(neu, p.newOps.get(d));
@@ -554,7 +582,7 @@ final class LiveUpdate {
     }
 
     private void logAdopted(IommuDriver neu, String origin, Plan p, long blackout) {
-        LOG.debug("{}: blackout {} ns: {}", neu.name(), blackout, lastPhases);
+        LOG.debug("{}: blackout {} ns, prepared in {} ns: {}", neu.name(), blackout, lastPhases.prepareNs(), lastPhases);
         for (IommuInstance inst : p.instances) {
             int domains = 0;
             long pages = 0;

@@ -1,32 +1,38 @@
 package io.iommulab.core.impl;
 
 /**
- * Where the blackout of one takeover went, in ns, phase by phase from pausing the domains to
- * resuming them (their sum is the blackout): for profiling the live update (the bench prints them),
- * not part of the service's API.
+ * Where the time of one takeover went, in ns: first the preparation, while the old code still
+ * serves map and unmap, then the blackout, from pausing the domains to resuming them. For
+ * profiling the live update (the bench prints them), not part of the service's API.
  *
- * @param pauseNs    holding map/unmap back and waiting for the calls inside to leave (gate drain)
  * @param preserveNs the old code's records ({@code IommuDriver.preserve}, every instance)
  * @param restoreNs  the new code taking the instances over ({@code IommuDriver.restore})
  * @param mastersNs  every master through of_xlate, probe_device and device_group on the new code
  * @param domainsNs  every domain re-opened ({@code restoreDomain}, or the static identity/blocked ones)
+ * @param pauseNs    holding map/unmap back and waiting for the calls inside to leave (gate drain)
  * @param attachNs   the domains rebound to the new ops and every group attached again
  * @param resumeNs   letting the held-back calls in again
  */
-public record LiveUpdatePhases(long pauseNs, long preserveNs, long restoreNs, long mastersNs, long domainsNs, long attachNs,
+public record LiveUpdatePhases(long preserveNs, long restoreNs, long mastersNs, long domainsNs, long pauseNs, long attachNs,
         long resumeNs) {
 
     /** No takeover yet. */
     static final LiveUpdatePhases NONE = new LiveUpdatePhases(0, 0, 0, 0, 0, 0, 0);
 
-    /** @return the sum of the phases: the blackout */
-    public long totalNs() {
-        return pauseNs + preserveNs + restoreNs + mastersNs + domainsNs + attachNs + resumeNs;
+    /** @return the preparation, before the domains are paused */
+    public long prepareNs() {
+        return preserveNs + restoreNs + mastersNs + domainsNs;
+    }
+
+    /** @return pause, attach and resume: the blackout */
+    public long blackoutNs() {
+        return pauseNs + attachNs + resumeNs;
     }
 
     /**
-     * @param marks nanoTime at: start, paused, preserved, restored, masters done, domains done,
-     *              attached, resumed (a phase the takeover did not reach ends where the previous did)
+     * @param marks nanoTime at: start, preserved, restored, masters done, domains done (= pausing),
+     *              paused, attached, resumed (a phase the takeover did not reach ends where the
+     *              previous did)
      */
     static LiveUpdatePhases of(long[] marks) {
         long[] m = marks.clone();
