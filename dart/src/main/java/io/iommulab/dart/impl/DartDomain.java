@@ -20,6 +20,7 @@ import io.iommulab.klib.IoPgtable;
 import io.iommulab.klib.PgtableDomain;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.LongBinaryOperator;
 
 /**
  * A paging domain (struct apple_dart_domain, dart-facts §3.1–§3.3): its io-pgtable and the DARTs
@@ -47,6 +48,11 @@ final class DartDomain implements DomainOps {
     private final Object initLock = new Object();
     private final DartInstance[] darts = new DartInstance[MasterCfg.MAX_DARTS_PER_DEVICE];
     private final AtomicLongArray[] sidmaps = new AtomicLongArray[MasterCfg.MAX_DARTS_PER_DEVICE];
+    /**
+     * Bitwise or, linked when the class is initialised (in a live update, while the new code
+     * prepares) and not at its first attach, which a live update runs inside the blackout.
+     */
+    private static final LongBinaryOperator OR = (a, b) -> a | b;
     /**
      * Copies of {@code sidmaps} taken whenever streams are added: what every flush invalidates. The
      * flush runs after every map and unmap, so it reads one volatile array instead of copying the
@@ -236,7 +242,7 @@ final class DartDomain implements DomainOps {
             long[] src = cfg.maps[i].sidmap;
             for (int w = 0; w < src.length; w++) {
                 if (src[w] != 0) {
-                    sidmaps[i].getAndAccumulate(w, src[w], (a, b) -> a | b);
+                    sidmaps[i].getAndAccumulate(w, src[w], OR);
                 }
             }
         }

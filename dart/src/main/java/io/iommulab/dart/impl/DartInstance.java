@@ -98,8 +98,12 @@ public final class DartInstance implements IommuDevice {
 
     /** Notes that the streams of {@code sidmap} now run {@code domain} (the attach wrote their TCR). */
     void attached(long[] sidmap, DomainOps domain) {
+        // a loop, not a lambda: a live update attaches on code just loaded, inside the blackout,
+        // where linking a lambda's call site the first time costs more than the whole attach
         int n = numStreams();
-        Bitmap.forEachSetBit(sidmap, n, sid -> attached.set(sid, domain));
+        for (int sid = Bitmap.findFirstBit(sidmap, n); sid < n; sid = Bitmap.findNextBit(sidmap, n, sid + 1)) {
+            attached.set(sid, domain);
+        }
     }
 
     /** @return the domain stream {@code sid} was last attached to, null if none since probe */
