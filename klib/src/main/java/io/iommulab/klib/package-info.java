@@ -7,8 +7,10 @@
  * IOMMU_PT_DOMAIN_OPS). Small, self-contained, no service. 1.1 added Bitmap, IoPgtable,
  * PgtableDomain and {@link io.iommulab.klib.RateLimit#ratelimit}; 1.2 added
  * {@link io.iommulab.klib.IoPgtable#attach} and {@link io.iommulab.klib.PgtableDomain#reattach}
- * (a live table moved to the new version of its format).
+ * (a live table moved to the new version of its format); 1.3 added
+ * {@link io.iommulab.klib.PgtableDomain#reopen} and {@link io.iommulab.klib.PgtableDomain#switchTo}
+ * (the same move in two steps, so that only the switch runs with the domain quiesced).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.2.0")
+@org.osgi.annotation.versioning.Version("1.3.0")
 package io.iommulab.klib;

@@ -23,6 +23,7 @@ import io.iommulab.api.machine.IrqLine;
 import io.iommulab.api.machine.IrqRegistration;
 import io.iommulab.api.machine.MmioWindow;
 import io.iommulab.api.pgtable.PageTableFormat;
+import io.iommulab.api.pgtable.PageTableOps;
 import io.iommulab.api.pgtable.PageTableState;
 import io.iommulab.dart.spi.DartFault;
 import io.iommulab.dart.spi.DartHw;
@@ -176,24 +177,34 @@ public final class AppleDartDriver implements IommuDriver {
         }
     }
 
-    /** Re-opens every live domain's table with {@code next} while the core holds the domains still. */
+    /**
+     * Re-opens every live domain's table with {@code next} while the old format code still serves
+     * them (the new code runs cold there, not in the blackout), then switches them all over while
+     * the core holds the domains still. A table the new format refuses moves nothing.
+     */
     private void moveDomains(PageTableFormat next) {
         List<DartDomain> stale = new ArrayList<>();
-        for (DartDomain d : domains) {
-            if (d.format() != null && d.format() != next) {
-                stale.add(d);
-            }
-        }
+        List<PageTableOps> reopened = new ArrayList<>();
         DartInstance any = instances.stream().findFirst().orElse(null);
-        if (stale.isEmpty() || any == null) {
+        if (any == null) {
             return;
         }
         String what = formats.describe(next);
         try {
+            for (DartDomain d : domains) {
+                PageTableOps ops = d.format() != null && d.format() != next ? d.reopen(next) : null;
+                if (ops != null) {
+                    stale.add(d);
+                    reopened.add(ops);
+                }
+            }
+            if (stale.isEmpty()) {
+                return;
+            }
             // the core pauses every domain of this driver, whichever DART: one call covers them all
             any.pdev.quiesceDomains(what, () -> {
-                for (DartDomain d : stale) {
-                    d.reattach(next);
+                for (int i = 0; i < stale.size(); i++) {
+                    stale.get(i).switchTo(next, reopened.get(i));
                 }
             });
         } catch (RuntimeException e) {

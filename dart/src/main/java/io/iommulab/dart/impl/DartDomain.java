@@ -368,20 +368,30 @@ final class DartDomain implements DomainOps {
     }
 
     /**
-     * Live update of the page-table code: the table re-opened by {@code next}, the new version of its
-     * format, in the context it was made in; the previous ops are dropped, not freed (their tables
-     * are the new ops' tables). Under the init lock, so a finalisation running meanwhile either
-     * finishes first (and its table is moved too) or starts after and allocates with the new format.
-     * The caller quiesced the domain.
+     * Live update of the page-table code, first step, while map and unmap still run: the table
+     * re-opened by {@code next}, the new version of its format, in the context it was made in;
+     * nothing changes yet ({@link PgtableDomain#reopen}).
      *
-     * @return true if the domain now runs on {@code next}; false when it has no table or was freed
+     * @return the new ops for {@link #switchTo}; null when the domain has no table, was freed, or
+     *         already runs on {@code next}
      */
-    boolean reattach(PageTableFormat next) {
+    PageTableOps reopen(PageTableFormat next) {
         synchronized (initLock) {
-            if (format == next) {
-                return true;
-            }
-            if (table.reattach(next, context) == null) {
+            return format == next ? null : table.reopen(next, context);
+        }
+    }
+
+    /**
+     * Live update of the page-table code, second step, with the domain quiesced: it runs on
+     * {@code reopened} ({@link #reopen} of {@code next}) from here; the previous ops are dropped,
+     * not freed (their tables are the new ops' tables). Under the init lock, so a finalisation
+     * running meanwhile either finishes first or starts after and allocates with the new format.
+     *
+     * @return true if the domain now runs on {@code next}; false when it was freed since
+     */
+    boolean switchTo(PageTableFormat next, PageTableOps reopened) {
+        synchronized (initLock) {
+            if (!table.switchTo(reopened)) {
                 return false;
             }
             format = next;
