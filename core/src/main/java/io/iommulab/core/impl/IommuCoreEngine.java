@@ -320,7 +320,10 @@ public final class IommuCoreEngine implements IommuService {
         return live.history();
     }
 
-    /** @return where the blackout of the last takeover went, phase by phase (for profiling; not in the service) */
+    /**
+     * @return where the blackout of the last takeover (or driver swap under quiesced domains) went,
+     *         phase by phase (for profiling; not in the service)
+     */
     public synchronized LiveUpdatePhases liveUpdatePhases() {
         return live.lastPhases();
     }

@@ -98,7 +98,7 @@ final class LiveUpdate {
         return List.copyOf(history);
     }
 
-    /** @return where the blackout of the last takeover went */
+    /** @return where the blackout of the last takeover (or swap under quiesced domains) went */
     LiveUpdatePhases lastPhases() {
         return lastPhases;
     }
@@ -245,10 +245,13 @@ final class LiveUpdate {
 
     /** Runs a driver's swap of the code behind its domains with them paused, and reports it. */
     void quiesce(IommuDriver driver, String what, List<IommuInstance> insts, List<DomainImpl> domains, Runnable swap) {
+        long[] marks = new long[8];
         long t0 = System.nanoTime();
+        java.util.Arrays.fill(marks, 0, 5, t0); // the driver prepared the swap before it asked
         for (DomainImpl d : domains) {
             d.pause();
         }
+        marks[5] = System.nanoTime();
         String failure = null;
         try {
             swap.run();
@@ -256,10 +259,13 @@ final class LiveUpdate {
             failure = IommuCoreEngine.message(e);
             throw e;
         } finally {
+            marks[6] = System.nanoTime();
             for (DomainImpl d : domains) {
                 d.resume();
             }
-            long blackout = System.nanoTime() - t0;
+            marks[7] = System.nanoTime();
+            long blackout = marks[7] - t0;
+            lastPhases = LiveUpdatePhases.of(marks);
             long longestWait = 0;
             long mappings = 0;
             for (DomainImpl d : domains) {

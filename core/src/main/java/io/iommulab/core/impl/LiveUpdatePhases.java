@@ -10,14 +10,17 @@ package io.iommulab.core.impl;
  * @param mastersNs  every master through of_xlate, probe_device and device_group on the new code
  * @param domainsNs  every domain re-opened ({@code restoreDomain}, or the static identity/blocked ones)
  * @param pauseNs    holding map/unmap back and waiting for the calls inside to leave (gate drain)
- * @param attachNs   the domains rebound to the new ops and every group attached again
+ * @param attachNs   the domains rebound to the new ops and every group attached again (for a
+ *                   driver's swap under {@code PlatformDevice.quiesceDomains}: the swap; the
+ *                   preparation phases are then 0, the driver prepared before it asked)
  * @param resumeNs   letting the held-back calls in again
+ * @param pausedAtNs {@link System#nanoTime} when the blackout began (to tell what else the JVM did then)
  */
 public record LiveUpdatePhases(long preserveNs, long restoreNs, long mastersNs, long domainsNs, long pauseNs, long attachNs,
-        long resumeNs) {
+        long resumeNs, long pausedAtNs) {
 
     /** No takeover yet. */
-    static final LiveUpdatePhases NONE = new LiveUpdatePhases(0, 0, 0, 0, 0, 0, 0);
+    static final LiveUpdatePhases NONE = new LiveUpdatePhases(0, 0, 0, 0, 0, 0, 0, 0);
 
     /** @return the preparation, before the domains are paused */
     public long prepareNs() {
@@ -42,6 +45,6 @@ public record LiveUpdatePhases(long preserveNs, long restoreNs, long mastersNs, 
             }
         }
         return new LiveUpdatePhases(m[1] - m[0], m[2] - m[1], m[3] - m[2], m[4] - m[3], m[5] - m[4], m[6] - m[5],
-                m[7] - m[6]);
+                m[7] - m[6], m[4]);
     }
 }

@@ -114,6 +114,7 @@ class PgtableSwapTest {
         assertEquals(AppleDartDriver.NAME, u.driver());
         assertEquals("pgtable " + layout.variant().identity().pgtableFormat() + ": " + V2, u.to());
         assertEquals(b.rig.engine.domains().size(), u.domains());
+        assertEquals(u.blackoutNs(), b.rig.engine.liveUpdatePhases().blackoutNs(), "pause, switch and resume are the blackout");
         // the old ops were dropped, not freed: their tables are the new ops' tables
         for (Map.Entry<DartDomain, PageTableOps> e : before.entrySet()) {
             assertEquals(e.getKey().tableOps().iovaToPhys(b.dwc3Iova), e.getValue().iovaToPhys(b.dwc3Iova));
