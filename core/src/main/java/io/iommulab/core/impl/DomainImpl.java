@@ -9,6 +9,7 @@ import io.iommulab.api.driver.DomainOps;
 import io.iommulab.api.driver.IommuDriver;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
+import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -339,9 +340,22 @@ public final class DomainImpl implements IommuDomain {
         gate.pause();
     }
 
-    /** Lets them continue (on whatever ops the domain has now). */
-    void resume() {
-        gate.resume();
+    /**
+     * Lets map, unmap and iova_to_phys continue (on whatever ops the domains have now): every
+     * domain's gate opened first, which ends the blackout; {@link #wakeAll} then wakes the calls that
+     * waited, so that a woken thread taking the CPU cannot keep later domains paused.
+     */
+    static void resumeAll(List<DomainImpl> domains) {
+        for (DomainImpl d : domains) {
+            d.gate.open();
+        }
+    }
+
+    /** Wakes the calls that waited at each domain's pause, after {@link #resumeAll}. */
+    static void wakeAll(List<DomainImpl> domains) {
+        for (DomainImpl d : domains) {
+            d.gate.wakeWaiters();
+        }
     }
 
     /** @return and reset the longest time a call waited at a pause, in ns */

@@ -211,10 +211,9 @@ final class LiveUpdate {
             undo(neu, p);
         }
         p.marks[6] = System.nanoTime();
-        for (DomainImpl d : p.domains) {
-            d.resume();
-        }
+        DomainImpl.resumeAll(p.domains);
         p.marks[7] = System.nanoTime();
+        DomainImpl.wakeAll(p.domains);
         long blackout = p.marks[7] - t0;
         lastPhases = LiveUpdatePhases.of(p.marks);
         long longestWait = 0;
@@ -260,10 +259,9 @@ final class LiveUpdate {
             throw e;
         } finally {
             marks[6] = System.nanoTime();
-            for (DomainImpl d : domains) {
-                d.resume();
-            }
+            DomainImpl.resumeAll(domains);
             marks[7] = System.nanoTime();
+            DomainImpl.wakeAll(domains);
             long blackout = marks[7] - t0;
             lastPhases = LiveUpdatePhases.of(marks);
             long longestWait = 0;
