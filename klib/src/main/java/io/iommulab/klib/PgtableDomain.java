@@ -15,7 +15,7 @@ import io.iommulab.api.pgtable.PageTableOps;
  * domain is freed a map is ENODEV too.
  *
  * <p>Fields: {@code domain} the driver's domain, named in messages; {@code ops} the table (null
- * until {@link #install}; replaced only by {@link #reattach}, with the domain quiesced);
+ * until {@link #install}; replaced only by {@link #reattach} or {@link #switchTo}, with the domain quiesced);
  * {@code freed} set once by {@link #markFreed}. No lock on the map path: both fields are volatile.
  */
 public final class PgtableDomain {
@@ -59,7 +59,8 @@ public final class PgtableDomain {
      * previous ops are dropped, never freed: their tables are the new ops' tables, and the
      * hardware keeps walking them. The caller holds the domain quiesced
      * ({@link io.iommulab.api.driver.PlatformDevice#quiesceDomains}), so no map or unmap is
-     * running on the previous ops meanwhile.
+     * running on the previous ops meanwhile. {@link #reopen} then {@link #switchTo} does the same
+     * in two steps, so that only the switch needs the domain quiesced.
      *
      * @param context where the new ops allocate further tables (the context the table was made with)
      * @return the new ops; null when there is nothing to re-open (no table yet, or the domain was freed)
@@ -67,6 +68,21 @@ public final class PgtableDomain {
      *         refuses the state (nothing changes)
      */
     public synchronized PageTableOps reattach(PageTableFormat format, PageTableContext context) {
+        PageTableOps neu = reopen(format, context);
+        return neu != null && switchTo(neu) ? neu : null;
+    }
+
+    /**
+     * The first step of {@link #reattach}, while map and unmap still run on the current ops: the
+     * table re-opened by {@code format}, not yet used. Re-opening reads only the table's state,
+     * which map and unmap never change, so the new version's code runs here for the first time
+     * (classes loaded, call sites linked) and not while the domain is quiesced.
+     *
+     * @return the new ops for {@link #switchTo}; null when there is nothing to re-open (no table
+     *         yet, or the domain was freed)
+     * @throws IommuException as {@link #reattach} (nothing changes)
+     */
+    public PageTableOps reopen(PageTableFormat format, PageTableContext context) {
         PageTableOps old = ops;
         if (old == null || freed) {
             return null;
@@ -76,9 +92,22 @@ public final class PgtableDomain {
             throw new IommuException(Errno.EINVAL, domain + ": its table is of format '" + name + "'; '" + format.name()
                     + "' cannot re-open it");
         }
-        PageTableOps neu = IoPgtable.attach(format, old.state(), context, domain.toString());
-        ops = neu;
-        return neu;
+        return IoPgtable.attach(format, old.state(), context, domain.toString());
+    }
+
+    /**
+     * The second step of {@link #reattach}, with the domain quiesced: map, unmap and lookups run
+     * on {@code reopened} (what {@link #reopen} gave for this domain) from here on; the previous
+     * ops are dropped, never freed.
+     *
+     * @return false, changing nothing, when the domain was freed since
+     */
+    public synchronized boolean switchTo(PageTableOps reopened) {
+        if (freed || ops == null) {
+            return false;
+        }
+        ops = reopened;
+        return true;
     }
 
     /** @throws IommuException ENODEV "{@code <domain> was freed}" */

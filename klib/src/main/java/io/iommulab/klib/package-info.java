@@ -9,7 +9,8 @@
  * {@link io.iommulab.klib.IoPgtable#attach} and {@link io.iommulab.klib.PgtableDomain#reattach}
  * (a live table moved to the new version of its format); 1.3 added
  * {@link io.iommulab.klib.FaultInject} (a driver's side of {@code should_fail()}: an injected
- * fault asked once per occurrence and logged).
+ * fault asked once per occurrence and logged), {@link io.iommulab.klib.PgtableDomain#reopen} and {@link io.iommulab.klib.PgtableDomain#switchTo}
+ * (the same move in two steps, so that only the switch runs with the domain quiesced).
  */
 @org.osgi.annotation.bundle.Export
 @org.osgi.annotation.versioning.Version("1.3.0")

@@ -112,6 +112,36 @@ class PgtableDomainTest {
     }
 
     @Test
+    void reopenMakesTheNewOpsWithoutUsingThemAndSwitchToMakesThemCurrent() {
+        PgtableDomain d = new PgtableDomain("test domain");
+        assertEquals(null, d.reopen(new NextVersion(), ctx), "no table yet: nothing to re-open");
+        PageTableOps old = IoPgtable.alloc(DartFormat.DART2, config, ctx, "/soc/iommu@0");
+        d.install(old);
+        long before = pages.pagesInUse();
+
+        PageTableOps neu = d.reopen(new NextVersion(), ctx);
+        assertSame(old, d.ops(), "re-opened, not in use yet");
+        assertEquals(old.state(), neu.state(), "the same roots, levels and configuration");
+        assertEquals(before, pages.pagesInUse(), "nothing allocated");
+        // the old code keeps mapping between the two steps: one table, so the new ops see it
+        d.mapPages(0x10_0000, RAM + 0x8000, PG, 1, Prot.READ | Prot.WRITE);
+        assertEquals(RAM + 0x8123, neu.iovaToPhys(0x10_0123));
+
+        assertTrue(d.switchTo(neu));
+        assertSame(neu, d.ops());
+        d.mapPages(0x20_0000, RAM + 0xc000, PG, 1, Prot.READ);
+        assertEquals(RAM + 0xc000, old.iovaToPhys(0x20_0000), "one table: the old ops see the new code's map");
+
+        assertThrows(IommuException.class, () -> d.reopen(DartFormat.DART1, ctx), "another format's name");
+        PageTableOps third = d.reopen(new NextVersion(), ctx);
+        assertTrue(d.markFreed());
+        assertFalse(d.switchTo(third), "a domain freed between the steps is not switched");
+        assertSame(neu, d.ops());
+        d.ops().free();
+        assertEquals(0, pages.pagesInUse(), "freeing the current ops returns every table");
+    }
+
+    @Test
     void attachNamesWhoAndKeepsTheFormatsRefusal() {
         PageTableOps ops = IoPgtable.alloc(DartFormat.DART2, config, ctx, "/soc/iommu@0");
         IommuException e = assertThrows(IommuException.class,

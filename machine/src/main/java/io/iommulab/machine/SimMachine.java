@@ -68,6 +68,12 @@ public final class SimMachine implements Machine {
     private final ModelHost host;
     private final List<DmaMaster> masters;
     private final Map<String, DmaMaster> mastersByPath = new LinkedHashMap<>();
+    /**
+     * Each node's interrupt specifiers, parsed once (the tree does not change): a driver asks for
+     * its lines one index at a time (platform_get_irq), an SMMU for 129 of them at every probe and
+     * takeover, and a parse per index made that quadratic.
+     */
+    private final Map<DtNode, List<IrqSpec>> interrupts = new java.util.concurrent.ConcurrentHashMap<>();
 
     private SimMachine(DeviceTree tree, List<IommuModelFactory> models, Map<String, String> properties) {
         BoardCheck.check(tree);
@@ -232,7 +238,7 @@ public final class SimMachine implements Machine {
     }
 
     private IrqLineImpl irqLine(DtNode node, int index) {
-        List<IrqSpec> specs = DtBindings.interrupts(tree, node);
+        List<IrqSpec> specs = interrupts.computeIfAbsent(node, n -> List.copyOf(DtBindings.interrupts(tree, n)));
         if (index < 0 || index >= specs.size()) {
             throw new IommuException(Errno.ENODEV, String.format("%s: no interrupt %d (it has %d)", node.path(), index, specs.size()));
         }

@@ -81,7 +81,9 @@ public interface IommuDriver {
      * Live update, outgoing side: records what this instance runs (domains, their tables, the
      * streams attached) and lets go of its software resources (the interrupt handler), leaving the
      * hardware exactly as it is: registers, tables and IOTLB keep translating. Called once, when
-     * the next version of the driver is ready to take over.
+     * the next version of the driver is ready to take over, before the domains are paused: this
+     * code keeps serving map, unmap and iova_to_phys on them until the next version's ops take
+     * over (streams, groups and domains do not change meanwhile: the control path waits).
      *
      * @return the record, or null if this driver keeps none (the next one then reads the hardware)
      */
@@ -94,6 +96,8 @@ public interface IommuDriver {
      * is what the previous driver preserved; when it is null, or of a schema or version this
      * driver does not know, the driver reads the running state from the hardware (registers, and
      * tables in memory), as a kdump kernel or a driver adopting a bootloader's locked DART does.
+     * Runs before the domains are paused, while the previous driver still maps and unmaps: it
+     * reads, and writes nothing that driver's TLB maintenance uses.
      *
      * @throws io.iommulab.api.error.IommuException when the running state cannot be trusted (the
      *         core then removes and re-probes the instance, with a warning saying why); EOPNOTSUPP
@@ -106,8 +110,11 @@ public interface IommuDriver {
 
     /**
      * Live update: a paging domain of the previous driver, re-opened on its tables in memory (no
-     * table is allocated or cleared). The core then attaches the domain's devices again, which
-     * writes the same values the hardware already holds. If the takeover fails after this, the
+     * table is allocated, cleared or written). Runs before the domains are paused, while the
+     * previous driver still maps and unmaps into the tables, so the ops must not keep anything
+     * read from inside them (roots, levels and configuration do not change). With the domains
+     * paused, the core then attaches the domain's devices again, which writes the same values the
+     * hardware already holds. If the takeover fails after this, the
      * core does not free the returned ops (their tables are still the previous driver's, which the
      * unload frees) but removes the instances {@link #restore} returned: {@link #remove} then
      * releases what the restored domains hold in software (their interrupt handlers).

@@ -10,6 +10,7 @@ import io.iommulab.api.driver.IommuDriver;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.core.impl.sanitize.DomainShadow;
+import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -380,9 +381,22 @@ public final class DomainImpl implements IommuDomain {
         gate.pause();
     }
 
-    /** Lets them continue (on whatever ops the domain has now). */
-    void resume() {
-        gate.resume();
+    /**
+     * Lets map, unmap and iova_to_phys continue (on whatever ops the domains have now): every
+     * domain's gate opened first, which ends the blackout; {@link #wakeAll} then wakes the calls that
+     * waited, so that a woken thread taking the CPU cannot keep later domains paused.
+     */
+    static void resumeAll(List<DomainImpl> domains) {
+        for (DomainImpl d : domains) {
+            d.gate.open();
+        }
+    }
+
+    /** Wakes the calls that waited at each domain's pause, after {@link #resumeAll}. */
+    static void wakeAll(List<DomainImpl> domains) {
+        for (DomainImpl d : domains) {
+            d.gate.wakeWaiters();
+        }
     }
 
     /** @return and reset the longest time a call waited at a pause, in ns */
@@ -391,17 +405,26 @@ public final class DomainImpl implements IommuDomain {
     }
 
     /**
-     * The domain's driver and ops become the new driver's; only while paused. The page-size bitmap
-     * and aperture must stay what they were (the IOVA allocator and every mapping depend on them).
+     * Checks that {@code newOps} can take this domain over: the page-size bitmap and aperture must
+     * stay what they were (the IOVA allocator and every mapping depend on them). A live update
+     * checks every domain before it pauses any, so that {@link #rebind} inside the blackout only
+     * swaps (the first compare of a record may link its equals, milliseconds on a cold JVM).
      *
      * @throws IommuException EINVAL if the new ops describe another domain
      */
-    void rebind(IommuDriver newDriver, DomainOps newOps) {
+    void checkRebind(DomainOps newOps) {
         if (type.isPaging() && (newOps.pgsizeBitmap() != pgsizeBitmap || !java.util.Objects.equals(newOps.geometry(), geometry))) {
             throw new IommuException(Errno.EINVAL, String.format(
                     "domain %d: the new driver's ops have page sizes 0x%x and aperture %s, the domain has 0x%x and %s",
                     id, newOps.pgsizeBitmap(), newOps.geometry(), pgsizeBitmap, geometry));
         }
+    }
+
+    /**
+     * The domain's driver and ops become the new driver's; only while paused, with ops that
+     * passed {@link #checkRebind} (or the ops it had before).
+     */
+    void rebind(IommuDriver newDriver, DomainOps newOps) {
         newOps.domainInit(id, type);
         this.driver = newDriver;
         this.ops = newOps;

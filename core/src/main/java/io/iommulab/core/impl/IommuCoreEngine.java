@@ -378,6 +378,14 @@ public final class IommuCoreEngine implements IommuService {
         return true;
     }
 
+    /**
+     * @return where the blackout of the last takeover (or driver swap under quiesced domains) went,
+     *         phase by phase (for profiling; not in the service)
+     */
+    public synchronized LiveUpdatePhases liveUpdatePhases() {
+        return live.lastPhases();
+    }
+
     /** PlatformDevice.quiesceDomains: {@code swap} runs with every domain of the instance's driver paused. */
     synchronized void quiesce(IommuInstance inst, String what, Runnable swap) {
         IommuDriver driver = inst.driver;

@@ -36,16 +36,20 @@ import org.slf4j.LoggerFactory;
  * registers (hardware outlives software: the registers and the tables in memory are the state).
  * Control-path calls (attach, domain allocation) wait for it. When the new driver comes:
  * <ol>
- * <li>every domain of the old driver is paused (map, unmap and iova_to_phys held back, those
- * running finished): this is the blackout;</li>
  * <li>the old code preserves each instance into a record of plain data and lets go of its
  * interrupt handler; the new code restores each instance from the record, or from the hardware
  * when there is no record it knows;</li>
  * <li>the masters are translated again by the new code (of_xlate, probe_device, device_group into
- * the groups they are in), each paging domain is re-opened on its tables, and the groups are
- * attached again, which writes the values the hardware already holds;</li>
+ * the groups they are in) and each paging domain is re-opened on its tables;</li>
+ * <li>only then is every domain of the old driver paused (map, unmap and iova_to_phys held back,
+ * those running finished): this is the blackout. The domains take the new code's ops and the
+ * groups are attached again, which writes the values the hardware already holds;</li>
  * <li>the domains resume on the new code.</li>
  * </ol>
+ * Steps 1 and 2 run while the old code still maps and unmaps: they read what map and unmap do not
+ * change (streams, groups, table roots, registers), and a new bundle's code, which runs cold the
+ * first time (its classes loaded, linked and interpreted), runs there and not in the blackout.
+ *
  * If the new code cannot take over (it throws), everything goes back to the old code's objects, the
  * state is released as on an unload and the new driver probes from scratch, with a warning that
  * says why. If no new version comes within the timeout, the same unload happens.
@@ -66,6 +70,7 @@ final class LiveUpdate {
     private final Deque<LiveUpdateDTO> history = new ArrayDeque<>();
     /** entries recorded since the start (the history keeps the last {@link #HISTORY}) */
     private long recorded;
+    private LiveUpdatePhases lastPhases = LiveUpdatePhases.NONE;
 
     LiveUpdate(IommuCoreEngine engine) {
         this.engine = engine;
@@ -105,6 +110,11 @@ final class LiveUpdate {
         List<LiveUpdateDTO> all = history();
         long n = Math.min(recorded - mark, all.size());
         return n <= 0 ? List.of() : all.subList(all.size() - (int) n, all.size());
+    }
+
+    /** @return where the blackout of the last takeover (or swap under quiesced domains) went */
+    LiveUpdatePhases lastPhases() {
+        return lastPhases;
     }
 
     private void record(LiveUpdateDTO dto) {
@@ -178,6 +188,12 @@ final class LiveUpdate {
         final Map<GroupImpl, GroupImpl.IommuData> oldGroupData = new IdentityHashMap<>();
         final Map<DomainImpl, DomainOps> oldOps = new IdentityHashMap<>();
         final Map<DomainImpl, DomainOps> newOps = new IdentityHashMap<>();
+        /** nanoTime at the ends of the phases ({@link LiveUpdatePhases#of}) */
+        final long[] marks = new long[8];
+        /** the groups attached to each domain (built once for the handovers) */
+        final Map<DomainImpl, List<GroupImpl>> groupsOn = new IdentityHashMap<>();
+        /** each record's domains, by their first stream and, for those naming none, by id */
+        final Map<IommuInstance, RecordIndex> recordIndex = new IdentityHashMap<>();
 
         Plan(IommuDriver old) {
             this.old = old;
@@ -210,21 +226,35 @@ final class LiveUpdate {
                 p.domains.add(d);
             }
         }
+        p.marks[0] = System.nanoTime();
+        String failure = null;
+        try {
+            prepare(old, neu, p);
+        } catch (RuntimeException | LinkageError e) {
+            failure = IommuCoreEngine.message(e);
+        }
         long t0 = System.nanoTime();
+        p.marks[4] = t0;
         for (DomainImpl d : p.domains) {
             d.pause();
         }
-        String failure = null;
-        try {
-            takeOver(old, neu, p);
-        } catch (RuntimeException | LinkageError e) {
-            failure = IommuCoreEngine.message(e);
+        p.marks[5] = System.nanoTime();
+        if (failure == null) {
+            try {
+                commit(neu, p);
+            } catch (RuntimeException | LinkageError e) {
+                failure = IommuCoreEngine.message(e);
+            }
+        }
+        if (failure != null) {
             undo(neu, p);
         }
-        for (DomainImpl d : p.domains) {
-            d.resume();
-        }
-        long blackout = System.nanoTime() - t0;
+        p.marks[6] = System.nanoTime();
+        DomainImpl.resumeAll(p.domains);
+        p.marks[7] = System.nanoTime();
+        DomainImpl.wakeAll(p.domains);
+        long blackout = p.marks[7] - t0;
+        lastPhases = LiveUpdatePhases.of(p.marks);
         long longestWait = 0;
         for (DomainImpl d : p.domains) {
             longestWait = Math.max(longestWait, d.takeLongestWaitNs());
@@ -258,10 +288,13 @@ final class LiveUpdate {
      * can change a table in between, so any difference is the new code's.
      */
     void quiesce(IommuDriver driver, String what, List<IommuInstance> insts, List<DomainImpl> domains, Runnable swap) {
+        long[] marks = new long[8];
         long t0 = System.nanoTime();
+        java.util.Arrays.fill(marks, 0, 5, t0); // the driver prepared the swap before it asked
         for (DomainImpl d : domains) {
             d.pause();
         }
+        marks[5] = System.nanoTime();
         String failure = null;
         long[] check = {0, 0};
         try {
@@ -272,10 +305,12 @@ final class LiveUpdate {
             failure = IommuCoreEngine.message(e);
             throw e;
         } finally {
-            for (DomainImpl d : domains) {
-                d.resume();
-            }
-            long blackout = System.nanoTime() - t0;
+            marks[6] = System.nanoTime();
+            DomainImpl.resumeAll(domains);
+            marks[7] = System.nanoTime();
+            DomainImpl.wakeAll(domains);
+            long blackout = marks[7] - t0;
+            lastPhases = LiveUpdatePhases.of(marks);
             long longestWait = 0;
             long mappings = 0;
             for (DomainImpl d : domains) {
@@ -347,7 +382,15 @@ final class LiveUpdate {
         return n;
     }
 
-    private void takeOver(IommuDriver old, IommuDriver neu, Plan p) {
+    /**
+     * Everything the new code needs, made while the old code still serves map, unmap and
+     * iova_to_phys (the control path waits under the engine's lock, so streams, groups, domains and
+     * table roots stay as they are): the old code's records, the instances taken over, the masters
+     * on the new code, every domain re-opened on its tables. Nothing the running domains use
+     * changes, so the cold code of a new bundle (classes loaded and linked, run for the first time
+     * by the interpreter) runs outside the blackout.
+     */
+    private void prepare(IommuDriver old, IommuDriver neu, Plan p) {
         // 1. the old code records each instance and lets go of its interrupt handler
         for (IommuInstance inst : p.instances) {
             PreservedIommu rec = null;
@@ -360,6 +403,7 @@ final class LiveUpdate {
             }
             p.records.put(inst, rec);
         }
+        p.marks[1] = System.nanoTime();
         // 2. the new code takes over each instance, without a reset
         for (IommuInstance inst : p.instances) {
             PlatformDeviceImpl pdev = new PlatformDeviceImpl(engine, inst);
@@ -370,6 +414,7 @@ final class LiveUpdate {
             p.pdevs.put(inst, pdev);
             p.restored.put(inst, dev);
         }
+        p.marks[2] = System.nanoTime();
         Map<IommuDevice, IommuDevice> devices = new IdentityHashMap<>();
         for (IommuInstance inst : p.instances) {
             devices.put(inst.device, p.restored.get(inst));
@@ -404,7 +449,17 @@ final class LiveUpdate {
                         + " in another group than " + m.group);
             }
         }
-        // 4. each domain re-opened on its tables (nothing changes until every one is ready)
+        p.marks[3] = System.nanoTime();
+        // 4. each domain re-opened on its tables (nothing changes until every one is ready); the
+        //    groups and records indexed once, so each handover is a lookup and not a scan of all
+        for (GroupImpl g : p.groups) {
+            p.groupsOn.computeIfAbsent(g.domain, k -> new ArrayList<>()).add(g);
+        }
+        for (Map.Entry<IommuInstance, PreservedIommu> e : p.records.entrySet()) {
+            if (e.getValue() != null) {
+                p.recordIndex.put(e.getKey(), new RecordIndex(e.getValue()));
+            }
+        }
         for (DomainImpl d : p.domains) {
             DomainOps ops = switch (d.type()) {
                 case IDENTITY -> neu.identityDomain();
@@ -415,9 +470,16 @@ final class LiveUpdate {
                 throw new IommuException(Errno.EOPNOTSUPP, "the new " + neu.name() + " has no " + d.typeName()
                         + " domain for domain " + d.id());
             }
+            d.checkRebind(ops);
             p.newOps.put(d, ops);
         }
-        // 5. commit: the domains run the new code; the groups attach again (the same register values)
+    }
+
+    /**
+     * With the domains paused: they run the new code from here, and the groups attach again (the
+     * same register values). Only this is the blackout.
+     */
+    private void commit(IommuDriver neu, Plan p) {
         for (DomainImpl d : p.domains) {
             p.oldOps.put(d, d.ops());
             d.rebind(neu, p.newOps.get(d));
@@ -485,17 +547,15 @@ final class LiveUpdate {
     private static DomainHandover handover(DomainImpl d, Plan p) {
         Map<IommuInstance, Set<Integer>> mine = new IdentityHashMap<>();
         List<FwspecEntry> streams = new ArrayList<>();
-        for (GroupImpl g : p.groups) {
-            if (g.domain == d) {
-                for (MasterImpl m : g.members) {
-                    List<FwspecEntry> now = m.fwspec();
-                    List<FwspecEntry> before = p.oldFwspec.getOrDefault(m, now);
-                    streams.addAll(now);
-                    for (FwspecEntry e : before) {
-                        for (IommuInstance inst : p.instances) {
-                            if (Objects.equals(inst.device, e.iommu()) && e.args().length > 0) {
-                                mine.computeIfAbsent(inst, k -> new java.util.HashSet<>()).add(e.args()[0]);
-                            }
+        for (GroupImpl g : p.groupsOn.getOrDefault(d, List.of())) {
+            for (MasterImpl m : g.members) {
+                List<FwspecEntry> now = m.fwspec();
+                List<FwspecEntry> before = p.oldFwspec.getOrDefault(m, now);
+                streams.addAll(now);
+                for (FwspecEntry e : before) {
+                    for (IommuInstance inst : p.instances) {
+                        if (Objects.equals(inst.device, e.iommu()) && e.args().length > 0) {
+                            mine.computeIfAbsent(inst, k -> new java.util.HashSet<>()).add(e.args()[0]);
                         }
                     }
                 }
@@ -503,16 +563,9 @@ final class LiveUpdate {
         }
         PageTableState table = null;
         boolean agree = true;
-        for (Map.Entry<IommuInstance, PreservedIommu> e : p.records.entrySet()) {
-            PreservedIommu rec = e.getValue();
-            if (rec == null) {
-                continue;
-            }
-            Set<Integer> sids = mine.getOrDefault(e.getKey(), Set.of());
-            for (PreservedDomain pd : rec.domains()) {
-                int[] listed = pd.streams();
-                boolean ours = listed.length > 0 ? sids.contains(listed[0]) : pd.domain() == d.id();
-                if (ours && pd.table() != null) {
+        for (Map.Entry<IommuInstance, RecordIndex> e : p.recordIndex.entrySet()) {
+            for (PreservedDomain pd : e.getValue().domainsOf(d.id(), mine.getOrDefault(e.getKey(), Set.of()))) {
+                if (pd.table() != null) {
                     if (table != null && !table.equals(pd.table())) {
                         agree = false;
                     }
@@ -529,6 +582,33 @@ final class LiveUpdate {
             }
         }
         return new DomainHandover(d.id(), d.type(), agree ? table : null, streams);
+    }
+
+    /**
+     * One instance's record, indexed: a record's domain is a domain's when the first stream it lists
+     * is one of the domain's streams on that instance, or, for a record's domain listing no stream,
+     * when its id is the domain's.
+     */
+    private static final class RecordIndex {
+        private final Map<Integer, List<PreservedDomain>> byFirstStream = new java.util.HashMap<>();
+        private final Map<Integer, List<PreservedDomain>> unlistedById = new java.util.HashMap<>();
+
+        RecordIndex(PreservedIommu rec) {
+            for (PreservedDomain pd : rec.domains()) {
+                int[] listed = pd.streams();
+                Map<Integer, List<PreservedDomain>> m = listed.length > 0 ? byFirstStream : unlistedById;
+                m.computeIfAbsent(listed.length > 0 ? listed[0] : pd.domain(), k -> new ArrayList<>(1)).add(pd);
+            }
+        }
+
+        /** @return the record's domains that are domain {@code id}, attached to {@code sids} of this instance */
+        List<PreservedDomain> domainsOf(int id, Set<Integer> sids) {
+            List<PreservedDomain> out = new ArrayList<>(unlistedById.getOrDefault(id, List.of()));
+            for (int sid : sids) {
+                out.addAll(byFirstStream.getOrDefault(sid, List.of()));
+            }
+            return out;
+        }
     }
 
     /** A group factory that hands every device the group it is already in. */
@@ -596,6 +676,7 @@ final class LiveUpdate {
     }
 
     private void logAdopted(IommuDriver neu, String origin, Plan p, long blackout) {
+        LOG.debug("{}: blackout {} ns, prepared in {} ns: {}", neu.name(), blackout, lastPhases.prepareNs(), lastPhases);
         for (IommuInstance inst : p.instances) {
             int domains = 0;
             long pages = 0;

@@ -8,8 +8,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * iova_to_phys {@link #enter} and {@link #leave} without a lock on the way in and out.
  * <ul>
  * <li>{@link #pause} holds new entries back (they wait) and waits until every operation inside has
- * left: a live update then swaps the code behind the domain, and {@link #resume} lets the waiting
- * operations continue on the new code.</li>
+ * left: a live update then swaps the code behind the domain, {@link #open} lets later entries in
+ * and {@link #wakeWaiters} the waiting operations continue, on the new code.</li>
  * <li>{@link #close} refuses later entries for good and waits for those inside, so the tables are
  * never freed under a running map (which would then put a table page into a freed domain).</li>
  * </ul>
@@ -94,12 +94,20 @@ final class OpsGate {
         drain();
     }
 
-    /** Lets the operations held back at a pause in. */
-    void resume() {
+    /**
+     * Ends a pause: later entries go straight in. Those already waiting continue at
+     * {@link #wakeWaiters}; a caller resuming many gates opens them all first, so that a woken
+     * thread taking its CPU does not keep the gates after this one paused.
+     */
+    void open() {
         int s;
         do {
             s = state.get();
         } while (s >= 0 && (s & PAUSED) != 0 && !state.compareAndSet(s, s & ~PAUSED));
+    }
+
+    /** Wakes the operations that waited at the pause {@link #open} ended. */
+    void wakeWaiters() {
         synchronized (waiters) {
             waiters.notifyAll();
         }

@@ -13,6 +13,8 @@ import io.iommulab.api.IommuDomain;
 import io.iommulab.api.Prot;
 import io.iommulab.api.dma.DmaDevice;
 import io.iommulab.api.dma.DmaDirection;
+import io.iommulab.api.driver.DomainHandover;
+import io.iommulab.api.driver.DomainOps;
 import io.iommulab.api.driver.IommuDevice;
 import io.iommulab.api.driver.IommuDriver;
 import io.iommulab.api.driver.PreservedIommu;
@@ -28,6 +30,7 @@ import io.iommulab.testiommu.impl.TestIommuDriver;
 import io.iommulab.testkit.DelegatingDriver;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -172,6 +175,10 @@ class LiveUpdateTest {
         assertEquals(domainsBefore.size(), u.domains());
         assertEquals(0, u.mismatches());
         assertTrue(u.blackoutNs() > 0);
+        LiveUpdatePhases phases = engine.liveUpdatePhases();
+        assertEquals(u.blackoutNs(), phases.blackoutNs(), "pause, attach and resume are the blackout: " + phases);
+        assertTrue(phases.preserveNs() > 0 && phases.restoreNs() > 0 && phases.domainsNs() > 0 && phases.attachNs() > 0,
+                phases.toString());
         assertEquals(domainsBefore, engine.domains(), "the same domains, ids and types");
         assertEquals(groupsBefore, engine.groups(), "the same groups");
         assertTrue(engine.iommus().stream().allMatch(n -> n.state().equals("disabled") || "test-iommu 2".equals(n.origin())),
@@ -191,6 +198,55 @@ class LiveUpdateTest {
         user.free();
         engine.removeDriver(v2);
         assertEquals(baseline, machine.pages().pagesInUse(), "every table page back: " + machine.pages().pagesByOwner());
+    }
+
+    @Test
+    void theNewCodePreparesWhileTheOldCodeStillMaps() throws Exception {
+        TestIommuDriver v1 = new TestIommuDriver();
+        boot(CoreConfig.defaults(), v1);
+        IommuDomain user = engine.domainAlloc(DEV_B, DomainType.UNMANAGED);
+        engine.attachGroup(user, DEV_B);
+        DmaDevice devA = dma.device(DEV_A);
+        engine.removeDriver(v1, true);
+        List<Long> madeMeanwhile = new CopyOnWriteArrayList<>();
+        IommuDriver v2 = new DelegatingDriver(new TestIommuDriver()) {
+            @Override
+            public DomainOps restoreDomain(DomainHandover domain) {
+                if (madeMeanwhile.isEmpty()) {
+                    // the last step before the pause: an iommu_map and a dma_map_page on another
+                    // thread must complete now, on the old code (paused, they would wait for this)
+                    CompletableFuture<Long> map = CompletableFuture.supplyAsync(() -> {
+                        user.map(0x70_0000, BUF + 0x320_0000L, 0x1000, Prot.READ);
+                        return devA.mapPage(BUF + 0x330_0000L, 0x1000, DmaDirection.TO_DEVICE);
+                    });
+                    try {
+                        madeMeanwhile.add(map.get(10, TimeUnit.SECONDS));
+                    } catch (Exception e) {
+                        throw new IllegalStateException("a map while the new code restores its domains: " + e, e);
+                    }
+                }
+                return base.restoreDomain(domain);
+            }
+        };
+        engine.addDriver(v2, "v2");
+        LiveUpdateDTO u = engine.liveUpdates().get(0);
+        assertTrue(u.adopted(), u.toString());
+        assertEquals(1, madeMeanwhile.size());
+        assertEquals(0, u.mismatches());
+        assertTrue(u.verified() >= 1, "the DMA-API page mapped meanwhile is verified: " + u);
+        LiveUpdatePhases phases = engine.liveUpdatePhases();
+        assertTrue(phases.prepareNs() > 0 && phases.prepareNs() + phases.blackoutNs() == phases.preserveNs()
+                + phases.restoreNs() + phases.mastersNs() + phases.domainsNs() + phases.pauseNs() + phases.attachNs()
+                + phases.resumeNs(), phases.toString());
+        // what the old code mapped during the preparation is there on the new code
+        assertSame(v2, ((DomainImpl) user).driverService());
+        assertEquals(BUF + 0x320_0000L, user.iovaToPhys(0x70_0000));
+        assertTrue(machine.master(DEV_B).orElseThrow().read(0, 0x70_0000, 4).ok());
+        assertTrue(machine.master(DEV_A).orElseThrow().read(0, madeMeanwhile.get(0), 4).ok());
+        user.unmap(0x70_0000, 0x1000);
+        devA.unmapPage(madeMeanwhile.get(0), 0x1000, DmaDirection.TO_DEVICE);
+        engine.detachGroup(user, DEV_B);
+        user.free();
     }
 
     @Test

@@ -15,7 +15,6 @@ import io.iommulab.api.driver.IommuDriver;
 import io.iommulab.api.driver.IommuGroup;
 import io.iommulab.api.driver.IommuMaster;
 import io.iommulab.api.driver.PlatformDevice;
-import io.iommulab.api.driver.PreservedDomain;
 import io.iommulab.api.driver.PreservedIommu;
 import io.iommulab.api.driver.ReservedRegion;
 import io.iommulab.api.error.Errno;
@@ -24,6 +23,7 @@ import io.iommulab.api.machine.IrqLine;
 import io.iommulab.api.machine.IrqRegistration;
 import io.iommulab.api.machine.MmioWindow;
 import io.iommulab.api.pgtable.PageTableFormat;
+import io.iommulab.api.pgtable.PageTableOps;
 import io.iommulab.api.pgtable.PageTableState;
 import io.iommulab.dart.spi.DartFault;
 import io.iommulab.dart.spi.DartHw;
@@ -184,24 +184,34 @@ public final class AppleDartDriver implements IommuDriver {
         }
     }
 
-    /** Re-opens every live domain's table with {@code next} while the core holds the domains still. */
+    /**
+     * Re-opens every live domain's table with {@code next} while the old format code still serves
+     * them (the new code runs cold there, not in the blackout), then switches them all over while
+     * the core holds the domains still. A table the new format refuses moves nothing.
+     */
     private void moveDomains(PageTableFormat next) {
         List<DartDomain> stale = new ArrayList<>();
-        for (DartDomain d : domains) {
-            if (d.format() != null && d.format() != next) {
-                stale.add(d);
-            }
-        }
+        List<PageTableOps> reopened = new ArrayList<>();
         DartInstance any = instances.stream().findFirst().orElse(null);
-        if (stale.isEmpty() || any == null) {
+        if (any == null) {
             return;
         }
         String what = formats.describe(next);
         try {
+            for (DartDomain d : domains) {
+                PageTableOps ops = d.format() != null && d.format() != next ? d.reopen(next) : null;
+                if (ops != null) {
+                    stale.add(d);
+                    reopened.add(ops);
+                }
+            }
+            if (stale.isEmpty()) {
+                return;
+            }
             // the core pauses every domain of this driver, whichever DART: one call covers them all
             any.pdev.quiesceDomains(what, () -> {
-                for (DartDomain d : stale) {
-                    d.reattach(next);
+                for (int i = 0; i < stale.size(); i++) {
+                    stale.get(i).switchTo(next, reopened.get(i));
                 }
             });
         } catch (RuntimeException e) {
@@ -419,7 +429,7 @@ public final class AppleDartDriver implements IommuDriver {
         }
         PreservedIommu rec = DartRecord.accept(dart, record, LOG, prefix(node));
         DartTakeover.Summary s = DartTakeover.check(dart, rec);
-        dart.record = rec;
+        dart.recordTables = DartRecord.tablesById(rec);
         dart.irq = line.request(IRQ_NAME, dart::handleIrq, true);
         instances.add(dart);
         LOG.info("{}: took over the running DART without a reset ({}): {} streams translating, {} bypass, {} blocked",
@@ -502,14 +512,10 @@ public final class AppleDartDriver implements IommuDriver {
     /** @return a DART of this driver whose accepted record has domain {@code id} on exactly {@code table}, or null */
     private DartInstance recordNaming(int id, PageTableState table) {
         for (DartInstance dart : instances) {
-            PreservedIommu rec = dart.record;
-            if (rec == null) {
-                continue;
-            }
-            for (PreservedDomain pd : rec.domains()) {
-                if (pd.domain() == id && table.equals(pd.table())) {
-                    return dart;
-                }
+            Map<Integer, List<PageTableState>> tables = dart.recordTables;
+            List<PageTableState> named = tables != null ? tables.get(id) : null;
+            if (named != null && named.contains(table)) {
+                return dart;
             }
         }
         return null;

@@ -20,6 +20,7 @@ import io.iommulab.klib.IoPgtable;
 import io.iommulab.klib.PgtableDomain;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.LongBinaryOperator;
 
 /**
  * A paging domain (struct apple_dart_domain, dart-facts §3.1–§3.3): its io-pgtable and the DARTs
@@ -47,6 +48,11 @@ final class DartDomain implements DomainOps {
     private final Object initLock = new Object();
     private final DartInstance[] darts = new DartInstance[MasterCfg.MAX_DARTS_PER_DEVICE];
     private final AtomicLongArray[] sidmaps = new AtomicLongArray[MasterCfg.MAX_DARTS_PER_DEVICE];
+    /**
+     * Bitwise or, linked when the class is initialised (in a live update, while the new code
+     * prepares) and not at its first attach, which a live update runs inside the blackout.
+     */
+    private static final LongBinaryOperator OR = (a, b) -> a | b;
     /**
      * Copies of {@code sidmaps} taken whenever streams are added: what every flush invalidates. The
      * flush runs after every map and unmap, so it reads one volatile array instead of copying the
@@ -236,7 +242,7 @@ final class DartDomain implements DomainOps {
             long[] src = cfg.maps[i].sidmap;
             for (int w = 0; w < src.length; w++) {
                 if (src[w] != 0) {
-                    sidmaps[i].getAndAccumulate(w, src[w], (a, b) -> a | b);
+                    sidmaps[i].getAndAccumulate(w, src[w], OR);
                 }
             }
         }
@@ -362,20 +368,30 @@ final class DartDomain implements DomainOps {
     }
 
     /**
-     * Live update of the page-table code: the table re-opened by {@code next}, the new version of its
-     * format, in the context it was made in; the previous ops are dropped, not freed (their tables
-     * are the new ops' tables). Under the init lock, so a finalisation running meanwhile either
-     * finishes first (and its table is moved too) or starts after and allocates with the new format.
-     * The caller quiesced the domain.
+     * Live update of the page-table code, first step, while map and unmap still run: the table
+     * re-opened by {@code next}, the new version of its format, in the context it was made in;
+     * nothing changes yet ({@link PgtableDomain#reopen}).
      *
-     * @return true if the domain now runs on {@code next}; false when it has no table or was freed
+     * @return the new ops for {@link #switchTo}; null when the domain has no table, was freed, or
+     *         already runs on {@code next}
      */
-    boolean reattach(PageTableFormat next) {
+    PageTableOps reopen(PageTableFormat next) {
         synchronized (initLock) {
-            if (format == next) {
-                return true;
-            }
-            if (table.reattach(next, context) == null) {
+            return format == next ? null : table.reopen(next, context);
+        }
+    }
+
+    /**
+     * Live update of the page-table code, second step, with the domain quiesced: it runs on
+     * {@code reopened} ({@link #reopen} of {@code next}) from here; the previous ops are dropped,
+     * not freed (their tables are the new ops' tables). Under the init lock, so a finalisation
+     * running meanwhile either finishes first or starts after and allocates with the new format.
+     *
+     * @return true if the domain now runs on {@code next}; false when it was freed since
+     */
+    boolean switchTo(PageTableFormat next, PageTableOps reopened) {
+        synchronized (initLock) {
+            if (!table.switchTo(reopened)) {
                 return false;
             }
             format = next;

@@ -5,10 +5,10 @@ import io.iommulab.api.driver.IommuDevice;
 import io.iommulab.api.driver.IommuFault;
 import io.iommulab.api.driver.IommuGroup;
 import io.iommulab.api.driver.PlatformDevice;
-import io.iommulab.api.driver.PreservedIommu;
 import io.iommulab.api.machine.IrqRegistration;
 import io.iommulab.api.machine.IrqReturn;
 import io.iommulab.api.machine.MmioWindow;
+import io.iommulab.api.pgtable.PageTableState;
 import io.iommulab.dart.impl.hw.DartHardware;
 import io.iommulab.dart.spi.DartFault;
 import io.iommulab.dart.spi.DartHw;
@@ -16,6 +16,8 @@ import io.iommulab.dart.spi.DartMmio;
 import io.iommulab.dart.spi.DartParams;
 import io.iommulab.klib.Bitmap;
 import io.iommulab.klib.FaultInject;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
@@ -26,9 +28,9 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * PARAMS said (page size, bypass, IAS, OAS, streams, four-level); {@code hw} all register I/O;
  * {@code sid2group} the group of each stream, guarded by {@link AppleDartDriver#GROUPS_LOCK};
  * {@code attached} the domain each stream was last attached to (null: none since probe, so blocked
- * by the reset), what a live update preserves; {@code record} the previous driver's record this
- * instance was taken over with, when this driver knew it (null after a probe, or when the hardware
- * was read instead); {@code irq} the fault handler registration (set once probe or restore
+ * by the reset), what a live update preserves; {@code recordTables} the tables the previous
+ * driver's record this instance was taken over with names, by domain id, when this driver knew the
+ * record (null after a probe, or when the hardware was read instead); {@code irq} the fault handler registration (set once probe or restore
  * requested it, cleared by remove and preserve).
  */
 public final class DartInstance implements IommuDevice {
@@ -40,7 +42,7 @@ public final class DartInstance implements IommuDevice {
     final DartHardware hw;
     final IommuGroup[] sid2group = new IommuGroup[DartHw.MAX_STREAMS];
     private final AtomicReferenceArray<DomainOps> attached = new AtomicReferenceArray<>(DartHw.MAX_STREAMS);
-    volatile PreservedIommu record;
+    volatile Map<Integer, List<PageTableState>> recordTables;
     volatile IrqRegistration irq;
 
     DartInstance(AppleDartDriver driver, PlatformDevice pdev, DartHw variant, MmioWindow regs, DartParams params) {
@@ -98,8 +100,12 @@ public final class DartInstance implements IommuDevice {
 
     /** Notes that the streams of {@code sidmap} now run {@code domain} (the attach wrote their TCR). */
     void attached(long[] sidmap, DomainOps domain) {
+        // a loop, not a lambda: a live update attaches on code just loaded, inside the blackout,
+        // where linking a lambda's call site the first time costs more than the whole attach
         int n = numStreams();
-        Bitmap.forEachSetBit(sidmap, n, sid -> attached.set(sid, domain));
+        for (int sid = Bitmap.findFirstBit(sidmap, n); sid < n; sid = Bitmap.findNextBit(sidmap, n, sid + 1)) {
+            attached.set(sid, domain);
+        }
     }
 
     /** @return the domain stream {@code sid} was last attached to, null if none since probe */

@@ -5,9 +5,11 @@ import io.iommulab.api.driver.PreservedDomain;
 import io.iommulab.api.driver.PreservedIommu;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
+import io.iommulab.api.pgtable.PageTableState;
 import io.iommulab.klib.Bitmap;
 import io.iommulab.dart.spi.DartHw;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -84,6 +86,23 @@ final class DartRecord {
         int[] out = new int[l.size()];
         for (int i = 0; i < out.length; i++) {
             out[i] = l.get(i);
+        }
+        return out;
+    }
+
+    /**
+     * @return the tables an accepted record names, by domain id (a lookup per domain when every
+     *         domain is re-opened in a live update, not a scan of the record); null for no record
+     */
+    static Map<Integer, List<PageTableState>> tablesById(PreservedIommu rec) {
+        if (rec == null) {
+            return null;
+        }
+        Map<Integer, List<PageTableState>> out = new HashMap<>();
+        for (PreservedDomain pd : rec.domains()) {
+            if (pd.table() != null) {
+                out.computeIfAbsent(pd.domain(), k -> new ArrayList<>(1)).add(pd.table());
+            }
         }
         return out;
     }

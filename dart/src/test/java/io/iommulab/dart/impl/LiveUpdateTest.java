@@ -195,7 +195,7 @@ class LiveUpdateTest {
                     + " version 1: reading the running state from the hardware").size(), log.lines().toString());
             assertEquals(6, log.matching("took over the running DART without a reset (from the hardware)").size());
         }
-        assertTrue(next.inner.instances().stream().allMatch(d -> d.record == null), "no record kept");
+        assertTrue(next.inner.instances().stream().allMatch(d -> d.recordTables == null), "no record kept");
     }
 
     @Test

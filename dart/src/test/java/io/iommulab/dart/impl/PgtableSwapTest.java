@@ -5,8 +5,14 @@ import static org.junit.jupiter.api.Assertions.*;
 import io.iommulab.api.DomainType;
 import io.iommulab.api.IommuDomain;
 import io.iommulab.api.dto.LiveUpdateDTO;
+import io.iommulab.api.dma.DmaDevice;
+import io.iommulab.api.dma.DmaDirection;
+import io.iommulab.api.machine.DmaMaster;
+import io.iommulab.api.pgtable.PageTableConfig;
+import io.iommulab.api.pgtable.PageTableContext;
 import io.iommulab.api.pgtable.PageTableFormat;
 import io.iommulab.api.pgtable.PageTableOps;
+import io.iommulab.api.pgtable.PageTableState;
 import io.iommulab.core.impl.DomainImpl;
 import io.iommulab.pgtable.osgi.AppleDart2FormatComponent;
 import io.iommulab.pgtable.osgi.AppleDartFormatComponent;
@@ -15,6 +21,9 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
@@ -107,6 +116,7 @@ class PgtableSwapTest {
         assertEquals(b.rig.engine.domains().size(), u.domains());
         assertTrue(u.verified() > 0, "the DMA-API pages translated before and after the swap: " + u);
         assertEquals(0, u.mismatches(), u.toString());
+        assertEquals(u.blackoutNs(), b.rig.engine.liveUpdatePhases().blackoutNs(), "pause, switch and resume are the blackout");
         // the old ops were dropped, not freed: their tables are the new ops' tables
         for (Map.Entry<DartDomain, PageTableOps> e : before.entrySet()) {
             assertEquals(e.getKey().tableOps().iovaToPhys(b.dwc3Iova), e.getValue().iovaToPhys(b.dwc3Iova));
@@ -125,6 +135,61 @@ class PgtableSwapTest {
     @Test
     void aNewAppleDart2FormatTakesOverEveryLiveTableOfT8110Darts() {
         swapUnderLoad(UpdateBoard.T8112, AppleDart2FormatComponent::new);
+    }
+
+    /**
+     * The new format version re-opens the live tables while the old one still serves them: only
+     * the switch runs with the domains paused. Its first attach maps a page through the DMA API on
+     * another thread and waits for it; were the domains paused already, that map would wait for
+     * the attach and the move would fail.
+     */
+    @Test
+    void theNewFormatReopensTheTablesBeforeTheDomainsArePaused() throws Exception {
+        AppleDartDriver driver = AppleDartDriver.create(UpdateBoard.T8103.variant(), name -> null);
+        driver.formatArrived(new AppleDartFormatComponent(), V1);
+        UpdateBoard b = new UpdateBoard(UpdateBoard.T8103, driver, true);
+        Map<DartDomain, IommuDomain> live = pagingDomains(b);
+        DmaDevice dwc3 = b.dma.device(b.layout.dwc3());
+        List<Long> meanwhile = new CopyOnWriteArrayList<>();
+        PageTableFormat v2 = new PageTableFormat() {
+            private final PageTableFormat base = new AppleDartFormatComponent();
+
+            @Override
+            public String name() {
+                return base.name();
+            }
+
+            @Override
+            public PageTableOps alloc(PageTableConfig config, PageTableContext context) {
+                return base.alloc(config, context);
+            }
+
+            @Override
+            public PageTableOps attach(PageTableState state, PageTableContext context) {
+                if (meanwhile.isEmpty()) {
+                    CompletableFuture<Long> map = CompletableFuture.supplyAsync(
+                            () -> dwc3.mapPage(b.buf(7), UpdateBoard.PG, DmaDirection.TO_DEVICE));
+                    try {
+                        meanwhile.add(map.get(10, TimeUnit.SECONDS));
+                    } catch (Exception e) {
+                        throw new IllegalStateException("a dma_map_page while the new format re-opens a table: " + e, e);
+                    }
+                }
+                return base.attach(state, context);
+            }
+        };
+        driver.formatArrived(v2, V2);
+        assertEquals(1, meanwhile.size());
+        for (Map.Entry<DartDomain, IommuDomain> e : live.entrySet()) {
+            assertSame(v2, e.getKey().format(), "domain " + e.getValue().id() + " runs on the new format");
+        }
+        LiveUpdateDTO u = b.rig.engine.liveUpdates().get(0);
+        assertTrue(u.adopted(), u.reason());
+        DmaMaster m = b.rig.machine.master(b.layout.dwc3()).orElseThrow();
+        assertTrue(m.read(0, meanwhile.get(0), 8).ok(), "the page mapped on the old code meanwhile, on the new one");
+        dwc3.unmapPage(meanwhile.get(0), UpdateBoard.PG, DmaDirection.TO_DEVICE);
+        b.assertTranslations();
+        b.assertDmaEverywhere("after the pgtable swap");
     }
 
     @Test

@@ -74,10 +74,17 @@ public final class DartPageTable implements PageTableOps {
     private final int slotShift;
     /** the window of each known leaf table, null until a walk found it; null array if too many slots */
     private final RamWindow[] slots;
+    /**
+     * Re-opened by {@link #attach}: tables this object did not allocate, so their number is not
+     * kept but walked when asked for ({@link #tablePages}); an attach in a live update runs for every
+     * domain while the domains are paused, and a count there would read every top table.
+     */
+    private final boolean reopened;
 
     private DartPageTable(DartFormat format, DartGeometry g, PageTableConfig settled, long[] roots,
-            PageTableContext ctx, TablePages pages) {
+            PageTableContext ctx, TablePages pages, boolean reopened) {
         this.format = format;
+        this.reopened = reopened;
         this.ctx = ctx;
         this.memory = ctx.memory();
         this.pages = pages;
@@ -119,18 +126,20 @@ public final class DartPageTable implements PageTableOps {
             }
             throw e;
         }
-        DartPageTable t = new DartPageTable(format, g, settled, roots, ctx, pages);
+        DartPageTable t = new DartPageTable(format, g, settled, roots, ctx, pages, false);
         LOG.debug("{}: allocated table for {}: {}", format.name(), ctx.owner(), t.state);
         return t;
     }
 
-    /** Re-opens a table from its roots without writing memory; its tables are counted by walking. */
+    /**
+     * Re-opens a table from its roots without reading or writing memory; its tables are counted by
+     * walking when {@link #tablePages} is asked.
+     */
     static DartPageTable attach(DartFormat format, DartGeometry g, PageTableConfig settled, long[] ttbrs,
             PageTableContext ctx) {
         TablePages pages = new TablePages(ctx, g.pgShift() - 12);
-        DartPageTable t = new DartPageTable(format, g, settled, ttbrs.clone(), ctx, pages);
-        pages.adopt(t.countTablesByWalking());
-        LOG.debug("{}: attached table for {}: {} ({} tables)", format.name(), ctx.owner(), t.state, pages.count());
+        DartPageTable t = new DartPageTable(format, g, settled, ttbrs.clone(), ctx, pages, true);
+        LOG.debug("{}: attached table for {}: {}", format.name(), ctx.owner(), t.state);
         return t;
     }
 
@@ -348,14 +357,18 @@ public final class DartPageTable implements PageTableOps {
         return ((pte & paMask) << paShift) | (iova & pgMask);
     }
 
+    /** @return the tables held: counted since alloc, or walked for a table re-opened by attach (0 once freed) */
     @Override
-    public long tablePages() {
-        return pages.count();
+    public synchronized long tablePages() {
+        if (!reopened) {
+            return pages.count();
+        }
+        return ttbrLimit == 0 ? 0 : countTablesByWalking();
     }
 
     @Override
     public long tableBytes() {
-        return pages.count() * pages.tableBytes();
+        return tablePages() * pages.tableBytes();
     }
 
     @Override
@@ -371,7 +384,7 @@ public final class DartPageTable implements PageTableOps {
         for (long root : roots) {
             freeLevel(root, tableLevels);
         }
-        LOG.debug("{}: freed table of {} ({} tables left)", format.name(), ctx.owner(), pages.count());
+        LOG.debug("{}: freed table of {} ({} tables left)", format.name(), ctx.owner(), tablePages());
     }
 
     /** Frees the table at {@code table} (at level {@code k}) and every table below it. */

@@ -40,10 +40,10 @@ public final class ArmLpaeS1Format implements PageTableFormat {
             throw new IommuException(Errno.ENOMEM, name() + " " + context.owner() + ": no memory for the level-"
                     + geometry.startLevel() + " table", 0, e);
         }
-        return new ArmLpaeS1PageTable(geometry, context, tables, pgd);
+        return new ArmLpaeS1PageTable(geometry, context, tables, pgd, false);
     }
 
-    /** Re-opens a table from its state; reads the tables only to count them. */
+    /** Re-opens a table from its state without reading or writing memory (its tables are counted when asked). */
     @Override
     public PageTableOps attach(PageTableState state, PageTableContext context) {
         if (!name().equals(state.format())) {
@@ -64,9 +64,7 @@ public final class ArmLpaeS1Format implements PageTableFormat {
             throw mismatch(state, "hw values " + state.hw(), geometry.hw());
         }
         TablePages tables = new TablePages(context, geometry.tableOrder());
-        ArmLpaeS1PageTable ops = new ArmLpaeS1PageTable(geometry, context, tables, ttbrs[0]);
-        tables.adopt(ops.countTables());
-        return ops;
+        return new ArmLpaeS1PageTable(geometry, context, tables, ttbrs[0], true);
     }
 
     private IommuException mismatch(PageTableState state, String what, Object expected) {

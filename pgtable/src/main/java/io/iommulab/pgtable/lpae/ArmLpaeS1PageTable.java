@@ -81,9 +81,18 @@ public final class ArmLpaeS1PageTable implements PageTableOps {
     /** Last rate-limited warning, System.nanoTime(); 0 when none yet. */
     private volatile long lastWarn;
     private volatile boolean freed;
+    /**
+     * Re-opened by {@link ArmLpaeS1Format#attach}: tables this object did not allocate, so their
+     * number is not kept but walked when asked for ({@link #tablePages}); an attach in a live update
+     * runs for every domain while the domains are paused, and a count there would read every table
+     * above the leaves.
+     */
+    private final boolean reopened;
 
-    ArmLpaeS1PageTable(LpaeS1Geometry geometry, PageTableContext ctx, TablePages tables, long ttbr) {
+    /** @param reopened a table attach re-opened (not allocated by this object): its tables are walked when counted */
+    ArmLpaeS1PageTable(LpaeS1Geometry geometry, PageTableContext ctx, TablePages tables, long ttbr, boolean reopened) {
         this.geometry = geometry;
+        this.reopened = reopened;
         this.memory = ctx.memory();
         this.tables = tables;
         this.flush = ctx.flush() != null ? ctx.flush() : TlbFlushOps.NONE;
@@ -444,14 +453,18 @@ public final class ArmLpaeS1PageTable implements PageTableOps {
         }
     }
 
+    /** @return the tables held: counted since alloc, or walked for a table re-opened by attach (0 once freed) */
     @Override
-    public long tablePages() {
-        return tables.count();
+    public synchronized long tablePages() {
+        if (!reopened) {
+            return tables.count();
+        }
+        return freed ? 0 : countTables();
     }
 
     @Override
     public long tableBytes() {
-        return tables.count() * tables.tableBytes();
+        return tablePages() * tables.tableBytes();
     }
 
     /** free_io_pgtable_ops: flush everything, then return every table reachable from TTBR0, the top one too. */
@@ -492,7 +505,7 @@ public final class ArmLpaeS1PageTable implements PageTableOps {
         return false;
     }
 
-    /** @return tables reachable from TTBR0, the top one included (for attach) */
+    /** @return tables reachable from TTBR0, the top one included (the count of a re-opened table) */
     long countTables() {
         return countTables(ttbr, startLevel);
     }

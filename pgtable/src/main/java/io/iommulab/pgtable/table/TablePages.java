@@ -93,11 +93,6 @@ public final class TablePages {
         return memory;
     }
 
-    /** Counts a table this object did not allocate but now owns (a table re-opened by attach). */
-    public void adopt(long n) {
-        count.addAndGet(n);
-    }
-
     /** @return bits [hi:lo] of {@code v}, shifted down */
     public static long bits(long v, int hi, int lo) {
         return (v >>> lo) & mask(hi - lo + 1);

@@ -172,7 +172,7 @@ final class SmmuDomain implements DomainOps, TlbFlushOps {
      */
     static SmmuDomain adopt(ArmSmmuDriver driver, SmmuInstance s, int cb, int asid, PageTableState st) {
         SmmuDomain d = new SmmuDomain(driver, s, st.config().pgsizeBitmap());
-        String where = String.format("%s: context bank %d", s.prefix(), cb);
+        String where = s.prefix() + ": context bank " + cb; // not formatted: runs per domain in a live update's blackout
         synchronized (d.initLock) {
             d.checkFits(s);
             if (st.config().ias() != s.params.vaSize()) {

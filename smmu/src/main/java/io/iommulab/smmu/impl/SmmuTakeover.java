@@ -347,7 +347,8 @@ final class SmmuTakeover {
             String who) {
         int asid = pd != null && SmmuRecord.cell(pd, SmmuRecord.ASID) >= 0 ? (int) SmmuRecord.cell(pd, SmmuRecord.ASID) : cb;
         ContextBank bank = ContextBank.read(s.hw, cb);
-        String where = String.format("%s: context bank %d of %s", s.prefix(), cb, who);
+        // concatenated, not formatted: this runs for every domain inside a live update's blackout
+        String where = s.prefix() + ": context bank " + cb + " of " + who;
         PageTableState st = table != null ? table
                 : bank.tableState(driver.pageSizes(s), s.params.ipaSize(), s.params.has(SmmuParams.FEAT_COHERENT_WALK), where);
         String diff = bank.differences(ContextBank.of(st, asid));
