@@ -35,6 +35,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.inject.Inject;
 import org.junit.Before;
+import org.junit.Rule;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
@@ -65,6 +66,9 @@ public class DartDefaultBoardIT {
     private static final String ACIO_DART = "/soc/iommu@38b004000";
     /** slf4j-simple writes this container's log here, so that the rate limit can be counted. */
     private static final File LOG = new File("target/dart-default-board-it.log");
+
+    @Rule
+    public final SanitizerCheck sanitizer = new SanitizerCheck();
 
     @Inject
     private BundleContext context;
