@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.inject.Inject;
+import org.junit.Rule;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
@@ -72,6 +73,9 @@ public class BackendConformanceIT {
             "arm-smmu-v2", new Traits(true, false, true, true),
             "test-iommu", new Traits(true, true, false, false));
 
+    @Rule
+    public final SanitizerCheck sanitizer = new SanitizerCheck();
+
     @Inject
     private MachineFactory machines;
 
@@ -92,7 +96,7 @@ public class BackendConformanceIT {
         try (var def = machines.bootDetached("default", defaultBoard(), Map.of())) {
             twin = machines.twin(def.deviceTree(), backend);
         }
-        return labs.open(machines.bootDetached("default (" + backend + " twin)", twin,
+        return sanitizer.labs(labs).open(machines.bootDetached("default (" + backend + " twin)", twin,
                 Map.of(MachineFactory.MMIO_COUNT_PROPERTY, "true")), Map.of());
     }
 

@@ -12,6 +12,7 @@ import io.iommulab.api.dto.DeviceDTO;
 import io.iommulab.api.dto.DomainDTO;
 import io.iommulab.api.dto.GroupDTO;
 import io.iommulab.api.dto.IommuNodeDTO;
+import io.iommulab.api.dto.SanitizerDTO;
 import io.iommulab.api.dto.StreamRefDTO;
 import io.iommulab.api.lab.Lab;
 import io.iommulab.api.lab.LabFactory;
@@ -55,6 +56,8 @@ import org.apache.felix.service.command.CommandSession;
  *     faults after the unmap: one mapping serves every stream of a master, so a master on several
  *     DARTs translates through one domain.</li>
  * </ul>
+ * The lab runs the DMA sanitizer when the factory given opens it so ({@link SanitizerCheck#labs}):
+ * the summary says what it checked, the rule asserts it found nothing.
  */
 final class BoardDartCheck {
     private static final String PROBED = "probed";
@@ -77,7 +80,10 @@ final class BoardDartCheck {
     String run() throws Exception {
         DetachedMachine detached = machines.bootDetached(board.source(), board.data(), Map.of());
         try (Lab lab = labs.open(detached, Map.of())) {
-            return check(lab.machine(), lab.iommu(), lab.dma());
+            String checked = check(lab.machine(), lab.iommu(), lab.dma());
+            SanitizerDTO s = lab.iommu().sanitizer();
+            return checked + String.format("; DMA sanitizer %s: %s, %d transactions checked", s.enabled() ? "on" : "off",
+                    s.tally(), s.transactions());
         }
     }
 

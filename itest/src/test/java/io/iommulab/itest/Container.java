@@ -89,6 +89,8 @@ final class Container {
         opts.add(cleanCaches());
         opts.add(frameworkProperty("felix.bootdelegation.implicit").value("false"));
         opts.add(frameworkProperty("gosh.args").value("--nointeractive"));
+        // Every IT runs under the DMA sanitizer from the boot; SanitizerCheck asserts it found nothing.
+        opts.add(frameworkProperty(SanitizerCheck.SANITIZE).value("true"));
         return opts.toArray(new Option[0]);
     }
 

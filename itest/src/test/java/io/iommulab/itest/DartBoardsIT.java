@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import javax.inject.Inject;
 import org.apache.felix.service.command.CommandProcessor;
+import org.junit.Rule;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
@@ -34,6 +35,9 @@ import org.slf4j.LoggerFactory;
 @ExamReactorStrategy(PerClass.class)
 public class DartBoardsIT {
     private static final Logger LOG = LoggerFactory.getLogger(DartBoardsIT.class);
+
+    @Rule
+    public final SanitizerCheck sanitizer = new SanitizerCheck();
 
     @Inject
     private MachineFactory machines;
@@ -70,7 +74,7 @@ public class DartBoardsIT {
         List<String> failed = new ArrayList<>();
         for (DartBoard b : boards) {
             try {
-                LOG.info("{}: {}", b, new BoardDartCheck(b, machines, labs, shell).run());
+                LOG.info("{}: {}", b, new BoardDartCheck(b, machines, sanitizer.labs(labs), shell).run());
             } catch (AssertionError | RuntimeException e) {
                 LOG.error("{}: FAILED", b, e);
                 failed.add(b + ": " + e);

@@ -33,7 +33,10 @@ final class DartChecks {
     static final String DRIVER = "apple-dart";
     /** An IOVA the DMA API does not hand out early (it allocates top-down from the aperture's end). */
     static final long UNMAPPED_IOVA = 0x10_0000L;
-    private static final int PAGE = 16384;
+    /** the DMA API's granule with 16 KiB CPU pages: each buffer mapped is one, so nothing beside it is mapped */
+    static final int PAGE = 16384;
+    /** allocPages order of a {@link #PAGE} (4 KiB pages) */
+    static final int PAGE_ORDER = 2;
 
     private DartChecks() {
     }
@@ -149,7 +152,7 @@ final class DartChecks {
         int checked = 0;
         for (DmaMaster master : masters) {
             DmaDevice dev = dma.device(master.name());
-            long buf = m.pages().allocPages(0, "itest-dma");
+            long buf = m.pages().allocPages(PAGE_ORDER, "itest-dma");
             try {
                 for (int i = 0; i < master.streams().size(); i++) {
                     assertFaults(iommu, master, i, UNMAPPED_IOVA + (long) i * PAGE);

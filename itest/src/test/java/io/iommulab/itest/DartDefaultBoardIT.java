@@ -35,6 +35,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.inject.Inject;
 import org.junit.Before;
+import org.junit.Rule;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
@@ -65,6 +66,9 @@ public class DartDefaultBoardIT {
     private static final String ACIO_DART = "/soc/iommu@38b004000";
     /** slf4j-simple writes this container's log here, so that the rate limit can be counted. */
     private static final File LOG = new File("target/dart-default-board-it.log");
+
+    @Rule
+    public final SanitizerCheck sanitizer = new SanitizerCheck();
 
     @Inject
     private BundleContext context;
@@ -218,15 +222,15 @@ public class DartDefaultBoardIT {
 
     private void dmaLoop(String name, AtomicBoolean stop, AtomicLong ok, AtomicLong refused, List<Throwable> unexpected) {
         DmaMaster master = m.master(name).orElseThrow();
-        long buf = m.pages().allocPages(0, "itest-load");
+        long buf = m.pages().allocPages(DartChecks.PAGE_ORDER, "itest-load");
         byte[] data = name.getBytes(StandardCharsets.US_ASCII);
         try {
             while (!stop.get()) {
                 try {
                     DmaDevice dev = dma.device(name);
-                    long iova = dev.mapPage(buf, 16384, DmaDirection.BIDIRECTIONAL);
+                    long iova = dev.mapPage(buf, DartChecks.PAGE, DmaDirection.BIDIRECTIONAL);
                     DmaResult w = master.write(0, iova, data);
-                    dev.unmapPage(iova, 16384, DmaDirection.BIDIRECTIONAL);
+                    dev.unmapPage(iova, DartChecks.PAGE, DmaDirection.BIDIRECTIONAL);
                     if (w.ok()) {
                         ok.incrementAndGet();
                     } else {
@@ -303,10 +307,10 @@ public class DartDefaultBoardIT {
                 () -> DartChecks.allProbed(iommu, m));
         // All 64 streams are invalidated: map, DMA on SID 40 (fills its IOTLB), unmap: DMA must fault.
         DmaDevice dev = dma.device(NHI);
-        long buf = m.pages().allocPages(0, "itest-nhi");
-        long iova = dev.mapPage(buf, 16384, DmaDirection.BIDIRECTIONAL);
+        long buf = m.pages().allocPages(DartChecks.PAGE_ORDER, "itest-nhi");
+        long iova = dev.mapPage(buf, DartChecks.PAGE, DmaDirection.BIDIRECTIONAL);
         assertTrue(nhi.read(1, iova, 8).ok());
-        dev.unmapPage(iova, 16384, DmaDirection.BIDIRECTIONAL);
+        dev.unmapPage(iova, DartChecks.PAGE, DmaDirection.BIDIRECTIONAL);
         dev.flush();
         assertFalse("SID 40's IOTLB entry was invalidated", nhi.read(1, iova, 8).ok());
         m.pages().freePages(buf);

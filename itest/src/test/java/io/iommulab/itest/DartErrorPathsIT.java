@@ -12,6 +12,7 @@ import java.io.InputStream;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
 import javax.inject.Inject;
+import org.junit.Rule;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
@@ -38,6 +39,9 @@ public class DartErrorPathsIT {
     private static final String DWC3_0 = "/soc/usb@382280000";
     private static final String OVERLAY = "\n&sio_dart { iommulab,model-options = \"locked=true\"; };\n"
             + "&dwc3_1_dart_0 { iommulab,model-options = \"busy-stuck=true\"; };\n";
+
+    @Rule
+    public final SanitizerCheck sanitizer = new SanitizerCheck();
 
     @Inject
     private BundleContext context;

@@ -17,6 +17,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import javax.inject.Inject;
 import org.junit.Before;
+import org.junit.Rule;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
@@ -49,6 +50,9 @@ public class DartLiveUpdateIT {
     private static final String ADMAC = "/soc/dma-controller@238200000";
     private static final String NHI = "/soc/thunderbolt@38a000000";
     private static final File LOG = new File("target/dart-live-update-it.log");
+
+    @Rule
+    public final SanitizerCheck sanitizer = new SanitizerCheck();
 
     @Inject
     private BundleContext context;

@@ -22,6 +22,7 @@ import io.iommulab.api.machine.MachineFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import javax.inject.Inject;
+import org.junit.Rule;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
@@ -52,6 +53,9 @@ public class HotplugIT {
     private static final String IOMMU0 = "/soc/iommu@100000000";
     /** An IOVA far from where the DMA API allocates (top-down from the aperture's end). */
     private static final long UNMAPPED_IOVA = 0x10_0000L;
+
+    @Rule
+    public final SanitizerCheck sanitizer = new SanitizerCheck();
 
     @Inject
     private BundleContext context;

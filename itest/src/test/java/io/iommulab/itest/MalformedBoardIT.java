@@ -11,6 +11,7 @@ import io.iommulab.api.machine.Machine;
 import io.iommulab.api.machine.MachineFactory;
 import java.nio.ByteBuffer;
 import javax.inject.Inject;
+import org.junit.Rule;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
@@ -24,6 +25,9 @@ import org.osgi.framework.BundleContext;
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
 public class MalformedBoardIT {
+
+    @Rule
+    public final SanitizerCheck sanitizer = new SanitizerCheck();
 
     @Inject
     private BundleContext context;

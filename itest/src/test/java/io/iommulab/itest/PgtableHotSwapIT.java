@@ -24,6 +24,7 @@ import java.io.InputStream;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.inject.Inject;
+import org.junit.Rule;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
@@ -57,6 +58,9 @@ public class PgtableHotSwapIT {
         PageTableFormat.ARM_LPAE_S1};
     /** Inside the testkit board's RAM (1 GiB at 32 GiB), below every format's OAS. */
     private static final long RAM = 0x8_0000_0000L;
+
+    @Rule
+    public final SanitizerCheck sanitizer = new SanitizerCheck();
 
     @Inject
     private BundleContext context;

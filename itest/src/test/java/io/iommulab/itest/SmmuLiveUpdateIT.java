@@ -24,6 +24,7 @@ import javax.inject.Inject;
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
 import org.junit.Before;
+import org.junit.Rule;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
@@ -53,6 +54,9 @@ public class SmmuLiveUpdateIT {
     private static final String DWC3_0 = "/soc/usb@382280000";
     private static final String ADMAC = "/soc/dma-controller@238200000";
     private static final File LOG = new File("target/smmu-live-update-it.log");
+
+    @Rule
+    public final SanitizerCheck sanitizer = new SanitizerCheck();
 
     @Inject
     private BundleContext context;

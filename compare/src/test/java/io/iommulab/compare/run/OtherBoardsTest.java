@@ -1,12 +1,14 @@
 package io.iommulab.compare.run;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.iommulab.api.dt.DeviceTree;
 import io.iommulab.api.dto.DeviceDTO;
+import io.iommulab.api.dto.SanitizerDTO;
 import io.iommulab.compare.report.BackendRun;
 import io.iommulab.compare.report.Comparison;
 import io.iommulab.compare.report.PatternResult;
@@ -28,7 +30,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The comparison on boards other than the default one: our fixtures of other Apple SoCs (t6000 with
  * an audio DMA controller on two DARTs, t8112 with four PCIe port DARTs, t6020 with four-level
  * T8110 DARTs, two-die t6002 whose dies have the same node names), and the real M1 trees when they
- * are beside the project.
+ * are beside the project. Each backend runs under its lab's DMA sanitizer, which must find nothing.
  */
 class OtherBoardsTest {
     private static final Workload SMALL = WorkloadParser.parse("small", """
@@ -85,6 +87,11 @@ class OtherBoardsTest {
                 assertTrue(p.verifiedBytes() > 0, r.backend() + " " + p.name());
             }
             assertEquals(1, r.faults().get(0).reported(), r.backend() + ": the injected fault is reported once");
+            // every backend's lab runs the DMA sanitizer (the comparison's default): it checked every transfer, found nothing
+            SanitizerDTO s = r.sanitizer();
+            assertNotNull(s, r.backend() + ": the comparison ran the DMA sanitizer");
+            assertEquals(0, s.total(), r.backend() + ": " + s.tally() + " " + s.history());
+            assertTrue(s.transactions() > 0, r.backend() + ": transactions checked");
         }
     }
 }

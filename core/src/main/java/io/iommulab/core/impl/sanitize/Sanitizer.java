@@ -336,11 +336,11 @@ public final class Sanitizer implements BusMonitor {
 
     @Override
     public void staleTranslation(StaleTranslation st) {
-        staleReports.increment();
         Mark m = marks.get();
         if (m.armed && m.sid == st.sid() && m.iova == st.iova() && m.iommu.equals(st.iommu())) {
-            return; // the same hit reported again before its piece went through
+            return; // the same hit reported again before its piece went through: one hit, counted once
         }
+        staleReports.increment();
         StreamOwner owner = host.owner(st.iommu(), st.sid());
         DomainImpl d = owner != null ? owner.domain() : null;
         DomainShadow s = d != null ? d.shadow() : null;
