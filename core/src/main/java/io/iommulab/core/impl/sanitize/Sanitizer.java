@@ -261,13 +261,16 @@ public final class Sanitizer implements BusMonitor {
 
     @Override
     public void transaction(DmaMaster master, int stream, long iova, int len, Access access, long paddr, String fault) {
-        if (armed.get() != 0 && reportedStale(master, stream, iova, len)) {
-            return;
-        }
         if (fault != null) {
+            if (armed.get() != 0) {
+                reportedStale(master, stream, iova, len); // a mark left for this piece goes with it
+            }
             return;
         }
         transactions.increment();
+        if (armed.get() != 0 && reportedStale(master, stream, iova, len)) {
+            return; // checked by the model, which found it stale: that is its one finding
+        }
         DomainImpl d = host.domainOf(master);
         if (access == Access.WRITE) {
             IommuPages.Block b = pages.overlapping(paddr, len);
