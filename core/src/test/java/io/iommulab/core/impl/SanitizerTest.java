@@ -369,6 +369,9 @@ class SanitizerTest {
         assertEquals(1, closed.windows());
         assertTrue(closed.maxNs() > 0 && closed.meanNs() == closed.maxNs(), String.valueOf(closed));
         assertEquals(TimeUnit.MILLISECONDS.toNanos(FQ_TIMEOUT_MS), closed.timeoutNs());
+        assertEquals(1, closed.flushes());
+        assertEquals(0, closed.lateMaxNs(), "drained long before the timer was due");
+        assertEquals(0, closed.overdue());
         assertFalse(master(DEV_A).read(0, iova, 16).ok(), "flushed: it faults");
         assertEquals(0, engine.sanitizer().total(), String.valueOf(findings()));
     }

@@ -252,9 +252,14 @@ public final class Sanitizer implements BusMonitor {
         return s.flushBegin();
     }
 
-    /** The flush succeeded: the windows of what was queued before {@code token} close now. */
-    public void flushed(DomainShadow s, long token, long queueTimeoutNs) {
-        s.flushed(token, System.nanoTime(), queueTimeoutNs);
+    /**
+     * The flush succeeded: the windows of what was queued before {@code token} close now.
+     *
+     * @param timed true if the queue's timer was armed for what it held (due at {@code dueNs}):
+     *              a flush after that is the timer running late, which the bound allows for
+     */
+    public void flushed(DomainShadow s, long token, long queueTimeoutNs, boolean timed, long dueNs) {
+        s.flushed(token, System.nanoTime(), queueTimeoutNs, timed, dueNs);
     }
 
     // ---------------------------------------------------------------- the bus
