@@ -396,6 +396,56 @@ class SanitizerTest {
         assertEquals(1, queue(d.id()).transactions());
     }
 
+    /**
+     * A hit the queue's flush overtook (translated inside the window, reported once the window had
+     * closed, the entry no longer cached) is the queue's exposure; the same hit with the entry
+     * still cached after the window closed was left stale: a finding. Told to the sanitizer as the
+     * bus tells it: the model's report, then the piece.
+     */
+    @Test
+    void aHitTheQueuesFlushOvertookIsExposureOneLeftCachedIsAFinding() {
+        boot(CoreConfig.defaults().withStrict(false).withSanitize(true));
+        IommuDomain d = engine.domainOf(DEV_A);
+        DmaDevice dd = dma.device(DEV_A);
+        long pa = BUF + 0x9000;
+        long iova = dd.mapPage(pa, 0x1000, DmaDirection.TO_DEVICE);
+        assertTrue(master(DEV_A).read(0, iova, 16).ok());
+        dd.unmapPage(iova, 0x1000, DmaDirection.TO_DEVICE);
+        dd.flush();
+        assertEquals(0, queue(d.id()).open(), "the window is closed");
+        Sanitizer bus = engine.dmaSanitizer();
+        StaleTranslation st = new StaleTranslation(IOMMU0, 0, iova, Access.READ, pa, Prot.READ, 0, 0, "NO_PTE",
+                "PTE cleared", "CMD INVALIDATE stream 0");
+
+        bus.staleTranslation(st, () -> false);
+        bus.transaction(master(DEV_A), 0, iova, 16, Access.READ, pa, null);
+        assertEquals(List.of(), findings(), "translated before the flush's invalidation: inside the window");
+        assertEquals(1, queue(d.id()).transactions());
+
+        bus.staleTranslation(st, () -> true);
+        bus.transaction(master(DEV_A), 0, iova, 16, Access.READ, pa, null);
+        List<SanitizerFindingDTO> f = findings();
+        assertEquals(1, f.size(), String.valueOf(f));
+        assertEquals(Sanitizer.STALE, f.get(0).kind());
+        assertEquals(1, queue(d.id()).transactions(), "not exposure: the flush left it cached");
+    }
+
+    /** In a strict domain a hit an invalidation overtook is no stale translation; its piece is checked as any other. */
+    @Test
+    void aHitAnInvalidationOvertookIsNotStaleItsPieceIsStillChecked() {
+        bootSanitized();
+        IommuDomain d = engine.domainOf(DEV_A);
+        d.map(0x30_0000, BUF, 0x1000, Prot.READ);
+        assertEquals(0x1000, d.unmap(0x30_0000, 0x1000));
+        Sanitizer bus = engine.dmaSanitizer();
+        bus.staleTranslation(new StaleTranslation(IOMMU0, 0, 0x30_0000, Access.READ, BUF, Prot.READ, 0, 0, "NO_PTE",
+                "PTE cleared", "CMD INVALIDATE stream 0"), () -> false);
+        bus.transaction(master(DEV_A), 0, 0x30_0000, 16, Access.READ, BUF, null);
+        List<SanitizerFindingDTO> f = findings();
+        assertEquals(1, f.size(), String.valueOf(f));
+        assertEquals(Sanitizer.AFTER_UNMAP, f.get(0).kind(), "a DMA that raced its unmap");
+    }
+
     private FlushQueueDTO queue(int domain) {
         return engine.sanitizer().flushQueues().stream().filter(q -> q.domain() == domain).findFirst().orElseThrow();
     }
