@@ -34,15 +34,26 @@ final class Launch {
 
     /** @return {@code java -jar iommulab.jar --deploy DIR/deploy ARGS} */
     static List<String> command(Path dir, String... args) {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", jar().toString(), "--deploy", dir.resolve("deploy").toString()));
+        return command(dir, List.of(), args);
+    }
+
+    /** @return {@code java JVM_OPTIONS -jar iommulab.jar --deploy DIR/deploy ARGS} */
+    static List<String> command(Path dir, List<String> jvmOptions, String... args) {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(jvmOptions);
+        cmd.addAll(List.of("-jar", jar().toString(), "--deploy", dir.resolve("deploy").toString()));
         cmd.addAll(List.of(args));
         return cmd;
     }
 
     /** Runs the launcher in {@code dir} to its end. */
     static Run run(Path dir, String... args) throws IOException, InterruptedException {
-        List<String> cmd = command(dir, args);
+        return run(dir, List.of(), args);
+    }
+
+    /** Runs the launcher in {@code dir} to its end, its JVM started with {@code jvmOptions} (e.g. {@code -Dname=value}). */
+    static Run run(Path dir, List<String> jvmOptions, String... args) throws IOException, InterruptedException {
+        List<String> cmd = command(dir, jvmOptions, args);
         Path out = dir.resolve("stdout.txt");
         Path err = dir.resolve("stderr.txt");
         Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectInput(ProcessBuilder.Redirect.from(nullFile()))

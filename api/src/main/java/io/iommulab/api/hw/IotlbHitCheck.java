@@ -8,6 +8,7 @@ import io.iommulab.api.machine.StaleTranslation;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
+import java.util.function.BooleanSupplier;
 
 /**
  * The part of a model's check of its IOTLB hits ({@link TranslationCheck}) that does not depend on
@@ -123,5 +124,16 @@ public final class IotlbHitCheck {
             String currentFault, String cause, String due) {
         check.stale(new StaleTranslation(iommu, sid, iova, access, cachedPa, cachedPerms, currentPa, currentPerms,
                 currentFault, cause, due));
+    }
+
+    /**
+     * Reports a stale hit of stream {@code sid}, with {@code stillCached}: whether the IOTLB still
+     * holds the entry that served it (false once an invalidation covering it came after the hit;
+     * see {@link io.iommulab.api.machine.BusMonitor#staleTranslation(StaleTranslation, BooleanSupplier)}).
+     */
+    public void report(int sid, long iova, Access access, long cachedPa, int cachedPerms, long currentPa, int currentPerms,
+            String currentFault, String cause, String due, BooleanSupplier stillCached) {
+        check.stale(new StaleTranslation(iommu, sid, iova, access, cachedPa, cachedPerms, currentPa, currentPerms,
+                currentFault, cause, due), stillCached);
     }
 }

@@ -1,6 +1,8 @@
 package io.iommulab.api.hw;
 
+import io.iommulab.api.machine.BusMonitor;
 import io.iommulab.api.machine.StaleTranslation;
+import java.util.function.BooleanSupplier;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
@@ -19,4 +21,14 @@ public interface TranslationCheck {
 
     /** Reports a stale hit (the model has done a fresh walk for {@link StaleTranslation#currentPa}). */
     void stale(StaleTranslation stale);
+
+    /**
+     * Reports a stale hit with a way to ask the IOTLB, at any time after, whether it still holds
+     * the entry that served the hit ({@link BusMonitor#staleTranslation(StaleTranslation, BooleanSupplier)}).
+     *
+     * @since 1.2
+     */
+    default void stale(StaleTranslation stale, BooleanSupplier stillCached) {
+        stale(stale);
+    }
 }

@@ -1,6 +1,7 @@
 package io.iommulab.api.machine;
 
 import io.iommulab.api.hw.Access;
+import java.util.function.BooleanSupplier;
 import org.osgi.annotation.versioning.ConsumerType;
 
 /**
@@ -28,4 +29,16 @@ public interface BusMonitor {
 
     /** An IOMMU model served a translation from its IOTLB that the tables and registers no longer give. */
     void staleTranslation(StaleTranslation stale);
+
+    /**
+     * As {@link #staleTranslation(StaleTranslation)}, from a model that can tell afterwards whether
+     * its IOTLB still holds the entry that served the hit: {@code stillCached} answers false once an
+     * invalidation covering it has come after the hit. The hit was then in flight when software
+     * invalidated (silicon's TLB sync waits for such a transaction): nothing was left stale for want
+     * of an invalidation. Asked when the monitor has looked at what software did (an IOVA's flush
+     * queue, say), an invalidation that raced the hit is told apart from one that never came.
+     */
+    default void staleTranslation(StaleTranslation stale, BooleanSupplier stillCached) {
+        staleTranslation(stale);
+    }
 }

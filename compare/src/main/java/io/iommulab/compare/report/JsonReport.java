@@ -84,6 +84,9 @@ public final class JsonReport {
         m.put("meanNs", q.meanNs());
         m.put("timeoutNs", q.timeoutNs());
         m.put("transactions", q.transactions());
+        m.put("flushes", q.flushes());
+        m.put("lateMaxNs", q.lateMaxNs());
+        m.put("overdue", q.overdue());
         return m;
     }
 

@@ -85,7 +85,7 @@ final class Fixtures {
                 ordered(USB, "DMA", NIC, "DMA", WIFI, "IDENTITY"),
                 ordered("deferred-flush", "yes", "pgsize-bitmap", "0x40201000"),
                 patterns, faults, 24576, 49152, new SanitizerDTO(true, 98_765, 1, Map.of("stale-translation", 1L), 0,
-                        List.of(new FlushQueueDTO(2, false, 12, 0, 9_800_000, 4_100_000, 10_000_000, 3)),
+                        List.of(new FlushQueueDTO(2, false, 12, 0, 9_800_000, 4_100_000, 10_000_000, 3, 4, 0, 0)),
                         List.of(new SanitizerFindingDTO(1, "stale-translation", SMMU, 0x12, NIC, "read", HIGH_IOVA,
                                 "0x800004000 rw", "not mapped (TRANSLATION FAULT)", "SMMU TLBIVAL ASID 2 VA 0x4000",
                                 1_234_567, 2, "PTE cleared; iommu_unmap 0x4000 @0x4000 by domain 2 at 1.000 ms, "

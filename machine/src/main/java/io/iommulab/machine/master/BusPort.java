@@ -3,6 +3,7 @@ package io.iommulab.machine.master;
 import io.iommulab.api.hw.TranslationCheck;
 import io.iommulab.api.machine.BusMonitor;
 import io.iommulab.api.machine.StaleTranslation;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,8 +39,25 @@ public final class BusPort implements TranslationCheck {
         try {
             m.staleTranslation(stale);
         } catch (RuntimeException e) {
-            // a tool's bug must not stop the DMA that tripped it
-            LOG.error("bus monitor failed on a stale translation of {}: {}", stale.iommu(), e.toString());
+            failed(stale, e);
         }
+    }
+
+    @Override
+    public void stale(StaleTranslation stale, BooleanSupplier stillCached) {
+        BusMonitor m = monitor;
+        if (m == null) {
+            return;
+        }
+        try {
+            m.staleTranslation(stale, stillCached);
+        } catch (RuntimeException e) {
+            failed(stale, e);
+        }
+    }
+
+    /** A tool's bug must not stop the DMA that tripped it. */
+    private static void failed(StaleTranslation stale, RuntimeException e) {
+        LOG.error("bus monitor failed on a stale translation of {}: {}", stale.iommu(), e.toString());
     }
 }

@@ -32,10 +32,12 @@ final class SmmuHitCheck {
 
     private final IotlbHitCheck hits;
     private final LpaeWalker walker;
+    private final SmmuTlb tlb;
 
-    SmmuHitCheck(IotlbHitCheck hits, LpaeWalker walker) {
+    SmmuHitCheck(IotlbHitCheck hits, LpaeWalker walker, SmmuTlb tlb) {
         this.hits = hits;
         this.walker = walker;
+        this.tlb = tlb;
     }
 
     /** @return the window a new TLB entry keeps on its leaf descriptor at {@code pa} (null while the check is off) */
@@ -83,7 +85,8 @@ final class SmmuHitCheck {
             due = String.format("SMMU %s ASID %d VA 0x%x (or TLBIASID %d)", table ? "TLBIVA" : "TLBIVAL", e.asid,
                     e.vpn << e.shift, e.asid);
         }
-        hits.report(sid, iova, access, cachedPa, cachedPerms, pa, perms, fault, cause, due);
+        // still cached: no TLBI covering the entry has come since the hit
+        hits.report(sid, iova, access, cachedPa, cachedPerms, pa, perms, fault, cause, due, () -> tlb.lookup(e.asid, iova) == e);
     }
 
     /** @return what changed in the stream's context bank since the walk, or null if nothing did */

@@ -123,7 +123,7 @@ public final class SmmuModel implements IommuModel, RegisterHooks {
         this.globalFaults = new GlobalFaultUnit(regs, config.globalInterrupts() > 0 ? irq(context, 0) : null);
         this.contextFaults = new ContextFaultUnit(regs, layout, ctx);
         this.check = context.translationCheck();
-        this.hitCheck = new SmmuHitCheck(new IotlbHitCheck(node, check, context.memory()), walker);
+        this.hitCheck = new SmmuHitCheck(new IotlbHitCheck(node, check, context.memory()), walker, tlb);
         LOG.debug("{}: arm-smmu-v2 model: {} context banks, {}, {} stream id bits, granules {}, IAS/OAS/UBS {}/{}/{}, "
                 + "TLB {} entries, sync-stuck {}", node, banks,
                 config.streamIndexing() ? "stream indexing" : config.smrs() + " SMRs", config.sidBits(),

@@ -66,6 +66,25 @@ class SmmuStaleHitTest {
         w.writel(cb(8, 0, TLBSYNC), 0);
     }
 
+    /**
+     * The report says how to ask whether the TLB still holds the entry that served the hit: yes
+     * until a TLBI covering it, no once one came after the hit (it raced the hit: the translation
+     * was in flight, which TLBSYNC waits for on silicon, not left stale).
+     */
+    @Test
+    void theReportAsksWhetherTheEntryIsStillCached() {
+        t.put(IOVA, 3, 0);
+        dmaPeek(m, 0, IOVA + OFF);
+        assertEquals(List.of(true), seen.stillCached);
+        seen.beforeAsking = () -> {
+            w.writel(cb(8, 0, SmmuRig.TLBIASID), ASID);
+            w.writel(cb(8, 0, TLBSYNC), 0);
+        };
+        assertEquals(0x11, dmaPeek(m, 0, IOVA + OFF), "served before the TLBIASID");
+        assertEquals(List.of(true, false), seen.stillCached, "the TLBIASID came after the hit");
+        assertEquals("TRANSLATION FAULT (level 3)", readFault(m, 0, IOVA + OFF));
+    }
+
     @Test
     void clearedPteIsReportedOnEveryHitUntilTlbival() {
         t.put(IOVA, 3, 0);

@@ -35,8 +35,11 @@ final class TestIommuHitCheck {
         return cached.ttbr() == ttbr && hits.unchanged(cached.slot(), cached.pte());
     }
 
-    /** Walks afresh from {@code ttbr}; reports the hit if the walk disagrees with {@code cached}, the walk that filled it. */
-    void recheck(int sid, int ttbr, long iova, Access access, TestIommuWalker.Walk cached) {
+    /**
+     * Walks afresh from {@code ttbr}; reports the hit if the walk disagrees with {@code cached}, the
+     * walk that filled it in {@code tlb}, the stream's IOTLB.
+     */
+    void recheck(int sid, int ttbr, long iova, Access access, TestIommuWalker.Walk cached, TestIommuTlb tlb) {
         TestIommuWalker.Walk now = walker.walk(ttbr, iova);
         long cachedPa = cached.out() | (iova & cached.mask());
         // PERM_READ/PERM_WRITE are Prot's READ/WRITE bits
@@ -46,7 +49,15 @@ final class TestIommuHitCheck {
             return;
         }
         hits.report(sid, iova, access, cachedPa, cached.perms(), pa, now.perms(), fault,
-                cause(cached, now, cachedPa, pa), "CMD INVALIDATE stream " + sid);
+                cause(cached, now, cachedPa, pa), "CMD INVALIDATE stream " + sid, () -> stillCached(tlb, iova, cached));
+    }
+
+    /** @return true if no CMD INVALIDATE has dropped the entry {@code cached} filled (it still translates {@code iova}) */
+    private static boolean stillCached(TestIommuTlb tlb, long iova, TestIommuWalker.Walk cached) {
+        synchronized (tlb) {
+            int slot = tlb.lookup(iova);
+            return slot >= 0 && tlb.source(slot) == cached;
+        }
     }
 
     /** @return what changed since the entry was filled, the TTBR first (it makes the tables moot) */

@@ -115,7 +115,7 @@ public final class TestIommuModel implements IommuModel, RegisterHooks {
         }
         if (suspect != null) {
             // outside the stream lock: the report goes to a tool
-            hitCheck.recheck(sid, ttbr, iova, access, suspect);
+            hitCheck.recheck(sid, ttbr, iova, access, suspect, tlb);
         }
         return ok != null ? ok : errors.fault(sid, iova, code);
     }

@@ -4,6 +4,7 @@ import io.iommulab.api.hw.TranslationCheck;
 import io.iommulab.api.machine.StaleTranslation;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
 
 /** The machine's translation check as a test drives it: switched by the test, keeping every stale hit reported. */
 public final class RecordingCheck implements TranslationCheck {
@@ -25,5 +26,17 @@ public final class RecordingCheck implements TranslationCheck {
     @Override
     public void stale(StaleTranslation s) {
         stale.add(s);
+    }
+
+    /** For each stale hit, whether the IOTLB still held its entry when asked, right after {@link #beforeAsking} ran. */
+    public final List<Boolean> stillCached = new CopyOnWriteArrayList<>();
+    /** Run between a report and the question whether the entry is still cached (an invalidation racing the hit, say). */
+    public volatile Runnable beforeAsking = () -> { };
+
+    @Override
+    public void stale(StaleTranslation s, BooleanSupplier cached) {
+        stale.add(s);
+        beforeAsking.run();
+        stillCached.add(cached.getAsBoolean());
     }
 }

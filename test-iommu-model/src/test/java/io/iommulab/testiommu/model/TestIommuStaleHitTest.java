@@ -75,6 +75,22 @@ class TestIommuStaleHitTest {
         assertEquals(2, rig.check.stale.size());
     }
 
+    /**
+     * The report says how to ask whether the IOTLB still holds the entry that served the hit: yes
+     * until a CMD INVALIDATE of the stream, no once one came after the hit (it raced the hit: the
+     * translation was in flight, not left stale).
+     */
+    @Test
+    void theReportAsksWhetherTheEntryIsStillCached() {
+        rig.memory.write64(L2 + 8, 0);
+        translate(Access.READ);
+        assertEquals(List.of(true), rig.check.stillCached);
+        rig.check.beforeAsking = this::invalidate;
+        assertEquals(PAGE + OFF, translate(Access.READ).paddr(), "served before the invalidation");
+        assertEquals(List.of(true, false), rig.check.stillCached, "the invalidation came after the hit");
+        assertEquals(2, rig.check.stale.size());
+    }
+
     @Test
     void changedPteToAnotherPage() {
         rig.memory.write64(L2 + 8, OTHER | 0xc1);

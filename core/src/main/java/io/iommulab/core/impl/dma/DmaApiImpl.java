@@ -91,12 +91,13 @@ public final class DmaApiImpl implements DmaApi, AutoCloseable {
         return ic;
     }
 
-    ScheduledFuture<?> schedule(Runnable r) {
+    /** @return the flush-queue timer task run at {@code dueNs} (System.nanoTime), or null once the DMA API is stopped */
+    ScheduledFuture<?> schedule(Runnable r, long dueNs) {
         if (closed) {
             return null;
         }
         try {
-            return timer.schedule(r, fqTimeoutNs, TimeUnit.NANOSECONDS);
+            return timer.schedule(r, dueNs - System.nanoTime(), TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException e) {
             return null;
         }

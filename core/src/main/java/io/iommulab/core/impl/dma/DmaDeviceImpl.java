@@ -69,7 +69,7 @@ final class DmaDeviceImpl implements DmaDevice {
         try {
             d.map(iova, paddr - off, len, dir.prot());
         } catch (RuntimeException e) {
-            c.freeIova(iova, len, false);
+            c.freeIova(iova, len);
             throw e;
         }
         return iova + off;
@@ -97,6 +97,7 @@ final class DmaDeviceImpl implements DmaDevice {
                     + " was not returned by the DMA API of domain " + d.id());
         }
         boolean queued = d.type() == DomainType.DMA_FQ;
+        long start = queued ? System.nanoTime() : 0;
         GatherImpl gather = new GatherImpl(d, queued);
         long unmapped = d.unmap(iova, len, gather);
         if (unmapped == 0) {
@@ -107,7 +108,11 @@ final class DmaDeviceImpl implements DmaDevice {
             LOG.warn("{}: unmapped 0x{} of 0x{} bytes at DMA address 0x{}", name, Long.toHexString(unmapped),
                     Long.toHexString(len), Long.toHexString(dmaAddress));
         }
-        c.freeIova(iova, len, queued);
+        if (queued) {
+            c.queueIova(iova, len, start);
+        } else {
+            c.freeIova(iova, len);
+        }
     }
 
     @Override
@@ -147,7 +152,7 @@ final class DmaDeviceImpl implements DmaDevice {
             if (mapped > 0) {
                 d.unmap(iova, mapped);
             }
-            c.freeIova(iova, total, false);
+            c.freeIova(iova, total);
             throw ex;
         }
         return finaliseSg(sg, iova, mask);

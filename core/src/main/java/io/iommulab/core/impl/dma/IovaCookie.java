@@ -33,7 +33,10 @@ final class IovaCookie implements DomainImpl.Cookie {
     private final long[] fqPfn = new long[FQ_SIZE];
     private final long[] fqPages = new long[FQ_SIZE];
     private int fqCount;
+    /** the timer armed for what is queued, until its flush has run */
     private ScheduledFuture<?> fqTimer;
+    /** when fqTimer is due: IOVA_FQ_TIMEOUT after the unmap that armed it began */
+    private long fqDueNs;
     private long fqFlushes;
     private boolean destroyed;
 
@@ -101,14 +104,20 @@ final class IovaCookie implements DomainImpl.Cookie {
         return r != null && r[0] == iova >>> iovad.shift();
     }
 
-    /** iommu_dma_free_iova: now (strict), or after the next IOTLB flush (queued). */
-    void freeIova(long iova, long size, boolean queued) {
+    /** iommu_dma_free_iova, strict: the IOVA range is free again now. */
+    void freeIova(long iova, long size) {
+        iovad.freeFast(iova >>> iovad.shift(), size >>> iovad.shift());
+    }
+
+    /**
+     * iommu_dma_free_iova, lazy (queue_iova): the range becomes free after the next IOTLB flush.
+     * An empty queue arms the timer, due IOVA_FQ_TIMEOUT after {@code unmapNs} (when the unmap
+     * began, so the unmap's own time counts against the timeout too): no IOVA stays exposed
+     * longer than the timeout plus however late the host runs the timer.
+     */
+    void queueIova(long iova, long size, long unmapNs) {
         long pfn = iova >>> iovad.shift();
         long pages = size >>> iovad.shift();
-        if (!queued) {
-            iovad.freeFast(pfn, pages);
-            return;
-        }
         synchronized (fqLock) {
             if (destroyed) {
                 iovad.freeFast(pfn, pages);
@@ -121,9 +130,12 @@ final class IovaCookie implements DomainImpl.Cookie {
             fqPages[fqCount] = pages;
             fqCount++;
             if (fqTimer == null) {
-                fqTimer = api.schedule(this::timeout);
+                long due = unmapNs + api.fqTimeoutNs();
+                fqTimer = api.schedule(this::timeout, due);
                 if (fqTimer == null) {
                     flushLocked(); // no timer any more (DMA API stopped): behave as strict
+                } else {
+                    fqDueNs = due;
                 }
             }
         }
@@ -131,9 +143,12 @@ final class IovaCookie implements DomainImpl.Cookie {
 
     private void timeout() {
         synchronized (fqLock) {
-            fqTimer = null;
-            if (fqCount > 0 && !destroyed) {
-                flushLocked();
+            try {
+                if (fqCount > 0 && !destroyed) {
+                    flushLocked();
+                }
+            } finally {
+                fqTimer = null; // after the flush, which is the timer's own; a failed one is retried by the next queued IOVA
             }
         }
     }
@@ -159,8 +174,9 @@ final class IovaCookie implements DomainImpl.Cookie {
         }
         fqFlushes++;
         if (shadow != null) {
-            // the windows of what was queued before this flush close here, before the IOVAs are reused
-            api.engine().dmaSanitizer().flushed(shadow, token, api.fqTimeoutNs());
+            // the windows of what was queued before this flush close here, before the IOVAs are
+            // reused; while a timer is armed, a flush past its due time is the timer running late
+            api.engine().dmaSanitizer().flushed(shadow, token, api.fqTimeoutNs(), fqTimer != null, fqDueNs);
         }
         for (int i = 0; i < fqCount; i++) {
             iovad.freeFast(fqPfn[i], fqPages[i]);
@@ -180,20 +196,17 @@ final class IovaCookie implements DomainImpl.Cookie {
         }
     }
 
-    /** iommu_put_dma_cookie: the domain is being freed; flush what is queued so the hardware is clean. */
     /** Every range the allocator holds (reservations and ranges parked in its caches excluded). */
     @Override
     public void forEachMapping(DomainImpl.RangeVisitor visitor) {
         iovad.forEachAllocated((pfn, pages) -> visitor.range(pfn << iovad.shift(), pages << iovad.shift()));
     }
 
+    /** iommu_put_dma_cookie: the domain is being freed; flush what is queued so the hardware is clean. */
     @Override
     public void destroy() {
         synchronized (fqLock) {
-            if (fqTimer != null) {
-                fqTimer.cancel(false);
-                fqTimer = null;
-            }
+            // flushed before the timer is cancelled: a flush past the timer's due time is the timer's lateness
             if (fqCount > 0) {
                 try {
                     flushLocked();
@@ -201,6 +214,7 @@ final class IovaCookie implements DomainImpl.Cookie {
                     fqCount = 0;
                 }
             }
+            cancelTimer();
             destroyed = true;
         }
         api.forget(this);
@@ -217,13 +231,20 @@ final class IovaCookie implements DomainImpl.Cookie {
     /** The DMA API goes away: drain the queue now and stop using its timer. */
     void detachTimer() {
         synchronized (fqLock) {
-            if (fqTimer != null) {
-                fqTimer.cancel(false);
-                fqTimer = null;
+            try {
+                if (fqCount > 0) {
+                    flushLocked();
+                }
+            } finally {
+                cancelTimer();
             }
-            if (fqCount > 0) {
-                flushLocked();
-            }
+        }
+    }
+
+    private void cancelTimer() {
+        if (fqTimer != null) {
+            fqTimer.cancel(false);
+            fqTimer = null;
         }
     }
 }

@@ -48,10 +48,13 @@ public final class DomainShadow {
     private final ConcurrentSkipListMap<Long, Pending> pending = new ConcurrentSkipListMap<>();
     private final AtomicLong unmaps = new AtomicLong();
     private final LongAdder inWindow = new LongAdder();
-    // closed windows, under this
+    // closed windows and the flushes that closed them, under this
     private long windows;
     private long windowSumNs;
     private long windowMaxNs;
+    private long flushes;
+    private long lateMaxNs;
+    private long overdue;
     private volatile long timeoutNs;
     private volatile long lastFlushNs;
     private volatile boolean freed;
@@ -159,11 +162,17 @@ public final class DomainShadow {
 
     /**
      * The flush queue flushed the IOTLB (flush_iotlb_all): every range queued before {@code token}
-     * is invalidated now, its window closed.
+     * is invalidated now, its window closed. The queue's bound: a window lasts at most the timeout
+     * plus how late the flush came after the queue's timer was due ({@code timed}: a timer was
+     * armed, due at {@code dueNs}); a longer one is overdue (the queue kept an IOVA past its
+     * timer, or lost it).
      */
-    synchronized void flushed(long token, long now, long queueTimeoutNs) {
+    synchronized void flushed(long token, long now, long queueTimeoutNs, boolean timed, long dueNs) {
         timeoutNs = queueTimeoutNs;
         lastFlushNs = now;
+        long late = timed ? Math.max(0, now - dueNs) : 0;
+        flushes++;
+        lateMaxNs = Math.max(lateMaxNs, late);
         for (Iterator<Pending> it = pending.values().iterator(); it.hasNext(); ) {
             Pending p = it.next();
             if (p.seq() <= token) {
@@ -171,6 +180,9 @@ public final class DomainShadow {
                 windows++;
                 windowSumNs += w;
                 windowMaxNs = Math.max(windowMaxNs, w);
+                if (w > queueTimeoutNs + late) {
+                    overdue++;
+                }
                 it.remove();
             }
         }
@@ -183,7 +195,7 @@ public final class DomainShadow {
     /** @return the flush-queue figures of this domain */
     synchronized FlushQueueDTO flushQueue() {
         return new FlushQueueDTO(domain, freed, windows, pending.size(), windowMaxNs,
-                windows == 0 ? 0 : windowSumNs / windows, timeoutNs, inWindow.sum());
+                windows == 0 ? 0 : windowSumNs / windows, timeoutNs, inWindow.sum(), flushes, lateMaxNs, overdue);
     }
 
     /** Forgets the measured windows (the shadow of what is mapped stays). */
@@ -191,6 +203,9 @@ public final class DomainShadow {
         windows = 0;
         windowSumNs = 0;
         windowMaxNs = 0;
+        flushes = 0;
+        lateMaxNs = 0;
+        overdue = 0;
         inWindow.reset();
     }
 

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,8 +45,9 @@ import org.slf4j.LoggerFactory;
  * other domains; not mapped but waiting in D's flush queue: the documented exposure, counted;
  * otherwise {@code dma-after-unmap}.</li>
  * </ul>
- * A stale IOTLB hit the model reports is a {@code stale-translation} finding unless the IOVA waits
- * in a flush queue. An iommu_map of a live table page or of an IOMMU's registers is a
+ * A stale IOTLB hit the model reports is a {@code stale-translation} finding unless it is the flush
+ * queue's exposure (the IOVA waits in the queue, or the queue's flush came after the hit) or an
+ * invalidation covering the entry came after the hit (it was in flight, not left stale). An iommu_map of a live table page or of an IOMMU's registers is a
  * {@code map-of-iommu-memory} finding and a warning.
  */
 public final class Sanitizer implements BusMonitor {
@@ -61,6 +63,8 @@ public final class Sanitizer implements BusMonitor {
     public static final String MAP_OF_IOMMU_MEMORY = "map-of-iommu-memory";
     /** flush-queue figures kept of freed domains */
     private static final int FREED_FQ_KEPT = 64;
+    /** what a report without a way to ask is taken as: the entry is still cached */
+    private static final BooleanSupplier STILL_CACHED = () -> true;
 
     /** What the sanitizer needs of its core. */
     public interface Host {
@@ -87,6 +91,8 @@ public final class Sanitizer implements BusMonitor {
         String iommu;
         int sid;
         long iova;
+        /** the flush-queue domain whose window the hit was translated in (its piece is exposure), or null: a finding */
+        DomainShadow window;
     }
 
     private final Machine machine;
@@ -252,22 +258,37 @@ public final class Sanitizer implements BusMonitor {
         return s.flushBegin();
     }
 
-    /** The flush succeeded: the windows of what was queued before {@code token} close now. */
-    public void flushed(DomainShadow s, long token, long queueTimeoutNs) {
-        s.flushed(token, System.nanoTime(), queueTimeoutNs);
+    /**
+     * The flush succeeded: the windows of what was queued before {@code token} close now.
+     *
+     * @param timed true if the queue's timer was armed for what it held (due at {@code dueNs}):
+     *              a flush after that is the timer running late, which the bound allows for
+     */
+    public void flushed(DomainShadow s, long token, long queueTimeoutNs, boolean timed, long dueNs) {
+        s.flushed(token, System.nanoTime(), queueTimeoutNs, timed, dueNs);
     }
 
     // ---------------------------------------------------------------- the bus
 
     @Override
     public void transaction(DmaMaster master, int stream, long iova, int len, Access access, long paddr, String fault) {
-        if (armed.get() != 0 && reportedStale(master, stream, iova, len)) {
-            return;
-        }
         if (fault != null) {
+            if (armed.get() != 0) {
+                reportedStale(master, stream, iova, len); // a mark left for this piece goes with it
+            }
             return;
         }
         transactions.increment();
+        if (armed.get() != 0) {
+            Mark m = reportedStale(master, stream, iova, len);
+            if (m != null) {
+                // checked by the model, which found it stale: its one finding, or the queue's exposure
+                if (m.window != null) {
+                    m.window.exposed();
+                }
+                return;
+            }
+        }
         DomainImpl d = host.domainOf(master);
         if (access == Access.WRITE) {
             IommuPages.Block b = pages.overlapping(paddr, len);
@@ -336,6 +357,19 @@ public final class Sanitizer implements BusMonitor {
 
     @Override
     public void staleTranslation(StaleTranslation st) {
+        staleTranslation(st, STILL_CACHED);
+    }
+
+    /**
+     * A stale IOTLB hit. In a flush-queue domain, on an IOVA waiting in the queue, it is the
+     * queue's documented exposure; so it is once the window has closed if the flush's invalidation
+     * came after the hit (the entry is no longer cached: it was in flight at the flush). Asked in
+     * that order, the queue first: an entry still cached after the window closed was left stale.
+     * Elsewhere a hit an invalidation overtook is no stale translation either (its piece is checked
+     * as any other: a DMA that raced its unmap).
+     */
+    @Override
+    public void staleTranslation(StaleTranslation st, BooleanSupplier stillCached) {
         Mark m = marks.get();
         if (m.armed && m.sid == st.sid() && m.iova == st.iova() && m.iommu.equals(st.iommu())) {
             return; // the same hit reported again before its piece went through: one hit, counted once
@@ -344,8 +378,13 @@ public final class Sanitizer implements BusMonitor {
         StreamOwner owner = host.owner(st.iommu(), st.sid());
         DomainImpl d = owner != null ? owner.domain() : null;
         DomainShadow s = d != null ? d.shadow() : null;
-        if (s != null && d.type() == DomainType.DMA_FQ && s.covering(st.iova()) == null && s.queued(st.iova())) {
-            return; // the flush queue's documented exposure: counted when the piece goes through
+        if (s != null && d.type() == DomainType.DMA_FQ && s.covering(st.iova()) == null
+                && (s.queued(st.iova()) || !stillCached.getAsBoolean())) {
+            arm(m, st, s); // the flush queue's documented exposure: counted when the piece goes through
+            return;
+        }
+        if (!stillCached.getAsBoolean()) {
+            return; // an invalidation covering the entry came after the hit: nothing was left stale
         }
         String current = st.currentFault() != null ? "not mapped (" + st.currentFault() + ")"
                 : hex(st.currentPa()) + " " + perms(st.currentPerms());
@@ -356,6 +395,11 @@ public final class Sanitizer implements BusMonitor {
                 st.access() == null ? null : st.access().name().toLowerCase(), st.iova(),
                 hex(st.cachedPa()) + " " + perms(st.cachedPerms()), current, st.due(), now(),
                 d != null ? d.id() : null, detail), false);
+        arm(m, st, null);
+    }
+
+    /** Marks the hit this thread reported: its piece, which comes next, is a finding already or ({@code window}) exposure. */
+    private void arm(Mark m, StaleTranslation st, DomainShadow window) {
         if (!m.armed) {
             m.armed = true;
             armed.incrementAndGet();
@@ -363,18 +407,19 @@ public final class Sanitizer implements BusMonitor {
         m.iommu = st.iommu();
         m.sid = st.sid();
         m.iova = st.iova();
+        m.window = window;
     }
 
-    /** @return true if this piece is the one whose stale hit this thread reported just before (consumes the mark) */
-    private boolean reportedStale(DmaMaster master, int stream, long iova, int len) {
+    /** @return the mark if this piece is the one whose stale hit this thread reported just before, else null (consumes the mark) */
+    private Mark reportedStale(DmaMaster master, int stream, long iova, int len) {
         Mark m = marks.get();
         if (!m.armed) {
-            return false;
+            return null;
         }
         m.armed = false;
         armed.decrementAndGet();
         StreamRef ref = master.streams().get(stream);
-        return ref.sid() == m.sid && Long.compareUnsigned(m.iova - iova, len) < 0 && ref.iommu().equals(m.iommu);
+        return ref.sid() == m.sid && Long.compareUnsigned(m.iova - iova, len) < 0 && ref.iommu().equals(m.iommu) ? m : null;
     }
 
     /** @return another domain's shadow that maps {@code [pa, pa + len)}, or null */

@@ -271,10 +271,9 @@ public final class DtoConverter implements Converter {
         StringBuilder sb = new StringBuilder(summary(s)).append('\n');
         for (FlushQueueDTO q : s.flushQueues()) {
             sb.append("  flush queue of domain ").append(q.domain()).append(q.freed() ? " (freed)" : "").append(": ")
-                    .append(q.windows()).append(" windows closed, max ").append(ms(q.maxNs())).append(", mean ")
-                    .append(ms(q.meanNs()));
-            sb.append(q.timeoutNs() == 0 ? ", no flush yet" : (q.maxNs() <= q.timeoutNs() ? ", bounded by" : ", LONGER than")
-                    + " the queue timeout " + ms(q.timeoutNs()));
+                    .append(q.windows()).append(" windows closed by ").append(q.flushes()).append(" flushes, max ")
+                    .append(ms(q.maxNs())).append(", mean ").append(ms(q.meanNs()));
+            sb.append(q.timeoutNs() == 0 ? ", no flush yet" : ", " + bound(q.maxNs(), q.timeoutNs(), q.lateMaxNs(), q.overdue()));
             sb.append(", ").append(q.transactions()).append(" transactions through inside, ").append(q.open())
                     .append(" open\n");
         }
@@ -299,23 +298,39 @@ public final class DtoConverter implements Converter {
             long windows = 0;
             long max = 0;
             long timeout = 0;
+            long late = 0;
+            long overdue = 0;
             long inside = 0;
             long open = 0;
             for (FlushQueueDTO q : s.flushQueues()) {
                 windows += q.windows();
                 max = Math.max(max, q.maxNs());
                 timeout = Math.max(timeout, q.timeoutNs());
+                late = Math.max(late, q.lateMaxNs());
+                overdue += q.overdue();
                 inside += q.transactions();
                 open += q.open();
             }
             sb.append("; flush queues: ").append(windows).append(" windows, max ").append(ms(max));
             if (timeout > 0) {
-                sb.append(max <= timeout ? " (bounded by the queue timeout " : " (LONGER than the queue timeout ")
-                        .append(ms(timeout)).append(')');
+                sb.append(" (").append(bound(max, timeout, late, overdue)).append(')');
             }
             sb.append(", ").append(inside).append(" transactions through inside, ").append(open).append(" open");
         }
         return sb.toString();
+    }
+
+    /**
+     * e.g. {@code bounded by the queue timeout 10.000 ms + the timer running late (up to 2.345 ms)}: a
+     * window lasts at most the timeout plus how late the host ran the queue's timer; overdue ones
+     * are named
+     */
+    private static String bound(long maxNs, long timeoutNs, long lateMaxNs, long overdue) {
+        if (overdue > 0) {
+            return overdue + " LONGER than the queue timeout " + ms(timeoutNs) + " + the timer's lateness";
+        }
+        return "bounded by the queue timeout " + ms(timeoutNs)
+                + (maxNs > timeoutNs ? " + the timer running late (up to " + ms(lateMaxNs) + ")" : "");
     }
 
     private static String ms(long ns) {

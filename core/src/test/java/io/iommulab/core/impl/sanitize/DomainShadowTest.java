@@ -68,11 +68,50 @@ class DomainShadowTest {
         assertTrue(s.queued(0x1000));
         assertTrue(s.queued(0x2fff));
         s.exposed();
-        s.flushed(token, 400, 10_000_000);
+        s.flushed(token, 400, 10_000_000, true, 10_000_100);
         assertFalse(s.queued(0x1000));
         assertTrue(s.queued(0x2000));
-        assertEquals(new FlushQueueDTO(4, false, 1, 1, 300, 300, 10_000_000, 1), s.flushQueue());
-        s.flushed(s.flushBegin(), 1150, 10_000_000);
-        assertEquals(new FlushQueueDTO(4, false, 2, 0, 1000, 650, 10_000_000, 1), s.flushQueue());
+        assertEquals(new FlushQueueDTO(4, false, 1, 1, 300, 300, 10_000_000, 1, 1, 0, 0), s.flushQueue());
+        s.flushed(s.flushBegin(), 1150, 10_000_000, false, 0);
+        assertEquals(new FlushQueueDTO(4, false, 2, 0, 1000, 650, 10_000_000, 1, 2, 0, 0), s.flushQueue());
+        s.flushed(s.flushBegin(), 2000, 10_000_000, true, 1_000);
+        assertEquals(3, s.flushQueue().flushes(), "every flush of the queue, one that closed nothing too");
+        assertEquals(2, s.flushQueue().windows());
+    }
+
+    /**
+     * The bound: a window lasts at most the timeout plus how late the flush came after the
+     * queue's timer was due. A timer that ran late stretches it (the host's doing, not the
+     * queue's); a window past that, or past the timeout with no timer armed, is overdue.
+     */
+    @Test
+    void aWindowIsBoundedByTheTimeoutPlusTheTimersLateness() {
+        long timeout = 1_000;
+        DomainShadow s = new DomainShadow(5, DomainType.DMA_FQ);
+        s.map(0x1000, PA, 0x3000, Prot.READ);
+        s.unmap(0x1000, 0x1000, true, 100); // arms the timer: due at 100 + timeout
+        s.unmap(0x2000, 0x1000, true, 600);
+        s.flushed(s.flushBegin(), 1_400, timeout, true, 1_100); // the timer ran 300 late
+        FlushQueueDTO q = s.flushQueue();
+        assertEquals(1_300, q.maxNs(), "longer than the timeout");
+        assertEquals(300, q.lateMaxNs());
+        assertEquals(0, q.overdue(), "within the timeout plus the timer's lateness");
+        assertTrue(q.maxNs() <= q.timeoutNs() + q.lateMaxNs());
+
+        // the timer was due at 2_000 + timeout, but the window opened before it was armed: overdue
+        s.unmap(0x3000, 0x1000, true, 1_500);
+        s.flushed(s.flushBegin(), 3_200, timeout, true, 3_000);
+        q = s.flushQueue();
+        assertEquals(1_700, q.maxNs());
+        assertEquals(1, q.overdue(), "kept 1_700 against a timeout of 1_000 and a timer 200 late");
+
+        // no timer armed: nothing excuses a window past the timeout
+        s.map(0x4000, PA, 0x1000, Prot.READ);
+        s.unmap(0x4000, 0x1000, true, 4_000);
+        s.flushed(s.flushBegin(), 5_500, timeout, false, 0);
+        assertEquals(2, s.flushQueue().overdue());
+        assertEquals(300, s.flushQueue().lateMaxNs(), "the most a timer was late");
+        s.clearStats();
+        assertEquals(new FlushQueueDTO(5, false, 0, 0, 0, 0, timeout, 0, 0, 0, 0), s.flushQueue());
     }
 }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.iommulab.api.dto.FlushQueueDTO;
 import io.iommulab.api.dto.InjectionDTO;
 import io.iommulab.api.dto.SanitizerDTO;
 import io.iommulab.api.error.Errno;
@@ -72,6 +73,32 @@ class SanitizeCommandsTest {
         IommuException e = assertThrows(IommuException.class, () -> cmd.sanitize("maybe"));
         assertEquals(Errno.EINVAL, e.errno());
         assertEquals("EINVAL: argument ACTION: 'maybe' is not on, off or clear", e.getMessage());
+    }
+
+    /**
+     * A flush queue's line says whether its windows kept within the queue's timeout, within the
+     * timeout plus how late the host ran the timer, or how many were overdue.
+     */
+    @Test
+    void flushQueueWindowsAreShownAgainstTheTimeoutAndTheTimersLateness() {
+        long ms = 1_000_000;
+        FlushQueueDTO inTime = new FlushQueueDTO(3, false, 40, 0, 9 * ms, 4 * ms, 10 * ms, 2, 5, 0, 0);
+        FlushQueueDTO late = new FlushQueueDTO(4, true, 30, 1, 25 * ms, 6 * ms, 10 * ms, 0, 4, 15 * ms, 0);
+        FlushQueueDTO overdue = new FlushQueueDTO(5, false, 20, 0, 40 * ms, 12 * ms, 10 * ms, 0, 3, 2 * ms, 7);
+        String text = inspect(new SanitizerDTO(true, 100, 2, Map.of(), 0, List.of(inTime, late), List.of()));
+        assertTrue(text.startsWith("DMA sanitizer on: 0 findings, 100 transactions checked, 2 stale IOTLB hits reported; "
+                + "flush queues: 70 windows, max 25.000 ms (bounded by the queue timeout 10.000 ms + the timer running late "
+                + "(up to 15.000 ms)), 2 transactions through inside, 1 open\n"), text);
+        assertTrue(text.contains("\n  flush queue of domain 3: 40 windows closed by 5 flushes, max 9.000 ms, mean 4.000 ms, "
+                + "bounded by the queue timeout 10.000 ms, 2 transactions through inside, 0 open\n"), text);
+        assertTrue(text.contains("\n  flush queue of domain 4 (freed): 30 windows closed by 4 flushes, max 25.000 ms, mean "
+                + "6.000 ms, bounded by the queue timeout 10.000 ms + the timer running late (up to 15.000 ms), 0 transactions "
+                + "through inside, 1 open\n"), text);
+        String bad = inspect(new SanitizerDTO(true, 0, 0, Map.of(), 0, List.of(inTime, overdue), List.of()));
+        assertTrue(bad.contains("flush queues: 60 windows, max 40.000 ms (7 LONGER than the queue timeout 10.000 ms + the "
+                + "timer's lateness)"), bad);
+        assertTrue(bad.contains("flush queue of domain 5: 20 windows closed by 3 flushes, max 40.000 ms, mean 12.000 ms, 7 "
+                + "LONGER than the queue timeout 10.000 ms + the timer's lateness, 0 transactions through inside"), bad);
     }
 
     @Test

@@ -29,13 +29,18 @@ final class DartHitCheck {
     private final DartLayout layout;
     private final DartWalker walker;
     private final DartPteFormat format;
+    private final DartIotlb iotlb;
+    private final int pageShift;
     private final long pageMask;
 
-    DartHitCheck(IotlbHitCheck hits, DartLayout layout, DartWalker walker, DartPteFormat format, int pageShift) {
+    DartHitCheck(IotlbHitCheck hits, DartLayout layout, DartWalker walker, DartPteFormat format, DartIotlb iotlb,
+            int pageShift) {
         this.hits = hits;
         this.layout = layout;
         this.walker = walker;
         this.format = format;
+        this.iotlb = iotlb;
+        this.pageShift = pageShift;
         this.pageMask = (1L << pageShift) - 1;
     }
 
@@ -71,8 +76,10 @@ final class DartHitCheck {
         if (IotlbHitCheck.same(cachedPa, e.perms, pa, perms, fault)) {
             return;
         }
+        // still cached: no invalidation of the stream has come since the hit
         hits.report(sid, iova, access, cachedPa, e.perms, pa, perms, fault,
-                cause(e, tcr, ttbr, located, leaf, cachedPa, pa, perms), layout.flushDue(sid));
+                cause(e, tcr, ttbr, located, leaf, cachedPa, pa, perms), layout.flushDue(sid),
+                () -> iotlb.lookup(sid, iova >>> pageShift) == e);
     }
 
     /** @return what changed since the entry was filled, registers first (they make the leaf moot) */

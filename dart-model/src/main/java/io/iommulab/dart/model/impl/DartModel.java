@@ -113,7 +113,8 @@ public final class DartModel implements IommuModel, RegisterHooks {
         layout.attach(regs);
         this.errors = new DartErrorUnit(regs, irq(context), layout);
         this.check = context.translationCheck();
-        this.hitCheck = new DartHitCheck(new IotlbHitCheck(node, check, context.memory()), layout, walker, format, pageShift);
+        this.hitCheck = new DartHitCheck(new IotlbHitCheck(node, check, context.memory()), layout, walker, format, iotlb,
+                pageShift);
         LOG.debug("{}: apple-dart model {}: {} SIDs, IAS {}, OAS {}, bypass {}, locked {}, busy-stuck {}, "
                 + "IOTLB {} entries/stream", node, v.name(), config.sids(), v.sizes().ias(), v.sizes().oas(), v.bypass(),
                 config.locked(), config.busyStuck(), config.iotlbEntries());

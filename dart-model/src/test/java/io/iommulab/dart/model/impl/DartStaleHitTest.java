@@ -74,6 +74,23 @@ class DartStaleHitTest {
         assertEquals(2, seen.stale.size(), "a fault after a flush is no stale hit");
     }
 
+    /**
+     * The report says how to ask whether the IOTLB still holds the entry that served the hit: yes
+     * until the stream is flushed, no once a flush came after the hit (it raced the hit: the
+     * translation was in flight, not left stale).
+     */
+    @Test
+    void theReportAsksWhetherTheEntryIsStillCached() {
+        T8020Stream s = new T8020Stream();
+        s.t.unmap(IOVA);
+        dmaPeek(s.m, 1, IOVA + OFF);
+        assertEquals(List.of(true), seen.stillCached);
+        seen.beforeAsking = s::flush;
+        assertEquals(0x11, dmaPeek(s.m, 1, IOVA + OFF), "served before the flush");
+        assertEquals(List.of(true, false), seen.stillCached, "the flush came after the hit");
+        assertEquals("NO PTE FOR IOVA", readFault(s.m, 1, IOVA + OFF));
+    }
+
     @Test
     void changedPteToAnotherPageNamesBothPages() {
         T8020Stream s = new T8020Stream();
