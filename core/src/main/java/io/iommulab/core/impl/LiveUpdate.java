@@ -433,10 +433,25 @@ final class LiveUpdate {
         for (IommuInstance inst : p.instances) {
             inst.driver = neu;
             inst.device = p.restored.get(inst);
+            PlatformDeviceImpl before = inst.pdev;
             inst.pdev = p.pdevs.get(inst);
+            releaseLeftovers(inst, old, before);
         }
         for (MasterImpl m : p.masters) {
             m.driver = neu;
+        }
+    }
+
+    /**
+     * The old code handed {@code inst} over: an interrupt handler it still has registered (a driver
+     * that predates the live update frees nothing in preserve) is freed, as devres frees a driver's
+     * on unbind; it would otherwise go on running beside the new code's and keep the old code loaded.
+     */
+    private static void releaseLeftovers(IommuInstance inst, IommuDriver old, PlatformDeviceImpl before) {
+        List<String> freed = before != null ? before.releaseIrqs() : List.of();
+        if (!freed.isEmpty()) {
+            LOG.warn("{}: the old {} still had {} interrupt handler(s) registered after handing it over; freed: {}", inst.path,
+                    old.name(), freed.size(), String.join(", ", freed));
         }
     }
 

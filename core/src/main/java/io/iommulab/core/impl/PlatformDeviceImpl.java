@@ -13,6 +13,8 @@ final class PlatformDeviceImpl implements PlatformDevice {
 
     private final IommuCoreEngine engine;
     private final IommuInstance instance;
+    /** the interrupt handlers the driver requested through this device, until it frees them */
+    private final DevmIrqs irqs = new DevmIrqs();
 
     PlatformDeviceImpl(IommuCoreEngine engine, IommuInstance instance) {
         this.engine = engine;
@@ -34,9 +36,20 @@ final class PlatformDeviceImpl implements PlatformDevice {
         return engine.machine().ioremap(instance.node, index);
     }
 
+    /** The machine's line, with what the driver requests on it recorded until freed ({@link #releaseIrqs}). */
     @Override
     public IrqLine irq(int index) {
-        return engine.machine().irq(instance.node, index);
+        return irqs.track(engine.machine().irq(instance.node, index));
+    }
+
+    /**
+     * The driver's code let go of the instance (a live update handed it to the next version): the
+     * interrupt handlers it still has registered through this device are freed.
+     *
+     * @return what was freed
+     */
+    java.util.List<String> releaseIrqs() {
+        return irqs.releaseAll();
     }
 
     /** The machine's allocator, with every block the driver holds recorded (its page tables, for the DMA sanitizer). */

@@ -24,8 +24,10 @@ import io.iommulab.api.machine.DmaResult;
 import io.iommulab.api.machine.MmioWindow;
 import io.iommulab.core.impl.dma.DmaApiImpl;
 import io.iommulab.machine.SimMachine;
+import io.iommulab.machine.irq.IrqLineImpl;
 import io.iommulab.testiommu.impl.TestIommuDriver;
 import io.iommulab.testkit.DelegatingDriver;
+import io.iommulab.testkit.LogCapture;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -212,6 +214,31 @@ class LiveUpdateTest {
         assertEquals(0, u.fromRecord());
         assertTrue(u.verified() >= 1, u.toString());
         assertTrue(machine.master(DEV_A).orElseThrow().read(0, iova, 4).ok());
+    }
+
+    @Test
+    void anInterruptHandlerTheOldCodeStillHoldsIsFreedWithTheInstance() {
+        IommuDriver release = new DelegatingDriver(new TestIommuDriver()) {
+            @Override
+            public PreservedIommu preserve(IommuDevice iommu) {
+                return null; // predates the live update: lets go of nothing
+            }
+        };
+        boot(CoreConfig.defaults(), release);
+        // both IOMMUs' fault handlers share the line
+        IrqLineImpl line = (IrqLineImpl) machine.irq(machine.deviceTree().node(IOMMU0).orElseThrow(), 0);
+        List<Object> before = line.actions().stream().map(a -> (Object) a.handler()).toList();
+        assertEquals(2, before.size(), line.actions().toString());
+        try (LogCapture log = new LogCapture()) {
+            engine.removeDriver(release, true);
+            engine.addDriver(new TestIommuDriver(), "v2");
+            assertTrue(engine.liveUpdates().get(0).adopted(), engine.liveUpdates().toString());
+            assertEquals(2, line.actions().size(), "the new code's handlers only: " + line.actions());
+            assertTrue(line.actions().stream().noneMatch(a -> before.contains(a.handler())), "none of the old code's: "
+                    + line.actions());
+            assertEquals(2, log.matching("WARN").stream().filter(l -> l.contains("the old test-iommu still had 1 interrupt"
+                    + " handler(s) registered after handing it over; freed: ")).count(), log.lines().toString());
+        }
     }
 
     @Test
