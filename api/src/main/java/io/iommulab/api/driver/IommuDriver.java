@@ -94,6 +94,7 @@ public interface IommuDriver {
      * is what the previous driver preserved; when it is null, or of a schema or version this
      * driver does not know, the driver reads the running state from the hardware (registers, and
      * tables in memory), as a kdump kernel or a driver adopting a bootloader's locked DART does.
+     * It tells the core which of the two it used ({@link PlatformDevice#restoredFrom}).
      *
      * @throws io.iommulab.api.error.IommuException when the running state cannot be trusted (the
      *         core then removes and re-probes the instance, with a warning saying why); EOPNOTSUPP

@@ -26,6 +26,7 @@ import io.iommulab.core.impl.dma.DmaApiImpl;
 import io.iommulab.machine.SimMachine;
 import io.iommulab.machine.irq.IrqLineImpl;
 import io.iommulab.testiommu.impl.TestIommuDriver;
+import io.iommulab.testkit.BackgroundCall;
 import io.iommulab.testkit.DelegatingDriver;
 import io.iommulab.testkit.LogCapture;
 import java.util.ArrayList;
@@ -171,6 +172,7 @@ class LiveUpdateTest {
         assertEquals("test-iommu 2", u.to());
         assertEquals(List.of(IOMMU0, IOMMU1), u.iommus());
         assertEquals(2, u.fromRecord(), "both instances from their records");
+        assertEquals(0, u.fromHardware());
         assertEquals(domainsBefore.size(), u.domains());
         assertEquals(0, u.mismatches());
         assertTrue(u.blackoutNs() > 0);
@@ -212,6 +214,7 @@ class LiveUpdateTest {
         LiveUpdateDTO u = engine.liveUpdates().get(0);
         assertTrue(u.adopted(), u.toString());
         assertEquals(0, u.fromRecord());
+        assertEquals(2, u.fromHardware(), "both instances read from the hardware");
         assertTrue(u.verified() >= 1, u.toString());
         assertTrue(machine.master(DEV_A).orElseThrow().read(0, iova, 4).ok());
     }
@@ -257,6 +260,8 @@ class LiveUpdateTest {
         engine.addDriver(new TestIommuDriver(), "v2");
         LiveUpdateDTO u = engine.liveUpdates().get(0);
         assertTrue(u.adopted(), u.toString());
+        assertEquals(0, u.fromRecord(), "a record handed over but not used: " + u);
+        assertEquals(2, u.fromHardware(), "both instances read from the hardware");
         assertTrue(machine.master(DEV_A).orElseThrow().read(0, iova, 4).ok());
     }
 
@@ -298,27 +303,24 @@ class LiveUpdateTest {
         TestIommuDriver v1 = new TestIommuDriver();
         boot(CoreConfig.defaults(), v1);
         engine.removeDriver(v1, true);
-        List<Object> result = new CopyOnWriteArrayList<>();
-        Thread t = new Thread(() -> {
-            try {
-                IommuDomain d = engine.domainAlloc(DEV_B, DomainType.UNMANAGED);
-                engine.attachGroup(d, DEV_B);
-                result.add(d);
-            } catch (RuntimeException e) {
-                result.add(e);
-            }
+        assertEquals(0, engine.waitingCalls());
+        BackgroundCall<IommuDomain> call = BackgroundCall.start("attach", () -> {
+            IommuDomain d = engine.domainAlloc(DEV_B, DomainType.UNMANAGED);
+            engine.attachGroup(d, DEV_B);
+            return d;
         });
-        t.start();
-        Thread.sleep(50);
-        assertTrue(result.isEmpty(), "still waiting: " + result);
+        while (engine.waitingCalls() == 0 && call.running()) {
+            Thread.onSpinWait();
+        }
+        assertEquals(1, engine.waitingCalls(), "the domain allocation waits for the next version");
         TestIommuDriver v2 = new TestIommuDriver();
         engine.addDriver(v2, "v2");
-        t.join(10_000);
-        assertEquals(1, result.size());
-        IommuDomain d = (IommuDomain) result.get(0);
-        assertNotNull(d);
+        IommuDomain d = call.join();
+        assertEquals(0, engine.waitingCalls());
         assertSame(v2, ((DomainImpl) d).driverService());
-        assertTrue(engine.liveUpdates().get(0).longestWaitNs() >= TimeUnit.MILLISECONDS.toNanos(40));
-        assertNull(engine.liveUpdates().get(0).reason());
+        LiveUpdateDTO u = engine.liveUpdates().get(0);
+        assertNull(u.reason());
+        assertEquals(1, u.callsWaited(), u.toString());
+        assertTrue(u.longestWaitNs() > 0, u.toString());
     }
 }

@@ -18,6 +18,7 @@ import io.iommulab.api.driver.PlatformDevice;
 import io.iommulab.api.driver.PreservedDomain;
 import io.iommulab.api.driver.PreservedIommu;
 import io.iommulab.api.driver.ReservedRegion;
+import io.iommulab.api.driver.TakeoverSource;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.machine.IrqLine;
@@ -422,6 +423,7 @@ public final class AppleDartDriver implements IommuDriver {
         dart.record = rec;
         dart.irq = line.request(IRQ_NAME, dart::handleIrq, true);
         instances.add(dart);
+        pdev.restoredFrom(rec != null ? TakeoverSource.RECORD : TakeoverSource.HARDWARE);
         LOG.info("{}: took over the running DART without a reset ({}): {} streams translating, {} bypass, {} blocked",
                 prefix(node), rec != null ? "from the record " + DartRecord.SCHEMA + " v" + DartRecord.VERSION : "from the hardware",
                 s.translating(), s.bypass(), s.blocked());

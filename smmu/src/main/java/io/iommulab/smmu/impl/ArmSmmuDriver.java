@@ -17,6 +17,7 @@ import io.iommulab.api.driver.IommuMaster;
 import io.iommulab.api.driver.PlatformDevice;
 import io.iommulab.api.driver.PreservedIommu;
 import io.iommulab.api.driver.ReservedRegion;
+import io.iommulab.api.driver.TakeoverSource;
 import io.iommulab.api.dt.DtProperty;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
@@ -340,8 +341,8 @@ public final class ArmSmmuDriver implements IommuDriver {
      * Live update, incoming side: arm_smmu_device_probe without arm_smmu_device_reset and without
      * the SMR width probe (both write registers): cfg_probe's reads, then the running state is
      * taken over ({@link SmmuTakeover}), from {@code record} if this driver knows its schema and
-     * version, else from the registers; then the global interrupts are requested and a global
-     * fault latched while nobody listened is reported.
+     * version, else from the registers (the core is told which); then the global interrupts are
+     * requested and a global fault latched while nobody listened is reported.
      *
      * @throws IommuException as probe for the node's configuration; EINVAL naming the entry or
      *         bank when the running state cannot be trusted (the core then removes and probes)
@@ -350,7 +351,7 @@ public final class ArmSmmuDriver implements IommuDriver {
     public IommuDevice restore(PlatformDevice pdev, PreservedIommu record) {
         String prefix = NAME + " " + pdev.name();
         SmmuInstance smmu = instantiate(pdev, prefix);
-        SmmuTakeover.takeOver(this, smmu, record);
+        TakeoverSource source = SmmuTakeover.takeOver(this, smmu, record);
         try {
             requestGlobalIrqs(smmu, prefix);
         } catch (RuntimeException e) {
@@ -358,6 +359,7 @@ public final class ArmSmmuDriver implements IommuDriver {
             throw e;
         }
         instances.add(smmu);
+        pdev.restoredFrom(source);
         if (!smmu.globalIrqs.isEmpty()) {
             smmu.globalFault(pdev.irq(0).number());
         }
