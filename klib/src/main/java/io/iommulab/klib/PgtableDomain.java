@@ -16,12 +16,16 @@ import io.iommulab.api.pgtable.PageTableOps;
  *
  * <p>Fields: {@code domain} the driver's domain, named in messages; {@code ops} the table (null
  * until {@link #install}; replaced only by {@link #reattach}, with the domain quiesced);
- * {@code freed} set once by {@link #markFreed}. No lock on the map path: both fields are volatile.
+ * {@code format}/{@code context} the format object the table runs on and where it allocates (a new
+ * version of the format re-opens the table in the same context; null when installed without them);
+ * {@code freed} set once by {@link #markFreed}. No lock on the map path: the fields are volatile.
  */
 public final class PgtableDomain {
 
     private final Object domain;
     private volatile PageTableOps ops;
+    private volatile PageTableFormat format;
+    private volatile PageTableContext context;
     private volatile boolean freed;
 
     /** @param domain the driver's domain, whose {@code toString} names it in messages */
@@ -34,9 +38,25 @@ public final class PgtableDomain {
         this.ops = table;
     }
 
+    /**
+     * Publishes the finalised (or re-opened) table, made by {@code format} in {@code context}: a
+     * new version of the format re-opens it there ({@link #reattach(PageTableFormat)},
+     * {@link PgtableFormats}). The caller holds its init lock, and installs once.
+     */
+    public synchronized void install(PageTableOps table, PageTableFormat format, PageTableContext context) {
+        this.ops = table;
+        this.format = format;
+        this.context = context;
+    }
+
     /** @return the table, null before {@link #install} */
     public PageTableOps ops() {
         return ops;
+    }
+
+    /** @return the format object the table runs on, null before {@link #install} (or when installed without it) */
+    public PageTableFormat format() {
+        return format;
     }
 
     /**
@@ -78,7 +98,21 @@ public final class PgtableDomain {
         }
         PageTableOps neu = IoPgtable.attach(format, old.state(), context, domain.toString());
         ops = neu;
+        this.format = format;
+        this.context = context;
         return neu;
+    }
+
+    /**
+     * {@link #reattach(PageTableFormat, PageTableContext)} in the context the table was installed
+     * with.
+     *
+     * @return the new ops; null when there is nothing to re-open (no table yet, installed without
+     *         its context, or the domain was freed)
+     */
+    public synchronized PageTableOps reattach(PageTableFormat format) {
+        PageTableContext ctx = context;
+        return ctx == null ? null : reattach(format, ctx);
     }
 
     /** @throws IommuException ENODEV "{@code <domain> was freed}" */

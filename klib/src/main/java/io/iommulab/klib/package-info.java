@@ -9,8 +9,11 @@
  * {@link io.iommulab.klib.IoPgtable#attach} and {@link io.iommulab.klib.PgtableDomain#reattach}
  * (a live table moved to the new version of its format); 1.3 added
  * {@link io.iommulab.klib.FaultInject} (a driver's side of {@code should_fail()}: an injected
- * fault asked once per occurrence and logged).
+ * fault asked once per occurrence and logged); 1.4 added {@link io.iommulab.klib.PgtableFormats}
+ * (a driver's bound formats and the move of its live tables to a new version of them, shared by
+ * the drivers) with {@link io.iommulab.klib.PgtableDomain#format} and the install and reattach
+ * that remember the format and context.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.3.0")
+@org.osgi.annotation.versioning.Version("1.4.0")
 package io.iommulab.klib;

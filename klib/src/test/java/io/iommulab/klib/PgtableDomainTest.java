@@ -112,6 +112,33 @@ class PgtableDomainTest {
     }
 
     @Test
+    void aTableInstalledWithItsFormatIsReopenedInItsOwnContext() {
+        PgtableDomain d = new PgtableDomain("test domain");
+        PageTableOps old = IoPgtable.alloc(DartFormat.DART2, config, ctx, "/soc/iommu@0");
+        d.install(old, DartFormat.DART2, ctx);
+        assertSame(DartFormat.DART2, d.format());
+        d.mapPages(0x10_0000, RAM + 0x8000, PG, 1, Prot.READ | Prot.WRITE);
+        long before = pages.pagesInUse();
+
+        NextVersion next = new NextVersion();
+        PageTableOps neu = d.reattach(next);
+        assertSame(neu, d.ops());
+        assertSame(next, d.format(), "the format it runs on now");
+        assertEquals(old.state(), neu.state());
+        assertEquals(before, pages.pagesInUse(), "nothing allocated");
+        d.mapPages(0x20_0000, RAM + 0xc000, PG, 1, Prot.READ);
+        assertEquals(RAM + 0xc000, old.iovaToPhys(0x20_0000), "one table");
+
+        PgtableDomain bare = new PgtableDomain("bare");
+        bare.install(IoPgtable.alloc(DartFormat.DART2, config, ctx, "/soc/iommu@1"));
+        assertEquals(null, bare.format());
+        assertEquals(null, bare.reattach(next), "installed without its context: nothing to re-open it in");
+        bare.ops().free();
+        d.ops().free();
+        assertEquals(0, pages.pagesInUse());
+    }
+
+    @Test
     void attachNamesWhoAndKeepsTheFormatsRefusal() {
         PageTableOps ops = IoPgtable.alloc(DartFormat.DART2, config, ctx, "/soc/iommu@0");
         IommuException e = assertThrows(IommuException.class,

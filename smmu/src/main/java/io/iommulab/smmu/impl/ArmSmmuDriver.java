@@ -1,6 +1,7 @@
 package io.iommulab.smmu.impl;
 
-import io.iommulab.klib.IoPgtable;
+import io.iommulab.klib.PgtableDomain;
+import io.iommulab.klib.PgtableFormats;
 import io.iommulab.klib.RateLimit;
 
 import io.iommulab.api.Prot;
@@ -36,7 +37,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -51,8 +54,8 @@ import org.slf4j.LoggerFactory;
  * dart-facts §4): stream-map entries per master, a context bank per paging domain with an
  * {@code arm-lpae-s1} table, TLB invalidation by VA and ASID, context and global fault handlers.
  *
- * <p>Fields: {@code formatLookup} how page-table formats are found by name (the bound services, or
- * what a test hands in); {@code formats} the bound format services; {@code clock} nanosecond clock
+ * <p>Fields: {@code formats} the page-table formats (the bound {@code arm-lpae-s1} services, or what
+ * a test hands in), whose new version takes the live domains over; {@code clock} nanosecond clock
  * of the rate limits and the TLB sync timeout; {@code disableBypass} the disable_bypass module
  * parameter; {@code contextFaultLimit}/{@code globalFaultLimit}/{@code syncLimit} one rate limit
  * per upstream call site; {@code instances} the probed (or taken over) SMMUs; {@code domains} the
@@ -61,6 +64,8 @@ import org.slf4j.LoggerFactory;
  * <p>Live update: {@link #preserve} records an SMMU ({@link SmmuRecord}) and lets go of its
  * interrupts; the next version's {@link #restore} takes it over without a reset
  * ({@link SmmuTakeover}) and {@link #restoreDomain} re-opens each domain on its bank and table.
+ * When the page-table format service is replaced (the pgtable bundle updated), every live domain's
+ * table is re-opened by the new one, on the same bank with the same registers.
  */
 @Component(service = IommuDriver.class)
 public final class ArmSmmuDriver implements IommuDriver {
@@ -90,7 +95,7 @@ public final class ArmSmmuDriver implements IommuDriver {
      */
     private static final Class<?> PRESERVE_CODE = SmmuRecord.class;
 
-    private final Function<String, PageTableFormat> formatLookup;
+    private final PgtableFormats formats;
     private final LongSupplier clock;
     private final boolean disableBypass;
     private final RateLimit contextFaultLimit;
@@ -99,11 +104,6 @@ public final class ArmSmmuDriver implements IommuDriver {
     private final List<SmmuInstance> instances = new CopyOnWriteArrayList<>();
     private final Set<SmmuDomain> domains = ConcurrentHashMap.newKeySet();
 
-    @Reference(name = "formats", service = PageTableFormat.class, cardinality = ReferenceCardinality.MULTIPLE,
-            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY,
-            target = "(" + PageTableFormat.PROPERTY + "=" + PageTableFormat.ARM_LPAE_S1 + ")")
-    private volatile List<PageTableFormat> formats = List.of();
-
     /** SCR: disable_bypass from the framework property {@value #DISABLE_BYPASS_PROPERTY}. */
     @Activate
     public ArmSmmuDriver(BundleContext context) {
@@ -111,7 +111,18 @@ public final class ArmSmmuDriver implements IommuDriver {
     }
 
     private ArmSmmuDriver(Function<String, PageTableFormat> formats, LongSupplier clock, boolean disableBypass) {
-        this.formatLookup = formats != null ? formats : this::boundFormat;
+        this.formats = new PgtableFormats(NAME, PageTableFormat.ARM_LPAE_S1, formats != null ? formats : name -> null,
+                new PgtableFormats.Driver() {
+                    @Override
+                    public PlatformDevice anyDevice() {
+                        return instances.stream().findFirst().map(s -> s.pdev).orElse(null);
+                    }
+
+                    @Override
+                    public Iterable<PgtableDomain> liveTables() {
+                        return domains.stream().map(SmmuDomain::table).toList();
+                    }
+                }, LOG);
         this.clock = Objects.requireNonNull(clock, "clock");
         this.disableBypass = disableBypass;
         this.contextFaultLimit = new RateLimit(clock);
@@ -140,13 +151,48 @@ public final class ArmSmmuDriver implements IommuDriver {
         return Kstrtobool.parse(DISABLE_BYPASS_PROPERTY, value, true);
     }
 
-    private PageTableFormat boundFormat(String name) {
-        return IoPgtable.find(formats, name);
+    /** @return the format called {@code name} (the newest bound service); ENODEV if no such format is available */
+    PageTableFormat format(String name) {
+        return formats.require(name);
     }
 
-    /** @return the format called {@code name}; ENODEV if no such format is available */
-    PageTableFormat format(String name) {
-        return IoPgtable.require(formatLookup, name, NAME);
+    // ---------------------------------------------------------------- page-table formats
+
+    /**
+     * SCR: an {@code arm-lpae-s1} format service arrived. A new version of it takes the live
+     * domains over ({@link #formatArrived}).
+     */
+    @Reference(name = "formats", service = PageTableFormat.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindFormat",
+            target = "(" + PageTableFormat.PROPERTY + "=" + PageTableFormat.ARM_LPAE_S1 + ")")
+    void bindFormat(PageTableFormat format, ServiceReference<PageTableFormat> ref) {
+        Bundle b = ref.getBundle();
+        formatArrived(format, b == null ? null : b.getSymbolicName() + " " + b.getVersion());
+    }
+
+    /** SCR: a format service left ({@link #formatLeft}). */
+    void unbindFormat(PageTableFormat format) {
+        formatLeft(format);
+    }
+
+    /**
+     * A format service left ({@link #unbindFormat} outside OSGi). The live domains keep running on
+     * its code (still loaded) until a new version arrives, unless another service of the format is
+     * bound: they move to it now. Meanwhile the core holds back the calls that need the format
+     * (attach finalising a domain) when it left in a bundle update.
+     */
+    public void formatLeft(PageTableFormat format) {
+        formats.unbind(format);
+    }
+
+    /**
+     * A format service arrived, from the bundle {@code origin} ({@link #bindFormat} outside OSGi).
+     * Every finalised domain on another object of the format is re-opened by it, with the domains
+     * quiesced ({@link PlatformDevice#quiesceDomains}): the same table on the same context bank,
+     * no register written and no TLB maintenance (no descriptor changes).
+     */
+    public void formatArrived(PageTableFormat format, String origin) {
+        formats.bind(format, origin);
     }
 
     /** @return the disable_bypass parameter this driver runs with */
