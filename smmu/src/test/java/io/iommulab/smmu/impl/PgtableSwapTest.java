@@ -9,8 +9,12 @@ import io.iommulab.api.dto.DeviceDTO;
 import io.iommulab.api.dto.LiveUpdateDTO;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
+import io.iommulab.api.dma.DmaDirection;
+import io.iommulab.api.pgtable.PageTableConfig;
+import io.iommulab.api.pgtable.PageTableContext;
 import io.iommulab.api.pgtable.PageTableFormat;
 import io.iommulab.api.pgtable.PageTableOps;
+import io.iommulab.api.pgtable.PageTableState;
 import io.iommulab.core.impl.CoreConfig;
 import io.iommulab.core.impl.DomainImpl;
 import io.iommulab.pgtable.lpae.ArmLpaeS1Format;
@@ -22,6 +26,10 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -138,6 +146,121 @@ class PgtableSwapTest {
         long pa = rig.ram() + 0x400_0000;
         fresh.map(0x4000_0000L, pa, LiveUpdateTest.PG, LiveUpdateTest.RW);
         BackendChecks.assertDmaLands(rig.machine.memory(), rig.master(GPU), 0, 0x4000_0000L, pa, LiveUpdateTest.DATA);
+    }
+
+    /** {@code arm-lpae-s1} with its {@code attach} (re-opening a live table) run through {@code onAttach} first. */
+    private static PageTableFormat reopening(Function<PageTableState, RuntimeException> onAttach) {
+        PageTableFormat base = new ArmLpaeS1Format();
+        return new PageTableFormat() {
+            @Override
+            public String name() {
+                return base.name();
+            }
+
+            @Override
+            public PageTableOps alloc(PageTableConfig config, PageTableContext context) {
+                return base.alloc(config, context);
+            }
+
+            @Override
+            public PageTableOps attach(PageTableState state, PageTableContext context) {
+                RuntimeException refusal = onAttach.apply(state);
+                if (refusal != null) {
+                    throw refusal;
+                }
+                return base.attach(state, context);
+            }
+        };
+    }
+
+    /**
+     * The new format version re-opens the live tables while the old one still serves them: only
+     * the switch runs with the domains paused, and that is the swap's blackout. Its first attach
+     * maps a page through the DMA API on another thread and waits for it; were the domains paused
+     * already, that map would wait for the attach and the move would fail.
+     */
+    @Test
+    void theNewFormatReopensTheTablesBeforeTheDomainsArePaused() {
+        PageTableFormat v1 = new ArmLpaeS1Format();
+        SmmuRig rig = boot(CoreConfig.defaults(), v1);
+        Workload w = new Workload(rig, true);
+        Map<SmmuDomain, IommuDomain> live = finalised(rig, w);
+        long pa = rig.ram() + 0x500_0000;
+        List<Long> meanwhile = new CopyOnWriteArrayList<>();
+        PageTableFormat v2 = reopening(state -> {
+            if (meanwhile.isEmpty()) {
+                try {
+                    meanwhile.add(CompletableFuture.supplyAsync(
+                            () -> w.dma.device(DMA).mapPage(pa, LiveUpdateTest.PG, DmaDirection.BIDIRECTIONAL))
+                            .get(10, TimeUnit.SECONDS));
+                } catch (Exception e) {
+                    return new IllegalStateException("a dma_map_page while the new format re-opens a table: " + e, e);
+                }
+            }
+            return null;
+        });
+        rig.driver.formatArrived(v2, V2);
+        assertEquals(1, meanwhile.size());
+        for (Map.Entry<SmmuDomain, IommuDomain> e : live.entrySet()) {
+            assertSame(v2, e.getKey().format(), "domain " + e.getValue().id() + " runs on the new format");
+        }
+        LiveUpdateDTO u = rig.engine.liveUpdates().get(0);
+        assertTrue(u.adopted(), u.reason());
+        assertEquals(0, u.mismatches(), u.toString());
+        assertEquals(u.blackoutNs(), rig.engine.liveUpdatePhases().blackoutNs(), "pause, switch and resume are the blackout");
+        assertEquals(pa, rig.engine.domainOf(DMA).iovaToPhys(meanwhile.get(0)),
+                "the page mapped on the old code meanwhile, on the new one");
+        BackendChecks.assertDmaLands(rig.machine.memory(), rig.master(DMA), 0, meanwhile.get(0), pa, LiveUpdateTest.DATA);
+        w.assertEveryMappingLands();
+    }
+
+    /**
+     * A new format that refuses a live table moves none, before any domain is paused; after the old
+     * format left in a bundle update, the calls that waited for it still go on, and the report says
+     * why nothing was adopted.
+     */
+    @Test
+    void aNewFormatThatRefusesATableMovesNoneAndTheWaitingCallsGoOn() throws Exception {
+        PageTableFormat v1 = new ArmLpaeS1Format();
+        SmmuRig rig = boot(CoreConfig.defaults(), v1);
+        Workload w = new Workload(rig, true);
+        Map<SmmuDomain, IommuDomain> live = finalised(rig, w);
+        Map<SmmuDomain, PageTableOps> before = new IdentityHashMap<>();
+        live.keySet().forEach(d -> before.put(d, d.table().ops()));
+        List<PageTableState> asked = new CopyOnWriteArrayList<>();
+        PageTableFormat v2 = reopening(state -> {
+            asked.add(state);
+            return asked.size() == 2 ? new IommuException(Errno.EINVAL, "a table this version cannot run") : null;
+        });
+        try (LogCapture log = new LogCapture()) {
+            rig.driver.formatLeft(v1);
+            BackgroundCall<IommuDomain> alloc = BackgroundCall.start("domain allocation",
+                    () -> rig.engine.domainAlloc(DMA, DomainType.UNMANAGED));
+            while (rig.engine.waitingCalls() == 0 && alloc.running()) {
+                Thread.onSpinWait();
+            }
+            rig.driver.formatArrived(v2, V2);
+            IommuDomain waited = alloc.join();
+            assertEquals(0, rig.engine.waitingCalls());
+            waited.free();
+            assertEquals(1, log.matching("arm-smmu: moving the live domains to pgtable arm-lpae-s1: " + V2 + " failed: EINVAL: "
+                    + "arm-smmu domain ").stream().filter(l -> l.contains("cannot re-open a page table of format 'arm-lpae-s1'")
+                            && l.contains("EINVAL: a table this version cannot run; those not moved keep running on the previous code"))
+                    .count(), log.lines().toString());
+        }
+        assertEquals(2, asked.size(), "the move stopped at the refused table");
+        for (Map.Entry<SmmuDomain, IommuDomain> e : live.entrySet()) {
+            String what = "domain " + e.getValue().id();
+            assertSame(v1, e.getKey().format(), what + " stays on the previous format");
+            assertSame(before.get(e.getKey()), e.getKey().table().ops(), what + " keeps its ops");
+        }
+        LiveUpdateDTO u = rig.engine.liveUpdates().get(0);
+        assertFalse(u.adopted());
+        assertTrue(u.reason().startsWith("EINVAL: arm-smmu domain ") && u.reason().endsWith("EINVAL: a table this version cannot run"),
+                u.reason());
+        assertEquals(1, u.callsWaited(), u.toString());
+        assertEquals(List.of(), rig.engine.faults(), "no transaction faulted");
+        w.assertEveryMappingLands();
     }
 
     @Test
