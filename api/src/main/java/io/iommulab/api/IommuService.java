@@ -55,6 +55,13 @@ public interface IommuService {
     List<LiveUpdateDTO> liveUpdates();
 
     /**
+     * @return how many control-path calls (domain allocation, attach, detach, free) wait now for a
+     *         live update to finish: for a driver's next version, or for the page-table code its
+     *         domains need ({@code LiveUpdateDTO.callsWaited} counts them afterwards)
+     */
+    int waitingCalls();
+
+    /**
      * The DMA sanitizer: on or off, transactions checked, findings by kind and the bounded history,
      * the flush-queue exposure of lazy domains. Off unless {@code iommulab.iommu.sanitize} is set or
      * {@link #setSanitizer} turned it on.

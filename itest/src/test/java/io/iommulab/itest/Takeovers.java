@@ -63,17 +63,17 @@ final class Takeovers {
 
     /**
      * @return the IOMMUs that {@code updates} adopted from {@code code} (an origin such as
-     *         "io.iommulab.dart 0.1.0"); with {@code noRecord}, the old code handed over no record
-     *         for any of them
+     *         "io.iommulab.dart 0.1.0"), each of them read from the hardware by the new code: none
+     *         from a record (there was none, or one the new code does not know)
      */
-    static Set<String> adoptedFrom(List<LiveUpdateDTO> updates, String code, boolean noRecord) {
+    static Set<String> adoptedFromHardware(List<LiveUpdateDTO> updates, String code) {
         Set<String> out = new TreeSet<>();
         for (LiveUpdateDTO u : updates) {
             if (!runs(u.from(), code)) {
                 continue;
             }
-            if (!u.adopted() || noRecord && u.fromRecord() != 0) {
-                throw new AssertionError("adopted" + (noRecord ? ", with no record handed over" : "") + ": " + u);
+            if (!u.adopted() || u.fromRecord() != 0 || u.fromHardware() != u.iommus().size()) {
+                throw new AssertionError("adopted, every IOMMU from the hardware: " + u);
             }
             out.addAll(u.iommus());
         }

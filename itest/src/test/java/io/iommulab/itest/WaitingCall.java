@@ -6,19 +6,22 @@ import io.iommulab.api.IommuService;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * A control-path call made while a driver is between its old code and its new one: on its own
- * thread, a domain allocation for a master (iommu_domain_alloc), freed again. It has to wait in the
- * core until the new code has taken over, then succeed. (The domain is not attached: that would take
- * the master off the mappings its DMA runs through.)
+ * A control-path call made while a driver is between its old code and its new one, or while the
+ * page-table code its domains need is away: on its own thread, a domain allocation for a master
+ * (iommu_domain_alloc), freed again. It has to wait in the core until the new code has taken over,
+ * then succeed. (The domain is not attached: that would take the master off the mappings its DMA
+ * runs through.)
  */
 final class WaitingCall {
 
+    private final IommuService iommu;
     private final String master;
     private final Thread thread;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private volatile boolean done;
 
     private WaitingCall(IommuService iommu, String master) {
+        this.iommu = iommu;
         this.master = master;
         this.thread = new Thread(() -> {
             try {
@@ -51,17 +54,9 @@ final class WaitingCall {
         }
     }
 
-    /** @return true while the call waits in the core for the live update (its thread parked in the core's wait) */
+    /** @return true while the call waits in the core for the live update (the only call the core counts as waiting) */
     boolean waitingInCore() {
-        if (done || thread.getState() != Thread.State.TIMED_WAITING) {
-            return false;
-        }
-        for (StackTraceElement e : thread.getStackTrace()) {
-            if (e.getClassName().equals("io.iommulab.core.impl.IommuCoreEngine") && e.getMethodName().equals("awaitLiveUpdate")) {
-                return true;
-            }
-        }
-        return false;
+        return !done && iommu.waitingCalls() == 1;
     }
 
     /** @return true once the call returned or failed */

@@ -15,14 +15,25 @@ import io.iommulab.api.pgtable.PageTableOps;
  * domain is freed a map is ENODEV too.
  *
  * <p>Fields: {@code domain} the driver's domain, named in messages; {@code ops} the table (null
- * until {@link #install}; replaced only by {@link #reattach} or {@link #switchTo}, with the domain quiesced);
- * {@code freed} set once by {@link #markFreed}. No lock on the map path: both fields are volatile.
+ * until {@link #install}; replaced only by {@link #reattach} or {@link #switchTo}, with the domain
+ * quiesced); {@code format}/{@code context} the format object the table runs on and where it
+ * allocates (a new version of the format re-opens the table in the same context; null when
+ * installed without them); {@code reopened} what the last {@link #reopen} gave, for
+ * {@link #switchTo}; {@code freed} set once by {@link #markFreed}. No lock on the map path: the
+ * fields it reads are volatile.
  */
 public final class PgtableDomain {
 
     private final Object domain;
     private volatile PageTableOps ops;
+    private volatile PageTableFormat format;
+    private volatile PageTableContext context;
+    private Reopened reopened;
     private volatile boolean freed;
+
+    /** A table re-opened by {@link #reopen}, not yet switched to: the new ops, by which format, in which context. */
+    private record Reopened(PageTableOps ops, PageTableFormat format, PageTableContext context) {
+    }
 
     /** @param domain the driver's domain, whose {@code toString} names it in messages */
     public PgtableDomain(Object domain) {
@@ -34,9 +45,25 @@ public final class PgtableDomain {
         this.ops = table;
     }
 
+    /**
+     * Publishes the finalised (or re-opened) table, made by {@code format} in {@code context}: a
+     * new version of the format re-opens it there ({@link #reattach(PageTableFormat)},
+     * {@link PgtableFormats}). The caller holds its init lock, and installs once.
+     */
+    public synchronized void install(PageTableOps table, PageTableFormat format, PageTableContext context) {
+        this.ops = table;
+        this.format = format;
+        this.context = context;
+    }
+
     /** @return the table, null before {@link #install} */
     public PageTableOps ops() {
         return ops;
+    }
+
+    /** @return the format object the table runs on, null before {@link #install} (or when installed without it) */
+    public PageTableFormat format() {
+        return format;
     }
 
     /**
@@ -92,22 +119,59 @@ public final class PgtableDomain {
             throw new IommuException(Errno.EINVAL, domain + ": its table is of format '" + name + "'; '" + format.name()
                     + "' cannot re-open it");
         }
-        return IoPgtable.attach(format, old.state(), context, domain.toString());
+        PageTableOps neu = IoPgtable.attach(format, old.state(), context, domain.toString());
+        synchronized (this) {
+            reopened = new Reopened(neu, format, context);
+        }
+        return neu;
+    }
+
+    /**
+     * {@link #reopen(PageTableFormat, PageTableContext)} in the context the table was installed
+     * with.
+     *
+     * @return the new ops for {@link #switchTo}; null when there is nothing to re-open (no table
+     *         yet, installed without its context, or the domain was freed)
+     */
+    public PageTableOps reopen(PageTableFormat format) {
+        PageTableContext ctx = context;
+        return ctx == null ? null : reopen(format, ctx);
     }
 
     /**
      * The second step of {@link #reattach}, with the domain quiesced: map, unmap and lookups run
-     * on {@code reopened} (what {@link #reopen} gave for this domain) from here on; the previous
-     * ops are dropped, never freed.
+     * on {@code reopened} (what the last {@link #reopen} gave for this domain) from here on, and
+     * the table runs on the format that re-opened it; the previous ops are dropped, never freed.
      *
      * @return false, changing nothing, when the domain was freed since
+     * @throws IllegalArgumentException when {@code reopened} is not what the last {@link #reopen}
+     *         of this domain gave (nothing changes)
      */
     public synchronized boolean switchTo(PageTableOps reopened) {
+        Reopened r = this.reopened;
+        if (r == null || r.ops() != reopened) {
+            throw new IllegalArgumentException(domain + ": switchTo takes the ops the last reopen gave");
+        }
         if (freed || ops == null) {
             return false;
         }
-        ops = reopened;
+        ops = r.ops();
+        format = r.format();
+        context = r.context();
+        this.reopened = null;
         return true;
+    }
+
+    /**
+     * {@link #reattach(PageTableFormat, PageTableContext)} in the context the table was installed
+     * with.
+     *
+     * @return the new ops; null when there is nothing to re-open (no table yet, installed without
+     *         its context, or the domain was freed)
+     */
+    public synchronized PageTableOps reattach(PageTableFormat format) {
+        PageTableOps neu = reopen(format);
+        return neu != null && switchTo(neu) ? neu : null;
     }
 
     /** @throws IommuException ENODEV "{@code <domain> was freed}" */

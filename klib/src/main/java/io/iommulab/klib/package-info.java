@@ -9,9 +9,13 @@
  * {@link io.iommulab.klib.IoPgtable#attach} and {@link io.iommulab.klib.PgtableDomain#reattach}
  * (a live table moved to the new version of its format); 1.3 added
  * {@link io.iommulab.klib.FaultInject} (a driver's side of {@code should_fail()}: an injected
- * fault asked once per occurrence and logged), {@link io.iommulab.klib.PgtableDomain#reopen} and {@link io.iommulab.klib.PgtableDomain#switchTo}
- * (the same move in two steps, so that only the switch runs with the domain quiesced).
+ * fault asked once per occurrence and logged); 1.4 added {@link io.iommulab.klib.PgtableFormats}
+ * (a driver's bound formats and the move of its live tables to a new version of them, shared by
+ * the drivers), {@link io.iommulab.klib.PgtableDomain#reopen} and
+ * {@link io.iommulab.klib.PgtableDomain#switchTo} (the move in two steps, so that only the switch
+ * runs with the domain quiesced) with {@link io.iommulab.klib.PgtableDomain#format} and the
+ * install, reopen and reattach that remember the format and context.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.3.0")
+@org.osgi.annotation.versioning.Version("1.4.0")
 package io.iommulab.klib;

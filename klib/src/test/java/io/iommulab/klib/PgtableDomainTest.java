@@ -129,16 +129,45 @@ class PgtableDomainTest {
 
         assertTrue(d.switchTo(neu));
         assertSame(neu, d.ops());
+        assertTrue(d.format() instanceof NextVersion, "the format it runs on now: the one that re-opened it");
         d.mapPages(0x20_0000, RAM + 0xc000, PG, 1, Prot.READ);
         assertEquals(RAM + 0xc000, old.iovaToPhys(0x20_0000), "one table: the old ops see the new code's map");
 
         assertThrows(IommuException.class, () -> d.reopen(DartFormat.DART1, ctx), "another format's name");
         PageTableOps third = d.reopen(new NextVersion(), ctx);
+        assertThrows(IllegalArgumentException.class, () -> d.switchTo(neu), "only what the last reopen gave");
         assertTrue(d.markFreed());
         assertFalse(d.switchTo(third), "a domain freed between the steps is not switched");
         assertSame(neu, d.ops());
         d.ops().free();
         assertEquals(0, pages.pagesInUse(), "freeing the current ops returns every table");
+    }
+
+    @Test
+    void aTableInstalledWithItsFormatIsReopenedInItsOwnContext() {
+        PgtableDomain d = new PgtableDomain("test domain");
+        PageTableOps old = IoPgtable.alloc(DartFormat.DART2, config, ctx, "/soc/iommu@0");
+        d.install(old, DartFormat.DART2, ctx);
+        assertSame(DartFormat.DART2, d.format());
+        d.mapPages(0x10_0000, RAM + 0x8000, PG, 1, Prot.READ | Prot.WRITE);
+        long before = pages.pagesInUse();
+
+        NextVersion next = new NextVersion();
+        PageTableOps neu = d.reattach(next);
+        assertSame(neu, d.ops());
+        assertSame(next, d.format(), "the format it runs on now");
+        assertEquals(old.state(), neu.state());
+        assertEquals(before, pages.pagesInUse(), "nothing allocated");
+        d.mapPages(0x20_0000, RAM + 0xc000, PG, 1, Prot.READ);
+        assertEquals(RAM + 0xc000, old.iovaToPhys(0x20_0000), "one table");
+
+        PgtableDomain bare = new PgtableDomain("bare");
+        bare.install(IoPgtable.alloc(DartFormat.DART2, config, ctx, "/soc/iommu@1"));
+        assertEquals(null, bare.format());
+        assertEquals(null, bare.reattach(next), "installed without its context: nothing to re-open it in");
+        bare.ops().free();
+        d.ops().free();
+        assertEquals(0, pages.pagesInUse());
     }
 
     @Test

@@ -88,8 +88,9 @@ class LiveUpdateIT {
         // the usb4 DART's driver is the dart bundle's code with the usb4 bundle's variant: both named
         String usb4 = DART + " " + v + " + " + DART + ".usb4 " + shippedVersion(DART + ".usb4");
         assertTrue(out.contains("apple-dart: " + usb4 + " -> " + usb4 + ", 1 IOMMU: "), out);
-        assertTrue(out.matches("(?s).*IOMMUs?: (adopted( \\([^)]*\\))?|not adopted: \\S.*)\n  domains \\d+, mappings \\d+, verified \\d+, "
-                + "mismatches 0, blackout \\d+ us, longest wait \\d+ us, faults during the swap \\d+\n  iommus /soc/iommu@.*"), out);
+        assertTrue(out.matches("(?s).*IOMMUs?: (adopted \\(from record \\d+, from hardware \\d+\\)|not adopted: \\S.*)\n"
+                + "  domains \\d+, mappings \\d+, verified \\d+, mismatches 0, blackout \\d+ us, longest wait \\d+ us, "
+                + "calls waited \\d+, faults during the swap \\d+\n  iommus /soc/iommu@.*"), out);
     }
 
     @Test

@@ -6,6 +6,7 @@ import io.iommulab.api.driver.IommuFault;
 import io.iommulab.api.driver.IommuMaster;
 import io.iommulab.api.driver.PlatformDevice;
 import io.iommulab.api.driver.PreservedIommu;
+import io.iommulab.api.driver.TakeoverSource;
 import io.iommulab.api.dt.DtNode;
 import io.iommulab.api.machine.IrqLine;
 import io.iommulab.api.machine.MmioWindow;
@@ -177,6 +178,16 @@ public final class MmioRecordingDriver<D extends IommuDriver> extends Delegating
         @Override
         public void quiesceDomains(String what, Runnable swap) {
             pdev.quiesceDomains(what, swap);
+        }
+
+        @Override
+        public void codeLeft(String what) {
+            pdev.codeLeft(what);
+        }
+
+        @Override
+        public void restoredFrom(TakeoverSource source) {
+            pdev.restoredFrom(source);
         }
 
         @Override

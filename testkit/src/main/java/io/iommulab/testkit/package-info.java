@@ -3,8 +3,10 @@
  * wrapper that records MMIO writes, a log capture, and since 1.2 the checks every backend's tests
  * make ({@link io.iommulab.testkit.BackendChecks}) and the JSON parser the tests of every JSON
  * writer check output with ({@link io.iommulab.testkit.MiniJson}); 1.3 added faults a driver test
- * injects ({@link io.iommulab.testkit.InjectedFaults}, answered by the recording driver's devices).
+ * injects ({@link io.iommulab.testkit.InjectedFaults}, answered by the recording driver's devices);
+ * 1.4 added a call made on its own thread ({@link io.iommulab.testkit.BackgroundCall}), which a test
+ * sees wait for a live update.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.3.0")
+@org.osgi.annotation.versioning.Version("1.4.0")
 package io.iommulab.testkit;

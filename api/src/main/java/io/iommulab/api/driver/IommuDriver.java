@@ -98,6 +98,7 @@ public interface IommuDriver {
      * tables in memory), as a kdump kernel or a driver adopting a bootloader's locked DART does.
      * Runs before the domains are paused, while the previous driver still maps and unmaps: it
      * reads, and writes nothing that driver's TLB maintenance uses.
+     * It tells the core which of the two it used ({@link PlatformDevice#restoredFrom}).
      *
      * @throws io.iommulab.api.error.IommuException when the running state cannot be trusted (the
      *         core then removes and re-probes the instance, with a warning saying why); EOPNOTSUPP

@@ -52,6 +52,27 @@ public interface PlatformDevice {
      */
     void quiesceDomains(String what, Runnable swap);
 
+    /**
+     * Live update of the code behind a driver's domains, its first half: {@code what} (the
+     * page-table format the driver makes and finalises its domains with, e.g. {@code "pgtable
+     * apple-dart: io.iommulab.pgtable 0.2.0"}) left and nothing replaces it yet. When it left
+     * because its bundle is being updated, the core holds back this driver's calls that need it
+     * (domain allocation, attach, detach and free wait, without the core's lock held; a master
+     * probing meanwhile is deferred) until the driver's next {@link #quiesceDomains} on any of its
+     * devices, which the driver calls when the new code arrives (even with no domain to move), or
+     * until the live-update timeout passes since it left: a call still waiting then fails with
+     * ETIMEDOUT naming {@code what}. When it left for good (its bundle stopped or uninstalled)
+     * nothing is held back: the calls fail as the driver makes them fail without it.
+     */
+    void codeLeft(String what);
+
+    /**
+     * Live update: {@link IommuDriver#restore} tells the core where it took this instance's running
+     * state from, the previous driver's record or the hardware; the live update's report counts
+     * both ({@code LiveUpdateDTO.fromRecord}, {@code fromHardware}).
+     */
+    void restoredFrom(TakeoverSource source);
+
     /** Fault-injection point: a TLB invalidation the driver is about to issue (it skips it when told). */
     String SKIP_INVALIDATE = "skip-invalidate";
 

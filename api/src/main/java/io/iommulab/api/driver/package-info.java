@@ -1,4 +1,11 @@
-/** IOMMU driver SPI (= struct iommu_ops, iommu_domain_ops, iommu_device) implemented by backend bundles and called by the core. */
+/**
+ * IOMMU driver SPI (= struct iommu_ops, iommu_domain_ops, iommu_device) implemented by backend
+ * bundles and called by the core. 1.4 added {@link io.iommulab.api.driver.PlatformDevice#restoredFrom}
+ * with {@link io.iommulab.api.driver.TakeoverSource} (a live update's new code says whether it used
+ * the record or read the hardware) and {@link io.iommulab.api.driver.PlatformDevice#codeLeft} (the
+ * page-table code under a driver's domains left in a bundle update: the core holds back the calls
+ * that need it).
+ */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.3.0")
+@org.osgi.annotation.versioning.Version("1.4.0")
 package io.iommulab.api.driver;

@@ -51,8 +51,9 @@ public final class IommuCore implements IommuService {
     @Activate
     public IommuCore(@Reference(name = "machine") Machine machine, BundleContext context) {
         this.machine = machine;
-        this.engine = new IommuCoreEngine(machine, CoreConfig.from(context::getProperty));
         this.context = context;
+        this.engine = new IommuCoreEngine(machine, CoreConfig.from(context::getProperty));
+        engine.setUpdateInProgress(this::updateInProgress);
     }
 
     @Activate
@@ -105,10 +106,11 @@ public final class IommuCore implements IommuService {
     }
 
     /**
-     * A driver service leaves in a live update when some bundle is stopping only for a while: a
-     * bundle update or refresh stops it transiently, keeping it persistently started, while a stop
-     * or an uninstall marks it stopped first. (A transient stop that is not followed by a new
-     * version ends as an unload when the live-update timeout passes.)
+     * A driver service (or the page-table code a driver needs) leaves in a live update when some
+     * bundle is stopping only for a while: a bundle update or refresh stops it transiently, keeping
+     * it persistently started, while a stop or an uninstall marks it stopped first. (A transient
+     * stop that is not followed by a new version ends as an unload when the live-update timeout
+     * passes.)
      */
     private boolean updateInProgress() {
         for (Bundle b : context.getBundles()) {
@@ -223,6 +225,11 @@ public final class IommuCore implements IommuService {
     @Override
     public List<LiveUpdateDTO> liveUpdates() {
         return engine.liveUpdates();
+    }
+
+    @Override
+    public int waitingCalls() {
+        return engine.waitingCalls();
     }
 
     @Override

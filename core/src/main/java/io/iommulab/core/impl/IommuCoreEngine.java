@@ -81,8 +81,11 @@ public final class IommuCoreEngine implements IommuService {
     private final LiveUpdate live = new LiveUpdate(this);
     /** the bundle each driver's code comes from, for listings and live-update reports */
     private final Map<IommuDriver, String> origins = new java.util.IdentityHashMap<>();
-    /** when the earliest control-path call still waiting for a live update began waiting (under the lock) */
-    private long waitingSince = Long.MAX_VALUE;
+    /**
+     * true while some bundle is being updated (stopped only for a while), when page-table code that
+     * leaves is awaited ({@link #codeLeft}); outside OSGi nothing else takes code away
+     */
+    private java.util.function.BooleanSupplier updateInProgress = () -> true;
     /** runs the deadlines of the drivers waiting for their next version; no thread while none waits */
     private java.util.concurrent.ScheduledThreadPoolExecutor deadlines;
     private final Map<IommuDriver, java.util.concurrent.ScheduledFuture<?>> deadlineTasks = new java.util.IdentityHashMap<>();
@@ -163,6 +166,7 @@ public final class IommuCoreEngine implements IommuService {
                         + "as on an unload and probing again", driver.name(), failure);
                 teardown(old);
             }
+            live.codeBack(old);
             origins.remove(old);
         }
         notifyAll();
@@ -261,6 +265,7 @@ public final class IommuCoreEngine implements IommuService {
 
     /** The unload: masters released, domains freed, instances removed (reset), nodes offered to other drivers. */
     private void teardown(IommuDriver driver) {
+        live.codeBack(driver);
         for (int i = masters.all().size() - 1; i >= 0; i--) {
             MasterImpl m = masters.all().get(i);
             if (m.state == MasterImpl.State.PROBED && m.driver == driver) {
@@ -288,48 +293,101 @@ public final class IommuCoreEngine implements IommuService {
     }
 
     /**
-     * Waits while {@code driver} is being replaced in a live update (control-path calls run on the
-     * new code; under the lock, which the wait releases).
+     * Waits while {@code driver} is being replaced in a live update, or while the page-table code
+     * its domains need is away in one (control-path calls run on the new code; under the lock,
+     * which the wait releases). The waiting call is counted for the live update's report.
      *
-     * @throws IommuException ETIMEDOUT if the update did not finish within the timeout
+     * @throws IommuException ETIMEDOUT if the update did not finish within the timeout: the driver's
+     *         from when the call began waiting, the page-table code's from when it left (it is then
+     *         no longer awaited)
      */
     private void awaitLiveUpdate(IommuDriver driver) {
-        if (!live.isRetiring(driver)) {
+        if (!awaitsNewCode(driver)) {
             return;
         }
         long start = System.nanoTime();
         long deadline = start + config.liveUpdateTimeoutNs();
-        waitingSince = Math.min(waitingSince, start);
+        live.waits.begin(driver, start);
         try {
-            while (live.isRetiring(driver)) {
-                long left = deadline - System.nanoTime();
+            while (awaitsNewCode(driver)) {
+                LiveUpdate.CodeAway away = live.retiringOf(driver) == null ? live.codeAway(driver) : null;
+                long until = away == null ? deadline : away.sinceNs() + config.liveUpdateTimeoutNs();
+                long left = until - System.nanoTime();
                 if (left <= 0) {
-                    throw new IommuException(Errno.ETIMEDOUT, "waited " + config.liveUpdateMs() + " ms for the live update of "
-                            + driver.name() + " to finish");
+                    throw away == null ? new IommuException(Errno.ETIMEDOUT, "waited " + config.liveUpdateMs()
+                            + " ms for the live update of " + driver.name() + " to finish") : codeTimedOut(driver, away);
                 }
                 java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(this, left);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IommuException(Errno.ETIMEDOUT, "interrupted while waiting for the live update of " + driver.name());
+        } finally {
+            live.waits.end(driver);
         }
     }
 
-    /** @return the master, after any live update of its driver finished */
+    private boolean awaitsNewCode(IommuDriver driver) {
+        return live.isRetiring(driver) || live.codeAway(driver) != null;
+    }
+
+    /** No new version of the page-table code came in time: it is awaited no more, and the call fails. */
+    private IommuException codeTimedOut(IommuDriver driver, LiveUpdate.CodeAway away) {
+        if (expireCode(driver, away)) {
+            probeMasters(); // those deferred for it fail now as the driver makes them
+        }
+        return new IommuException(Errno.ETIMEDOUT, driver.name() + ": no new version of " + away.what() + " came within "
+                + config.liveUpdateMs() + " ms of it leaving in a bundle update");
+    }
+
+    /**
+     * The page-table code is awaited no more (its timeout passed), with a WARN.
+     *
+     * @return false if it was not awaited any more already
+     */
+    private boolean expireCode(IommuDriver driver, LiveUpdate.CodeAway away) {
+        if (live.codeBack(driver) == null) {
+            return false;
+        }
+        LOG.warn("live update of {}: no new version of {} came within {} ms; calls that need it fail", driver.name(),
+                away.what(), config.liveUpdateMs());
+        return true;
+    }
+
+    /**
+     * @return the page-table code of {@code driver} awaited now, null if none (or its timeout passed:
+     *         then it expires; for a master being evaluated, which then probes)
+     */
+    private LiveUpdate.CodeAway codeAwayNow(IommuDriver driver) {
+        LiveUpdate.CodeAway away = live.codeAway(driver);
+        if (away != null && System.nanoTime() - away.sinceNs() >= config.liveUpdateTimeoutNs()) {
+            expireCode(driver, away);
+            return null;
+        }
+        return away;
+    }
+
+    /** @return the master, after any live update of its driver (or of its page-table code) finished */
     private MasterImpl settled(String device) {
         MasterImpl m = masters.probed(device);
-        while (live.isRetiring(m.driver)) {
+        while (awaitsNewCode(m.driver)) {
             awaitLiveUpdate(m.driver);
             m = masters.probed(device);
         }
         return m;
     }
 
-    /** @return how long the earliest control-path call still waiting has waited, ns (0 if none); starts over */
-    synchronized long takeLongestControlWaitNs() {
-        long w = waitingSince == Long.MAX_VALUE ? 0 : System.nanoTime() - waitingSince;
-        waitingSince = Long.MAX_VALUE;
-        return w;
+    @Override
+    public synchronized int waitingCalls() {
+        return live.waits.waitingNow();
+    }
+
+    /**
+     * Outside OSGi any page-table code that leaves is awaited; in OSGi only when it leaves in a
+     * bundle update ({@code probe}: some bundle is stopped only for a while).
+     */
+    public synchronized void setUpdateInProgress(java.util.function.BooleanSupplier probe) {
+        this.updateInProgress = java.util.Objects.requireNonNull(probe, "probe");
     }
 
     long faultSeq() {
@@ -386,7 +444,29 @@ public final class IommuCoreEngine implements IommuService {
         return live.lastPhases();
     }
 
-    /** PlatformDevice.quiesceDomains: {@code swap} runs with every domain of the instance's driver paused. */
+    /**
+     * PlatformDevice.codeLeft: the page-table code the instance's driver needs left; in a bundle
+     * update its calls that need it wait for the new code (its next quiesce), at most the live-update
+     * timeout from now.
+     */
+    synchronized void codeLeft(IommuInstance inst, String what) {
+        IommuDriver driver = inst.driver;
+        // a driver leaving in its own update drops its references too: its calls already wait
+        if (driver == null || shutDown || live.isRetiring(driver) || !updateInProgress.getAsBoolean()) {
+            return;
+        }
+        if (live.codeAway(driver) == null) {
+            LOG.info("live update of {}: {} left; calls that need it wait for its next version (at most {} ms)",
+                    driver.name(), what, config.liveUpdateMs());
+        }
+        live.codeLeft(driver, what, System.nanoTime());
+    }
+
+    /**
+     * PlatformDevice.quiesceDomains: {@code swap} runs with every domain of the instance's driver
+     * paused. It also brings the page-table code the driver's calls waited for: they go on, and
+     * masters deferred meanwhile probe.
+     */
     synchronized void quiesce(IommuInstance inst, String what, Runnable swap) {
         IommuDriver driver = inst.driver;
         List<DomainImpl> ds = new ArrayList<>();
@@ -401,7 +481,14 @@ public final class IommuCoreEngine implements IommuService {
                 insts.add(i);
             }
         }
-        live.quiesce(driver, what, insts, ds, swap);
+        try {
+            live.quiesce(driver, what, insts, ds, swap);
+        } finally {
+            if (live.codeBack(driver) != null) {
+                notifyAll();
+                probeMasters();
+            }
+        }
     }
 
     /**
@@ -609,6 +696,16 @@ public final class IommuCoreEngine implements IommuService {
         Set<IommuDriver> ds = new LinkedHashSet<>();
         for (IommuInstance inst : insts) {
             ds.add(inst.driver);
+        }
+        for (IommuDriver d : ds) {
+            LiveUpdate.CodeAway away = codeAwayNow(d);
+            if (away != null) {
+                // its default domain needs the page-table code: probe when the new version came
+                m.state = MasterImpl.State.DEFERRED;
+                m.reason = "waiting for the next version of " + away.what() + " (live update)";
+                m.failedWith = null;
+                return;
+            }
         }
         if (m.state == MasterImpl.State.FAILED && ds.equals(m.failedWith)) {
             return; // same drivers that refused it before; nothing changed

@@ -10,6 +10,7 @@ import io.iommulab.api.driver.IommuGroup;
 import io.iommulab.api.driver.IommuMaster;
 import io.iommulab.api.driver.PreservedDomain;
 import io.iommulab.api.driver.PreservedIommu;
+import io.iommulab.api.driver.TakeoverSource;
 import io.iommulab.api.dto.LiveUpdateDTO;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
@@ -54,6 +55,10 @@ import org.slf4j.LoggerFactory;
  * state is released as on an unload and the new driver probes from scratch, with a warning that
  * says why. If no new version comes within the timeout, the same unload happens.
  *
+ * <p>The page-table code under a driver's domains may be away too (its bundle being updated): the
+ * driver says so ({@code PlatformDevice.codeLeft}) and its next {@link #quiesce} brings the new
+ * code. Meanwhile the calls that need it wait, as for a driver update ({@link CallWaits}).
+ *
  * <p>Runs under the engine's lock.
  */
 final class LiveUpdate {
@@ -65,9 +70,16 @@ final class LiveUpdate {
     record Retiring(IommuDriver driver, String origin, long sinceNs, long faultSeq) {
     }
 
+    /** The page-table code a driver's domains need left in a bundle update, at {@code sinceNs}; its next version is awaited. */
+    record CodeAway(String what, long sinceNs) {
+    }
+
     private final IommuCoreEngine engine;
     private final Map<IommuDriver, Retiring> retiring = new LinkedHashMap<>();
+    private final Map<IommuDriver, CodeAway> away = new IdentityHashMap<>();
     private final Deque<LiveUpdateDTO> history = new ArrayDeque<>();
+    /** the control-path calls waiting for a driver's new code, reported with its live update */
+    final CallWaits waits = new CallWaits();
     /** entries recorded since the start (the history keeps the last {@link #HISTORY}) */
     private long recorded;
     private LiveUpdatePhases lastPhases = LiveUpdatePhases.NONE;
@@ -94,6 +106,21 @@ final class LiveUpdate {
 
     Retiring forget(IommuDriver driver) {
         return retiring.remove(driver);
+    }
+
+    /** The page-table code {@code what} of {@code driver} left in a bundle update at {@code nowNs}. */
+    void codeLeft(IommuDriver driver, String what, long nowNs) {
+        away.putIfAbsent(driver, new CodeAway(what, nowNs));
+    }
+
+    /** @return what page-table code of {@code driver} is away, or null */
+    CodeAway codeAway(IommuDriver driver) {
+        return driver == null ? null : away.get(driver);
+    }
+
+    /** The driver's code is back (its next quiesce ran), it timed out or the driver left: @return what was away, or null */
+    CodeAway codeBack(IommuDriver driver) {
+        return away.remove(driver);
     }
 
     List<LiveUpdateDTO> history() {
@@ -145,8 +172,9 @@ final class LiveUpdate {
                 mappings += g > 0 ? d.mappedBytes() / g : 0;
             }
         }
-        record(new LiveUpdateDTO(r.driver().name(), r.origin(), null, paths, false, reason, 0, domains, mappings, 0, 0,
-                0, engine.takeLongestControlWaitNs(), engine.faultSeq() - r.faultSeq(), System.nanoTime() - engine.startNs()));
+        CallWaits.Taken waited = waits.take(r.driver(), System.nanoTime());
+        record(new LiveUpdateDTO(r.driver().name(), r.origin(), null, paths, false, reason, 0, 0, domains, mappings, 0, 0,
+                0, waited.longestNs(), waited.calls(), engine.faultSeq() - r.faultSeq(), System.nanoTime() - engine.startNs()));
     }
 
     /**
@@ -183,6 +211,8 @@ final class LiveUpdate {
         final Map<IommuInstance, PreservedIommu> records = new IdentityHashMap<>();
         final Map<IommuInstance, IommuDevice> restored = new IdentityHashMap<>();
         final Map<IommuInstance, PlatformDeviceImpl> pdevs = new IdentityHashMap<>();
+        /** the platform devices the old code had, set aside by the commit (what it still holds is freed after) */
+        final Map<IommuInstance, PlatformDeviceImpl> oldPdevs = new IdentityHashMap<>();
         final Map<MasterImpl, List<FwspecEntry>> oldFwspec = new IdentityHashMap<>();
         final Map<MasterImpl, Object> oldPriv = new IdentityHashMap<>();
         final Map<GroupImpl, GroupImpl.IommuData> oldGroupData = new IdentityHashMap<>();
@@ -255,11 +285,17 @@ final class LiveUpdate {
         DomainImpl.wakeAll(p.domains);
         long blackout = p.marks[7] - t0;
         lastPhases = LiveUpdatePhases.of(p.marks);
+        if (failure == null) {
+            // after the blackout: the new code's handlers are registered since its restore
+            for (IommuInstance inst : p.instances) {
+                releaseLeftovers(inst, old, p.oldPdevs.get(inst));
+            }
+        }
         long longestWait = 0;
         for (DomainImpl d : p.domains) {
             longestWait = Math.max(longestWait, d.takeLongestWaitNs());
         }
-        long controlWait = engine.takeLongestControlWaitNs();
+        CallWaits.Taken waited = waits.take(old, System.nanoTime());
         long[] check = failure == null ? verify(p) : new long[] {0, 0};
         long mappings = 0;
         for (DomainImpl d : p.domains) {
@@ -271,9 +307,11 @@ final class LiveUpdate {
             paths.add(inst.path);
         }
         long faults = r == null ? 0 : engine.faultSeq() - r.faultSeq();
-        LiveUpdateDTO dto = new LiveUpdateDTO(neu.name(), r == null ? null : r.origin(), neuOrigin, paths, failure == null,
-                failure, countRecords(p), p.domains.size(), mappings, check[0], check[1], blackout,
-                Math.max(longestWait, controlWait), faults, System.nanoTime() - engine.startNs());
+        boolean adopted = failure == null;
+        LiveUpdateDTO dto = new LiveUpdateDTO(neu.name(), r == null ? null : r.origin(), neuOrigin, paths, adopted, failure,
+                adopted ? count(p, TakeoverSource.RECORD) : 0, adopted ? count(p, TakeoverSource.HARDWARE) : 0,
+                p.domains.size(), mappings, check[0], check[1], blackout, Math.max(longestWait, waited.longestNs()),
+                waited.calls(), faults, System.nanoTime() - engine.startNs());
         record(dto);
         if (failure == null) {
             logAdopted(neu, neuOrigin, p, blackout);
@@ -311,7 +349,8 @@ final class LiveUpdate {
             DomainImpl.wakeAll(domains);
             long blackout = marks[7] - t0;
             lastPhases = LiveUpdatePhases.of(marks);
-            long longestWait = 0;
+            CallWaits.Taken waited = waits.take(driver, System.nanoTime());
+            long longestWait = waited.longestNs();
             long mappings = 0;
             for (DomainImpl d : domains) {
                 longestWait = Math.max(longestWait, d.takeLongestWaitNs());
@@ -322,8 +361,8 @@ final class LiveUpdate {
             for (IommuInstance inst : insts) {
                 paths.add(inst.path);
             }
-            record(new LiveUpdateDTO(driver.name(), null, what, paths, failure == null, failure, 0, domains.size(),
-                    mappings, check[0], check[1], blackout, longestWait, 0, System.nanoTime() - engine.startNs()));
+            record(new LiveUpdateDTO(driver.name(), null, what, paths, failure == null, failure, 0, 0, domains.size(),
+                    mappings, check[0], check[1], blackout, longestWait, waited.calls(), 0, System.nanoTime() - engine.startNs()));
             if (failure == null) {
                 LOG.info("{}: {} swapped under {} domains, {} mappings (blackout {} us)", driver.name(), what,
                         domains.size(), mappings, blackout / 1000);
@@ -374,10 +413,11 @@ final class LiveUpdate {
         return out;
     }
 
-    private int countRecords(Plan p) {
+    /** @return the instances whose new code says it took the state over from {@code source} */
+    private static int count(Plan p, TakeoverSource source) {
         int n = 0;
-        for (PreservedIommu rec : p.records.values()) {
-            n += rec != null ? 1 : 0;
+        for (PlatformDeviceImpl pdev : p.pdevs.values()) {
+            n += pdev.restoredFrom() == source ? 1 : 0;
         }
         return n;
     }
@@ -495,10 +535,24 @@ final class LiveUpdate {
         for (IommuInstance inst : p.instances) {
             inst.driver = neu;
             inst.device = p.restored.get(inst);
+            p.oldPdevs.put(inst, inst.pdev);
             inst.pdev = p.pdevs.get(inst);
         }
         for (MasterImpl m : p.masters) {
             m.driver = neu;
+        }
+    }
+
+    /**
+     * The old code handed {@code inst} over: an interrupt handler it still has registered (a driver
+     * that predates the live update frees nothing in preserve) is freed, as devres frees a driver's
+     * on unbind; it would otherwise go on running beside the new code's and keep the old code loaded.
+     */
+    private static void releaseLeftovers(IommuInstance inst, IommuDriver old, PlatformDeviceImpl before) {
+        List<String> freed = before != null ? before.releaseIrqs() : List.of();
+        if (!freed.isEmpty()) {
+            LOG.warn("{}: the old {} still had {} interrupt handler(s) registered after handing it over; freed: {}", inst.path,
+                    old.name(), freed.size(), String.join(", ", freed));
         }
     }
 
@@ -687,10 +741,11 @@ final class LiveUpdate {
                     pages += g > 0 ? d.mappedBytes() / g : 0;
                 }
             }
-            PreservedIommu rec = p.records.get(inst);
+            TakeoverSource source = p.pdevs.get(inst).restoredFrom();
             LOG.info("{}: {} {} adopted {} domains, {} mappings ({}; blackout {} us)", inst.path, neu.name(),
-                    origin == null ? "" : "from " + origin, domains, pages,
-                    rec != null ? "from the record" : "from the hardware", blackout / 1000);
+                    origin == null ? "" : "from " + origin, domains, pages, source == TakeoverSource.RECORD ? "from the record"
+                            : source == TakeoverSource.HARDWARE ? "from the hardware" : "the driver did not say from what",
+                    blackout / 1000);
         }
     }
 

@@ -2,17 +2,24 @@ package io.iommulab.core.impl;
 
 import io.iommulab.api.driver.IommuFault;
 import io.iommulab.api.driver.PlatformDevice;
+import io.iommulab.api.driver.TakeoverSource;
 import io.iommulab.api.dt.DtNode;
 import io.iommulab.api.machine.IrqLine;
 import io.iommulab.api.machine.MmioWindow;
 import io.iommulab.api.machine.PageAllocator;
 import io.iommulab.api.machine.PhysicalMemory;
 
-/** The platform device handed to an IOMMU driver's probe. */
+/**
+ * The platform device handed to an IOMMU driver's probe (or to its restore in a live update, which
+ * says on it what it took the running state from: {@code restoredFrom}).
+ */
 final class PlatformDeviceImpl implements PlatformDevice {
 
     private final IommuCoreEngine engine;
     private final IommuInstance instance;
+    private volatile TakeoverSource restoredFrom;
+    /** the interrupt handlers the driver requested through this device, until it frees them */
+    private final DevmIrqs irqs = new DevmIrqs();
 
     PlatformDeviceImpl(IommuCoreEngine engine, IommuInstance instance) {
         this.engine = engine;
@@ -34,9 +41,20 @@ final class PlatformDeviceImpl implements PlatformDevice {
         return engine.machine().ioremap(instance.node, index);
     }
 
+    /** The machine's line, with what the driver requests on it recorded until freed ({@link #releaseIrqs}). */
     @Override
     public IrqLine irq(int index) {
-        return engine.machine().irq(instance.node, index);
+        return irqs.track(engine.machine().irq(instance.node, index));
+    }
+
+    /**
+     * The driver's code let go of the instance (a live update handed it to the next version): the
+     * interrupt handlers it still has registered through this device are freed.
+     *
+     * @return what was freed
+     */
+    java.util.List<String> releaseIrqs() {
+        return irqs.releaseAll();
     }
 
     /** The machine's allocator, with every block the driver holds recorded (its page tables, for the DMA sanitizer). */
@@ -68,6 +86,21 @@ final class PlatformDeviceImpl implements PlatformDevice {
     @Override
     public void quiesceDomains(String what, Runnable swap) {
         engine.quiesce(instance, what, swap);
+    }
+
+    @Override
+    public void codeLeft(String what) {
+        engine.codeLeft(instance, what);
+    }
+
+    @Override
+    public void restoredFrom(TakeoverSource source) {
+        restoredFrom = source;
+    }
+
+    /** @return what the driver's restore said it took the state over from, null if it said nothing */
+    TakeoverSource restoredFrom() {
+        return restoredFrom;
     }
 
     /** What {@code iommu:inject} set for this IOMMU. */

@@ -26,8 +26,11 @@ import io.iommulab.api.machine.DmaResult;
 import io.iommulab.api.machine.MmioWindow;
 import io.iommulab.core.impl.dma.DmaApiImpl;
 import io.iommulab.machine.SimMachine;
+import io.iommulab.machine.irq.IrqLineImpl;
 import io.iommulab.testiommu.impl.TestIommuDriver;
+import io.iommulab.testkit.BackgroundCall;
 import io.iommulab.testkit.DelegatingDriver;
+import io.iommulab.testkit.LogCapture;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -172,6 +175,7 @@ class LiveUpdateTest {
         assertEquals("test-iommu 2", u.to());
         assertEquals(List.of(IOMMU0, IOMMU1), u.iommus());
         assertEquals(2, u.fromRecord(), "both instances from their records");
+        assertEquals(0, u.fromHardware());
         assertEquals(domainsBefore.size(), u.domains());
         assertEquals(0, u.mismatches());
         assertTrue(u.blackoutNs() > 0);
@@ -266,8 +270,34 @@ class LiveUpdateTest {
         LiveUpdateDTO u = engine.liveUpdates().get(0);
         assertTrue(u.adopted(), u.toString());
         assertEquals(0, u.fromRecord());
+        assertEquals(2, u.fromHardware(), "both instances read from the hardware");
         assertTrue(u.verified() >= 1, u.toString());
         assertTrue(machine.master(DEV_A).orElseThrow().read(0, iova, 4).ok());
+    }
+
+    @Test
+    void anInterruptHandlerTheOldCodeStillHoldsIsFreedWithTheInstance() {
+        IommuDriver release = new DelegatingDriver(new TestIommuDriver()) {
+            @Override
+            public PreservedIommu preserve(IommuDevice iommu) {
+                return null; // predates the live update: lets go of nothing
+            }
+        };
+        boot(CoreConfig.defaults(), release);
+        // both IOMMUs' fault handlers share the line
+        IrqLineImpl line = (IrqLineImpl) machine.irq(machine.deviceTree().node(IOMMU0).orElseThrow(), 0);
+        List<Object> before = line.actions().stream().map(a -> (Object) a.handler()).toList();
+        assertEquals(2, before.size(), line.actions().toString());
+        try (LogCapture log = new LogCapture()) {
+            engine.removeDriver(release, true);
+            engine.addDriver(new TestIommuDriver(), "v2");
+            assertTrue(engine.liveUpdates().get(0).adopted(), engine.liveUpdates().toString());
+            assertEquals(2, line.actions().size(), "the new code's handlers only: " + line.actions());
+            assertTrue(line.actions().stream().noneMatch(a -> before.contains(a.handler())), "none of the old code's: "
+                    + line.actions());
+            assertEquals(2, log.matching("WARN").stream().filter(l -> l.contains("the old test-iommu still had 1 interrupt"
+                    + " handler(s) registered after handing it over; freed: ")).count(), log.lines().toString());
+        }
     }
 
     @Test
@@ -286,6 +316,8 @@ class LiveUpdateTest {
         engine.addDriver(new TestIommuDriver(), "v2");
         LiveUpdateDTO u = engine.liveUpdates().get(0);
         assertTrue(u.adopted(), u.toString());
+        assertEquals(0, u.fromRecord(), "a record handed over but not used: " + u);
+        assertEquals(2, u.fromHardware(), "both instances read from the hardware");
         assertTrue(machine.master(DEV_A).orElseThrow().read(0, iova, 4).ok());
     }
 
@@ -327,27 +359,24 @@ class LiveUpdateTest {
         TestIommuDriver v1 = new TestIommuDriver();
         boot(CoreConfig.defaults(), v1);
         engine.removeDriver(v1, true);
-        List<Object> result = new CopyOnWriteArrayList<>();
-        Thread t = new Thread(() -> {
-            try {
-                IommuDomain d = engine.domainAlloc(DEV_B, DomainType.UNMANAGED);
-                engine.attachGroup(d, DEV_B);
-                result.add(d);
-            } catch (RuntimeException e) {
-                result.add(e);
-            }
+        assertEquals(0, engine.waitingCalls());
+        BackgroundCall<IommuDomain> call = BackgroundCall.start("attach", () -> {
+            IommuDomain d = engine.domainAlloc(DEV_B, DomainType.UNMANAGED);
+            engine.attachGroup(d, DEV_B);
+            return d;
         });
-        t.start();
-        Thread.sleep(50);
-        assertTrue(result.isEmpty(), "still waiting: " + result);
+        while (engine.waitingCalls() == 0 && call.running()) {
+            Thread.onSpinWait();
+        }
+        assertEquals(1, engine.waitingCalls(), "the domain allocation waits for the next version");
         TestIommuDriver v2 = new TestIommuDriver();
         engine.addDriver(v2, "v2");
-        t.join(10_000);
-        assertEquals(1, result.size());
-        IommuDomain d = (IommuDomain) result.get(0);
-        assertNotNull(d);
+        IommuDomain d = call.join();
+        assertEquals(0, engine.waitingCalls());
         assertSame(v2, ((DomainImpl) d).driverService());
-        assertTrue(engine.liveUpdates().get(0).longestWaitNs() >= TimeUnit.MILLISECONDS.toNanos(40));
-        assertNull(engine.liveUpdates().get(0).reason());
+        LiveUpdateDTO u = engine.liveUpdates().get(0);
+        assertNull(u.reason());
+        assertEquals(1, u.callsWaited(), u.toString());
+        assertTrue(u.longestWaitNs() > 0, u.toString());
     }
 }

@@ -1,7 +1,8 @@
 package io.iommulab.dart.impl;
 
 import io.iommulab.klib.Bitmap;
-import io.iommulab.klib.IoPgtable;
+import io.iommulab.klib.PgtableDomain;
+import io.iommulab.klib.PgtableFormats;
 import io.iommulab.klib.RateLimit;
 
 import io.iommulab.api.DomainType;
@@ -17,13 +18,13 @@ import io.iommulab.api.driver.IommuMaster;
 import io.iommulab.api.driver.PlatformDevice;
 import io.iommulab.api.driver.PreservedIommu;
 import io.iommulab.api.driver.ReservedRegion;
+import io.iommulab.api.driver.TakeoverSource;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.machine.IrqLine;
 import io.iommulab.api.machine.IrqRegistration;
 import io.iommulab.api.machine.MmioWindow;
 import io.iommulab.api.pgtable.PageTableFormat;
-import io.iommulab.api.pgtable.PageTableOps;
 import io.iommulab.api.pgtable.PageTableState;
 import io.iommulab.dart.spi.DartFault;
 import io.iommulab.dart.spi.DartHw;
@@ -112,14 +113,14 @@ public final class AppleDartDriver implements IommuDriver {
         this.variant = Objects.requireNonNull(variant.hw(), "variant record");
         Object origin = properties.get(DartVariantTracker.ORIGIN_PROPERTY);
         this.variantOrigin = origin != null ? origin.toString() : null;
-        this.formats = new PgtableFormats(name -> null);
+        this.formats = formats(name -> null);
         this.faultLimit = new RateLimit(System::nanoTime);
     }
 
     private AppleDartDriver(DartHw variant, Function<String, PageTableFormat> formats, LongSupplier clock) {
         this.variant = Objects.requireNonNull(variant, "variant");
         this.variantOrigin = null;
-        this.formats = new PgtableFormats(Objects.requireNonNull(formats, "formats"));
+        this.formats = formats(Objects.requireNonNull(formats, "formats"));
         this.faultLimit = new RateLimit(clock);
     }
 
@@ -138,9 +139,28 @@ public final class AppleDartDriver implements IommuDriver {
         return new AppleDartDriver(variant, formats, clock);
     }
 
+    /**
+     * The formats bound and the variant's one, whose new version takes the live domains over; any
+     * DART's platform device quiesces them all.
+     */
+    private PgtableFormats formats(Function<String, PageTableFormat> fallback) {
+        return new PgtableFormats(NAME + " " + variant.identity().name(), variant.identity().pgtableFormat(), fallback,
+                new PgtableFormats.Driver() {
+                    @Override
+                    public PlatformDevice anyDevice() {
+                        return instances.stream().findFirst().map(d -> d.pdev).orElse(null);
+                    }
+
+                    @Override
+                    public Iterable<PgtableDomain> liveTables() {
+                        return domains.stream().map(DartDomain::table).toList();
+                    }
+                }, LOG);
+    }
+
     /** @return the format called {@code name} (the newest bound service); ENODEV if no such format is available */
     PageTableFormat format(String name) {
-        return IoPgtable.require(formats::find, name, "apple-dart " + variant.identity().name());
+        return formats.require(name);
     }
 
     // ---------------------------------------------------------------- page-table formats
@@ -163,13 +183,11 @@ public final class AppleDartDriver implements IommuDriver {
     /**
      * A format service left ({@link #unbindFormat} outside OSGi). The live domains keep running on
      * its code (still loaded) until a new version arrives, unless another service of the same
-     * format is bound: they move to it now.
+     * format is bound: they move to it now. Meanwhile the core holds back the calls that need the
+     * format (domain allocation, attach) when it left in a bundle update.
      */
     public void formatLeft(PageTableFormat format) {
-        PageTableFormat next = formats.unbind(format);
-        if (next != null) {
-            moveDomains(next);
-        }
+        formats.unbind(format);
     }
 
     /**
@@ -179,45 +197,6 @@ public final class AppleDartDriver implements IommuDriver {
      */
     public void formatArrived(PageTableFormat format, String origin) {
         formats.bind(format, origin);
-        if (format.name().equals(variant.identity().pgtableFormat())) {
-            moveDomains(format);
-        }
-    }
-
-    /**
-     * Re-opens every live domain's table with {@code next} while the old format code still serves
-     * them (the new code runs cold there, not in the blackout), then switches them all over while
-     * the core holds the domains still. A table the new format refuses moves nothing.
-     */
-    private void moveDomains(PageTableFormat next) {
-        List<DartDomain> stale = new ArrayList<>();
-        List<PageTableOps> reopened = new ArrayList<>();
-        DartInstance any = instances.stream().findFirst().orElse(null);
-        if (any == null) {
-            return;
-        }
-        String what = formats.describe(next);
-        try {
-            for (DartDomain d : domains) {
-                PageTableOps ops = d.format() != null && d.format() != next ? d.reopen(next) : null;
-                if (ops != null) {
-                    stale.add(d);
-                    reopened.add(ops);
-                }
-            }
-            if (stale.isEmpty()) {
-                return;
-            }
-            // the core pauses every domain of this driver, whichever DART: one call covers them all
-            any.pdev.quiesceDomains(what, () -> {
-                for (int i = 0; i < stale.size(); i++) {
-                    stale.get(i).switchTo(next, reopened.get(i));
-                }
-            });
-        } catch (RuntimeException e) {
-            LOG.error("{} {}: moving the live domains to {} failed: {}; those not moved keep running on the previous code",
-                    NAME, variant.identity().name(), what, e.getMessage());
-        }
     }
 
     /** A domain's table went live (finalised or re-opened). */
@@ -432,6 +411,7 @@ public final class AppleDartDriver implements IommuDriver {
         dart.recordTables = DartRecord.tablesById(rec);
         dart.irq = line.request(IRQ_NAME, dart::handleIrq, true);
         instances.add(dart);
+        pdev.restoredFrom(rec != null ? TakeoverSource.RECORD : TakeoverSource.HARDWARE);
         LOG.info("{}: took over the running DART without a reset ({}): {} streams translating, {} bypass, {} blocked",
                 prefix(node), rec != null ? "from the record " + DartRecord.SCHEMA + " v" + DartRecord.VERSION : "from the hardware",
                 s.translating(), s.bypass(), s.blocked());

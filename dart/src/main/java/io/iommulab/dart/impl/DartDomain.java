@@ -36,9 +36,9 @@ import java.util.function.LongBinaryOperator;
  * <p>Fields: {@code driver} for the format lookup; {@code darts}/{@code sidmaps} the DART slots
  * copied from the first master (null = unused); {@code table} the io-pgtable half (map, unmap,
  * lookup; its table is installed at finalisation; freed once); {@code state} the table's roots and
- * levels; {@code pgsizeBitmap}/{@code geometry} set at finalisation; {@code format}/{@code context}
- * the format object the table runs on and where it allocates (a new version of the format re-opens
- * the table in the same context); {@code home} the DART the table was made for (its record names
+ * levels; {@code pgsizeBitmap}/{@code geometry} set at finalisation (the table also knows the
+ * format object it runs on and where it allocates, for a new version of the format to re-open it
+ * there); {@code home} the DART the table was made for (its record names
  * the domain when it is attached to nothing); {@code id}/{@code type} the core's name for the domain
  * (iommu_domain_init, or the live update that handed it over), 0/null until told.
  */
@@ -63,8 +63,6 @@ final class DartDomain implements DomainOps {
     private volatile PageTableState state;
     private volatile long pgsizeBitmap;
     private volatile DomainGeometry geometry;
-    private volatile PageTableFormat format;
-    private volatile PageTableContext context;
     private volatile DartInstance home;
     private volatile int id;
     private volatile DomainType type;
@@ -170,12 +168,10 @@ final class DartDomain implements DomainOps {
         publishFlushMaps();
         home = dart;
         state = st;
-        format = f;
-        context = ctx;
         pgsizeBitmap = st.config().pgsizeBitmap();
         int ias = st.config().ias();
         geometry = new DomainGeometry(0, ias >= 64 ? -1L : (1L << ias) - 1, true);
-        table.install(ops);
+        table.install(ops, f, ctx);
         driver.domainLive(this);
     }
 
@@ -367,41 +363,14 @@ final class DartDomain implements DomainOps {
         }
     }
 
-    /**
-     * Live update of the page-table code, first step, while map and unmap still run: the table
-     * re-opened by {@code next}, the new version of its format, in the context it was made in;
-     * nothing changes yet ({@link PgtableDomain#reopen}).
-     *
-     * @return the new ops for {@link #switchTo}; null when the domain has no table, was freed, or
-     *         already runs on {@code next}
-     */
-    PageTableOps reopen(PageTableFormat next) {
-        synchronized (initLock) {
-            return format == next ? null : table.reopen(next, context);
-        }
-    }
-
-    /**
-     * Live update of the page-table code, second step, with the domain quiesced: it runs on
-     * {@code reopened} ({@link #reopen} of {@code next}) from here; the previous ops are dropped,
-     * not freed (their tables are the new ops' tables). Under the init lock, so a finalisation
-     * running meanwhile either finishes first or starts after and allocates with the new format.
-     *
-     * @return true if the domain now runs on {@code next}; false when it was freed since
-     */
-    boolean switchTo(PageTableFormat next, PageTableOps reopened) {
-        synchronized (initLock) {
-            if (!table.switchTo(reopened)) {
-                return false;
-            }
-            format = next;
-            return true;
-        }
-    }
-
     /** @return the format object the table runs on, null before finalisation */
     PageTableFormat format() {
-        return format;
+        return table.format();
+    }
+
+    /** @return the io-pgtable half, which a new version of the format re-opens ({@code PgtableFormats}) */
+    PgtableDomain table() {
+        return table;
     }
 
     /** @return the table's ops (what map and unmap run on), null before finalisation */

@@ -99,7 +99,8 @@ class LiveUpdateTest {
         assertEquals(AppleDartDriver.NAME, u.driver());
         assertEquals(NEXT, u.to());
         assertEquals(b.layout.darts(), u.iommus());
-        assertEquals(fromRecord, u.fromRecord());
+        assertEquals(fromRecord, u.fromRecord(), "taken over from their records");
+        assertEquals(u.iommus().size() - fromRecord, u.fromHardware(), "read from the hardware");
         assertEquals(b.rig.engine.domains().size(), u.domains(), "every domain of the driver taken over");
         long made = b.translations.values().stream().mapToLong(Map::size).sum();
         assertTrue(u.mappings() >= made, "every page mapped at set-up (and the mapper's, if mapped then): " + u);
@@ -189,7 +190,7 @@ class LiveUpdateTest {
         MmioRecordingDriver<AppleDartDriver> next = new MmioRecordingDriver<>(driver(UpdateBoard.T8103));
         try (LogCapture log = new LogCapture()) {
             LiveUpdateDTO u = updateUnderLoad(b, next, () -> { });
-            assertTrue(u.adopted(), u.reason());
+            assertAdopted(b, u, 0);
             assertEquals(0, u.mismatches());
             assertEquals(6, log.matching("the previous driver's record is apple-dart version 2; this driver knows apple-dart"
                     + " version 1: reading the running state from the hardware").size(), log.lines().toString());

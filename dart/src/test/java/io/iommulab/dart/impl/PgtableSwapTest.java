@@ -16,6 +16,7 @@ import io.iommulab.api.pgtable.PageTableState;
 import io.iommulab.core.impl.DomainImpl;
 import io.iommulab.pgtable.osgi.AppleDart2FormatComponent;
 import io.iommulab.pgtable.osgi.AppleDartFormatComponent;
+import io.iommulab.testkit.BackgroundCall;
 import io.iommulab.testkit.LogCapture;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -31,7 +32,8 @@ import org.junit.jupiter.api.Test;
  * The page-table bundle updated under a running DART driver: the format service the driver uses
  * is unregistered and a new one of the same format registered (a second object of the same
  * component class standing for the new bundle's). The live domains keep working on the old code
- * in between, then run on the new code's ops over the same tables, while DMA and maps go on.
+ * in between, and a domain allocation waits for the new code; then everything runs on the new
+ * code's ops over the same tables, while DMA and maps go on.
  */
 class PgtableSwapTest {
 
@@ -69,7 +71,7 @@ class PgtableSwapTest {
         return null;
     }
 
-    private void swapUnderLoad(UpdateBoard.Layout layout, Supplier<PageTableFormat> component) {
+    private void swapUnderLoad(UpdateBoard.Layout layout, Supplier<PageTableFormat> component) throws InterruptedException {
         AppleDartDriver driver = AppleDartDriver.create(layout.variant(), name -> null);
         PageTableFormat v1 = component.get();
         driver.formatArrived(v1, V1);
@@ -89,7 +91,17 @@ class PgtableSwapTest {
             driver.formatLeft(v1);
             load.awaitRounds(10); // the old code still serves the live tables
             assertTrue(live.keySet().stream().allMatch(d -> d.format() == v1));
+            // a domain allocation needs the format: it waits for the new one, then runs on it
+            BackgroundCall<IommuDomain> alloc = BackgroundCall.start("domain allocation",
+                    () -> b.rig.engine.domainAlloc(layout.dwc3(), DomainType.UNMANAGED));
+            while (b.rig.engine.waitingCalls() == 0 && alloc.running()) {
+                Thread.onSpinWait();
+            }
+            assertEquals(1, b.rig.engine.waitingCalls(), "the domain allocation waits for the new format");
             driver.formatArrived(v2, V2);
+            IommuDomain waited = alloc.join();
+            assertSame(v2, ((DartDomain) ((DomainImpl) waited).ops()).format(), "the allocation ran on the new format");
+            waited.free();
             load.awaitRounds(30);
             assertEquals(pages, b.rig.machine.pages().pagesInUse(), "no table page allocated or freed by the swap");
             assertEquals(1, log.matching("apple-dart: pgtable " + layout.variant().identity().pgtableFormat() + ": " + V2
@@ -117,6 +129,9 @@ class PgtableSwapTest {
         assertTrue(u.verified() > 0, "the DMA-API pages translated before and after the swap: " + u);
         assertEquals(0, u.mismatches(), u.toString());
         assertEquals(u.blackoutNs(), b.rig.engine.liveUpdatePhases().blackoutNs(), "pause, switch and resume are the blackout");
+        assertEquals(1, u.callsWaited(), "the domain allocation waited for this swap: " + u);
+        assertTrue(u.longestWaitNs() > 0, u.toString());
+        assertEquals(0, u.fromRecord() + u.fromHardware(), "nothing taken over: the DARTs keep their driver");
         // the old ops were dropped, not freed: their tables are the new ops' tables
         for (Map.Entry<DartDomain, PageTableOps> e : before.entrySet()) {
             assertEquals(e.getKey().tableOps().iovaToPhys(b.dwc3Iova), e.getValue().iovaToPhys(b.dwc3Iova));
@@ -128,12 +143,12 @@ class PgtableSwapTest {
     }
 
     @Test
-    void aNewAppleDartFormatTakesOverEveryLiveTable() {
+    void aNewAppleDartFormatTakesOverEveryLiveTable() throws InterruptedException {
         swapUnderLoad(UpdateBoard.T8103, AppleDartFormatComponent::new);
     }
 
     @Test
-    void aNewAppleDart2FormatTakesOverEveryLiveTableOfT8110Darts() {
+    void aNewAppleDart2FormatTakesOverEveryLiveTableOfT8110Darts() throws InterruptedException {
         swapUnderLoad(UpdateBoard.T8112, AppleDart2FormatComponent::new);
     }
 

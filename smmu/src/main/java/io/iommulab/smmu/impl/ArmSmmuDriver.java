@@ -1,6 +1,7 @@
 package io.iommulab.smmu.impl;
 
-import io.iommulab.klib.IoPgtable;
+import io.iommulab.klib.PgtableDomain;
+import io.iommulab.klib.PgtableFormats;
 import io.iommulab.klib.RateLimit;
 
 import io.iommulab.api.Prot;
@@ -17,6 +18,7 @@ import io.iommulab.api.driver.IommuMaster;
 import io.iommulab.api.driver.PlatformDevice;
 import io.iommulab.api.driver.PreservedIommu;
 import io.iommulab.api.driver.ReservedRegion;
+import io.iommulab.api.driver.TakeoverSource;
 import io.iommulab.api.dt.DtProperty;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
@@ -35,7 +37,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -50,8 +54,8 @@ import org.slf4j.LoggerFactory;
  * dart-facts §4): stream-map entries per master, a context bank per paging domain with an
  * {@code arm-lpae-s1} table, TLB invalidation by VA and ASID, context and global fault handlers.
  *
- * <p>Fields: {@code formatLookup} how page-table formats are found by name (the bound services, or
- * what a test hands in); {@code formats} the bound format services; {@code clock} nanosecond clock
+ * <p>Fields: {@code formats} the page-table formats (the bound {@code arm-lpae-s1} services, or what
+ * a test hands in), whose new version takes the live domains over; {@code clock} nanosecond clock
  * of the rate limits and the TLB sync timeout; {@code disableBypass} the disable_bypass module
  * parameter; {@code contextFaultLimit}/{@code globalFaultLimit}/{@code syncLimit} one rate limit
  * per upstream call site; {@code instances} the probed (or taken over) SMMUs; {@code domains} the
@@ -60,6 +64,8 @@ import org.slf4j.LoggerFactory;
  * <p>Live update: {@link #preserve} records an SMMU ({@link SmmuRecord}) and lets go of its
  * interrupts; the next version's {@link #restore} takes it over without a reset
  * ({@link SmmuTakeover}) and {@link #restoreDomain} re-opens each domain on its bank and table.
+ * When the page-table format service is replaced (the pgtable bundle updated), every live domain's
+ * table is re-opened by the new one, on the same bank with the same registers.
  */
 @Component(service = IommuDriver.class)
 public final class ArmSmmuDriver implements IommuDriver {
@@ -89,7 +95,7 @@ public final class ArmSmmuDriver implements IommuDriver {
      */
     private static final Class<?> PRESERVE_CODE = SmmuRecord.class;
 
-    private final Function<String, PageTableFormat> formatLookup;
+    private final PgtableFormats formats;
     private final LongSupplier clock;
     private final boolean disableBypass;
     private final RateLimit contextFaultLimit;
@@ -98,11 +104,6 @@ public final class ArmSmmuDriver implements IommuDriver {
     private final List<SmmuInstance> instances = new CopyOnWriteArrayList<>();
     private final Set<SmmuDomain> domains = ConcurrentHashMap.newKeySet();
 
-    @Reference(name = "formats", service = PageTableFormat.class, cardinality = ReferenceCardinality.MULTIPLE,
-            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY,
-            target = "(" + PageTableFormat.PROPERTY + "=" + PageTableFormat.ARM_LPAE_S1 + ")")
-    private volatile List<PageTableFormat> formats = List.of();
-
     /** SCR: disable_bypass from the framework property {@value #DISABLE_BYPASS_PROPERTY}. */
     @Activate
     public ArmSmmuDriver(BundleContext context) {
@@ -110,7 +111,18 @@ public final class ArmSmmuDriver implements IommuDriver {
     }
 
     private ArmSmmuDriver(Function<String, PageTableFormat> formats, LongSupplier clock, boolean disableBypass) {
-        this.formatLookup = formats != null ? formats : this::boundFormat;
+        this.formats = new PgtableFormats(NAME, PageTableFormat.ARM_LPAE_S1, formats != null ? formats : name -> null,
+                new PgtableFormats.Driver() {
+                    @Override
+                    public PlatformDevice anyDevice() {
+                        return instances.stream().findFirst().map(s -> s.pdev).orElse(null);
+                    }
+
+                    @Override
+                    public Iterable<PgtableDomain> liveTables() {
+                        return domains.stream().map(SmmuDomain::table).toList();
+                    }
+                }, LOG);
         this.clock = Objects.requireNonNull(clock, "clock");
         this.disableBypass = disableBypass;
         this.contextFaultLimit = new RateLimit(clock);
@@ -139,13 +151,49 @@ public final class ArmSmmuDriver implements IommuDriver {
         return Kstrtobool.parse(DISABLE_BYPASS_PROPERTY, value, true);
     }
 
-    private PageTableFormat boundFormat(String name) {
-        return IoPgtable.find(formats, name);
+    /** @return the format called {@code name} (the newest bound service); ENODEV if no such format is available */
+    PageTableFormat format(String name) {
+        return formats.require(name);
     }
 
-    /** @return the format called {@code name}; ENODEV if no such format is available */
-    PageTableFormat format(String name) {
-        return IoPgtable.require(formatLookup, name, NAME);
+    // ---------------------------------------------------------------- page-table formats
+
+    /**
+     * SCR: an {@code arm-lpae-s1} format service arrived. A new version of it takes the live
+     * domains over ({@link #formatArrived}).
+     */
+    @Reference(name = "formats", service = PageTableFormat.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY, unbind = "unbindFormat",
+            target = "(" + PageTableFormat.PROPERTY + "=" + PageTableFormat.ARM_LPAE_S1 + ")")
+    void bindFormat(PageTableFormat format, ServiceReference<PageTableFormat> ref) {
+        Bundle b = ref.getBundle();
+        formatArrived(format, b == null ? null : b.getSymbolicName() + " " + b.getVersion());
+    }
+
+    /** SCR: a format service left ({@link #formatLeft}). */
+    void unbindFormat(PageTableFormat format) {
+        formatLeft(format);
+    }
+
+    /**
+     * A format service left ({@link #unbindFormat} outside OSGi). The live domains keep running on
+     * its code (still loaded) until a new version arrives, unless another service of the format is
+     * bound: they move to it now. Meanwhile the core holds back the calls that need the format
+     * (attach finalising a domain) when it left in a bundle update.
+     */
+    public void formatLeft(PageTableFormat format) {
+        formats.unbind(format);
+    }
+
+    /**
+     * A format service arrived, from the bundle {@code origin} ({@link #bindFormat} outside OSGi).
+     * Every finalised domain on another object of the format is re-opened by it while the old code
+     * still serves it, then switched over with the domains quiesced
+     * ({@link PlatformDevice#quiesceDomains}): the same table on the same context bank, no register
+     * written and no TLB maintenance (no descriptor changes).
+     */
+    public void formatArrived(PageTableFormat format, String origin) {
+        formats.bind(format, origin);
     }
 
     /** @return the disable_bypass parameter this driver runs with */
@@ -340,8 +388,8 @@ public final class ArmSmmuDriver implements IommuDriver {
      * Live update, incoming side: arm_smmu_device_probe without arm_smmu_device_reset and without
      * the SMR width probe (both write registers): cfg_probe's reads, then the running state is
      * taken over ({@link SmmuTakeover}), from {@code record} if this driver knows its schema and
-     * version, else from the registers; then the global interrupts are requested and a global
-     * fault latched while nobody listened is reported.
+     * version, else from the registers (the core is told which); then the global interrupts are
+     * requested and a global fault latched while nobody listened is reported.
      *
      * @throws IommuException as probe for the node's configuration; EINVAL naming the entry or
      *         bank when the running state cannot be trusted (the core then removes and probes)
@@ -350,7 +398,7 @@ public final class ArmSmmuDriver implements IommuDriver {
     public IommuDevice restore(PlatformDevice pdev, PreservedIommu record) {
         String prefix = NAME + " " + pdev.name();
         SmmuInstance smmu = instantiate(pdev, prefix);
-        SmmuTakeover.takeOver(this, smmu, record);
+        TakeoverSource source = SmmuTakeover.takeOver(this, smmu, record);
         try {
             requestGlobalIrqs(smmu, prefix);
         } catch (RuntimeException e) {
@@ -358,6 +406,7 @@ public final class ArmSmmuDriver implements IommuDriver {
             throw e;
         }
         instances.add(smmu);
+        pdev.restoredFrom(source);
         if (!smmu.globalIrqs.isEmpty()) {
             smmu.globalFault(pdev.irq(0).number());
         }

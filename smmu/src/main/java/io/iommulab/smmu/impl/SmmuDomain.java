@@ -94,11 +94,14 @@ final class SmmuDomain implements DomainOps, TlbFlushOps {
                 throw new IommuException(Errno.ENOSPC, String.format("%s: no free context bank (all %d in use)", s.prefix(),
                         s.params.numContextBanks()));
             }
+            PageTableFormat format;
+            PageTableContext context = tableContext(s, cb);
             PageTableOps ops;
             try {
                 cbndx = cb;
                 asid = cb;
-                ops = allocTable(s, cb);
+                format = driver.format(PageTableFormat.ARM_LPAE_S1);
+                ops = allocTable(s, format, context);
             } catch (RuntimeException e) {
                 cbndx = -1;
                 s.freeContextBank(cb);
@@ -116,7 +119,7 @@ final class SmmuDomain implements DomainOps, TlbFlushOps {
             state = st;
             smmu = s;
             contextIrq = requestContextIrq(s, cb);
-            table.install(ops);
+            table.install(ops, format, context);
         }
     }
 
@@ -135,11 +138,10 @@ final class SmmuDomain implements DomainOps, TlbFlushOps {
         }
     }
 
-    private PageTableOps allocTable(SmmuInstance s, int cb) {
-        PageTableFormat format = driver.format(PageTableFormat.ARM_LPAE_S1);
+    private PageTableOps allocTable(SmmuInstance s, PageTableFormat format, PageTableContext context) {
         PageTableConfig config = new PageTableConfig(pgsizeBitmap, s.params.vaSize(), s.params.ipaSize(),
                 s.params.has(SmmuParams.FEAT_COHERENT_WALK), 0);
-        PageTableOps ops = IoPgtable.alloc(format, config, tableContext(s, cb), s.prefix());
+        PageTableOps ops = IoPgtable.alloc(format, config, context, s.prefix());
         long settled = ops.state().config().pgsizeBitmap();
         if (settled != pgsizeBitmap) {
             ops.free();
@@ -180,9 +182,12 @@ final class SmmuDomain implements DomainOps, TlbFlushOps {
                         + " %d bits (UBS)", where, st.config().ias(), s.params.vaSize()));
             }
             s.claimContextBank(cb, d);
+            PageTableFormat format;
+            PageTableContext context = d.tableContext(s, cb);
             PageTableOps ops;
             try {
-                ops = driver.format(PageTableFormat.ARM_LPAE_S1).attach(st, d.tableContext(s, cb));
+                format = driver.format(PageTableFormat.ARM_LPAE_S1);
+                ops = format.attach(st, context);
             } catch (IommuException e) {
                 s.unclaimContextBank(cb, d);
                 throw new IommuException(e.errno(), where + ": cannot re-open its table: " + e.getMessage(), e);
@@ -195,7 +200,7 @@ final class SmmuDomain implements DomainOps, TlbFlushOps {
             d.state = st;
             d.smmu = s;
             d.contextIrq = d.requestContextIrq(s, cb);
-            d.table.install(ops);
+            d.table.install(ops, format, context);
         }
         if (d.contextIrq != null) {
             // no handler was registered while the versions changed: a fault latched then is reported now
@@ -472,6 +477,20 @@ final class SmmuDomain implements DomainOps, TlbFlushOps {
     /** @return the table's state (TTBR0, levels, TCR values), null before finalisation */
     PageTableState tableState() {
         return state;
+    }
+
+    /**
+     * @return the io-pgtable half: after a pgtable update a new version of the format re-opens it
+     *         ({@code PgtableFormats}) in the context it was made in (the owner tag, this domain as
+     *         the flush ops); the bank, its registers and {@code state} stay as they are
+     */
+    PgtableDomain table() {
+        return table;
+    }
+
+    /** @return the format object the table runs on, null before finalisation */
+    PageTableFormat format() {
+        return table.format();
     }
 
     @Override

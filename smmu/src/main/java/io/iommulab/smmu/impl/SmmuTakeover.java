@@ -4,6 +4,7 @@ import io.iommulab.api.driver.DomainHandover;
 import io.iommulab.api.driver.FwspecEntry;
 import io.iommulab.api.driver.PreservedDomain;
 import io.iommulab.api.driver.PreservedIommu;
+import io.iommulab.api.driver.TakeoverSource;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.pgtable.PageTableState;
@@ -64,9 +65,10 @@ final class SmmuTakeover {
      * Takes {@code s} over: checks, then adopts the stream mapping table, the banks in use and the
      * widths. The record is used when {@link SmmuRecord#knows} it; otherwise the hardware alone.
      *
+     * @return what the state was taken from: the record, or the hardware
      * @throws IommuException EINVAL when the running state cannot be trusted (nothing was changed)
      */
-    static void takeOver(ArmSmmuDriver driver, SmmuInstance s, PreservedIommu record) {
+    static TakeoverSource takeOver(ArmSmmuDriver driver, SmmuInstance s, PreservedIommu record) {
         String prefix = s.prefix();
         PreservedIommu rec = SmmuRecord.knows(record) ? record : null;
         if (rec != null && !rec.node().equals(s.node())) {
@@ -86,6 +88,7 @@ final class SmmuTakeover {
         driver.log().info("{}: took over a running SMMU from {}: {} stream map entries in use, context banks {} in use",
                 prefix, rec != null ? "the " + SmmuRecord.SCHEMA + " record" : "the hardware", t.entriesInUse(),
                 s.contextBanksInUse());
+        return rec != null ? TakeoverSource.RECORD : TakeoverSource.HARDWARE;
     }
 
     private IommuException refuse(String what, Object... args) {

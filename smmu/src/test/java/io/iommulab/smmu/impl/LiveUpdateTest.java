@@ -34,9 +34,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
@@ -140,7 +138,7 @@ class LiveUpdateTest {
     }
 
     /** What must not change: per device its state, group and domain; per paging domain its bank. */
-    private static Map<String, String> devices(SmmuRig rig) {
+    static Map<String, String> devices(SmmuRig rig) {
         Map<String, String> out = new TreeMap<>();
         for (DeviceDTO d : rig.engine.devices()) {
             out.put(d.node(), d.state() + " group " + d.group() + " domain " + d.domain() + " " + d.domainType());
@@ -148,7 +146,7 @@ class LiveUpdateTest {
         return out;
     }
 
-    private static Map<Integer, String> banks(SmmuRig rig) {
+    static Map<Integer, String> banks(SmmuRig rig) {
         Map<Integer, String> out = new TreeMap<>();
         for (var d : rig.engine.domains()) {
             IommuDomain dom = null;
@@ -164,7 +162,7 @@ class LiveUpdateTest {
         return out;
     }
 
-    private static Map<String, List<String>> irqActions(SmmuRig rig) {
+    static Map<String, List<String>> irqActions(SmmuRig rig) {
         Map<String, List<String>> out = new LinkedHashMap<>();
         for (String smmu : SMMUS) {
             for (int i = 0; ; i++) {
@@ -205,49 +203,18 @@ class LiveUpdateTest {
         int domains = rig.engine.domains().size();
         rig.rec.take();
 
-        AtomicBoolean stop = new AtomicBoolean();
-        AtomicLong dmaRounds = new AtomicLong();
-        AtomicLong mapRounds = new AtomicLong();
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        Thread dmaThread = new Thread(() -> {
-            try {
-                while (!stop.get()) {
-                    w.assertEveryMappingLands();
-                    dmaRounds.incrementAndGet();
-                }
-            } catch (Throwable t) {
-                failure.compareAndSet(null, t);
-            }
-        }, "dma");
-        Thread mapper = new Thread(() -> {
-            try {
-                while (!stop.get()) {
-                    w.mapperStep();
-                    mapRounds.incrementAndGet();
-                }
-            } catch (Throwable t) {
-                failure.compareAndSet(null, t);
-            }
-        }, "mapper");
-        dmaThread.start();
-        mapper.start();
         MmioRecordingDriver<ArmSmmuDriver> neu = newDriver();
-        try {
-            awaitRounds(failure, 20, dmaRounds, mapRounds);
+        try (SmmuLoad load = SmmuLoad.start(w)) {
+            load.awaitRounds(20);
             rig.engine.removeDriver(rig.registered, true);
-            long afterRemove = mapRounds.get();
             rig.engine.addDriver(neu, NEW_ORIGIN);
-            awaitRounds(failure, afterRemove + 20, dmaRounds, mapRounds);
-        } finally {
-            stop.set(true);
-            dmaThread.join();
-            mapper.join();
+            load.awaitRounds(20);
         }
-        assertNull(failure.get(), () -> "during the update: " + failure.get());
 
         LiveUpdateDTO u = last(rig);
         assertTrue(u.adopted(), () -> "fell back: " + u.reason());
-        assertEquals(fromRecord ? SMMUS.size() : 0, u.fromRecord());
+        assertEquals(fromRecord ? SMMUS.size() : 0, u.fromRecord(), "taken over from the record");
+        assertEquals(fromRecord ? 0 : SMMUS.size(), u.fromHardware(), "read from the hardware");
         assertEquals(SMMUS, u.iommus());
         assertEquals(domains, u.domains());
         assertEquals(0, u.mismatches());
@@ -276,14 +243,6 @@ class LiveUpdateTest {
         assertEquals(irqs, irqActions(rig), "the same interrupt handlers, registered once");
         w.assertEveryMappingLands();
         return neu;
-    }
-
-    private static void awaitRounds(AtomicReference<Throwable> failure, long n, AtomicLong... rounds) {
-        for (AtomicLong r : rounds) {
-            while (r.get() < n && failure.get() == null) {
-                Thread.onSpinWait();
-            }
-        }
     }
 
     @Test
@@ -370,7 +329,7 @@ class LiveUpdateTest {
         try (LogCapture log = new LogCapture()) {
             SmmuRig rig = SmmuRig.boot("smmu", preserving(r -> new PreservedIommu(r.node(), r.driver(), r.schema(), 99, r.ias(),
                     r.oas(), r.streams(), r.domains(), r.properties())));
-            updateUnderLoad(rig, new Workload(rig, false), true);
+            updateUnderLoad(rig, new Workload(rig, false), false);
             assertEquals(SMMUS.size(), log.matching("record arm-smmu version 99 is not one this driver knows (arm-smmu 1);"
                     + " reading the hardware").size());
             assertEquals(SMMUS.size(), log.matching("took over a running SMMU from the hardware").size());

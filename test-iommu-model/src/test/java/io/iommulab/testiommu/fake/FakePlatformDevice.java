@@ -2,6 +2,7 @@ package io.iommulab.testiommu.fake;
 
 import io.iommulab.api.driver.IommuFault;
 import io.iommulab.api.driver.PlatformDevice;
+import io.iommulab.api.driver.TakeoverSource;
 import io.iommulab.api.dt.DtNode;
 import io.iommulab.api.machine.IrqLine;
 import io.iommulab.api.machine.MmioWindow;
@@ -25,6 +26,8 @@ public final class FakePlatformDevice implements PlatformDevice {
     public final List<IommuFault> faults = new CopyOnWriteArrayList<>();
     /** the answer to {@code shouldFail(point)}, as the core's {@code iommu:inject} would give it */
     public volatile Predicate<String> injected = point -> false;
+    /** what a driver's restore said it took the state over from (null: it said nothing) */
+    public volatile TakeoverSource restoredFrom;
 
     public FakePlatformDevice(String path, MmioWindow mmio, IrqLine irq, PageAllocator pages, PhysicalMemory memory) {
         this.node = new FakeNode(path);
@@ -78,6 +81,16 @@ public final class FakePlatformDevice implements PlatformDevice {
     @Override
     public void quiesceDomains(String what, Runnable swap) {
         swap.run();
+    }
+
+    /** Nothing here holds calls back: the driver's calls fail as they would without the code. */
+    @Override
+    public void codeLeft(String what) {
+    }
+
+    @Override
+    public void restoredFrom(TakeoverSource source) {
+        restoredFrom = source;
     }
 
     @Override

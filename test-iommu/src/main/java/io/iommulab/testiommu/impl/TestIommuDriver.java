@@ -6,6 +6,7 @@ import io.iommulab.api.driver.Capability;
 import io.iommulab.api.driver.DomainHandover;
 import io.iommulab.api.driver.PreservedDomain;
 import io.iommulab.api.driver.PreservedIommu;
+import io.iommulab.api.driver.TakeoverSource;
 import io.iommulab.api.driver.DomainOps;
 import io.iommulab.api.driver.GroupFactory;
 import io.iommulab.api.driver.IommuDevice;
@@ -170,6 +171,7 @@ public final class TestIommuDriver implements IommuDriver {
         synchronized (groupLock) {
             instances.add(inst);
         }
+        pdev.restoredFrom(known ? TakeoverSource.RECORD : TakeoverSource.HARDWARE);
         LOG.info("{}: test-iommu: took over {} streams running ({})", node, numStreams,
                 known ? "from the record" : "from the hardware");
         return inst;

@@ -10,7 +10,7 @@ public final class LiveUpdateText {
 
     /**
      * @return two lines, e.g. {@code apple-dart: io.iommulab.dart 0.1.0 -> io.iommulab.dart 0.2.0, 8 IOMMUs: adopted
-     *         (8 from the old code's record)} and the numbers indented below it
+     *         (from record 8, from hardware 0)} and the numbers indented below it
      */
     public static String of(LiveUpdateDTO u) {
         StringBuilder sb = new StringBuilder();
@@ -18,9 +18,10 @@ public final class LiveUpdateText {
                 .append(u.iommus().size()).append(u.iommus().size() == 1 ? " IOMMU: " : " IOMMUs: ");
         if (u.adopted()) {
             sb.append("adopted");
-            if (u.fromRecord() > 0) {
-                // the others were read from their registers and tables (or, after a page-table update, kept)
-                sb.append(" (").append(u.fromRecord()).append(" from the old code's record)");
+            if (u.fromRecord() + u.fromHardware() > 0) {
+                // none for a page-table swap: its instances keep their drivers
+                sb.append(" (from record ").append(u.fromRecord()).append(", from hardware ").append(u.fromHardware())
+                        .append(')');
             }
         } else {
             sb.append("not adopted: ").append(dash(u.reason()));
@@ -28,7 +29,8 @@ public final class LiveUpdateText {
         sb.append("\n  domains ").append(u.domains()).append(", mappings ").append(u.mappings()).append(", verified ")
                 .append(u.verified()).append(", mismatches ").append(u.mismatches()).append(", blackout ")
                 .append(u.blackoutNs() / 1000).append(" us, longest wait ").append(u.longestWaitNs() / 1000)
-                .append(" us, faults during the swap ").append(u.faultsDuringSwap());
+                .append(" us, calls waited ").append(u.callsWaited()).append(", faults during the swap ")
+                .append(u.faultsDuringSwap());
         if (!u.iommus().isEmpty()) {
             sb.append("\n  iommus ").append(String.join(" ", u.iommus()));
         }

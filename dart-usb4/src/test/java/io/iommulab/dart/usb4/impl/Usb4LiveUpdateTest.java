@@ -92,6 +92,7 @@ class Usb4LiveUpdateTest {
             LiveUpdateDTO u = engine.liveUpdates().get(0);
             assertTrue(u.adopted(), u.reason());
             assertEquals(withRecord ? 1 : 0, u.fromRecord());
+            assertEquals(withRecord ? 0 : 1, u.fromHardware());
             assertEquals(1, u.domains());
             assertEquals(1, u.verified());
             assertEquals(0, u.mismatches());
