@@ -25,6 +25,7 @@ import io.iommulab.machine.dt.IommuSpec;
 import io.iommulab.machine.dt.IrqSpec;
 import io.iommulab.machine.hosting.HostedIommu;
 import io.iommulab.machine.hosting.ModelHost;
+import io.iommulab.machine.inject.FailNthCountdown;
 import io.iommulab.machine.irq.IrqController;
 import io.iommulab.machine.irq.IrqLineImpl;
 import io.iommulab.machine.master.BusPort;
@@ -61,7 +62,9 @@ public final class SimMachine implements Machine {
     private final SparseMemory memory;
     private final PageAllocatorImpl pages;
     private final MmioBus bus;
-    private final IrqController irqs = new IrqController();
+    /** the fail-nth countdown of this machine: its allocator, interrupt lines and models ask it, and software through it */
+    private final FailNthCountdown failNth = new FailNthCountdown();
+    private final IrqController irqs = new IrqController(failNth);
     private final PowerDomains power;
     /** the bus's debug port: a tool (the DMA sanitizer) sees transactions and stale IOTLB hits */
     private final BusPort port = new BusPort();
@@ -86,7 +89,7 @@ public final class SimMachine implements Machine {
             long half = (r.size() / 2) & -PageAllocator.PAGE_SIZE;
             softwareRam.add(new RamRegion(r.base() + half, r.size() - half));
         }
-        this.pages = new PageAllocatorImpl(memory, softwareRam);
+        this.pages = new PageAllocatorImpl(memory, softwareRam, failNth);
         this.power = new PowerDomains(tree);
         List<DtNode> iommuNodes = new ArrayList<>();
         for (DtNode n : tree.allNodes()) {
@@ -94,7 +97,8 @@ public final class SimMachine implements Machine {
                 iommuNodes.add(n);
             }
         }
-        this.host = new ModelHost(iommuNodes, memory, bus, power, (n, i) -> irqLine(n, i).source(), port, properties);
+        this.host = new ModelHost(iommuNodes, memory, bus, power, (n, i) -> irqLine(n, i).source(), port, properties,
+                failNth);
         host.addFactories(models);
         this.masters = List.copyOf(scanMasters());
         for (DmaMaster m : masters) {
@@ -259,6 +263,26 @@ public final class SimMachine implements Machine {
     @Override
     public void setBusMonitor(BusMonitor monitor) {
         port.monitor(monitor);
+    }
+
+    @Override
+    public io.iommulab.api.machine.FailNth failNth() {
+        return failNth;
+    }
+
+    @Override
+    public Map<String, List<String>> irqHandlers() {
+        Map<String, List<String>> out = new java.util.TreeMap<>();
+        for (IrqLineImpl line : irqs.lines()) {
+            List<String> names = new ArrayList<>();
+            for (IrqLineImpl.Action a : line.actions()) {
+                names.add(a.devName());
+            }
+            if (!names.isEmpty()) {
+                out.put(line.name(), List.copyOf(names));
+            }
+        }
+        return out;
     }
 
     @Override

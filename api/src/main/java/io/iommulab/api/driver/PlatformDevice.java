@@ -79,7 +79,11 @@ public interface PlatformDevice {
     /**
      * Fault injection, in the spirit of Linux's {@code should_fail()}: a driver asks at a named
      * point ({@link #SKIP_INVALIDATE}, ...) whether a tool wants this occurrence skipped or failed
-     * (the shell's {@code iommu:inject}), and obeys. False unless something is injected; cheap.
+     * (the shell's {@code iommu:inject}), and obeys. The error points of the machine's fail-nth
+     * countdown ({@link io.iommulab.api.machine.FailNth#KZALLOC},
+     * {@link io.iommulab.api.machine.FailNth#CB_ALLOC}) are answered here too: a driver asks them
+     * where its Linux counterpart allocates, and fails that call with the point's errno, undoing
+     * what the call did before. False unless something is injected; cheap.
      *
      * @param point the injection point's name
      * @return true to skip or fail this occurrence

@@ -1,8 +1,9 @@
 /**
  * Read-only records returned by the shell and the services; JSON field names are the record
  * component names. 1.2 added {@link io.iommulab.api.dto.LiveUpdateDTO#fromHardware} and
- * {@link io.iommulab.api.dto.LiveUpdateDTO#callsWaited}.
+ * {@link io.iommulab.api.dto.LiveUpdateDTO#callsWaited}; 1.3 the fail-nth countdown's state
+ * ({@link io.iommulab.api.dto.FailNthDTO}).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.2.0")
+@org.osgi.annotation.versioning.Version("1.3.0")
 package io.iommulab.api.dto;

@@ -43,4 +43,18 @@ public interface ModelContext {
 
     /** @return the sanitizer's view of the model's IOTLB hits (see {@link TranslationCheck}) */
     TranslationCheck translationCheck();
+
+    /**
+     * A hardware injection point of the machine's fail-nth countdown
+     * ({@link io.iommulab.api.machine.FailNth}): the model asks once per occurrence (one command,
+     * one sync) and, told to, makes that occurrence fail as the point says (BUSY that never clears,
+     * a sync that never completes). Software still only sees the registers.
+     *
+     * @param point e.g. {@link io.iommulab.api.machine.FailNth#BUSY_STUCK}
+     * @return true to fail this occurrence; false unless the countdown is armed (one volatile read)
+     * @since 1.3
+     */
+    default boolean shouldFail(String point) {
+        return false;
+    }
 }

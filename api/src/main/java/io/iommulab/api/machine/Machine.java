@@ -95,4 +95,22 @@ public interface Machine {
      * it. Real hardware has no such port; drivers never use it.
      */
     void setBusMonitor(BusMonitor monitor);
+
+    /**
+     * @return the machine's fail-nth countdown ({@code machine:fail-nth}): the injection points of its
+     *         page allocator, interrupt lines and hardware models, and those the software running on it
+     *         (core, drivers) asks through it
+     * @since 1.4
+     */
+    FailNth failNth();
+
+    /**
+     * The simulator's view of the interrupt handlers requested now, as {@code /proc/interrupts} lists
+     * them: by line name ({@code "aic:781"}), the name each handler was requested with, in request
+     * order; lines without a handler are left out. Tools check with it that software freed what it
+     * requested.
+     *
+     * @since 1.4
+     */
+    Map<String, List<String>> irqHandlers();
 }

@@ -1,4 +1,8 @@
-/** Hardware-facing contracts software uses: physical memory, page allocation, MMIO windows, interrupt lines, power, DMA masters. */
+/**
+ * Hardware-facing contracts software uses: physical memory, page allocation, MMIO windows, interrupt lines, power, DMA
+ * masters. 1.4 added the machine's fail-nth countdown ({@link io.iommulab.api.machine.FailNth}) and its view of the
+ * requested interrupt handlers ({@link io.iommulab.api.machine.Machine#irqHandlers}).
+ */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.3.0")
+@org.osgi.annotation.versioning.Version("1.4.0")
 package io.iommulab.api.machine;

@@ -11,6 +11,7 @@ import io.iommulab.api.hw.ModelOptions;
 import io.iommulab.api.hw.RegisterFile;
 import io.iommulab.api.hw.RegisterHooks;
 import io.iommulab.api.hw.RegisterSpec;
+import io.iommulab.api.machine.FailNth;
 import io.iommulab.api.machine.PhysicalMemory;
 import io.iommulab.machine.mmio.MmioBlock;
 import io.iommulab.machine.mmio.MmioBus;
@@ -23,7 +24,8 @@ import java.util.function.BiFunction;
 
 /**
  * What the machine gives one model instance: its node, memory, register blocks mapped at the
- * node's {@code reg} entries, the model ends of its interrupt lines, and its options. Records the
+ * node's {@code reg} entries, the model ends of its interrupt lines, its options, and the machine's
+ * fail-nth countdown for the model's hardware injection points. Records the
  * blocks it maps so that the host can unmap them when the model goes away.
  */
 final class ModelContextImpl implements ModelContext {
@@ -36,11 +38,13 @@ final class ModelContextImpl implements ModelContext {
     private final ModelOptions modelOptions;
     private final List<MmioBlock> blocks = new ArrayList<>();
     private final TranslationCheck check;
+    private final FailNth failNth;
 
     ModelContextImpl(DtNode node, PhysicalMemory memory, MmioBus bus, PowerGate gate,
                      BiFunction<DtNode, Integer, IrqSource> irqs, TranslationCheck check, String model,
-                     Map<String, String> options) {
+                     Map<String, String> options, FailNth failNth) {
         this.check = check;
+        this.failNth = failNth;
         this.node = node;
         this.memory = memory;
         this.bus = bus;
@@ -53,6 +57,12 @@ final class ModelContextImpl implements ModelContext {
     @Override
     public TranslationCheck translationCheck() {
         return check;
+    }
+
+    /** The machine's fail-nth countdown, with this node as where the hit was asked. */
+    @Override
+    public boolean shouldFail(String point) {
+        return failNth.shouldFail(point, node.path());
     }
 
     @Override

@@ -6,6 +6,7 @@ import io.iommulab.api.hw.IommuModel;
 import io.iommulab.api.hw.IommuModelFactory;
 import io.iommulab.api.hw.IrqSource;
 import io.iommulab.api.hw.TranslationCheck;
+import io.iommulab.api.machine.FailNth;
 import io.iommulab.api.machine.IommuHardware;
 import io.iommulab.api.machine.PhysicalMemory;
 import io.iommulab.machine.mmio.MmioBus;
@@ -51,15 +52,19 @@ public final class ModelHost {
     private final Map<String, HostedIommu> iommus = new LinkedHashMap<>();
     private final List<IommuModelFactory> factories = new ArrayList<>();
     private final Map<HostedIommu, ModelContextImpl> contexts = new IdentityHashMap<>();
+    private final FailNth failNth;
 
     /**
      * @param iommuNodes every node with {@code #iommu-cells}, in DT order
      * @param irqs       resolves (node, interrupt index) to the model end of the line
      * @param properties machine properties (model options)
+     * @param failNth    the machine's fail-nth countdown, which the models' injection points ask
      */
     public ModelHost(List<DtNode> iommuNodes, PhysicalMemory memory, MmioBus bus, PowerDomains power,
-                     BiFunction<DtNode, Integer, IrqSource> irqs, TranslationCheck check, Map<String, String> properties) {
+                     BiFunction<DtNode, Integer, IrqSource> irqs, TranslationCheck check, Map<String, String> properties,
+                     FailNth failNth) {
         this.check = check;
+        this.failNth = failNth;
         this.memory = memory;
         this.bus = bus;
         this.power = power;
@@ -168,7 +173,7 @@ public final class ModelHost {
             return;
         }
         ModelContextImpl ctx = new ModelContextImpl(h.node(), memory, bus, power.gate(h.node()), irqs, check, f.name(),
-                options(h.node()));
+                options(h.node()), failNth);
         try {
             IommuModel m = f.create(ctx);
             if (m == null) {

@@ -4,6 +4,8 @@ import io.iommulab.api.dt.DtNode;
 import io.iommulab.api.dt.NodeNames;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
+import io.iommulab.api.machine.FailNth;
+import io.iommulab.machine.inject.FailNthCountdown;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -26,6 +28,17 @@ public final class IrqController {
     private final Map<String, IrqLineImpl> lines = new ConcurrentHashMap<>();
     /** controller path → the name its lines start with */
     private final Map<String, String> prefixes = new ConcurrentHashMap<>();
+    private final FailNth failNth;
+
+    /** Controllers whose lines are never told to fail a request. */
+    public IrqController() {
+        this(new FailNthCountdown());
+    }
+
+    /** @param failNth the machine's fail-nth countdown, which every request_irq asks */
+    public IrqController(FailNth failNth) {
+        this.failNth = failNth;
+    }
 
     /**
      * @param controller the interrupt controller node
@@ -37,7 +50,7 @@ public final class IrqController {
         int[] id = identity(controller, cells);
         int number = id[id.length - 1];
         String key = controller.path() + "#" + java.util.Arrays.toString(id);
-        return lines.computeIfAbsent(key, k -> new IrqLineImpl(number, name(controller, id)));
+        return lines.computeIfAbsent(key, k -> new IrqLineImpl(number, name(controller, id), failNth));
     }
 
     /**

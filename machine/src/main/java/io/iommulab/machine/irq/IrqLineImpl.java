@@ -3,10 +3,12 @@ package io.iommulab.machine.irq;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.hw.IrqSource;
+import io.iommulab.api.machine.FailNth;
 import io.iommulab.api.machine.IrqHandler;
 import io.iommulab.api.machine.IrqLine;
 import io.iommulab.api.machine.IrqRegistration;
 import io.iommulab.api.machine.IrqReturn;
+import io.iommulab.machine.inject.FailNthCountdown;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
@@ -41,6 +43,7 @@ public final class IrqLineImpl implements IrqLine {
     private final int number;
     private final String name;
     private final List<Action> actions = new CopyOnWriteArrayList<>();
+    private final FailNth failNth;
     private final AtomicLong raised = new AtomicLong();
     private final AtomicLong unhandled = new AtomicLong();
     private final IrqSource source = this::raise;
@@ -49,8 +52,13 @@ public final class IrqLineImpl implements IrqLine {
     private int suppressed;
 
     IrqLineImpl(int number, String name) {
+        this(number, name, new FailNthCountdown());
+    }
+
+    IrqLineImpl(int number, String name, FailNth failNth) {
         this.number = number;
         this.name = name;
+        this.failNth = failNth;
     }
 
     @Override
@@ -68,10 +76,18 @@ public final class IrqLineImpl implements IrqLine {
         return source;
     }
 
+    /**
+     * request_irq; an injection point of the machine's fail-nth countdown ({@link FailNth#REQUEST_IRQ}):
+     * told to, it fails with ENOMEM as request_irq does when its irqaction cannot be allocated.
+     */
     @Override
     public synchronized IrqRegistration request(String devName, IrqHandler handler, boolean shared) {
         if (handler == null) {
             throw new IommuException(Errno.EINVAL, "irq " + name + ": request by " + devName + " without a handler");
+        }
+        if (failNth.shouldFail(FailNth.REQUEST_IRQ, name + " (" + devName + ")")) {
+            throw new IommuException(Errno.ENOMEM, "irq " + name + ": request by " + devName
+                    + " failed: no memory for its irqaction (fail-nth: injected)");
         }
         if (!actions.isEmpty()) {
             Action first = actions.get(0);

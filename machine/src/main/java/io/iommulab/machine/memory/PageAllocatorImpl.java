@@ -2,9 +2,11 @@ package io.iommulab.machine.memory;
 
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
+import io.iommulab.api.machine.FailNth;
 import io.iommulab.api.machine.PageAllocator;
 import io.iommulab.api.machine.PhysicalMemory;
 import io.iommulab.api.machine.RamRegion;
+import io.iommulab.machine.inject.FailNthCountdown;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -19,6 +21,10 @@ import java.util.TreeSet;
  * the smallest order that fits and splits it, so addresses are deterministic run to run. Freeing
  * merges with the buddy while the buddy is free. Blocks are zeroed when handed out (memory freed by
  * one owner never leaks into the next), outside the lock.
+ *
+ * <p>Every allocation is an injection point of the machine's fail-nth countdown
+ * ({@link FailNth#PAGE_ALLOC}, fail_page_alloc): told to, it refuses with ENOMEM as if RAM were
+ * exhausted, before anything changes.
  *
  * <p>Locking: one monitor guards the free lists, the allocated-block table and the per-owner counts.
  */
@@ -38,6 +44,7 @@ public final class PageAllocatorImpl implements PageAllocator {
     }
 
     private final PhysicalMemory memory;
+    private final FailNth failNth;
     private final List<TreeSet<Long>> free = new ArrayList<>(MAX_ORDER + 1);
     private final Map<Long, Block> allocated = new HashMap<>();
     private final Map<String, Long> byOwner = new TreeMap<>();
@@ -49,7 +56,17 @@ public final class PageAllocatorImpl implements PageAllocator {
      * @param regions the RAM given to software; each is trimmed to page boundaries
      */
     public PageAllocatorImpl(PhysicalMemory memory, List<RamRegion> regions) {
+        this(memory, regions, new FailNthCountdown());
+    }
+
+    /**
+     * @param memory  where blocks are zeroed
+     * @param regions the RAM given to software; each is trimmed to page boundaries
+     * @param failNth the machine's fail-nth countdown, asked once per allocation
+     */
+    public PageAllocatorImpl(PhysicalMemory memory, List<RamRegion> regions, FailNth failNth) {
         this.memory = memory;
+        this.failNth = failNth;
         for (int o = 0; o <= MAX_ORDER; o++) {
             free.add(new TreeSet<>());
         }
@@ -82,6 +99,10 @@ public final class PageAllocatorImpl implements PageAllocator {
             throw new IommuException(Errno.EINVAL, "allocPages: order " + order + " is outside 0.." + MAX_ORDER);
         }
         String who = owner == null ? "?" : owner;
+        if (failNth.shouldFail(FailNth.PAGE_ALLOC, who)) {
+            throw new IommuException(Errno.ENOMEM, String.format("allocPages: no block of order %d (%d KiB) for %s"
+                    + " (fail-nth: injected page allocation failure)", order, (PAGE_SIZE << order) >> 10, who));
+        }
         long pa;
         synchronized (this) {
             int o = order;

@@ -5,7 +5,9 @@ import io.iommulab.api.dt.DtNode;
 import io.iommulab.api.dt.NodeNames;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
+import io.iommulab.api.dto.FailNthDTO;
 import io.iommulab.api.machine.DmaMaster;
+import io.iommulab.api.machine.FailNth;
 import io.iommulab.api.machine.IommuHardware;
 import io.iommulab.api.machine.Machine;
 import io.iommulab.api.machine.MachineFactory;
@@ -29,7 +31,8 @@ import org.osgi.service.component.annotations.Reference;
 
 /**
  * Gogo commands of scope {@code machine}: boot a board and look at the hardware (IOMMU nodes,
- * DMA masters, interrupt lines, pages, memory, power).
+ * DMA masters, interrupt lines, pages, memory, power), and arm the machine's fail-nth countdown
+ * ({@code machine:failnth}).
  */
 @Component(service = MachineCommands.class, property = {
         "osgi.command.scope=machine",
@@ -41,7 +44,8 @@ import org.osgi.service.component.annotations.Reference;
         "osgi.command.function=pages",
         "osgi.command.function=mem",
         "osgi.command.function=poke",
-        "osgi.command.function=power"})
+        "osgi.command.function=power",
+        "osgi.command.function=failnth"})
 public final class MachineCommands {
     private static final int DEFAULT_DUMP = 64;
     private static final int MAX_DUMP = 1 << 16;
@@ -289,6 +293,34 @@ public final class MachineCommands {
             default -> throw new IommuException(Errno.EINVAL, "power state " + state + " is not 'on' or 'off'");
         }
         return power(node);
+    }
+
+    @Descriptor("show the fail-nth countdown: armed or not, hits counted, the point that failed (name, where, code)")
+    public FailNthDTO failnth() {
+        return machine().failNth().state();
+    }
+
+    @Descriptor("arm fail-nth: the N-th hit of an injection point from now fails (every point, or those named: "
+            + "page-alloc request-irq busy-stuck sync-stuck domain-alloc kzalloc cb-alloc); 'off' disarms and shows what failed")
+    public FailNthDTO failnth(@Descriptor("N (1 or more), or off") String nth,
+            @Descriptor("injection points that count (none: all)") String... points) {
+        FailNth f = machine().failNth();
+        if ("off".equalsIgnoreCase(nth.trim())) {
+            if (points.length > 0) {
+                throw new IommuException(Errno.EINVAL, "fail-nth off takes no points (found " + String.join(" ", points) + ")");
+            }
+            return f.disarm();
+        }
+        long n = Memparse.parse("N", nth).within(1, Long.MAX_VALUE);
+        List<String> named = new ArrayList<>();
+        for (String p : points) {
+            for (String one : p.split(",")) {
+                if (!one.isBlank()) {
+                    named.add(one.trim());
+                }
+            }
+        }
+        return f.arm(n, named);
     }
 
     private static PowerRow row(PowerDomains pd, PowerDomain d) {

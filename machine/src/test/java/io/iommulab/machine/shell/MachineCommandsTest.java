@@ -243,6 +243,35 @@ class MachineCommandsTest {
         assertEquals("EINVAL: VALUE '-1'" + forms, refused(() -> sh.poke("0x800000000", "-1")));
     }
 
+    @Test
+    void failnthArmsTheMachinesCountdownAndShowsWhatFailed() {
+        sh.boot();
+        assertFalse(sh.failnth().armed());
+        io.iommulab.api.dto.FailNthDTO armed = sh.failnth("2", "page-alloc,request-irq");
+        assertTrue(armed.armed());
+        assertEquals(List.of("page-alloc", "request-irq"), armed.points());
+        Machine m = factory.machine;
+        m.pages().freePages(m.pages().allocPages(0, "first"));
+        IommuException e = assertThrows(IommuException.class, () -> m.pages().allocPages(0, "second"));
+        assertEquals(Errno.ENOMEM, e.errno());
+        io.iommulab.api.dto.FailNthDTO hit = sh.failnth();
+        assertEquals("page-alloc", hit.point());
+        assertEquals("second", hit.where());
+        assertEquals(2, hit.hits());
+        assertFalse(hit.armed(), "spent");
+
+        sh.failnth("5");
+        assertEquals(7, sh.failnth().points().size(), "no points: every point");
+        io.iommulab.api.dto.FailNthDTO off = sh.failnth("off");
+        assertFalse(off.armed());
+        assertFalse(off.failed());
+
+        assertEquals("EINVAL: N '0' is not between 1 and 9223372036854775807", refused(() -> sh.failnth("0")));
+        assertEquals("EINVAL: fail-nth: injection point 'tlb' is not one of page-alloc, request-irq, busy-stuck, "
+                + "sync-stuck, domain-alloc, kzalloc, cb-alloc", refused(() -> sh.failnth("1", "tlb")));
+        assertEquals("EINVAL: fail-nth off takes no points (found kzalloc)", refused(() -> sh.failnth("off", "kzalloc")));
+    }
+
     private static String refused(org.junit.jupiter.api.function.Executable command) {
         IommuException e = assertThrows(IommuException.class, command);
         assertEquals(Errno.EINVAL, e.errno(), e.getMessage());
