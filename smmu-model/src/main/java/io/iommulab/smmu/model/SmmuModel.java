@@ -15,6 +15,7 @@ import io.iommulab.api.hw.RegisterHooks;
 import io.iommulab.api.hw.RegisterSpec;
 import io.iommulab.api.hw.Translation;
 import io.iommulab.api.hw.TranslationCheck;
+import io.iommulab.api.machine.FailNth;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -72,9 +73,16 @@ public final class SmmuModel implements IommuModel, RegisterHooks {
     private final SmmuTlb tlb;
     private final LpaeWalker walker;
     private final AtomicReferenceArray<SmmuBank> bankState;
-    /** Per bank: a TLBSYNC was issued under {@code sync-stuck} (SACTIVE reads 1 for ever). */
+    /**
+     * Per bank: {@link #SYNC_DONE}; {@link #SYNC_STUCK}, a TLBSYNC was issued under {@code sync-stuck}
+     * (SACTIVE reads 1 for ever); or {@link #SYNC_LOST}, fail-nth lost the last TLBSYNC's completion
+     * (SACTIVE reads 1 until the next TLBSYNC of the bank).
+     */
     private final AtomicIntegerArray syncStuck;
-    private volatile boolean globalSyncStuck;
+    /** the same for sTLBGSYNC and sTLBGSTATUS.GSACTIVE */
+    private volatile int globalSyncStuck;
+    /** the machine's fail-nth points ({@link FailNth#SYNC_STUCK}) */
+    private final ModelContext context;
     private final Object bankLock = new Object();
     private final RegisterFile regs;
     private final StreamMatcher matcher;
@@ -99,6 +107,7 @@ public final class SmmuModel implements IommuModel, RegisterHooks {
      *         {@code reg} smaller than 2 * NUMPAGE * 4 KiB
      */
     public SmmuModel(ModelContext context) {
+        this.context = context;
         this.node = context.node().path();
         this.config = SmmuConfig.from(node, context.modelOptions(), globalInterrupts(context));
         checkWindow(context.node().reg());
@@ -278,9 +287,7 @@ public final class SmmuModel implements IommuModel, RegisterHooks {
                 break;
             case STLBGSYNC:
                 syncs.increment();
-                if (config.syncStuck()) {
-                    globalSyncStuck = true;
-                }
+                globalSyncStuck = syncOutcome();
                 break;
             default:
                 break;
@@ -312,9 +319,8 @@ public final class SmmuModel implements IommuModel, RegisterHooks {
                 break;
             case CB_TLBSYNC:
                 syncs.increment();
-                if (config.syncStuck()) {
-                    syncStuck.set(n, 1);
-                }
+                // a release store: the poll that follows on the issuing CPU sees it, as it would see SACTIVE
+                syncStuck.lazySet(n, syncOutcome());
                 break;
             case CB_FSRRESTORE:
                 regs.set(layout.bankBase(n) + CB_FSR, value);
@@ -322,6 +328,23 @@ public final class SmmuModel implements IommuModel, RegisterHooks {
             default:
                 break;
         }
+    }
+
+    /** Sync states ({@link #syncStuck}): done, stuck for ever (strapping), completion lost (fail-nth). */
+    private static final int SYNC_DONE = 0;
+    private static final int SYNC_STUCK = 1;
+    private static final int SYNC_LOST = 2;
+
+    /**
+     * @return how a sync issued now ends: for ever active under the {@code sync-stuck} strapping;
+     *         active until the next sync when fail-nth loses its completion (it then completes, the
+     *         TLB maintenance before it having been done at once); else done
+     */
+    private int syncOutcome() {
+        if (config.syncStuck()) {
+            return SYNC_STUCK;
+        }
+        return context.shouldFail(FailNth.SYNC_STUCK) ? SYNC_LOST : SYNC_DONE;
     }
 
     /**
@@ -364,10 +387,10 @@ public final class SmmuModel implements IommuModel, RegisterHooks {
     public int onRead(RegisterSpec reg, int index, int stored) {
         int off = reg.offset();
         if (off == bank0 + CB_TLBSTATUS) {
-            return syncStuck.get(index) != 0 ? TLBSTATUS_SACTIVE : 0;
+            return syncStuck.get(index) != SYNC_DONE ? TLBSTATUS_SACTIVE : 0;
         }
         if (off == STLBGSTATUS) {
-            return globalSyncStuck ? STLBGSTATUS_GSACTIVE : 0;
+            return globalSyncStuck != SYNC_DONE ? STLBGSTATUS_GSACTIVE : 0;
         }
         return stored;
     }

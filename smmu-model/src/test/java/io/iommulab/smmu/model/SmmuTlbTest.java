@@ -263,4 +263,24 @@ class SmmuTlbTest {
         s.writel(cb(8, 0, TLBIASID), 1);
         assertEquals(0x72, dmaPeek(stuck.m, 0, 0x1000), "the TLBI itself is done; only the sync hangs");
     }
+
+    @Test
+    void failNthLosesOneSyncsCompletionUntilTheNextSync() {
+        io.iommulab.api.machine.FailNth fn = rig.machine.failNth();
+        fn.arm(1, java.util.List.of(io.iommulab.api.machine.FailNth.SYNC_STUCK));
+        w.writel(cb(8, 2, TLBSYNC), 0);
+        for (int i = 0; i < 100; i++) {
+            assertEquals(1, w.readl(cb(8, 2, TLBSTATUS)), "SACTIVE stays set");
+        }
+        assertEquals(SMMU0, fn.state().where());
+        assertEquals(0, w.readl(cb(8, 3, TLBSTATUS)), "other banks did not sync");
+        w.writel(cb(8, 2, TLBSYNC), 0);
+        assertEquals(0, w.readl(cb(8, 2, TLBSTATUS)), "the next sync of the bank completes");
+
+        fn.arm(1, java.util.List.of());
+        w.writel(STLBGSYNC, 0);
+        assertEquals(1, w.readl(STLBGSTATUS), "a global sync is lost the same way");
+        w.writel(STLBGSYNC, 0);
+        assertEquals(0, w.readl(STLBGSTATUS));
+    }
 }

@@ -11,6 +11,7 @@ import io.iommulab.api.hw.RegisterHooks;
 import io.iommulab.api.hw.RegisterSpec;
 import io.iommulab.api.hw.Translation;
 import io.iommulab.api.hw.TranslationCheck;
+import io.iommulab.api.machine.FailNth;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -44,8 +45,13 @@ public final class TestIommuModel implements IommuModel, RegisterHooks {
     private final TranslationCheck check;
     private final TestIommuHitCheck hitCheck;
     private final AtomicLong invalidations = new AtomicLong();
+    /** the machine's fail-nth points ({@link FailNth#BUSY_STUCK}) */
+    private final ModelContext context;
+    /** fail-nth lost the last command's completion: BUSY stays set, and the next command is taken anyway */
+    private volatile boolean lost;
 
     public TestIommuModel(ModelContext context) {
+        this.context = context;
         this.node = context.node().path();
         this.config = TestIommuConfig.from(node, context.modelOptions());
         this.tlbs = new TestIommuTlb[config.streams()];
@@ -133,14 +139,30 @@ public final class TestIommuModel implements IommuModel, RegisterHooks {
         return w.found() ? tlb.insert(w) : -w.code();
     }
 
-    /** CMD side effects: run an invalidation, or leave BUSY set for ever when strapped busy-stuck. */
+    /**
+     * CMD side effects: run an invalidation, or leave BUSY set for ever when strapped busy-stuck. A
+     * command written while BUSY is set is dropped, unless fail-nth lost the busy one's completion
+     * (that one was given up on): then it runs. A command whose completion fail-nth loses does
+     * nothing and leaves BUSY set.
+     */
     @Override
     public void onWrite(RegisterSpec reg, int index, int oldValue, int newValue, int value) {
-        if (reg.offset() != CMD || (value & CMD_INVALIDATE) == 0 || (oldValue & CMD_BUSY) != 0) {
+        if (reg.offset() != CMD || (value & CMD_INVALIDATE) == 0) {
             return;
+        }
+        if ((oldValue & CMD_BUSY) != 0) {
+            if (!lost) {
+                return;
+            }
+            lost = false;
         }
         int stored = newValue & ~CMD_INVALIDATE;
         if (config.busyStuck()) {
+            regs.set(CMD, stored | CMD_BUSY);
+            return;
+        }
+        if (context.shouldFail(FailNth.BUSY_STUCK)) {
+            lost = true;
             regs.set(CMD, stored | CMD_BUSY);
             return;
         }

@@ -10,6 +10,7 @@ import io.iommulab.api.hw.RegisterSpec;
 import io.iommulab.api.hw.TranslationCheck;
 import io.iommulab.api.machine.PhysicalMemory;
 import io.iommulab.machine.hosting.NodeModelOptions;
+import io.iommulab.machine.inject.FailNthCountdown;
 import java.util.List;
 import java.util.Map;
 
@@ -25,6 +26,8 @@ public final class FakeModelContext implements ModelContext {
     private final Map<String, String> options;
     private final TranslationCheck check;
     public FakeRegisterFile regs;
+    /** the machine's fail-nth countdown, which the model's injection points ask (a rig shares one) */
+    public FailNthCountdown failNth = new FailNthCountdown();
 
     public FakeModelContext(String path, PhysicalMemory memory, FakeIrqLine irq, Map<String, String> options) {
         this(path, memory, irq, options, new RecordingCheck());
@@ -75,5 +78,10 @@ public final class FakeModelContext implements ModelContext {
     @Override
     public TranslationCheck translationCheck() {
         return check;
+    }
+
+    @Override
+    public boolean shouldFail(String point) {
+        return failNth.shouldFail(point, node.path());
     }
 }

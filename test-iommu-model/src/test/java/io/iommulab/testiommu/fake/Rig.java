@@ -1,5 +1,6 @@
 package io.iommulab.testiommu.fake;
 
+import io.iommulab.machine.inject.FailNthCountdown;
 import io.iommulab.testiommu.model.TestIommuModel;
 import java.util.Map;
 
@@ -19,6 +20,8 @@ public final class Rig {
     public final FakeIrqLine line = new FakeIrqLine(10);
     /** The sanitizer's check every instance is given: off until a test enables it. */
     public final RecordingCheck check = new RecordingCheck();
+    /** The machine's fail-nth countdown every instance's injection points ask. */
+    public final FailNthCountdown failNth = new FailNthCountdown();
 
     /**
      * One instance: its model, the register file behind it, software's MMIO window and the
@@ -29,6 +32,7 @@ public final class Rig {
 
     public Hw add(String path, Map<String, String> options) {
         FakeModelContext ctx = new FakeModelContext(path, memory, line, options, check);
+        ctx.failNth = failNth;
         TestIommuModel model = new TestIommuModel(ctx);
         FakeMmio mmio = new FakeMmio(0x1_0000_0000L, ctx.regs);
         return new Hw(path, model, ctx.regs, mmio, new FakePlatformDevice(path, mmio, line, pages, memory));

@@ -6,6 +6,7 @@ import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.hw.Access;
 import io.iommulab.api.hw.Translation;
+import io.iommulab.api.machine.FailNth;
 import io.iommulab.api.machine.IrqReturn;
 import io.iommulab.testiommu.fake.FakeModelContext;
 import io.iommulab.testiommu.fake.Rig;
@@ -233,6 +234,25 @@ class TestIommuModelTest {
         }
         assertTrue(hw.model().translate(0, 0x1000, Access.READ).ok());
         assertEquals(0, hw.model().counters().get("invalidations"));
+    }
+
+    @Test
+    void failNthLosesOneCommandsCompletionAndTheNextCommandRuns() {
+        mapSmall();
+        translateStream(0);
+        assertTrue(hw.model().translate(0, 0x1000, Access.READ).ok());
+        rig.memory.write64(L2 + 8, 0);
+        rig.failNth.arm(1, List.of(FailNth.BUSY_STUCK));
+        write(0x010, 0x001);
+        for (int i = 0; i < 3; i++) {
+            assertEquals(0x8000_0000, read(0x010) & 0x8000_0000, "BUSY stays set");
+        }
+        assertTrue(hw.model().translate(0, 0x1000, Access.READ).ok(), "the lost command invalidated nothing");
+        assertEquals("/soc/iommu@100000000", rig.failNth.state().where());
+        write(0x010, 0x001);
+        assertEquals(0, read(0x010) & 0x8000_0000, "the next command is taken and completes");
+        assertFalse(hw.model().translate(0, 0x1000, Access.READ).ok(), "and invalidated");
+        assertEquals(1, hw.model().counters().get("invalidations"));
     }
 
     @Test

@@ -1,7 +1,9 @@
 package io.iommulab.dart.model.impl;
 
+import io.iommulab.api.hw.ModelContext;
 import io.iommulab.api.hw.RegisterFile;
 import io.iommulab.api.hw.RegisterSpec;
+import io.iommulab.api.machine.FailNth;
 import io.iommulab.dart.model.spi.DartModelHw;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicIntegerArray;
@@ -25,6 +27,12 @@ import java.util.concurrent.atomic.LongAdder;
  * when software sees BUSY clear the IOTLB entries are gone (dart-facts §1.9). BUSY then reads 1 for
  * the next {@code busy-polls} reads (default 0, model choice: the simulated DART is done at once;
  * a test sets it to make a driver's poll loop go round).
+ *
+ * <p>A command whose completion is lost ({@code busy-stuck} strapping: every command from the first
+ * one on; the machine's fail-nth point {@link FailNth#BUSY_STUCK}: one command) does nothing, and
+ * BUSY reads 1: for ever when strapped, until the next command is written when injected (the driver
+ * gave up on it; the next one runs). One volatile read of the busy state per command and per poll;
+ * the injection point adds one per command.
  */
 abstract class DartLayout {
 
@@ -53,9 +61,20 @@ abstract class DartLayout {
     private final LongAdder invalidations = new LongAdder();
     /** reads left that see BUSY after the last command ({@code busy-polls}) */
     private final java.util.concurrent.atomic.AtomicInteger busyReadsLeft = new java.util.concurrent.atomic.AtomicInteger();
-    /** busy-stuck strapping and a command was issued: BUSY reads 1 for ever. */
-    private volatile boolean stuck;
+    /** {@link #BUSY_NONE}, {@link #BUSY_STRAPPED}, {@link #BUSY_STUCK} or {@link #BUSY_LOST} */
+    private volatile int busy;
+    /** the machine's fail-nth points, set by {@link #attach} */
+    private ModelContext context;
     protected volatile RegisterFile regs;
+
+    /** commands complete */
+    private static final int BUSY_NONE = 0;
+    /** busy-stuck strapping, no command issued yet: BUSY reads 0 */
+    private static final int BUSY_STRAPPED = 1;
+    /** busy-stuck strapping and a command was issued: BUSY reads 1 for ever */
+    private static final int BUSY_STUCK = 2;
+    /** fail-nth: the last command's completion was lost; BUSY reads 1 until the next command */
+    private static final int BUSY_LOST = 3;
 
     /**
      * @param tcrTranslate the family's TCR TRANSLATE_ENABLE bit
@@ -72,13 +91,15 @@ abstract class DartLayout {
         this.tcr = new AtomicIntegerArray(sids);
         this.ttbr = new AtomicIntegerArray(sids * variant.family().ttbrsPerStream());
         this.enable = new AtomicIntegerArray((sids + 31) / 32);
+        this.busy = config.busyStuck() ? BUSY_STRAPPED : BUSY_NONE;
     }
 
     /** @return the family's register table for this strapping */
     abstract List<RegisterSpec> registers();
 
-    /** Gives the layout the register file built from {@link #registers()}. */
-    void attach(RegisterFile file) {
+    /** Gives the layout the register file built from {@link #registers()} and the machine's injection points. */
+    void attach(RegisterFile file, ModelContext context) {
+        this.context = context;
         this.regs = file;
     }
 
@@ -171,14 +192,23 @@ abstract class DartLayout {
 
     /**
      * Starts a command: with the busy-stuck strapping, BUSY latches for ever and the command does
-     * nothing.
+     * nothing; a command fail-nth makes lose its completion does nothing and BUSY reads 1 until the
+     * next one. A command after a lost one runs.
      *
      * @return true if the command should run
      */
     final boolean startCommand() {
-        if (config.busyStuck()) {
-            stuck = true;
+        int b = busy;
+        if (b == BUSY_STRAPPED || b == BUSY_STUCK) {
+            busy = BUSY_STUCK;
             return false;
+        }
+        if (context.shouldFail(FailNth.BUSY_STUCK)) {
+            busy = BUSY_LOST;
+            return false;
+        }
+        if (b == BUSY_LOST) {
+            busy = BUSY_NONE;
         }
         return true;
     }
@@ -195,7 +225,8 @@ abstract class DartLayout {
 
     /** @return true if this read of the command register sees BUSY (busy-polls reads per command, or for ever when stuck) */
     final boolean busyOnRead() {
-        if (stuck) {
+        int b = busy;
+        if (b == BUSY_STUCK || b == BUSY_LOST) {
             return true;
         }
         // the common case (busy-polls = 0) costs one plain read of the counter

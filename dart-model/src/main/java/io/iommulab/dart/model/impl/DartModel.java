@@ -110,7 +110,7 @@ public final class DartModel implements IommuModel, RegisterHooks {
             throw new IommuException(Errno.EINVAL, String.format(
                     "%s: apple-dart model: reg window of 0x%x bytes does not reach the error registers", node, window));
         }
-        layout.attach(regs);
+        layout.attach(regs, context);
         this.errors = new DartErrorUnit(regs, irq(context), layout);
         this.check = context.translationCheck();
         this.hitCheck = new DartHitCheck(new IotlbHitCheck(node, check, context.memory()), layout, walker, format, iotlb,

@@ -423,6 +423,30 @@ class DartT8020ModelTest {
     }
 
     @Test
+    void failNthLosesOneCommandsCompletionUntilTheNextCommand() {
+        DartRig r = new DartRig();
+        DartRig.Tables t = r.new Tables(Pte.DART1, 2);
+        long iova = 0x8000;
+        t.map(iova, r.allocPage(0x31));
+        MmioWindow w = r.regs(DART_A);
+        translate(w, 0x200, 0, 0, t);
+        DmaMaster m = r.master(DMA_A);
+        assertEquals(0x31, dmaPeek(m, 0, iova));
+        t.unmap(iova);
+        r.machine.failNth().arm(1, java.util.List.of(io.iommulab.api.machine.FailNth.BUSY_STUCK));
+        w.writel(STREAM_SELECT, 1);
+        w.writel(STREAM_COMMAND, INVALIDATE);
+        for (int i = 0; i < 200; i++) {
+            assertEquals(BUSY, w.readl(STREAM_COMMAND) & BUSY, "read " + i);
+        }
+        assertEquals(0x31, dmaPeek(m, 0, iova), "the lost command invalidated nothing");
+        assertEquals(DART_A, r.machine.failNth().state().where());
+        w.writel(STREAM_COMMAND, INVALIDATE);
+        assertEquals(0, w.readl(STREAM_COMMAND) & BUSY, "the next command runs and completes");
+        assertTrue(readFault(m, 0, iova).length() > 0, "and invalidates: the unmapped IOVA faults now");
+    }
+
+    @Test
     void lockedIgnoresTcrAndTtbrWrites() {
         DartRig r = new DartRig(option(DART_A, "locked", "true"));
         MmioWindow w = r.regs(DART_A);

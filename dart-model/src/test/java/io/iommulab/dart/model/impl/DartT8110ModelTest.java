@@ -248,6 +248,28 @@ class DartT8110ModelTest {
     }
 
     @Test
+    void failNthLosesOneTlbCommandUntilTheNextOne() {
+        DartRig r = new DartRig();
+        DartRig.Tables t = r.new Tables(Pte.DART2, 2);
+        t.map(0, r.allocPage(0x07));
+        MmioWindow w = r.regs(T8110);
+        translate(w, 0, t);
+        DmaMaster m = r.master(DMA_T8110);
+        assertEquals(0x07, dmaPeek(m, 0, 0));
+        t.unmap(0);
+        r.machine.failNth().arm(1, java.util.List.of());
+        w.writel(TLB_CMD, 1 << 8);
+        for (int i = 0; i < 200; i++) {
+            assertEquals(BUSY, w.readl(TLB_CMD) & BUSY);
+        }
+        assertEquals(0x07, dmaPeek(m, 0, 0), "not invalidated");
+        assertEquals(io.iommulab.api.machine.FailNth.BUSY_STUCK, r.machine.failNth().state().point());
+        w.writel(TLB_CMD, 1 << 8);
+        assertEquals(0, w.readl(TLB_CMD) & BUSY);
+        assertTrue(readFault(m, 0, 0).length() > 0, "the next command flushed: the unmapped IOVA faults now");
+    }
+
+    @Test
     void errorStreamsNoteEveryFaultAndClearW1c() {
         MmioWindow w = rig.regs(T8110);
         DmaMaster m = rig.master(DMA_T8110);
