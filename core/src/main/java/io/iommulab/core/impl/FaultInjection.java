@@ -4,6 +4,7 @@ import io.iommulab.api.driver.PlatformDevice;
 import io.iommulab.api.dto.InjectionDTO;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
+import io.iommulab.api.machine.FailNth;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -11,13 +12,28 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The fault-injection points of one IOMMU ({@code iommu:inject}), as Linux's fault_attr: what its
- * driver's {@link PlatformDevice#shouldFail} answers. Nothing set costs one volatile read.
+ * The fault-injection points of one IOMMU ({@code iommu:inject}), as Linux's fault_attr, and behind
+ * them the machine's fail-nth countdown: what its driver's {@link PlatformDevice#shouldFail} answers.
+ * {@code skip-invalidate} (an injected driver bug, not an error path) is only ever set here; the
+ * driver's error points ({@code kzalloc}, {@code cb-alloc}) may be set here for this IOMMU, and are
+ * asked of fail-nth too, as Linux's should_fail() checks {@code fail_nth} before the attribute.
+ * Nothing set costs one volatile read for {@code skip-invalidate} (asked per invalidation), one more
+ * for the error points.
+ *
+ * <p>Fields: {@code failNth} the machine's countdown; {@code where} the IOMMU's path, for its record.
  */
 final class FaultInjection {
 
     /** the points drivers consult */
-    static final List<String> POINTS = List.of(PlatformDevice.SKIP_INVALIDATE);
+    static final List<String> POINTS = List.of(PlatformDevice.SKIP_INVALIDATE, FailNth.KZALLOC, FailNth.CB_ALLOC);
+
+    private final FailNth failNth;
+    private final String where;
+
+    FaultInjection(FailNth failNth, String where) {
+        this.failNth = failNth;
+        this.where = where;
+    }
 
     /** {@code remaining}: occurrences still to fail, -1 for all; {@code failed}: failed since set */
     private record Point(AtomicLong remaining, AtomicLong failed) {
@@ -26,11 +42,15 @@ final class FaultInjection {
     private final Map<String, Point> points = new ConcurrentHashMap<>();
     private volatile boolean any;
 
-    /** should_fail(): true for the next {@code remaining} occurrences of the point, then false */
+    /** should_fail(): true for the next {@code remaining} occurrences of the point set here, else what fail-nth says */
     boolean shouldFail(String point) {
-        if (!any) {
-            return false;
+        if (any && countdown(point)) {
+            return true;
         }
+        return !PlatformDevice.SKIP_INVALIDATE.equals(point) && failNth.shouldFail(point, where);
+    }
+
+    private boolean countdown(String point) {
         Point p = points.get(point);
         if (p == null) {
             return false;

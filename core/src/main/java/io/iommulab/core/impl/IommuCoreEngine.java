@@ -26,6 +26,7 @@ import io.iommulab.api.dt.NodeNames;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.machine.DmaMaster;
+import io.iommulab.api.machine.FailNth;
 import io.iommulab.api.machine.IommuHardware;
 import io.iommulab.api.machine.Machine;
 import io.iommulab.api.machine.StreamRef;
@@ -98,7 +99,7 @@ public final class IommuCoreEngine implements IommuService {
         this.faults = new FaultReporter(FAULT_HISTORY, startNs, trace);
         this.masters = new Masters(machine.masters());
         for (IommuHardware hw : machine.iommuHardware()) {
-            instances.put(hw.node().path(), IommuInstance.of(hw, masters.all()));
+            instances.put(hw.node().path(), IommuInstance.of(hw, masters.all(), machine.failNth()));
         }
         this.views = new CoreViews(instances, masters, groups, domains, this::originOf, live::isRetiring);
         this.iommuPages = new IommuPages(machine.pages());
@@ -864,7 +865,7 @@ public final class IommuCoreEngine implements IommuService {
             if (ops == null) {
                 LOG.info("{}: driver {} has no {} domain, using DMA", m.name(), driver.name(), typeName(type));
             } else {
-                DomainImpl d = newDomain(type, driver, ops, false);
+                DomainImpl d = newDomain(type, driver, ops, false, m);
                 try {
                     ops.attachDev(m);
                     return d;
@@ -894,14 +895,23 @@ public final class IommuCoreEngine implements IommuService {
             throw new IommuException(Errno.ENOMEM, "driver " + driver.name() + " allocated no paging domain for " + m.name());
         }
         try {
-            return newDomain(type, driver, ops, user); // which tells the ops their id (domain_init)
+            return newDomain(type, driver, ops, user, m); // which tells the ops their id (domain_init)
         } catch (RuntimeException e) {
             ops.free();
             throw e;
         }
     }
 
-    private DomainImpl newDomain(DomainType type, IommuDriver driver, DomainOps ops, boolean user) {
+    /**
+     * The core's half of a domain allocation (iommu_domain_init: the struct, the DMA cookie), for
+     * {@code m}; an injection point of fail-nth ({@link FailNth#DOMAIN_ALLOC}): ENOMEM before any
+     * id is taken. The caller frees the driver's ops on failure.
+     */
+    private DomainImpl newDomain(DomainType type, IommuDriver driver, DomainOps ops, boolean user, MasterImpl m) {
+        if (machine.failNth().shouldFail(FailNth.DOMAIN_ALLOC, m.name())) {
+            throw new IommuException(Errno.ENOMEM, "no memory for a " + typeName(type) + " domain of " + m.name()
+                    + " (fail-nth: injected)");
+        }
         DomainImpl d = new DomainImpl(this, nextDomainId.getAndIncrement(), type, driver, ops, user);
         domains.put(d.id(), d);
         sanitizer.domainCreated(d);
@@ -1078,7 +1088,7 @@ public final class IommuCoreEngine implements IommuService {
                     throw new IommuException(Errno.EOPNOTSUPP, "driver " + driver.name() + " of " + m.name()
                             + " has no " + typeName(type) + " domain");
                 }
-                return newDomain(type, driver, ops, true);
+                return newDomain(type, driver, ops, true, m);
             }
             default:
                 return allocPaging(type, driver, m, true);

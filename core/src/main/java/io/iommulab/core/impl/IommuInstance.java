@@ -3,6 +3,7 @@ package io.iommulab.core.impl;
 import io.iommulab.api.driver.IommuDevice;
 import io.iommulab.api.driver.IommuDriver;
 import io.iommulab.api.dt.DtNode;
+import io.iommulab.api.machine.FailNth;
 import io.iommulab.api.machine.IommuHardware;
 import io.iommulab.api.machine.StreamRef;
 import java.util.ArrayList;
@@ -57,11 +58,12 @@ final class IommuInstance {
     final Set<IommuDriver> failedDrivers = new HashSet<>();
     /** a hardware model answers at this node (hardware can be plugged in and out with its bundle) */
     boolean modelled;
-    /** what {@code iommu:inject} set for the driver of this node (it stays across rebinds) */
-    final FaultInjection injection = new FaultInjection();
+    /** what {@code iommu:inject} set for the driver of this node (it stays across rebinds), and the machine's fail-nth */
+    final FaultInjection injection;
 
-    IommuInstance(IommuHardware hw, List<Integer> streams, MasterImpl[][] mastersBySid) {
+    IommuInstance(IommuHardware hw, List<Integer> streams, MasterImpl[][] mastersBySid, FailNth failNth) {
         this.hw = hw;
+        this.injection = new FaultInjection(failNth, hw.node().path());
         this.node = hw.node();
         this.path = node.path();
         this.available = node.isAvailable();
@@ -78,7 +80,7 @@ final class IommuInstance {
     }
 
     /** @return the instance for {@code hw}, with the stream ids and the masters on each that its iommus specifiers name */
-    static IommuInstance of(IommuHardware hw, List<MasterImpl> masters) {
+    static IommuInstance of(IommuHardware hw, List<MasterImpl> masters, FailNth failNth) {
         String path = hw.node().path();
         TreeSet<Integer> sids = new TreeSet<>();
         Map<Integer, List<MasterImpl>> bySid = new HashMap<>();
@@ -95,7 +97,7 @@ final class IommuInstance {
         }
         MasterImpl[][] table = new MasterImpl[sids.isEmpty() ? 0 : sids.last() + 1][];
         bySid.forEach((sid, l) -> table[sid] = l.toArray(new MasterImpl[0]));
-        return new IommuInstance(hw, List.copyOf(sids), table);
+        return new IommuInstance(hw, List.copyOf(sids), table, failNth);
     }
 
     String compatibleText() {

@@ -103,7 +103,7 @@ final class PlatformDeviceImpl implements PlatformDevice {
         return restoredFrom;
     }
 
-    /** What {@code iommu:inject} set for this IOMMU. */
+    /** What {@code iommu:inject} set for this IOMMU, then the machine's fail-nth for the error points. */
     @Override
     public boolean shouldFail(String point) {
         return instance.injection.shouldFail(point);

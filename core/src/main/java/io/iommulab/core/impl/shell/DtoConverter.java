@@ -6,6 +6,7 @@ import io.iommulab.api.dto.DomainDTO;
 import io.iommulab.api.dto.FaultDTO;
 import io.iommulab.api.dto.FlushQueueDTO;
 import io.iommulab.api.dto.GroupDTO;
+import io.iommulab.api.dto.FailNthDTO;
 import io.iommulab.api.dto.InjectionDTO;
 import io.iommulab.api.dto.IommuNodeDTO;
 import io.iommulab.api.dto.LiveUpdateDTO;
@@ -39,7 +40,8 @@ import org.osgi.service.component.annotations.Component;
     Converter.CONVERTER_CLASSES + "=io.iommulab.api.dto.LiveUpdateDTO",
     Converter.CONVERTER_CLASSES + "=io.iommulab.api.dto.SanitizerDTO",
     Converter.CONVERTER_CLASSES + "=io.iommulab.api.dto.SanitizerFindingDTO",
-    Converter.CONVERTER_CLASSES + "=io.iommulab.api.dto.InjectionDTO"})
+    Converter.CONVERTER_CLASSES + "=io.iommulab.api.dto.InjectionDTO",
+    Converter.CONVERTER_CLASSES + "=io.iommulab.api.dto.FailNthDTO"})
 public final class DtoConverter implements Converter {
 
     @Override
@@ -79,7 +81,7 @@ public final class DtoConverter implements Converter {
                 || o instanceof FaultDTO || o instanceof TraceEventDTO || o instanceof MappingDTO
                 || o instanceof UnmapDTO || o instanceof TranslationDTO || o instanceof DmaDTO
                 || o instanceof SanitizerDTO || o instanceof SanitizerFindingDTO || o instanceof InjectionDTO
-                || o instanceof LiveUpdateDTO;
+                || o instanceof LiveUpdateDTO || o instanceof FailNthDTO;
     }
 
     /** A list of records of one type: a header and one aligned row each; null if not ours. */
@@ -173,6 +175,23 @@ public final class DtoConverter implements Converter {
         throw new IllegalArgumentException(o.getClass().getName());
     }
 
+    /**
+     * "fail-nth: armed: hit 3 of any point fails; 1 hit so far", or what failed: "fail-nth: hit 3
+     * failed: page-alloc at OWNER, asked by CLASS.method(File:line)".
+     */
+    static String failNth(FailNthDTO f) {
+        String which = f.points().size() == io.iommulab.api.machine.FailNth.POINTS.size() ? "any point"
+                : String.join(",", f.points());
+        if (f.failed()) {
+            return "fail-nth: hit " + f.hits() + " failed: " + f.point() + " at " + f.where()
+                    + (f.stack().isEmpty() ? "" : ", asked by " + f.stack().get(0));
+        }
+        if (f.armed()) {
+            return "fail-nth: armed: hit " + f.nth() + " of " + which + " fails; " + f.hits() + " hit(s) so far";
+        }
+        return "fail-nth: off" + (f.hits() > 0 ? " (" + f.hits() + " hit(s) counted, none failed)" : "");
+    }
+
     /** One record as one line. */
     static String line(Object o) {
         if (o instanceof TraceEventDTO t) {
@@ -180,6 +199,9 @@ public final class DtoConverter implements Converter {
         }
         if (o instanceof LiveUpdateDTO u) {
             return LiveUpdateText.of(u);
+        }
+        if (o instanceof FailNthDTO f) {
+            return failNth(f);
         }
         if (o instanceof SanitizerFindingDTO f) {
             return "#" + f.seq() + " " + seconds(f.timeNs()) + " " + f.line();

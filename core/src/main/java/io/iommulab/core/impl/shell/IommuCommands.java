@@ -267,20 +267,21 @@ public final class IommuCommands {
         return engine.injections();
     }
 
-    @Descriptor("make an IOMMU's driver skip every TLB invalidation (skip-invalidate), or clear what is injected (off)")
+    @Descriptor("make an IOMMU's driver skip every TLB invalidation (skip-invalidate) or fail every allocation of a kind "
+            + "(kzalloc, cb-alloc), or clear what is injected (off)")
     public List<InjectionDTO> inject(
             @Descriptor("IOMMU: DT path, unique node name or path suffix, or label") String iommu,
-            @Descriptor("skip-invalidate, or off") String point) {
+            @Descriptor("skip-invalidate, kzalloc, cb-alloc, or off") String point) {
         if ("off".equalsIgnoreCase(point.trim())) {
             return engine.injectOff(iommu);
         }
         return List.of(engine.inject(iommu, point.trim(), -1));
     }
 
-    @Descriptor("make an IOMMU's driver skip its next N TLB invalidations")
+    @Descriptor("make an IOMMU's driver skip its next N TLB invalidations, or fail its next N allocations of a kind")
     public List<InjectionDTO> inject(
             @Descriptor("IOMMU: DT path, unique node name or path suffix, or label") String iommu,
-            @Descriptor("skip-invalidate") String point,
+            @Descriptor("skip-invalidate, kzalloc or cb-alloc") String point,
             @Descriptor("how many occurrences (1 or more)") String count) {
         long n = Memparse.parse("N", count).within(1, Long.MAX_VALUE);
         return List.of(engine.inject(iommu, point.trim(), n));
