@@ -1,6 +1,9 @@
 package io.iommulab.klib;
 
 import io.iommulab.api.driver.PlatformDevice;
+import io.iommulab.api.error.Errno;
+import io.iommulab.api.error.IommuException;
+import io.iommulab.api.machine.FailNth;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
@@ -13,6 +16,10 @@ import org.slf4j.Logger;
  * all); this class only says in the log what the driver left out, so that an injected bug is never
  * silent: a WARN the first time for this device and point, DEBUG for every occurrence after it
  * (injecting "all" would otherwise warn at map/unmap rate).
+ *
+ * <p>{@link #kzalloc} is failslab for a driver: the allocation of its own state (a master's
+ * configuration, a domain, an instance) asks the device's {@code kzalloc} point (the core's
+ * {@code iommu:inject}, then the machine's fail-nth) and fails with ENOMEM when told to.
  *
  * <p>Fields: {@code pdev} the device asked; {@code point} the point's name
  * ({@link PlatformDevice#SKIP_INVALIDATE}); {@code log} the driver's logger; {@code warned} set
@@ -55,6 +62,20 @@ public final class FaultInject {
             log.debug("{}: injected fault {}: {} not issued", pdev.name(), point, what.get());
         }
         return true;
+    }
+
+    /**
+     * kzalloc of a driver's own state, as an injection point ({@link FailNth#KZALLOC}): call it once
+     * where the Linux driver allocates, before changing anything the failure would have to undo.
+     *
+     * @param pdev the device the state is for (its {@code shouldFail} answers)
+     * @param what what is allocated, for the message (e.g. {@code "the master configuration of /soc/usb@..."})
+     * @throws IommuException ENOMEM when told to fail
+     */
+    public static void kzalloc(PlatformDevice pdev, Supplier<String> what) {
+        if (pdev.shouldFail(FailNth.KZALLOC)) {
+            throw new IommuException(Errno.ENOMEM, pdev.name() + ": no memory for " + what.get() + " (injected kzalloc failure)");
+        }
     }
 
     @Override

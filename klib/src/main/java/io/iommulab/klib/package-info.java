@@ -14,8 +14,10 @@
  * the drivers), {@link io.iommulab.klib.PgtableDomain#reopen} and
  * {@link io.iommulab.klib.PgtableDomain#switchTo} (the move in two steps, so that only the switch
  * runs with the domain quiesced) with {@link io.iommulab.klib.PgtableDomain#format} and the
- * install, reopen and reattach that remember the format and context.
+ * install, reopen and reattach that remember the format and context; 1.5 added
+ * {@link io.iommulab.klib.FaultInject#kzalloc} (failslab for a driver's own allocations, a point of
+ * the machine's fail-nth).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.4.0")
+@org.osgi.annotation.versioning.Version("1.5.0")
 package io.iommulab.klib;

@@ -1,6 +1,7 @@
 package io.iommulab.dart.impl;
 
 import io.iommulab.klib.Bitmap;
+import io.iommulab.klib.FaultInject;
 import io.iommulab.klib.PgtableDomain;
 import io.iommulab.klib.PgtableFormats;
 import io.iommulab.klib.RateLimit;
@@ -265,6 +266,7 @@ public final class AppleDartDriver implements IommuDriver {
     @Override
     public IommuDevice probe(PlatformDevice pdev) {
         String node = pdev.name();
+        FaultInject.kzalloc(pdev, () -> "the DART"); // devm_kzalloc(dart)
         MmioWindow regs = window(pdev);
         IrqLine line = faultLine(pdev);
         DartParams params = readParams(node, regs);
@@ -398,6 +400,7 @@ public final class AppleDartDriver implements IommuDriver {
     @Override
     public IommuDevice restore(PlatformDevice pdev, PreservedIommu record) {
         String node = pdev.name();
+        FaultInject.kzalloc(pdev, () -> "the DART"); // as probe: devm_kzalloc(dart)
         MmioWindow regs = window(pdev);
         IrqLine line = faultLine(pdev);
         DartParams params = readParams(node, regs);
@@ -547,6 +550,7 @@ public final class AppleDartDriver implements IommuDriver {
                     dev.name(), dart.node(), MasterCfg.MAX_DARTS_PER_DEVICE + 1, MasterCfg.MAX_DARTS_PER_DEVICE));
         }
         if (cfg == null) {
+            FaultInject.kzalloc(dart.pdev, () -> "the master configuration of " + dev.name());
             cfg = new MasterCfg();
             dev.setPriv(cfg);
         }
@@ -629,6 +633,7 @@ public final class AppleDartDriver implements IommuDriver {
             } else if (data != null) {
                 throw new IommuException(Errno.EINVAL, dev.name() + ": group " + group.id() + " carries data of another driver");
             } else {
+                FaultInject.kzalloc(cfg.dart(0).pdev, () -> "the group copy of the master configuration of " + dev.name());
                 MasterCfg copy = cfg.copy();
                 group.setIommuData(copy, () -> releaseGroup(copy));
             }
@@ -687,9 +692,13 @@ public final class AppleDartDriver implements IommuDriver {
      */
     @Override
     public DomainOps domainAllocPaging(IommuMaster dev) {
+        MasterCfg cfg = dev != null ? masterCfg(dev) : null;
+        if (cfg != null) {
+            FaultInject.kzalloc(cfg.dart(0).pdev, () -> "a paging domain of " + dev.name());
+        }
         DartDomain domain = new DartDomain(this);
-        if (dev != null) {
-            domain.finalizeDomain(masterCfg(dev));
+        if (cfg != null) {
+            domain.finalizeDomain(cfg);
         }
         return domain;
     }

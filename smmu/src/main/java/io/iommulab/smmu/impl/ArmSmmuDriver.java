@@ -1,5 +1,6 @@
 package io.iommulab.smmu.impl;
 
+import io.iommulab.klib.FaultInject;
 import io.iommulab.klib.PgtableDomain;
 import io.iommulab.klib.PgtableFormats;
 import io.iommulab.klib.RateLimit;
@@ -254,6 +255,7 @@ public final class ArmSmmuDriver implements IommuDriver {
      * interrupts, cfg_probe (ID0-2 and their log lines), a context interrupt per bank.
      */
     private SmmuInstance instantiate(PlatformDevice pdev, String prefix) {
+        FaultInject.kzalloc(pdev, () -> "the SMMU"); // devm_kzalloc(smmu)
         int globalIrqs = globalIrqCount(pdev, prefix);
         MmioWindow regs = pdev.ioremap(0);
         int numIrqs = countIrqs(pdev);
@@ -269,6 +271,7 @@ public final class ArmSmmuDriver implements IommuDriver {
                     numContextIrqs, params.numContextBanks()));
         }
         hw.setGeometry(params.pgshift(), params.numPage());
+        FaultInject.kzalloc(pdev, () -> "the stream mapping table (" + params.numMappingGroups() + " entries)"); // devm_kcalloc(smrs, s2crs)
         // "Ignore superfluous interrupts": irptndx = cbndx on SMMUv2
         IrqLine[] contextIrqs = new IrqLine[params.numContextBanks()];
         for (int i = 0; i < contextIrqs.length; i++) {
@@ -453,6 +456,7 @@ public final class ArmSmmuDriver implements IommuDriver {
         int sid = args.length > 0 ? args[0] : 0;
         int mask = args.length > 1 ? args[1] : streamMatchMask(smmu);
         if (cfg == null) {
+            FaultInject.kzalloc(smmu.pdev, () -> "the fwspec of " + dev.name()); // iommu_fwspec_init
             cfg = new MasterCfg(smmu);
             dev.setPriv(cfg);
         }
@@ -514,6 +518,7 @@ public final class ArmSmmuDriver implements IommuDriver {
                         smmu.smrMaskMask));
             }
         }
+        FaultInject.kzalloc(smmu.pdev, () -> "the master configuration of " + dev.name()); // kzalloc(cfg)
         smmu.streams.allocSmes(dev.name(), cfg);
     }
 
@@ -620,6 +625,7 @@ public final class ArmSmmuDriver implements IommuDriver {
             throw new IommuException(Errno.EINVAL, String.format("%s: no stage-1 AArch64 page sizes for %s (page sizes 0x%x)",
                     smmu.prefix(), forWhom, smmu.params.pgsizeBitmap()));
         }
+        FaultInject.kzalloc(smmu.pdev, () -> "a paging domain of " + forWhom);
         SmmuDomain d = new SmmuDomain(this, smmu, bitmap);
         domains.add(d);
         return d;

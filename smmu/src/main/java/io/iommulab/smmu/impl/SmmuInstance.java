@@ -6,6 +6,7 @@ import io.iommulab.api.driver.PlatformDevice;
 import io.iommulab.api.driver.PreservedDomain;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
+import io.iommulab.api.machine.FailNth;
 import io.iommulab.api.machine.IrqLine;
 import io.iommulab.api.machine.IrqRegistration;
 import io.iommulab.api.machine.IrqReturn;
@@ -201,11 +202,15 @@ public final class SmmuInstance implements IommuDevice {
     // ---------------------------------------------------------------- context banks
 
     /**
-     * __arm_smmu_alloc_bitmap over [start, NUMCB) for {@code domain}.
+     * __arm_smmu_alloc_bitmap over [start, NUMCB) for {@code domain}; an injection point of the
+     * machine's fail-nth ({@code cb-alloc}), which makes it find every bank taken.
      *
      * @return the bank, or -1 when all are taken
      */
     int allocContextBank(int start, SmmuDomain domain) {
+        if (pdev.shouldFail(FailNth.CB_ALLOC)) {
+            return -1;
+        }
         synchronized (contextMap) {
             int idx = contextMap.nextClearBit(start);
             if (idx >= params.numContextBanks()) {

@@ -17,6 +17,7 @@ import io.iommulab.api.driver.PlatformDevice;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.klib.Bitmap;
+import io.iommulab.klib.FaultInject;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -77,6 +78,7 @@ public final class TestIommuDriver implements IommuDriver {
     @Override
     public IommuDevice probe(PlatformDevice pdev) {
         String node = pdev.name();
+        FaultInject.kzalloc(pdev, () -> "the test-iommu instance");
         TestIommuHw hw = new TestIommuHw(pdev, LOG);
         int id = hw.readId();
         int numStreams = id & ID_NUM_STREAMS_MASK;
@@ -262,6 +264,9 @@ public final class TestIommuDriver implements IommuDriver {
         if (priv != null && !(priv instanceof MasterCfg)) {
             throw new IommuException(Errno.EINVAL, dev.name() + ": already has IOMMU data of another driver");
         }
+        if (priv == null) {
+            FaultInject.kzalloc(inst.pdev, () -> "the master configuration of " + dev.name());
+        }
         MasterCfg cfg = priv != null ? (MasterCfg) priv : new MasterCfg();
         cfg.add(inst, sid);
         dev.setPriv(cfg);
@@ -354,6 +359,7 @@ public final class TestIommuDriver implements IommuDriver {
     @Override
     public DomainOps domainAllocPaging(IommuMaster dev) {
         TestIommuInstance inst = masterCfg(dev).instance(0);
+        FaultInject.kzalloc(inst.pdev, () -> "a paging domain of " + dev.name());
         TestPageTable table = new TestPageTable(inst.pdev.memory(), inst.pdev.pages(), inst.owner);
         return new TestDomain(inst.name() + " domain@0x" + Long.toHexString(table.l1()), table);
     }
