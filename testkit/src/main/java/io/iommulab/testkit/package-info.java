@@ -5,8 +5,11 @@
  * writer check output with ({@link io.iommulab.testkit.MiniJson}); 1.3 added faults a driver test
  * injects ({@link io.iommulab.testkit.InjectedFaults}, answered by the recording driver's devices);
  * 1.4 added a call made on its own thread ({@link io.iommulab.testkit.BackgroundCall}), which a test
- * sees wait for a live update.
+ * sees wait for a live update; 1.5 added the fail-nth sweep every backend's tests run
+ * ({@link io.iommulab.testkit.FailNthSweep} over {@link io.iommulab.testkit.FailNthScenario}s, the
+ * standard ones in {@link io.iommulab.testkit.FailNthScenarios}) and the state it compares
+ * ({@link io.iommulab.testkit.StateSnapshot}).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.4.0")
+@org.osgi.annotation.versioning.Version("1.5.0")
 package io.iommulab.testkit;

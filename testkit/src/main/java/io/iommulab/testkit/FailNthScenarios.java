@@ -1,0 +1,402 @@
+package io.iommulab.testkit;
+
+import io.iommulab.api.DomainType;
+import io.iommulab.api.IommuDomain;
+import io.iommulab.api.IommuService;
+import io.iommulab.api.Prot;
+import io.iommulab.api.dma.DmaApi;
+import io.iommulab.api.dma.DmaDirection;
+import io.iommulab.api.dma.DmaSegment;
+import io.iommulab.api.dma.SgEntry;
+import io.iommulab.api.dto.DeviceDTO;
+import io.iommulab.api.dto.IommuNodeDTO;
+import io.iommulab.api.error.Errno;
+import io.iommulab.api.error.IommuException;
+import io.iommulab.api.machine.Machine;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.function.Supplier;
+
+/**
+ * The scenarios every backend's tests sweep with {@link FailNthSweep}, over the public API only:
+ * a driver probing its IOMMUs and masters, a domain of each type allocated and attached, a run of
+ * pages mapped (allocating table pages) into a fresh domain and unmapped again, and a
+ * scatter-gather list mapped by the DMA API. Each compares the state of {@link StateSnapshot} (the
+ * core's view, pages by owner, interrupt handlers, threads started since these scenarios were made)
+ * plus the backend's registers ({@code registers}: the values of the registers that matter, e.g.
+ * every DART stream's TCR and TTBRs, every SMMU SMR, S2CR and used context bank) and the mappings
+ * the scenario makes.
+ *
+ * <p>Fields: {@code machine}, {@code iommu}, {@code dma} what the scenarios call; {@code registers}
+ * the backend's register reader; {@code threads} the threads alive when this was made, which the
+ * state leaves out; {@code degraded} per point, the state keys a run that went on although the
+ * point failed may show different (what the backend's upstream tolerates, {@link #degrade}).
+ */
+public final class FailNthScenarios {
+
+    private final Machine machine;
+    private final IommuService iommu;
+    private final DmaApi dma;
+    private final Supplier<? extends Map<String, ?>> registers;
+    private final Set<Thread> threads = StateSnapshot.liveThreads();
+    private final Map<String, Set<String>> degraded = new HashMap<>();
+
+    /**
+     * @param registers the backend's registers that matter, read through the machine (not the
+     *                  driver), by a name for the assertion message
+     */
+    public FailNthScenarios(Machine machine, IommuService iommu, DmaApi dma, Supplier<? extends Map<String, ?>> registers) {
+        this.machine = machine;
+        this.iommu = iommu;
+        this.dma = dma;
+        this.registers = registers;
+    }
+
+    /**
+     * Declares what the backend's upstream tolerates: a run that succeeds although {@code point}
+     * failed may leave the keys starting with {@code keyPrefixes} different from a clean run (e.g.
+     * arm-smmu goes on without a context interrupt it could not request: {@code "irq "}).
+     */
+    public FailNthScenarios degrade(String point, String... keyPrefixes) {
+        degraded.computeIfAbsent(point, p -> new HashSet<>()).addAll(List.of(keyPrefixes));
+        return this;
+    }
+
+    /** @return the common state: core, pages, interrupt handlers, new threads, the backend's registers */
+    public StateSnapshot snapshot() {
+        return StateSnapshot.of(machine, iommu).threads(threads).putAll("reg ", registers.get());
+    }
+
+    abstract class Base implements FailNthScenario {
+        private final String name;
+
+        Base(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public String name() {
+            return name;
+        }
+
+        @Override
+        public SortedMap<String, String> state() {
+            return snapshot().build();
+        }
+
+        @Override
+        public Set<String> degraded(String point) {
+            return degraded.getOrDefault(point, Set.of());
+        }
+    }
+
+    // ---------------------------------------------------------------- probe
+
+    /**
+     * A driver registering: it probes every IOMMU it matches, then the masters behind them get
+     * their groups and default domains. The run fails when an IOMMU or a master ended failed (with
+     * the errno of its reason) that does not fail without injection: the driver is registered and
+     * removed once first to find those (fixture boards have IOMMUs and masters a driver refuses on
+     * purpose). The undo unregisters the driver, which releases what probed. Judged
+     * {@link Judgement#RELEASED}: the IOMMUs and masters are independent devices, each probed or not
+     * on its own.
+     *
+     * @param register   adds the driver (the core probes at once)
+     * @param unregister removes it
+     */
+    public FailNthScenario probe(String name, Runnable register, Runnable unregister) {
+        register.run();
+        Set<String> refused = failedNodes();
+        unregister.run();
+        return new Base(name) {
+            @Override
+            public void run() {
+                Set<String> failedBefore = failedNodes();
+                failedBefore.addAll(refused);
+                register.run();
+                for (IommuNodeDTO n : iommu.iommus()) {
+                    if ("failed".equals(n.state()) && !failedBefore.contains(n.node())) {
+                        throw failure(n.node(), n.reason());
+                    }
+                }
+                for (DeviceDTO d : iommu.devices()) {
+                    if ("failed".equals(d.state()) && !failedBefore.contains(d.node())) {
+                        throw failure(d.node(), d.reason());
+                    }
+                }
+            }
+
+            @Override
+            public void undo() {
+                unregister.run();
+            }
+
+            @Override
+            public Judgement judgement() {
+                return Judgement.RELEASED;
+            }
+        };
+    }
+
+    private Set<String> failedNodes() {
+        Set<String> out = new HashSet<>();
+        iommu.iommus().stream().filter(n -> "failed".equals(n.state())).forEach(n -> out.add(n.node()));
+        iommu.devices().stream().filter(d -> "failed".equals(d.state())).forEach(d -> out.add(d.node()));
+        return out;
+    }
+
+    /** @return the probe failure of {@code node} as the exception its reason names ("apple-dart: ENOMEM: ...") */
+    static IommuException failure(String node, String reason) {
+        Errno errno = null;
+        for (String token : reason.split("[\\s:]+")) {
+            try {
+                errno = Errno.valueOf(token);
+                break;
+            } catch (IllegalArgumentException e) {
+                // not an errno: the driver's name, a word of the message
+            }
+        }
+        if (errno == null) {
+            throw new AssertionError(node + " failed without an errno in its reason: " + reason);
+        }
+        return new IommuException(errno, node + " failed to probe: " + reason);
+    }
+
+    // ---------------------------------------------------------------- attach
+
+    /**
+     * A domain of {@code type} allocated for {@code master} and its group attached to it; a user
+     * that could not attach frees the domain. The undo detaches (back to the default domain) and
+     * frees it.
+     */
+    public FailNthScenario attach(String master, DomainType type) {
+        return new Base("attach " + type + " " + master) {
+            private IommuDomain domain;
+
+            @Override
+            public void run() {
+                IommuDomain d = iommu.domainAlloc(master, type);
+                try {
+                    iommu.attachGroup(d, master);
+                } catch (IommuException e) {
+                    d.free();
+                    throw e;
+                }
+                domain = d;
+            }
+
+            @Override
+            public void undo() {
+                iommu.detachGroup(domain, master);
+                domain.free();
+                domain = null;
+            }
+        };
+    }
+
+    // ---------------------------------------------------------------- map and unmap
+
+    /**
+     * A scenario in an UNMANAGED domain of {@code master} of its own, attached, replaced by a fresh
+     * one by the map's undo (so that every run allocates its tables); {@link #close} detaches and
+     * frees it.
+     */
+    public abstract class InFreshDomainScenario extends Base implements AutoCloseable {
+        final String master;
+        final long iova;
+        final long size;
+        final long step;
+        IommuDomain domain;
+
+        InFreshDomainScenario(String name, String master, long iova, long size) {
+            super(name);
+            this.master = master;
+            this.iova = iova;
+            this.size = size;
+            fresh();
+            this.step = Long.lowestOneBit(domain.pgsizeBitmap());
+        }
+
+        /** a new domain, attached */
+        final void fresh() {
+            IommuDomain d = iommu.domainAlloc(master, DomainType.UNMANAGED);
+            try {
+                iommu.attachGroup(d, master);
+            } catch (IommuException e) {
+                d.free();
+                throw e;
+            }
+            domain = d;
+        }
+
+        final void drop() {
+            iommu.detachGroup(domain, master);
+            domain.free();
+            domain = null;
+        }
+
+        @Override
+        public SortedMap<String, String> state() {
+            // the pages either side of the run too: nothing may be mapped beyond it
+            return snapshot().mappings("user domain", domain, iova - step, size + 2 * step, step).build();
+        }
+
+        /** the page tables a failed run installed stay with the domain until it is freed */
+        @Override
+        public Set<String> keptUntilUndo(String point) {
+            return Set.of("pages ");
+        }
+
+        /** Detaches and frees the domain: the group is back on its default domain. */
+        @Override
+        public void close() {
+            drop();
+        }
+    }
+
+    /**
+     * {@code size} bytes at {@code iova} mapped to {@code pa} (read/write) in a fresh UNMANAGED
+     * domain of {@code master}: a run that crosses leaf tables allocates table pages. The undo
+     * unmaps and replaces the domain by a fresh one.
+     */
+    public InFreshDomainScenario map(String master, long iova, long pa, long size) {
+        return new InFreshDomainScenario("map 0x" + Long.toHexString(size) + " at 0x" + Long.toHexString(iova) + " " + master,
+                master, iova, size) {
+            @Override
+            public void run() {
+                domain.map(iova, pa, size, Prot.READ | Prot.WRITE);
+            }
+
+            @Override
+            public void undo() {
+                domain.unmap(iova, size);
+                drop();
+                fresh();
+            }
+        };
+    }
+
+    /**
+     * {@code size} bytes at {@code iova}, mapped to {@code pa} in a fresh UNMANAGED domain of
+     * {@code master}, unmapped; the run must unmap all of them. The undo maps them again.
+     */
+    public InFreshDomainScenario unmap(String master, long iova, long pa, long size) {
+        InFreshDomainScenario s = new InFreshDomainScenario("unmap 0x" + Long.toHexString(size) + " at 0x"
+                + Long.toHexString(iova) + " " + master, master, iova, size) {
+            @Override
+            public void run() {
+                long n = domain.unmap(iova, size);
+                if (n != size) {
+                    throw new AssertionError(name() + ": unmapped 0x" + Long.toHexString(n) + " of 0x" + Long.toHexString(size));
+                }
+            }
+
+            @Override
+            public void undo() {
+                domain.map(iova, pa, size, Prot.READ | Prot.WRITE);
+            }
+
+            @Override
+            public Set<String> keptUntilUndo(String point) {
+                return Set.of();
+            }
+        };
+        s.domain.map(iova, pa, size, Prot.READ | Prot.WRITE);
+        return s;
+    }
+
+    // ---------------------------------------------------------------- the DMA API
+
+    /**
+     * dma_map_sg of {@code sg} for {@code master} on a fresh DMA domain (user-allocated and attached,
+     * so that the DMA API manages it): one IOVA range for the list, whose segments the mapping
+     * splits into pages of the domain; its first map allocates the domain's DMA cookie. The undo
+     * unmaps and replaces the domain by a fresh one. The IOVA window watched is where a first
+     * mapping of the list went, found before the sweep on a domain of its own.
+     */
+    public DmaSgScenario mapSg(String master, List<SgEntry> sg) {
+        return new DmaSgScenario(master, sg);
+    }
+
+    /** dma_map_sg in a DMA domain of its own, which {@link #close} detaches and frees. */
+    public final class DmaSgScenario extends Base implements AutoCloseable {
+        private final String master;
+        private final List<SgEntry> sg;
+        private final long window;
+        private final long windowSize;
+        private final long step;
+        private IommuDomain domain;
+        private List<DmaSegment> segments;
+
+        DmaSgScenario(String master, List<SgEntry> sg) {
+            super("dma_map_sg of " + sg.size() + " entries " + master);
+            this.master = master;
+            this.sg = List.copyOf(sg);
+            fresh();
+            List<DmaSegment> first = dma.device(master).mapSg(sg, DmaDirection.BIDIRECTIONAL);
+            long lo = Long.MAX_VALUE;
+            long hi = 0;
+            for (DmaSegment s : first) {
+                lo = Math.min(lo, s.dmaAddress());
+                hi = Math.max(hi, s.dmaAddress() + s.length());
+            }
+            dma.device(master).unmapSg(first, DmaDirection.BIDIRECTIONAL);
+            this.step = Long.lowestOneBit(domain.pgsizeBitmap());
+            this.window = (lo & -step) - step;
+            this.windowSize = ((hi + step - 1) & -step) + step - window;
+            drop();
+            fresh();
+        }
+
+        private void fresh() {
+            IommuDomain d = iommu.domainAlloc(master, DomainType.DMA);
+            try {
+                iommu.attachGroup(d, master);
+            } catch (IommuException e) {
+                d.free();
+                throw e;
+            }
+            domain = d;
+        }
+
+        private void drop() {
+            iommu.detachGroup(domain, master);
+            domain.free();
+            domain = null;
+        }
+
+        @Override
+        public void run() {
+            segments = dma.device(master).mapSg(sg, DmaDirection.BIDIRECTIONAL);
+        }
+
+        @Override
+        public void undo() {
+            if (segments != null) {
+                dma.device(master).unmapSg(segments, DmaDirection.BIDIRECTIONAL);
+                segments = null;
+            }
+            drop();
+            fresh();
+        }
+
+        @Override
+        public SortedMap<String, String> state() {
+            return snapshot().mappings("dma domain", domain, window, windowSize, step).build();
+        }
+
+        @Override
+        public Set<String> keptUntilUndo(String point) {
+            return Set.of("pages ");
+        }
+
+        @Override
+        public void close() {
+            drop();
+        }
+    }
+}
