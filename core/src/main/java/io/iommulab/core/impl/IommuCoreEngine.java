@@ -1132,14 +1132,19 @@ public final class IommuCoreEngine implements IommuService {
         setGroupDomain(g, g.defaultDomain);
     }
 
-    /** __iommu_group_set_domain: every member moves, or (on failure) every member goes back. */
+    /**
+     * __iommu_group_set_domain: every member moves, or (on failure) every member goes back, the one
+     * that failed included (err_revert up to last_gdev): a driver's attach may fail after it
+     * programmed part of the hardware (a stream's table pointer written, its invalidation timed
+     * out), and that member must not stay on a domain its user then frees.
+     */
     private void setGroupDomain(GroupImpl g, DomainImpl to) {
         DomainImpl from = g.domain;
         List<MasterImpl> done = new ArrayList<>();
         try {
             for (MasterImpl m : g.members) {
-                to.ops().attachDev(m);
                 done.add(m);
+                to.ops().attachDev(m);
             }
         } catch (RuntimeException e) {
             for (MasterImpl m : done) {
