@@ -12,6 +12,7 @@ import io.iommulab.api.driver.IotlbGather;
 public final class GatherImpl implements IotlbGather {
 
     private static final long EMPTY_START = Long.MAX_VALUE;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(GatherImpl.class);
 
     /** whose iotlb_sync runs: looked up at each sync, so a live update's new driver does it */
     private final java.util.function.Supplier<DomainOps> ops;
@@ -87,9 +88,20 @@ public final class GatherImpl implements IotlbGather {
         return Long.compareUnsigned(last + 1, start) < 0 || Long.compareUnsigned(iova, end + 1) > 0;
     }
 
-    /** iommu_iotlb_sync: hand the range to the driver, then start over empty */
+    /**
+     * iommu_iotlb_sync: hand the range to the driver, then start over empty. iotlb_sync cannot
+     * fail in Linux (it returns nothing): what was unmapped is unmapped whatever the invalidation
+     * did, so a driver's failure here is logged and the unmap stands (its accounting with it);
+     * only the IOTLB may still hold the range.
+     */
     public void sync() {
-        ops.get().iotlbSync(this);
+        DomainOps o = ops.get();
+        try {
+            o.iotlbSync(this);
+        } catch (RuntimeException e) {
+            LOG.error("{}: iotlb_sync of 0x{}-0x{} failed; the range stays unmapped, the IOTLB may still hold it: {}", o,
+                    Long.toHexString(start), Long.toHexString(end), e.getMessage());
+        }
         syncs++;
         reset();
     }
