@@ -23,6 +23,7 @@ import java.util.Arrays;
 final class TestDomain implements DomainOps {
 
     static final long PGSIZE_BITMAP = PAGE_SIZE | BLOCK_SIZE;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TestDomain.class);
     private static final DomainGeometry GEOMETRY = new DomainGeometry(0, APERTURE_END, true);
 
     /** Attached streams: {@code inst[i]} stream {@code sid[i]}. */
@@ -175,9 +176,10 @@ final class TestDomain implements DomainOps {
         return freed ? 0 : table.iovaToPhys(iova);
     }
 
+    /** flush_iotlb_all and iotlb_sync return nothing in Linux: an invalidation that timed out is logged, as upstream drivers do. */
     @Override
     public void flushIotlbAll() {
-        invalidateAttached();
+        invalidateLogged();
     }
 
     @Override
@@ -185,7 +187,15 @@ final class TestDomain implements DomainOps {
         if (gather != null && Long.compareUnsigned(gather.start(), gather.end()) > 0) {
             return;
         }
-        invalidateAttached();
+        invalidateLogged();
+    }
+
+    private void invalidateLogged() {
+        try {
+            invalidateAttached();
+        } catch (IommuException e) {
+            LOG.error("{}: {}", name, e.getMessage());
+        }
     }
 
     @Override
