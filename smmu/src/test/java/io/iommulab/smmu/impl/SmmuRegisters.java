@@ -23,11 +23,25 @@ record SmmuRegisters(Map<String, Map<Long, Integer>> values) {
         SmmuRegs.CB_TTBR1, SmmuRegs.CB_TTBR1 + 4, SmmuRegs.CB_TCR, SmmuRegs.CB_S1_MAIR0, SmmuRegs.CB_S1_MAIR1};
 
     static SmmuRegisters read(SmmuRig rig, List<String> smmus) {
+        return read(rig, smmus, false);
+    }
+
+    /**
+     * As {@link #read}, but only what is in use: valid SMRs (a freed one only loses SMR.VALID, its
+     * ID and mask stay) and context banks with SCTLR.M set (a bank a domain freed is only disabled,
+     * arm_smmu_write_context_bank of an unassigned bank; its other registers keep what they held).
+     * Nothing reads what these leave out.
+     */
+    static SmmuRegisters readUsedBanks(SmmuRig rig, List<String> smmus) {
+        return read(rig, smmus, true);
+    }
+
+    private static SmmuRegisters read(SmmuRig rig, List<String> smmus, boolean usedBanksOnly) {
         Map<String, Map<Long, Integer>> all = new LinkedHashMap<>();
         for (String path : smmus) {
             MmioWindow w = rig.regs(path);
             Map<Long, Integer> v = new LinkedHashMap<>();
-            for (long off : offsets(rig, path)) {
+            for (long off : offsets(rig, path, usedBanksOnly)) {
                 v.put(off, w.readl(off));
             }
             all.put(path, v);
@@ -35,7 +49,7 @@ record SmmuRegisters(Map<String, Map<Long, Integer>> values) {
         return new SmmuRegisters(all);
     }
 
-    private static List<Long> offsets(SmmuRig rig, String path) {
+    private static List<Long> offsets(SmmuRig rig, String path, boolean usedBanksOnly) {
         List<Long> out = new ArrayList<>();
         int id0 = rig.gr0(path, SmmuRegs.GR0_ID0);
         boolean sms = (id0 & SmmuRegs.ID0_SMS) != 0;
@@ -43,12 +57,15 @@ record SmmuRegisters(Map<String, Map<Long, Integer>> values) {
         int banks = rig.gr0(path, SmmuRegs.GR0_ID1) & 0xff;
         out.add((long) SmmuRegs.GR0_SCR0);
         for (int i = 0; i < entries; i++) {
-            if (sms) {
+            if (sms && (!usedBanksOnly || (rig.gr0(path, SmmuRegs.smr(i)) & SmmuRegs.SMR_VALID) != 0)) {
                 out.add((long) SmmuRegs.smr(i));
             }
             out.add((long) SmmuRegs.s2cr(i));
         }
         for (int cb = 0; cb < banks; cb++) {
+            if (usedBanksOnly && (rig.cb(path, cb, SmmuRegs.CB_SCTLR) & SmmuRegs.SCTLR_M) == 0) {
+                continue;
+            }
             out.add(0x1000L + SmmuRegs.cbar(cb));
             out.add(0x1000L + SmmuRegs.cba2r(cb));
             for (int r : BANK_REGS) {
