@@ -116,14 +116,29 @@ public interface IommuDriver {
      * read from inside them (roots, levels and configuration do not change). With the domains
      * paused, the core then attaches the domain's devices again, which writes the same values the
      * hardware already holds. If the takeover fails after this, the
-     * core does not free the returned ops (their tables are still the previous driver's, which the
-     * unload frees) but removes the instances {@link #restore} returned: {@link #remove} then
-     * releases what the restored domains hold in software (their interrupt handlers).
+     * core does not free the returned ops (their tables are still the previous driver's) but
+     * abandons the instances {@link #restore} returned ({@link #abandon}), which releases what the
+     * restored domains hold in software.
      *
      * @throws io.iommulab.api.error.IommuException when the tables cannot be found or trusted
      */
     default DomainOps restoreDomain(DomainHandover domain) {
         throw new io.iommulab.api.error.IommuException(io.iommulab.api.error.Errno.EOPNOTSUPP,
                 name() + " cannot take over a running domain");
+    }
+
+    /**
+     * Live update: the core gave up a takeover after {@link #restore} returned this instance (a
+     * later instance, a master, a domain or the switch failed). The driver forgets the instance
+     * and the domains {@link #restoreDomain} re-opened on it, and writes nothing: the registers and
+     * the tables are still the previous driver's, which keeps running them (the core may try the
+     * takeover again with the same records). The core frees the interrupt handlers requested
+     * through the instance's platform device. The default removes the instance ({@link #remove}),
+     * which resets the hardware; a driver that implements {@link #restore} implements this.
+     *
+     * @since 1.5
+     */
+    default void abandon(IommuDevice iommu) {
+        remove(iommu);
     }
 }

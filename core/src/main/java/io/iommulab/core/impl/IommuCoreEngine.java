@@ -60,6 +60,8 @@ public final class IommuCoreEngine implements IommuService {
     private static final Logger LOG = LoggerFactory.getLogger(IommuCoreEngine.class);
     static final int FAULT_HISTORY = 1024;
     static final int TRACE_EVENTS = 8192;
+    /** attempts at a takeover that fails for want of memory or time before the state is unloaded */
+    static final int ADOPT_ATTEMPTS = 3;
 
     private final Machine machine;
     private final CoreConfig config;
@@ -160,11 +162,10 @@ public final class IommuCoreEngine implements IommuService {
         IommuDriver old;
         while ((old = live.predecessorOf(driver, List.copyOf(instances.values()))) != null) {
             cancelDeadline(old);
-            String failure = live.adopt(old, driver, origin, List.copyOf(instances.values()), masters.all(),
-                    List.copyOf(domains.values()));
-            if (failure != null) {
+            LiveUpdate.Adoption a = takeOver(old, driver, origin);
+            if (a.failure() != null) {
                 LOG.warn("live update of {}: the new code could not take over the running state ({}); releasing it "
-                        + "as on an unload and probing again", driver.name(), failure);
+                        + "as on an unload and probing again", driver.name(), a.failure());
                 teardown(old);
             }
             live.codeBack(old);
@@ -178,6 +179,30 @@ public final class IommuCoreEngine implements IommuService {
             }
         }
         probeMasters();
+    }
+
+    /**
+     * The new driver takes over what the old one ran, in at most {@value #ADOPT_ATTEMPTS} attempts:
+     * an attempt that failed for want of memory, a free slot or time (ENOMEM, ENOSPC, ETIMEDOUT)
+     * changed nothing (the old code still runs the state, the new one let go of what it restored),
+     * so another may succeed where an unload would lose every mapping; one that found the state
+     * untrustworthy is final.
+     */
+    private LiveUpdate.Adoption takeOver(IommuDriver old, IommuDriver driver, String origin) {
+        LiveUpdate.Adoption a = null;
+        for (int attempt = 1; attempt <= ADOPT_ATTEMPTS; attempt++) {
+            if (a != null) {
+                LOG.warn("live update of {}: the new code could not take over the running state ({}), which the old code"
+                        + " still runs; trying again (attempt {} of {})", driver.name(), a.failure(), attempt, ADOPT_ATTEMPTS);
+                live.retireAgain(a.retiring());
+            }
+            a = live.adopt(old, driver, origin, List.copyOf(instances.values()), masters.all(), List.copyOf(domains.values()),
+                    a == null ? null : a.records());
+            if (!a.transientFailure()) {
+                break;
+            }
+        }
+        return a;
     }
 
     /** A driver service goes away for good: {@link #removeDriver(IommuDriver, boolean)} without a live update. */

@@ -51,9 +51,12 @@ import org.slf4j.LoggerFactory;
  * change (streams, groups, table roots, registers), and a new bundle's code, which runs cold the
  * first time (its classes loaded, linked and interpreted), runs there and not in the blackout.
  *
- * If the new code cannot take over (it throws), everything goes back to the old code's objects, the
- * state is released as on an unload and the new driver probes from scratch, with a warning that
- * says why. If no new version comes within the timeout, the same unload happens.
+ * If the new code cannot take over (it throws), everything goes back to the old code's objects and
+ * the new code lets go of what it restored without writing the hardware ({@code abandon}); a
+ * failure for want of memory, a free slot or time is tried again with the same records (the old
+ * code still runs the state, a new attempt may succeed where an unload would lose every mapping);
+ * otherwise the state is released as on an unload and the new driver probes from scratch, with a
+ * warning that says why. If no new version comes within the timeout, the same unload happens.
  *
  * <p>The page-table code under a driver's domains may be away too (its bundle being updated): the
  * driver says so ({@code PlatformDevice.codeLeft}) and its next {@link #quiesce} brings the new
@@ -68,6 +71,33 @@ final class LiveUpdate {
 
     /** A driver whose bundle is being updated; its state waits for the next version. */
     record Retiring(IommuDriver driver, String origin, long sinceNs, long faultSeq) {
+    }
+
+    /**
+     * One attempt at a takeover.
+     *
+     * @param failure  why it failed, null if the new code adopted the state
+     * @param errno    the failure's errno, null if adopted or the failure was no {@link IommuException}
+     * @param records  what the old code preserved, by instance (a new attempt takes them again:
+     *                 the old code preserves once)
+     * @param retiring the old driver's record as it was before the attempt
+     */
+    record Adoption(String failure, Errno errno, Map<IommuInstance, PreservedIommu> records, Retiring retiring) {
+
+        /** the errnos of a want of memory or time, which a new attempt may not meet */
+        private static final java.util.Set<Errno> TRANSIENT = java.util.EnumSet.of(Errno.ENOMEM, Errno.ENOSPC, Errno.ETIMEDOUT);
+
+        /** @return true if the attempt failed for want of memory, a free slot or time: worth another */
+        boolean transientFailure() {
+            return failure != null && errno != null && TRANSIENT.contains(errno);
+        }
+    }
+
+    /** Puts a driver back in the state of waiting for its next version, as before a failed attempt to take it over. */
+    void retireAgain(Retiring r) {
+        if (r != null) {
+            retiring.put(r.driver(), r);
+        }
     }
 
     /** The page-table code a driver's domains need left in a bundle update, at {@code sinceNs}; its next version is awaited. */
@@ -232,14 +262,19 @@ final class LiveUpdate {
 
     /**
      * The new driver takes over what the old one ran. On failure the old objects are back in
-     * place (the caller then unloads them and probes afresh) and the reason is returned.
+     * place, the new code has let go of what it restored without writing the hardware, and the
+     * caller may try again with the same records or unload the old objects and probe afresh.
      *
-     * @return null if adopted, else why not
+     * @param records what the old code preserved in an earlier attempt, or null: it preserves now
+     * @return the attempt: adopted, or why not
      */
-    String adopt(IommuDriver old, IommuDriver neu, String neuOrigin, List<IommuInstance> allInstances,
-            List<MasterImpl> allMasters, Iterable<DomainImpl> allDomains) {
+    Adoption adopt(IommuDriver old, IommuDriver neu, String neuOrigin, List<IommuInstance> allInstances,
+            List<MasterImpl> allMasters, Iterable<DomainImpl> allDomains, Map<IommuInstance, PreservedIommu> records) {
         Retiring r = retiring.remove(old);
         Plan p = new Plan(old);
+        if (records != null) {
+            p.records.putAll(records);
+        }
         for (IommuInstance inst : allInstances) {
             if (inst.driver == old) {
                 p.instances.add(inst);
@@ -258,10 +293,12 @@ final class LiveUpdate {
         }
         p.marks[0] = System.nanoTime();
         String failure = null;
+        Errno errno = null;
         try {
-            prepare(old, neu, p);
+            prepare(old, neu, p, records != null);
         } catch (RuntimeException | LinkageError e) {
             failure = IommuCoreEngine.message(e);
+            errno = e instanceof IommuException ie ? ie.errno() : null;
         }
         long t0 = System.nanoTime();
         p.marks[4] = t0;
@@ -274,6 +311,7 @@ final class LiveUpdate {
                 commit(neu, p);
             } catch (RuntimeException | LinkageError e) {
                 failure = IommuCoreEngine.message(e);
+                errno = e instanceof IommuException ie ? ie.errno() : null;
             }
         }
         if (failure != null) {
@@ -316,7 +354,18 @@ final class LiveUpdate {
         if (failure == null) {
             logAdopted(neu, neuOrigin, p, blackout);
         }
-        return failure;
+        return new Adoption(failure, errno, Map.copyOf(nonNull(p.records)), r);
+    }
+
+    /** Map.copyOf refuses null values: an instance the old code kept no record of maps to none. */
+    private static Map<IommuInstance, PreservedIommu> nonNull(Map<IommuInstance, PreservedIommu> records) {
+        Map<IommuInstance, PreservedIommu> out = new IdentityHashMap<>();
+        records.forEach((k, v) -> {
+            if (v != null) {
+                out.put(k, v);
+            }
+        });
+        return out;
     }
 
     /**
@@ -430,9 +479,10 @@ final class LiveUpdate {
      * changes, so the cold code of a new bundle (classes loaded and linked, run for the first time
      * by the interpreter) runs outside the blackout.
      */
-    private void prepare(IommuDriver old, IommuDriver neu, Plan p) {
-        // 1. the old code records each instance and lets go of its interrupt handler
-        for (IommuInstance inst : p.instances) {
+    private void prepare(IommuDriver old, IommuDriver neu, Plan p, boolean preserved) {
+        // 1. the old code records each instance and lets go of its interrupt handler (once: an
+        //    attempt after a failed one takes the records the old code made then)
+        for (IommuInstance inst : preserved ? List.<IommuInstance>of() : p.instances) {
             PreservedIommu rec = null;
             try {
                 rec = old.preserve(inst.device);
@@ -447,11 +497,12 @@ final class LiveUpdate {
         // 2. the new code takes over each instance, without a reset
         for (IommuInstance inst : p.instances) {
             PlatformDeviceImpl pdev = new PlatformDeviceImpl(engine, inst);
+            // before the restore: what a failing restore requested through it is freed with the rest
+            p.pdevs.put(inst, pdev);
             IommuDevice dev = neu.restore(pdev, p.records.get(inst));
             if (dev == null) {
                 throw new IommuException(Errno.EINVAL, neu.name() + " restored no instance for " + inst.path);
             }
-            p.pdevs.put(inst, pdev);
             p.restored.put(inst, dev);
         }
         p.marks[2] = System.nanoTime();
@@ -557,12 +608,29 @@ final class LiveUpdate {
     }
 
     /**
-     * Puts the old objects back after a failed takeover; the new code's instances are removed (which
-     * resets them, and releases what their restored domains hold in software).
+     * Puts the old objects back after a failed takeover, the hardware as the old code runs it: the
+     * new code's instances are abandoned (nothing written; what their restored domains hold in
+     * software released) and what it requested through their platform devices freed.
      */
     private void undo(IommuDriver neu, Plan p) {
         for (Map.Entry<DomainImpl, DomainOps> e : p.oldOps.entrySet()) {
             e.getKey().rebind(p.old, e.getValue());
+        }
+        // The half-restored domains are dropped, not freed: restoreDomain re-opened the old code's
+        // tables (nothing of their own), which the old ops go on running (and an unload frees);
+        // freeing them here too would free those tables under the old code. The new code forgets
+        // its instances without writing the hardware (abandon, not remove: remove resets, and the
+        // old code still runs the streams), before its masters are released: what it then frees of
+        // theirs (arm-smmu's stream map entries) is on instances it no longer drives, so it writes
+        // nothing either. What it requested through their platform devices is freed, as devres
+        // does when a probe fails.
+        p.newOps.clear();
+        for (Map.Entry<IommuInstance, IommuDevice> e : p.restored.entrySet()) {
+            try {
+                neu.abandon(e.getValue());
+            } catch (RuntimeException | LinkageError ex) {
+                LOG.debug("abandoning a half-restored instance: {}", IommuCoreEngine.message(ex));
+            }
         }
         for (MasterImpl m : p.masters) {
             if (p.oldFwspec.containsKey(m)) {
@@ -579,15 +647,11 @@ final class LiveUpdate {
         for (Map.Entry<GroupImpl, GroupImpl.IommuData> e : p.oldGroupData.entrySet()) {
             e.getKey().restoreIommuData(e.getValue());
         }
-        // The half-restored domains are dropped, not freed: restoreDomain re-opened the old code's
-        // tables (nothing of their own), which the unload that follows frees through the old ops;
-        // freeing them here too would free those tables under the old code, and twice.
-        p.newOps.clear();
-        for (IommuDevice dev : p.restored.values()) {
-            try {
-                neu.remove(dev);
-            } catch (RuntimeException | LinkageError e) {
-                LOG.debug("removing a half-restored instance: {}", IommuCoreEngine.message(e));
+        for (Map.Entry<IommuInstance, PlatformDeviceImpl> e : p.pdevs.entrySet()) {
+            List<String> freed = e.getValue().releaseIrqs();
+            if (!freed.isEmpty()) {
+                LOG.debug("{}: freed what the new {} requested before the takeover was given up: {}", e.getKey().path,
+                        neu.name(), freed);
             }
         }
     }

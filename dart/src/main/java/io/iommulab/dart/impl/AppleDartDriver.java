@@ -345,6 +345,24 @@ public final class AppleDartDriver implements IommuDriver {
         } catch (RuntimeException e) {
             LOG.warn("{}: reset on remove failed: {}", prefix(dart.node()), e.getMessage());
         }
+        forget(dart);
+        LOG.info("{}: removed", prefix(dart.node()));
+    }
+
+    /**
+     * Live update given up after this driver restored the DART: the interrupt handler freed, the
+     * DART and the domains re-opened on it forgotten; no register written (the previous driver
+     * still runs the streams, and the core may try the takeover again).
+     */
+    @Override
+    public void abandon(IommuDevice iommu) {
+        DartInstance dart = instance(iommu);
+        forget(dart);
+        LOG.info("{}: takeover given up; the previous driver keeps it", prefix(dart.node()));
+    }
+
+    /** The software half of remove: the interrupt handler freed, the DART and its domains forgotten. */
+    private void forget(DartInstance dart) {
         IrqRegistration irq = dart.irq;
         dart.irq = null;
         if (irq != null) {
@@ -354,7 +372,6 @@ public final class AppleDartDriver implements IommuDriver {
         // domains on this DART's tables that no core domain holds any more (a takeover that failed:
         // the core drops the half-restored ones without freeing, their tables being the old code's)
         domains.removeIf(d -> d.home() == dart);
-        LOG.info("{}: removed", prefix(dart.node()));
     }
 
     // ---------------------------------------------------------------- live update

@@ -349,6 +349,24 @@ public final class ArmSmmuDriver implements IommuDriver {
         } catch (RuntimeException e) {
             LOG.warn("{}: shutdown on remove failed: {}", smmu.prefix(), e.getMessage());
         }
+        forget(smmu);
+        LOG.info("{}: removed", smmu.prefix());
+    }
+
+    /**
+     * Live update given up after this driver restored the SMMU: its interrupts freed, the SMMU and
+     * the domains re-opened on it forgotten; no register written (the previous driver still runs
+     * its banks and stream mapping table, and the core may try the takeover again).
+     */
+    @Override
+    public void abandon(IommuDevice iommu) {
+        SmmuInstance smmu = instance(iommu);
+        forget(smmu);
+        LOG.info("{}: takeover given up; the previous driver keeps it", smmu.prefix());
+    }
+
+    /** The software half of remove: the registers are no longer this driver's, its interrupts freed, its domains forgotten. */
+    private void forget(SmmuInstance smmu) {
         smmu.removed = true;
         freeGlobalIrqs(smmu);
         // domains left on it were restored by a takeover that then failed (the core frees the others
@@ -360,7 +378,6 @@ public final class ArmSmmuDriver implements IommuDriver {
             }
         }
         instances.remove(smmu);
-        LOG.info("{}: removed", smmu.prefix());
     }
 
     // ---------------------------------------------------------------- live update
@@ -528,10 +545,19 @@ public final class ArmSmmuDriver implements IommuDriver {
         return new IommuException(Errno.EINVAL, dev.name() + ": " + what);
     }
 
-    /** arm_smmu_release_device: free the master's stream-map entries, drop its configuration. */
+    /**
+     * arm_smmu_release_device: free the master's stream-map entries, drop its configuration. Of an
+     * SMMU this driver removed or gave up (a live update's takeover that failed: the previous
+     * driver still runs its entries) only the configuration is dropped: its registers are not
+     * this driver's.
+     */
     @Override
     public void releaseDevice(IommuMaster dev) {
         if (!(dev.priv() instanceof MasterCfg cfg)) {
+            return;
+        }
+        if (cfg.smmu.removed) {
+            dev.setPriv(null);
             return;
         }
         try {

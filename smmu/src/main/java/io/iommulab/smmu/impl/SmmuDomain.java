@@ -170,7 +170,8 @@ final class SmmuDomain implements DomainOps, TlbFlushOps {
      *
      * @throws IommuException EINVAL (the table does not fit this SMMU, the bank is not one the
      *         takeover found in use or is claimed twice, the format refuses the state), ENODEV (no
-     *         {@code arm-lpae-s1} format)
+     *         {@code arm-lpae-s1} format), the request's errno when the context interrupt cannot
+     *         be requested (the domain would never report a fault again)
      */
     static SmmuDomain adopt(ArmSmmuDriver driver, SmmuInstance s, int cb, int asid, PageTableState st) {
         SmmuDomain d = new SmmuDomain(driver, s, st.config().pgsizeBitmap());
@@ -199,7 +200,16 @@ final class SmmuDomain implements DomainOps, TlbFlushOps {
             d.asid = asid;
             d.state = st;
             d.smmu = s;
-            d.contextIrq = d.requestContextIrq(s, cb);
+            try {
+                // unlike a first attach, which goes on without it as upstream does, a takeover
+                // fails without it: the previous driver had it, and the core may try again
+                d.contextIrq = s.contextIrqs[cb].request(CONTEXT_IRQ_NAME, d::contextFault, true);
+            } catch (IommuException e) {
+                d.smmu = null;
+                d.cbndx = -1;
+                s.unclaimContextBank(cb, d);
+                throw new IommuException(e.errno(), where + ": cannot request its context interrupt: " + e.getMessage(), e);
+            }
             d.table.install(ops, format, context);
         }
         if (d.contextIrq != null) {

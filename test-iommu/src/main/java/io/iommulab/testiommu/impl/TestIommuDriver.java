@@ -229,6 +229,19 @@ public final class TestIommuDriver implements IommuDriver {
         } catch (IommuException e) {
             LOG.warn("{}: reset on remove incomplete: {}", inst.name(), e.getMessage());
         }
+        forget(inst);
+        LOG.info("{}: test-iommu removed", inst.name());
+    }
+
+    /** Live update given up: forget the instance and release the interrupt; the hardware stays as the previous driver runs it. */
+    @Override
+    public void abandon(IommuDevice iommu) {
+        TestIommuInstance inst = instance(iommu);
+        forget(inst);
+        LOG.info("{}: test-iommu takeover given up; the previous driver keeps it", inst.name());
+    }
+
+    private void forget(TestIommuInstance inst) {
         inst.clearDomains();
         if (inst.irq != null) {
             inst.irq.free();
@@ -237,7 +250,6 @@ public final class TestIommuDriver implements IommuDriver {
         synchronized (groupLock) {
             instances.remove(inst);
         }
-        LOG.info("{}: test-iommu removed", inst.name());
     }
 
     private static TestIommuInstance instance(IommuDevice iommu) {
