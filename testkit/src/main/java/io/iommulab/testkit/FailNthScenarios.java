@@ -10,6 +10,7 @@ import io.iommulab.api.dma.DmaSegment;
 import io.iommulab.api.dma.SgEntry;
 import io.iommulab.api.dto.DeviceDTO;
 import io.iommulab.api.dto.IommuNodeDTO;
+import io.iommulab.api.dto.LiveUpdateDTO;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.machine.Machine;
@@ -164,6 +165,60 @@ public final class FailNthScenarios {
             throw new AssertionError(node + " failed without an errno in its reason: " + reason);
         }
         return new IommuException(errno, node + " failed to probe: " + reason);
+    }
+
+    // ---------------------------------------------------------------- live update
+
+    /**
+     * A mapping a scenario keeps watching: every page of [{@code iova}, {@code iova + size}) of
+     * {@code domain} by iova_to_phys ({@link StateSnapshot#mappings}).
+     *
+     * @param label names it in the state's keys
+     */
+    public record Watch(String label, IommuDomain domain, long iova, long size) {
+    }
+
+    /**
+     * A live update of a driver: {@code update} replaces the driver's code under the running state
+     * (a bundle update, or outside OSGi the old driver leaving in a live update and the next one
+     * registering) and returns the live updates it made. The run fails when the last one of a
+     * driver did not adopt the state (its reason's errno); a takeover the core tried again after a
+     * failure and that then adopted is a run that went on. The state includes every page of the
+     * {@code watches} (mappings the update must keep); a successful update changes nothing of it,
+     * so the undo does nothing.
+     */
+    public FailNthScenario liveUpdate(String name, Supplier<List<LiveUpdateDTO>> update, List<Watch> watches) {
+        return new Base(name) {
+            @Override
+            public void run() {
+                List<LiveUpdateDTO> made = update.get();
+                if (made.isEmpty()) {
+                    throw new AssertionError(name + ": the update made no live update");
+                }
+                Map<String, LiveUpdateDTO> last = new java.util.LinkedHashMap<>();
+                for (LiveUpdateDTO u : made) {
+                    last.put(u.driver() + " " + u.iommus(), u);
+                }
+                for (LiveUpdateDTO u : last.values()) {
+                    if (!u.adopted()) {
+                        throw failure(String.join(", ", u.iommus()), u.reason());
+                    }
+                }
+            }
+
+            @Override
+            public void undo() {
+            }
+
+            @Override
+            public SortedMap<String, String> state() {
+                StateSnapshot s = snapshot();
+                for (Watch w : watches) {
+                    s.mappings(w.label(), w.domain(), w.iova(), w.size(), Long.lowestOneBit(w.domain().pgsizeBitmap()));
+                }
+                return s.build();
+            }
+        };
     }
 
     // ---------------------------------------------------------------- attach

@@ -8,6 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.iommulab.api.DomainType;
+import io.iommulab.api.IommuDomain;
+import io.iommulab.api.Prot;
+import io.iommulab.api.dma.DmaDirection;
+import io.iommulab.api.driver.IommuDriver;
 import io.iommulab.api.dma.SgEntry;
 import io.iommulab.api.machine.FailNth;
 import io.iommulab.api.machine.IommuHardware;
@@ -112,6 +116,32 @@ class FailNthTest {
         try (FailNthScenarios.InFreshDomainScenario unmap = scenarios.unmap(DEV_B, 0x1F_0000, BUF, 0x2_0000)) {
             FailNthSweep.sweep(machine.failNth(), unmap);
         }
+    }
+
+    /**
+     * A live update of the test IOMMU's driver with a DMA-API mapping and a user domain mapping a
+     * page: every point the takeover asks (the switch's attach included, whose invalidation may
+     * time out) fails in turn, the core tries again, and every mapping is as before.
+     */
+    @Test
+    void liveUpdate() {
+        engine.addDriver(driver, "v1");
+        IommuDriver[] current = {driver};
+        long dmaIova = dma.device(DEV_A).mapPage(BUF, 0x2000, DmaDirection.BIDIRECTIONAL);
+        IommuDomain user = engine.domainAlloc(DEV_B, DomainType.UNMANAGED);
+        engine.attachGroup(user, DEV_B);
+        user.map(0x10_0000, BUF + 0x1_0000, 0x1000, Prot.READ | Prot.WRITE);
+        int[] version = {1};
+        FailNthSweep.Result r = FailNthSweep.sweep(machine.failNth(), scenarios.liveUpdate("live update of test-iommu", () -> {
+            long mark = engine.liveUpdateMark();
+            engine.removeDriver(current[0], true);
+            current[0] = new TestIommuDriver();
+            engine.addDriver(current[0], "v" + ++version[0]);
+            return engine.liveUpdatesSince(mark);
+        }, List.of(new FailNthScenarios.Watch("dma", engine.domainOf(DEV_A), dmaIova - 0x1000, 0x4000),
+                new FailNthScenarios.Watch("user", user, 0xFF000, 0x3000))));
+        assertTrue(r.byPoint().keySet().containsAll(List.of(FailNth.REQUEST_IRQ, FailNth.BUSY_STUCK)), r.line());
+        assertEquals(r.points(), r.degraded(), "every takeover that failed was tried again and adopted: " + r.line());
     }
 
     @Test

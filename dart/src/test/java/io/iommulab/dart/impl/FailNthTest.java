@@ -1,8 +1,13 @@
 package io.iommulab.dart.impl;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.iommulab.api.DomainType;
+import io.iommulab.api.IommuDomain;
+import io.iommulab.api.Prot;
+import io.iommulab.api.dma.DmaDirection;
+import io.iommulab.api.driver.IommuDriver;
 import io.iommulab.api.dma.SgEntry;
 import io.iommulab.api.machine.FailNth;
 import io.iommulab.api.machine.IommuHardware;
@@ -129,6 +134,37 @@ class FailNthTest {
         try (FailNthScenarios.InFreshDomainScenario unmap = sc.unmap(b.dwc3(), iova, pa, 0x2_0000)) {
             FailNthSweep.sweep(rig.machine.failNth(), unmap);
         }
+    }
+
+    /**
+     * A live update of the driver (the old one leaving, the next one taking over) with a DMA-API
+     * mapping in the dwc3's default domain and a user domain of the audio DMA mapping a page: every
+     * point the takeover asks fails in turn; the core tries a takeover that failed for want of
+     * memory or time again, and the state, every mapping with it, is as before.
+     */
+    @ParameterizedTest
+    @MethodSource("boards")
+    void liveUpdate(Board b) {
+        FailNthScenarios sc = boot(b);
+        IommuDriver[] current = {AppleDartDriver.create(b.variant(), DartRig.FORMATS)};
+        rig.engine.addDriver(current[0], "v1");
+        long pa = rig.ram() + 0x300_0000;
+        long dmaIova = dma.device(b.dwc3()).mapPage(pa, 0x8000, DmaDirection.BIDIRECTIONAL);
+        IommuDomain user = rig.engine.domainAlloc(b.admac(), DomainType.UNMANAGED);
+        rig.engine.attachGroup(user, b.admac());
+        user.map(0x10_0000, pa + 0x1_0000, 0x4000, Prot.READ | Prot.WRITE);
+        int[] version = {1};
+        FailNthSweep.Result r = FailNthSweep.sweep(rig.machine.failNth(), sc.liveUpdate("live update of apple-dart "
+                + b.name(), () -> {
+                    long mark = rig.engine.liveUpdateMark();
+                    rig.engine.removeDriver(current[0], true);
+                    current[0] = AppleDartDriver.create(b.variant(), DartRig.FORMATS);
+                    rig.engine.addDriver(current[0], "v" + ++version[0]);
+                    return rig.engine.liveUpdatesSince(mark);
+                }, List.of(new FailNthScenarios.Watch("dma", rig.engine.domainOf(b.dwc3()), dmaIova - 0x4000, 0x1_0000),
+                        new FailNthScenarios.Watch("user", user, 0xFC000, 0xC000))));
+        assertTrue(r.byPoint().keySet().containsAll(List.of(FailNth.KZALLOC, FailNth.REQUEST_IRQ)), r.line());
+        assertEquals(r.points(), r.degraded(), "every takeover that failed was tried again and adopted: " + r.line());
     }
 
     @ParameterizedTest

@@ -1,8 +1,13 @@
 package io.iommulab.smmu.impl;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.iommulab.api.DomainType;
+import io.iommulab.api.IommuDomain;
+import io.iommulab.api.Prot;
+import io.iommulab.api.dma.DmaDirection;
+import io.iommulab.api.driver.IommuDriver;
 import io.iommulab.api.dma.SgEntry;
 import io.iommulab.api.machine.FailNth;
 import io.iommulab.core.impl.CoreConfig;
@@ -34,6 +39,7 @@ class FailNthTest {
     /** shares its stream with display-aux: a group of two */
     static final String DISPLAY = "/soc/display@602000000";
 
+    private java.util.function.LongSupplier clock;
     private SmmuRig rig;
     private DmaApiImpl dma;
     private FailNthScenarios scenarios;
@@ -42,7 +48,8 @@ class FailNthTest {
     void boot() {
         // a clock that runs 100 ms per read: a sync that never completes times out after a few polls
         AtomicLong now = new AtomicLong();
-        rig = SmmuRig.boot("smmu", CoreConfig.defaults(), () -> now.addAndGet(100_000_000L), true);
+        clock = () -> now.addAndGet(100_000_000L);
+        rig = SmmuRig.boot("smmu", CoreConfig.defaults(), clock, true);
         dma = new DmaApiImpl(rig.engine);
         scenarios = new FailNthScenarios(rig.machine, rig.engine, dma, this::registers)
                 .degrade(FailNth.REQUEST_IRQ, "irq ");
@@ -95,6 +102,32 @@ class FailNthTest {
         try (FailNthScenarios.InFreshDomainScenario unmap = scenarios.unmap(GPU, iova, pa, 0x2_0000)) {
             FailNthSweep.sweep(rig.machine.failNth(), unmap);
         }
+    }
+
+    /**
+     * A live update of the driver with a DMA-API mapping in the gpu's default domain and a user
+     * domain of the video master mapping a page: every point the takeover asks fails in turn, the
+     * core tries again, and the state, every mapping and bank with it, is as before.
+     */
+    @Test
+    void liveUpdate() {
+        IommuDriver[] current = {rig.registered};
+        long pa = rig.ram() + 0x300_0000;
+        long dmaIova = dma.device(GPU).mapPage(pa, 0x8000, DmaDirection.BIDIRECTIONAL);
+        IommuDomain user = rig.engine.domainAlloc(VIDEO, DomainType.UNMANAGED);
+        rig.engine.attachGroup(user, VIDEO);
+        user.map(0x10_0000, pa + 0x1_0000, 0x4000, Prot.READ | Prot.WRITE);
+        int[] version = {1};
+        FailNthSweep.Result r = FailNthSweep.sweep(rig.machine.failNth(), scenarios.liveUpdate("live update of arm-smmu", () -> {
+            long mark = rig.engine.liveUpdateMark();
+            rig.engine.removeDriver(current[0], true);
+            current[0] = ArmSmmuDriver.create(SmmuRig.FORMATS, clock, true);
+            rig.engine.addDriver(current[0], "v" + ++version[0]);
+            return rig.engine.liveUpdatesSince(mark);
+        }, List.of(new FailNthScenarios.Watch("dma", rig.engine.domainOf(GPU), dmaIova - 0x4000, 0x1_0000),
+                new FailNthScenarios.Watch("user", user, 0xFC000, 0xC000))));
+        assertTrue(r.byPoint().keySet().containsAll(List.of(FailNth.KZALLOC, FailNth.REQUEST_IRQ)), r.line());
+        assertEquals(r.points(), r.degraded(), "every takeover that failed was tried again and adopted: " + r.line());
     }
 
     @Test
