@@ -3,6 +3,7 @@ package io.iommulab.core.impl;
 import static io.iommulab.core.impl.Fixture.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -319,6 +320,44 @@ class LiveUpdateTest {
         assertEquals(0, u.fromRecord(), "a record handed over but not used: " + u);
         assertEquals(2, u.fromHardware(), "both instances read from the hardware");
         assertTrue(machine.master(DEV_A).orElseThrow().read(0, iova, 4).ok());
+    }
+
+    /**
+     * A takeover that fails for want of memory changes nothing and is tried again: with the next
+     * two kzallocs of iommu0's driver failing (its masters' configurations, at of_xlate), two
+     * attempts fail, the third adopts, and the DMA-API mapping translates as before; with three,
+     * the third failure is final and the state is unloaded and probed afresh.
+     */
+    @Test
+    void aTakeoverThatFailsForWantOfMemoryIsTriedAgainWithTheStateUntouched() {
+        TestIommuDriver v1 = new TestIommuDriver();
+        boot(CoreConfig.defaults(), v1);
+        long iova = dma.device(DEV_A).mapPage(BUF, 0x1000, DmaDirection.BIDIRECTIONAL);
+        int domain = engine.domainOf(DEV_A).id();
+        engine.removeDriver(v1, true);
+        engine.inject(IOMMU0, "kzalloc", 2);
+        TestIommuDriver v2 = new TestIommuDriver();
+        engine.addDriver(v2, "v2");
+        List<LiveUpdateDTO> made = engine.liveUpdates();
+        assertEquals(3, made.size(), made.toString());
+        assertFalse(made.get(0).adopted());
+        assertTrue(made.get(0).reason().startsWith("ENOMEM: " + IOMMU0 + ": no memory for the master configuration of "),
+                made.get(0).reason());
+        assertFalse(made.get(1).adopted());
+        assertTrue(made.get(2).adopted(), made.get(2).toString());
+        assertEquals(domain, engine.domainOf(DEV_A).id(), "the domain is the one before the update");
+        assertEquals(BUF, engine.domainOf(DEV_A).iovaToPhys(iova));
+        assertTrue(machine.master(DEV_A).orElseThrow().read(0, iova, 4).ok(), "DMA goes on through the mapping");
+
+        engine.removeDriver(v2, true);
+        engine.inject(IOMMU0, "kzalloc", 3);
+        engine.addDriver(new TestIommuDriver(), "v3");
+        List<LiveUpdateDTO> again = engine.liveUpdates().subList(3, engine.liveUpdates().size());
+        assertEquals(3, again.size(), again.toString());
+        assertTrue(again.stream().noneMatch(LiveUpdateDTO::adopted), again.toString());
+        assertEquals("probed", engine.device(DEV_A).state(), "probed again by the new driver");
+        assertNotEquals(domain, engine.domainOf(DEV_A).id(), "the unload freed the domain");
+        assertEquals(0, engine.domainOf(DEV_A).iovaToPhys(iova), "and its mapping");
     }
 
     @Test
