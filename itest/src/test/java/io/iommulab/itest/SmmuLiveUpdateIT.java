@@ -80,13 +80,15 @@ public class SmmuLiveUpdateIT {
 
     @Before
     public void bootTwinOnce() throws Exception {
-        m = machines.current().isPresent() ? machines.current().get() : bootSmmuTwin();
+        m = machines.current().isPresent() ? machines.current().get() : bootSmmuTwin(context, machines);
         iommu = Container.service(context, IommuService.class);
         dma = Container.service(context, DmaApi.class);
-        Container.await(() -> "every SMMU and master to probe: " + iommu.iommus() + " " + iommu.devices(), this::allProbed);
+        Container.await(() -> "every SMMU and master to probe: " + iommu.iommus() + " " + iommu.devices(),
+                () -> allProbed(iommu, m));
     }
 
-    private Machine bootSmmuTwin() throws Exception {
+    /** Boots the SMMU twin of the default board (every DART replaced by an SMMU, masters and stream ids unchanged). */
+    static Machine bootSmmuTwin(BundleContext context, MachineFactory machines) throws Exception {
         byte[] board;
         try (InputStream in = Container.installed(context, "io.iommulab.machine").getEntry("/boards/default.dts").openStream()) {
             board = in.readAllBytes();
@@ -99,7 +101,7 @@ public class SmmuLiveUpdateIT {
     }
 
     /** Every enabled SMMU probed by arm-smmu (a disabled node stays disabled), and every master behind one. */
-    private boolean allProbed() {
+    static boolean allProbed(IommuService iommu, Machine m) {
         List<IommuNodeDTO> all = iommu.iommus();
         return all.stream().anyMatch(n -> "probed".equals(n.state()))
                 && all.stream().allMatch(n -> "disabled".equals(n.state()) || "probed".equals(n.state()) && DRIVER.equals(n.driver()))
@@ -181,7 +183,7 @@ public class SmmuLiveUpdateIT {
     public void fromAReleaseWithoutARecordTheHardwareIsRead() throws Exception {
         Bundle smmu = Container.installed(context, SMMU.bsn());
         String release = Takeovers.downgradeFallsBack(context, iommu, List.of(smmu), List.of(BundleBuilds.release(SMMU.artifactId())),
-                LOG, () -> iommu.iommus().stream().filter(n -> "probed".equals(n.state())).toList(), this::allProbed);
+                LOG, () -> iommu.iommus().stream().filter(n -> "probed".equals(n.state())).toList(), () -> allProbed(iommu, m));
 
         DmaLoad load = DmaLoad.start(m, iommu, dma, masters(), DWC3_0, null, false);
         int logged = Container.logLines(LOG).size();

@@ -45,6 +45,7 @@ public final class FailNthScenarios {
     private final Supplier<? extends Map<String, ?>> registers;
     private final Set<Thread> threads = StateSnapshot.liveThreads();
     private final Map<String, Set<String>> degraded = new HashMap<>();
+    private final List<Map.Entry<String, Supplier<? extends Map<String, ?>>>> more = new java.util.ArrayList<>();
 
     /**
      * @param registers the backend's registers that matter, read through the machine (not the
@@ -67,9 +68,22 @@ public final class FailNthScenarios {
         return this;
     }
 
-    /** @return the common state: core, pages, interrupt handlers, new threads, the backend's registers */
+    /**
+     * Adds keys to every scenario's state: {@code state}'s, each prefixed with {@code prefix} (e.g.
+     * the DS services registered in a container, which an update must leave as they were).
+     */
+    public FailNthScenarios alsoCompare(String prefix, Supplier<? extends Map<String, ?>> state) {
+        more.add(Map.entry(prefix, state));
+        return this;
+    }
+
+    /** @return the common state: core, pages, interrupt handlers, new threads, the backend's registers, what was added */
     public StateSnapshot snapshot() {
-        return StateSnapshot.of(machine, iommu).threads(threads).putAll("reg ", registers.get());
+        StateSnapshot s = StateSnapshot.of(machine, iommu).threads(threads).putAll("reg ", registers.get());
+        for (Map.Entry<String, Supplier<? extends Map<String, ?>>> e : more) {
+            s.putAll(e.getKey(), e.getValue().get());
+        }
+        return s;
     }
 
     abstract class Base implements FailNthScenario {
