@@ -782,6 +782,7 @@ public final class IommuCoreEngine implements IommuService {
         }
         m.setFwspec(fw);
         m.setPriv(null);
+        boolean attached = false;
         boolean probed = false;
         GroupImpl group = null;
         DomainImpl newDefault = null;
@@ -809,6 +810,7 @@ public final class IommuCoreEngine implements IommuService {
             m.group = group;
             trace.addDeviceToGroup(group.id(), m.name());
             LOG.info("{}: Adding to iommu group {}", m.name(), group.id());
+            attached = true; // from here its streams may be programmed
             if (group.defaultDomain == null) {
                 newDefault = setupDefaultDomain(group, m, driver);
                 group.defaultDomain = newDefault;
@@ -827,6 +829,9 @@ public final class IommuCoreEngine implements IommuService {
             m.reason = null;
             m.failedWith = null;
         } catch (RuntimeException e) {
+            if (attached && group.members.equals(List.of(m))) {
+                blockBeforeRelease(driver, m); // before its group's domains are freed
+            }
             if (group != null && group.members.remove(m)) {
                 trace.removeDeviceFromGroup(group.id(), m.name());
                 if (group.members.isEmpty()) {
@@ -963,6 +968,9 @@ public final class IommuCoreEngine implements IommuService {
             g.members.remove(m);
             trace.removeDeviceFromGroup(g.id(), m.name());
         }
+        if (g == null || g.members.isEmpty()) {
+            blockBeforeRelease(driver, m); // the group's domains are freed next
+        }
         try {
             driver.releaseDevice(m);
         } catch (RuntimeException e) {
@@ -979,6 +987,26 @@ public final class IommuCoreEngine implements IommuService {
         machine.pmDomainDetach(m.node());
         m.state = MasterImpl.State.DEFERRED;
         m.reason = "released";
+    }
+
+    /**
+     * iommu_deinit_device's release_domain, for the last device of a group: before release_device
+     * it is put on its driver's blocked domain, so that it does not go on translating through the
+     * group's domains, which are freed next (found by fail-nth: a test IOMMU master whose default
+     * domain's attach timed out kept its stream on that domain's freed table). Not while other
+     * devices stay in the group: they may share the device's stream entries (arm-smmu), and its
+     * domain lives on with them. Best effort: a driver without a blocked domain, old code that
+     * cannot run any more, or hardware that went away leave the device as release_device leaves it.
+     */
+    private static void blockBeforeRelease(IommuDriver driver, MasterImpl m) {
+        try {
+            DomainOps blocked = driver.blockedDomain();
+            if (blocked != null) {
+                blocked.attachDev(m);
+            }
+        } catch (RuntimeException | LinkageError e) {
+            LOG.debug("{}: could not block it before release_device: {}", m.name(), message(e));
+        }
     }
 
     /** The last member left: free the domain it was attached to and its default domain. */

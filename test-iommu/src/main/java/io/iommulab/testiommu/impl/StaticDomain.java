@@ -8,8 +8,8 @@ import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 
 /**
- * The identity (CTRL = BYPASS) and blocked (CTRL = 0) domains: no page table, one instance each per
- * driver.
+ * The identity (CTRL = BYPASS) and blocked (CTRL = 0, no table: as a reset leaves a stream, as
+ * apple-dart's blocked domain clears the TTBRs) domains: no page table, one instance each per driver.
  *
  * <p>Fields: {@code ctrl} the CTRL value attach writes; {@code identity} whether it is the identity
  * domain.
@@ -48,6 +48,9 @@ final class StaticDomain implements DomainOps {
             TestIommuInstance inst = cfg.instance(i);
             cfg.forEachStream(i, sid -> {
                 inst.hw.setCtrl(sid, ctrl);
+                if (!identity) {
+                    inst.hw.clearTtbr(sid);
+                }
                 DomainOps prev = inst.swapDomain(sid, this);
                 if (prev instanceof TestDomain) {
                     ((TestDomain) prev).dropStream(inst, sid);
