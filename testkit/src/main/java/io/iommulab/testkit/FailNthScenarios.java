@@ -11,6 +11,7 @@ import io.iommulab.api.dma.SgEntry;
 import io.iommulab.api.dto.DeviceDTO;
 import io.iommulab.api.dto.IommuNodeDTO;
 import io.iommulab.api.dto.LiveUpdateDTO;
+import io.iommulab.api.dto.StreamRefDTO;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.machine.Machine;
@@ -46,6 +47,7 @@ public final class FailNthScenarios {
     private final Set<Thread> threads = StateSnapshot.liveThreads();
     private final Map<String, Set<String>> degraded = new HashMap<>();
     private final List<Map.Entry<String, Supplier<? extends Map<String, ?>>>> more = new java.util.ArrayList<>();
+    private java.util.function.BiFunction<String, Integer, ? extends Map<String, ?>> streamRegisters = (iommu, sid) -> Map.of();
 
     /**
      * @param registers the backend's registers that matter, read through the machine (not the
@@ -65,6 +67,18 @@ public final class FailNthScenarios {
      */
     public FailNthScenarios degrade(String point, String... keyPrefixes) {
         degraded.computeIfAbsent(point, p -> new HashSet<>()).addAll(List.of(keyPrefixes));
+        return this;
+    }
+
+    /**
+     * Says which registers configure one stream ({@code (iommu path, stream id) -> name -> value},
+     * e.g. a DART stream's TCR and TTBRs, the SMRs that match an SMMU stream with their S2CRs; names
+     * unique on the board, since streams may share an entry): a probe that failed must leave the
+     * registers of every stream of a master it did not probe as they were, but those a probed
+     * master's streams use too.
+     */
+    public FailNthScenarios streams(java.util.function.BiFunction<String, Integer, ? extends Map<String, ?>> registers) {
+        this.streamRegisters = registers;
         return this;
     }
 
@@ -132,7 +146,9 @@ public final class FailNthScenarios {
             public void run() {
                 Set<String> failedBefore = failedNodes();
                 failedBefore.addAll(refused);
+                Map<StreamRefDTO, Map<String, ?>> streamsBefore = streamState();
                 register.run();
+                checkStreamsOfUnprobedMasters(name, streamsBefore);
                 for (IommuNodeDTO n : iommu.iommus()) {
                     if ("failed".equals(n.state()) && !failedBefore.contains(n.node())) {
                         throw failure(n.node(), n.reason());
@@ -155,6 +171,49 @@ public final class FailNthScenarios {
                 return Judgement.RELEASED;
             }
         };
+    }
+
+    /** @return the registers of every stream a master names, by stream */
+    private Map<StreamRefDTO, Map<String, ?>> streamState() {
+        Map<StreamRefDTO, Map<String, ?>> out = new HashMap<>();
+        for (DeviceDTO d : iommu.devices()) {
+            for (StreamRefDTO s : d.iommus()) {
+                out.computeIfAbsent(s, k -> Map.copyOf(streamRegisters.apply(k.iommu(), k.sid())));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Each stream of a master left unprobed, that no probed master uses, configured as before the
+     * probe: a master whose probe failed part way (its attach to its group's domain, say) must not be
+     * left translating through a domain it is not attached to.
+     */
+    private void checkStreamsOfUnprobedMasters(String name, Map<StreamRefDTO, Map<String, ?>> before) {
+        Set<String> used = new HashSet<>();
+        List<DeviceDTO> devices = iommu.devices();
+        for (DeviceDTO d : devices) {
+            if ("probed".equals(d.state())) {
+                for (StreamRefDTO s : d.iommus()) {
+                    used.addAll(streamRegisters.apply(s.iommu(), s.sid()).keySet());
+                }
+            }
+        }
+        for (DeviceDTO d : devices) {
+            if ("probed".equals(d.state())) {
+                continue;
+            }
+            for (StreamRefDTO s : d.iommus()) {
+                Map<String, Object> was = new java.util.TreeMap<>(before.getOrDefault(s, Map.of()));
+                Map<String, Object> now = new java.util.TreeMap<>(streamRegisters.apply(s.iommu(), s.sid()));
+                was.keySet().removeAll(used);
+                now.keySet().removeAll(used);
+                if (!now.equals(was)) {
+                    throw new AssertionError(name + ": " + d.node() + " is " + d.state() + " (" + d.reason() + "), but its stream "
+                            + s.sid() + " of " + s.iommu() + " changed: " + was + " -> " + now);
+                }
+            }
+        }
     }
 
     private Set<String> failedNodes() {

@@ -53,7 +53,7 @@ class FailNthTest {
         engine = new IommuCoreEngine(machine, CoreConfig.defaults());
         dma = new DmaApiImpl(engine);
         driver = new TestIommuDriver();
-        scenarios = new FailNthScenarios(machine, engine, dma, this::registers);
+        scenarios = new FailNthScenarios(machine, engine, dma, this::registers).streams(this::stream);
     }
 
     @AfterEach
@@ -83,6 +83,16 @@ class FailNthTest {
             }
         }
         return out;
+    }
+
+    /** CTRL and TTBR of one stream (none of an IOMMU without hardware) */
+    private Map<String, Long> stream(String iommu, int sid) {
+        if (machine.iommuHardware().stream().noneMatch(h -> h.node().path().equals(iommu) && h.model() != null)) {
+            return Map.of();
+        }
+        MmioWindow w = machine.ioremap(machine.deviceTree().node(iommu).orElseThrow(), 0);
+        return Map.of(iommu + " CTRL[" + sid + "]", w.readl(CTRL + STRIDE * sid) & 0xffff_ffffL,
+                iommu + " TTBR[" + sid + "]", w.readl(TTBR + STRIDE * sid) & 0xffff_ffffL);
     }
 
     @Test

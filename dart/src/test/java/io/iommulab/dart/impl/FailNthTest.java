@@ -89,10 +89,26 @@ class FailNthTest {
         }
     }
 
+    /** TCR and TTBRs of one stream of a DART of this variant (none of another IOMMU) */
+    static Map<String, Long> stream(Machine machine, DartHw v, String iommu, int sid) {
+        IommuHardware hw = machine.iommuHardware().stream().filter(h -> h.node().path().equals(iommu)).findFirst().orElseThrow();
+        if (hw.model() == null || hw.node().compatible().stream().noneMatch(v.identity().compatibles()::contains)) {
+            return Map.of();
+        }
+        MmioWindow w = machine.ioremap(hw.node(), 0);
+        Map<String, Long> out = new TreeMap<>();
+        out.put(iommu + " TCR[" + sid + "]", w.readl(v.tcr().offset(sid)) & 0xffff_ffffL);
+        for (int i = 0; i < v.ttbr().count(); i++) {
+            out.put(iommu + " TTBR[" + sid + "][" + i + "]", w.readl(v.ttbr().offset(sid, i)) & 0xffff_ffffL);
+        }
+        return out;
+    }
+
     private FailNthScenarios boot(Board b) {
         rig = DartRig.bootWithoutDrivers(b.name(), CoreConfig.defaults());
         dma = new DmaApiImpl(rig.engine);
-        return new FailNthScenarios(rig.machine, rig.engine, dma, () -> registers(rig.machine, List.of(b.variant())));
+        return new FailNthScenarios(rig.machine, rig.engine, dma, () -> registers(rig.machine, List.of(b.variant())))
+                .streams((iommu, sid) -> stream(rig.machine, b.variant(), iommu, sid));
     }
 
     @ParameterizedTest

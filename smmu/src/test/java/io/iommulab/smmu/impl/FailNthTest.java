@@ -12,6 +12,7 @@ import io.iommulab.api.dma.SgEntry;
 import io.iommulab.api.machine.FailNth;
 import io.iommulab.core.impl.CoreConfig;
 import io.iommulab.core.impl.dma.DmaApiImpl;
+import io.iommulab.smmu.impl.hw.SmmuRegs;
 import io.iommulab.testkit.FailNthScenarios;
 import io.iommulab.testkit.FailNthSweep;
 import java.util.List;
@@ -52,7 +53,7 @@ class FailNthTest {
         rig = SmmuRig.boot("smmu", CoreConfig.defaults(), clock, true);
         dma = new DmaApiImpl(rig.engine);
         scenarios = new FailNthScenarios(rig.machine, rig.engine, dma, this::registers)
-                .degrade(FailNth.REQUEST_IRQ, "irq ");
+                .degrade(FailNth.REQUEST_IRQ, "irq ").streams(this::stream);
     }
 
     @AfterEach
@@ -68,6 +69,31 @@ class FailNthTest {
                 out.put(smmu + " +0x" + Long.toHexString(off), v);
             }
         }));
+        return out;
+    }
+
+    /**
+     * The stream map entries that match stream {@code sid}: valid SMRs whose ID matches it under
+     * their mask, with their S2CRs; under stream indexing, its S2CR.
+     */
+    private Map<String, Integer> stream(String smmu, int sid) {
+        Map<String, Integer> out = new TreeMap<>();
+        if (!SMMUS.contains(smmu)) {
+            return out;
+        }
+        int id0 = rig.gr0(smmu, SmmuRegs.GR0_ID0);
+        if ((id0 & SmmuRegs.ID0_SMS) == 0) {
+            out.put(smmu + " S2CR[" + sid + "]", rig.gr0(smmu, SmmuRegs.s2cr(sid)));
+            return out;
+        }
+        for (int i = 0; i < (id0 & 0xff); i++) {
+            int smr = rig.gr0(smmu, SmmuRegs.smr(i));
+            int mask = (smr >>> 16) & 0x7fff;
+            if ((smr & SmmuRegs.SMR_VALID) != 0 && ((smr ^ sid) & 0xffff & ~mask) == 0) {
+                out.put(smmu + " SMR[" + i + "]", smr);
+                out.put(smmu + " S2CR[" + i + "]", rig.gr0(smmu, SmmuRegs.s2cr(i)));
+            }
+        }
         return out;
     }
 

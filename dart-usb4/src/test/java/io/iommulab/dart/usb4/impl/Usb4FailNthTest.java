@@ -42,7 +42,8 @@ class Usb4FailNthTest {
                 }
             }
             return out;
-        });
+        }).streams((iommu, sid) -> Map.of("TCR[" + sid + "]", board.regs.readl(v.tcr().offset(sid)) & 0xffff_ffffL,
+                "TTBR[" + sid + "][0]", board.regs.readl(v.ttbr().offset(sid, 0)) & 0xffff_ffffL));
     }
 
     private static void put(Map<String, Long> out, String name, int value) {
