@@ -57,8 +57,9 @@ public final class FailNthCountdown implements FailNth {
         failedPoint = point;
         failedWhere = where;
         failedStack = stack();
-        LOG.info("fail-nth: hit {} of {} fails: {} at {} ({})", hits, points.size() == POINTS.size() ? "any point"
-                : String.join(",", points), point, where, failedStack.isEmpty() ? "?" : failedStack.get(0));
+        LOG.info("fail-nth: hit {} of {} fails: {} at {}, asked by {}", hits, points.size() == POINTS.size() ? "any point"
+                : String.join(",", points), point, where, String.join(" < ", failedStack.subList(0, Math.min(3,
+                failedStack.size()))));
         return true;
     }
 

@@ -184,7 +184,8 @@ public final class DtoConverter implements Converter {
                 : String.join(",", f.points());
         if (f.failed()) {
             return "fail-nth: hit " + f.hits() + " failed: " + f.point() + " at " + f.where()
-                    + (f.stack().isEmpty() ? "" : ", asked by " + f.stack().get(0));
+                    + (f.stack().isEmpty() ? "" : ", asked by " + String.join(" < ", f.stack().subList(0,
+                            Math.min(3, f.stack().size()))));
         }
         if (f.armed()) {
             return "fail-nth: armed: hit " + f.nth() + " of " + which + " fails; " + f.hits() + " hit(s) so far";

@@ -29,13 +29,14 @@ class SanitizeCommandsTest {
 
     static final String DEV_A = "/soc/dev-a@200000000";
     static final String IOMMU0 = "/soc/iommu@100000000";
+    SimMachine machine;
     IommuCoreEngine engine;
     IommuCommands cmd;
     final DtoConverter conv = new DtoConverter();
 
     @BeforeEach
     void setUp() {
-        SimMachine machine = SimMachine.boot(DeviceTrees.parse("testkit.dts", TestBoards.testkitDts()),
+        machine = SimMachine.boot(DeviceTrees.parse("testkit.dts", TestBoards.testkitDts()),
                 List.of(new TestIommuModelFactory()), Map.of());
         engine = new IommuCoreEngine(machine, CoreConfig.defaults());
         engine.addDriver(new TestIommuDriver());
@@ -120,5 +121,30 @@ class SanitizeCommandsTest {
         IommuException amb = assertThrows(IommuException.class, () -> cmd.inject("iommu", "off"));
         assertEquals(Errno.EINVAL, amb.errno());
         assertTrue(amb.getMessage().contains("is ambiguous"), amb.getMessage());
+    }
+
+    /** A driver's error point set on one IOMMU fails that IOMMU's allocations only; fail-nth's state reads as one line. */
+    @Test
+    void aDriversAllocationsFailWhereInjectedAndFailNthReadsAsOneLine() {
+        assertEquals(List.of(new InjectionDTO(IOMMU0, "kzalloc", 1, 0)), cmd.inject(IOMMU0, "kzalloc", "1"));
+        IommuException e = assertThrows(IommuException.class, () -> engine.domainAlloc(DEV_A, io.iommulab.api.DomainType.DMA));
+        assertEquals(Errno.ENOMEM, e.errno());
+        assertTrue(e.getMessage().contains("no memory for a paging domain of " + DEV_A), e.getMessage());
+        assertEquals(List.of(new InjectionDTO(IOMMU0, "kzalloc", 0, 1)), cmd.inject());
+        engine.domainAlloc(DEV_A, io.iommulab.api.DomainType.DMA).free();
+
+        io.iommulab.api.machine.FailNth f = machine.failNth();
+        f.arm(2, List.of());
+        assertEquals("fail-nth: armed: hit 2 of any point fails; 0 hit(s) so far", inspect(f.state()).trim());
+        // hit 1: the driver's kzalloc of the domain; hit 2: the page of its table
+        IommuException nomem = assertThrows(IommuException.class, () -> engine.domainAlloc(DEV_A,
+                io.iommulab.api.DomainType.UNMANAGED));
+        assertEquals(Errno.ENOMEM, nomem.errno());
+        String hit = inspect(f.state()).trim();
+        assertTrue(hit.startsWith("fail-nth: hit 2 failed: page-alloc at io.iommulab.testiommu:" + IOMMU0 + ", asked by "), hit);
+        f.arm(5, List.of());
+        engine.domainAlloc(DEV_A, io.iommulab.api.DomainType.UNMANAGED).free();
+        // the driver's kzalloc, its table's page, the core's half of the domain
+        assertEquals("fail-nth: off (3 hit(s) counted, none failed)", inspect(f.disarm()).trim());
     }
 }
