@@ -31,8 +31,9 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>A command whose completion is lost ({@code busy-stuck} strapping: every command from the first
  * one on; the machine's fail-nth point {@link FailNth#BUSY_STUCK}: one command) does nothing, and
  * BUSY reads 1: for ever when strapped, until the next command is written when injected (the driver
- * gave up on it; the next one runs). One volatile read of the busy state per command and per poll;
- * the injection point adds one per command.
+ * gave up on it; the next one runs). A poll reads the busy state (one volatile read, as before the
+ * point existed); a command asks the point (one volatile read while nothing is armed) and reads a
+ * plain flag to end a lost command's BUSY (commands are serialised by the driver's lock).
  */
 abstract class DartLayout {
 
@@ -61,16 +62,16 @@ abstract class DartLayout {
     private final LongAdder invalidations = new LongAdder();
     /** reads left that see BUSY after the last command ({@code busy-polls}) */
     private final java.util.concurrent.atomic.AtomicInteger busyReadsLeft = new java.util.concurrent.atomic.AtomicInteger();
-    /** {@link #BUSY_NONE}, {@link #BUSY_STRAPPED}, {@link #BUSY_STUCK} or {@link #BUSY_LOST} */
+    /** {@link #BUSY_NONE}, {@link #BUSY_STUCK} or {@link #BUSY_LOST}: what a poll reads */
     private volatile int busy;
+    /** a lost command's BUSY is up: the next command ends it (written and read by commands only) */
+    private boolean lostPending;
     /** the machine's fail-nth points, set by {@link #attach} */
     private ModelContext context;
     protected volatile RegisterFile regs;
 
-    /** commands complete */
+    /** commands complete (busy-stuck strapping: none issued yet, BUSY reads 0) */
     private static final int BUSY_NONE = 0;
-    /** busy-stuck strapping, no command issued yet: BUSY reads 0 */
-    private static final int BUSY_STRAPPED = 1;
     /** busy-stuck strapping and a command was issued: BUSY reads 1 for ever */
     private static final int BUSY_STUCK = 2;
     /** fail-nth: the last command's completion was lost; BUSY reads 1 until the next command */
@@ -91,7 +92,6 @@ abstract class DartLayout {
         this.tcr = new AtomicIntegerArray(sids);
         this.ttbr = new AtomicIntegerArray(sids * variant.family().ttbrsPerStream());
         this.enable = new AtomicIntegerArray((sids + 31) / 32);
-        this.busy = config.busyStuck() ? BUSY_STRAPPED : BUSY_NONE;
     }
 
     /** @return the family's register table for this strapping */
@@ -198,16 +198,17 @@ abstract class DartLayout {
      * @return true if the command should run
      */
     final boolean startCommand() {
-        int b = busy;
-        if (b == BUSY_STRAPPED || b == BUSY_STUCK) {
+        if (config.busyStuck()) {
             busy = BUSY_STUCK;
             return false;
         }
         if (context.shouldFail(FailNth.BUSY_STUCK)) {
+            lostPending = true;
             busy = BUSY_LOST;
             return false;
         }
-        if (b == BUSY_LOST) {
+        if (lostPending) {
+            lostPending = false;
             busy = BUSY_NONE;
         }
         return true;
