@@ -6,6 +6,7 @@ import io.iommulab.api.hw.IommuModel;
 import io.iommulab.api.hw.IommuModelFactory;
 import io.iommulab.api.hw.IrqSource;
 import io.iommulab.api.hw.TranslationCheck;
+import io.iommulab.api.error.IommuException;
 import io.iommulab.api.machine.IommuHardware;
 import io.iommulab.api.machine.PhysicalMemory;
 import io.iommulab.machine.mmio.MmioBus;
@@ -180,9 +181,12 @@ public final class ModelHost {
         } catch (RuntimeException e) {
             // A model that cannot be built leaves the node unmodelled; it never breaks the boot.
             ctx.unmapAll();
-            String why = e.getMessage() != null ? e.getMessage() : e.toString();
+            // The user's mistake (an option, a size) or the model's bug: one line either way; the
+            // stack trace of a bug only with --verbose.
+            String why = e instanceof IommuException && e.getMessage() != null ? e.getMessage() : e.toString();
             h.detach(why);
-            LOG.error("machine: {}: model {} failed to start: {}", h.path(), f.name(), why, e);
+            LOG.error("machine: {}: model {} failed to start: {}", h.path(), f.name(), why);
+            LOG.debug("machine: {}: model {} failed to start", h.path(), f.name(), e);
         }
     }
 
