@@ -122,6 +122,11 @@ public final class Sanitizer implements BusMonitor {
         this.pages = pages;
         this.findings = new Findings(HISTORY, trace);
         for (IommuHardware hw : machine.iommuHardware()) {
+            if (!hw.node().isAvailable()) {
+                // Not a device (Linux creates none): no registers the machine maps, and its reg was
+                // only checked for its format, so it may not even translate to a CPU address.
+                continue;
+            }
             for (RegRange r : hw.node().reg()) {
                 if (r.size() > 0) {
                     iommuRegs.add(r);
