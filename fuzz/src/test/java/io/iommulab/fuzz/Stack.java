@@ -58,9 +58,31 @@ final class Stack implements AutoCloseable {
      *         check or the machine refuses; a driver that cannot probe a node leaves it unprobed instead
      */
     static Stack boot(DeviceTree tree) {
+        return over(machine(tree));
+    }
+
+    /**
+     * What {@code machine:boot} does before software runs: the board check, then the machine.
+     *
+     * @throws io.iommulab.api.error.IommuException for a board the check or the machine refuses
+     */
+    static SimMachine machine(DeviceTree tree) {
         BoardCheck.check(tree);
-        SimMachine m = SimMachine.boot(tree, models(), Map.of());
-        IommuCoreEngine engine = new IommuCoreEngine(m, CoreConfig.defaults());
+        return SimMachine.boot(tree, models(), Map.of());
+    }
+
+    /**
+     * The IOMMU core over a booted machine, with every driver added: it probes what it can. Nothing
+     * here may throw: a board the machine booted is the core's and the drivers' to cope with.
+     */
+    static Stack over(SimMachine m) {
+        IommuCoreEngine engine;
+        try {
+            engine = new IommuCoreEngine(m, CoreConfig.defaults());
+        } catch (RuntimeException | Error e) {
+            m.unplugAll();
+            throw e;
+        }
         List<IommuDriver> drivers = new ArrayList<>();
         for (DartHw v : DartVariants.all()) {
             drivers.add(AppleDartDriver.create(v, FORMATS));
