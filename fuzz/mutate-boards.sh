@@ -9,13 +9,14 @@
 # Needs the build (mvn -B -o -q package -DskipTests, then mvn -B -o -q test-compile -pl fuzz -am).
 # Prints: runs, how they ended (exit 0 booted and ran, 1 a command failed, 2 board refused, other),
 # and the runs with a stack trace. Exit status 1 if any run printed one. Work files: $OUT (default
-# a temporary folder), mutations.txt there says what each mutant changed.
+# a temporary folder), mutations.txt there says what each mutant changed. JAR=... runs another
+# launcher jar on the same mutants (a build of an older commit, to compare).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 COUNT=${1:-27}
 SEED=${2:-14}
 OUT=${OUT:-$(mktemp -d -t iommulab-mutants-XXXXXX)}
-JAR=launcher/target/iommulab.jar
+JAR=${JAR:-launcher/target/iommulab.jar}
 M2=${M2_REPO:-$HOME/.m2/repository}
 CP=fuzz/target/test-classes:machine/target/classes:api/target/classes:testkit/target/classes
 CP=$CP:$M2/org/slf4j/slf4j-api/2.0.17/slf4j-api-2.0.17.jar:$M2/org/osgi/osgi.core/8.0.0/osgi.core-8.0.0.jar
