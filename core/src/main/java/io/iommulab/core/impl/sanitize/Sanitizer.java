@@ -3,6 +3,7 @@ package io.iommulab.core.impl.sanitize;
 import io.iommulab.api.DomainType;
 import io.iommulab.api.Prot;
 import io.iommulab.api.dt.RegRange;
+import io.iommulab.api.error.DeviceTreeException;
 import io.iommulab.api.dto.FlushQueueDTO;
 import io.iommulab.api.dto.SanitizerDTO;
 import io.iommulab.api.dto.SanitizerFindingDTO;
@@ -127,7 +128,15 @@ public final class Sanitizer implements BusMonitor {
                 // only checked for its format, so it may not even translate to a CPU address.
                 continue;
             }
-            for (RegRange r : hw.node().reg()) {
+            List<RegRange> regs;
+            try {
+                regs = hw.node().reg();
+            } catch (DeviceTreeException e) {
+                // No CPU address (under a bus without ranges, as the board check allows): no
+                // registers on the bus for a transaction to reach.
+                continue;
+            }
+            for (RegRange r : regs) {
                 if (r.size() > 0) {
                     iommuRegs.add(r);
                     iommuRegOwners.add(hw.node().path());
