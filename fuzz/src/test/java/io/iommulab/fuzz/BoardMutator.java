@@ -69,6 +69,22 @@ final class BoardMutator {
         }
     }
 
+    /**
+     * @return {@code tree} with property {@code prop} of node {@code path} set to {@code value}, as
+     *         DTS text (the mutation a test names rather than draws)
+     */
+    static String edit(DeviceTree tree, String path, String prop, byte[] value) {
+        MNode root = new MNode(tree.root());
+        List<MNode> all = new ArrayList<>();
+        collect(root, all);
+        MNode m = all.stream().filter(n -> path(n).equals(path)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no node " + path + " in " + tree.source()));
+        m.props.put(prop, value);
+        StringBuilder sb = new StringBuilder("/dts-v1/;\n\n");
+        write(root, 0, sb);
+        return sb.toString();
+    }
+
     /** @return {@code tree} with one to three mutations, as DTS text; {@code applied} gets what was changed */
     String mutate(DeviceTree tree, List<String> applied) {
         MNode root = new MNode(tree.root());
