@@ -183,9 +183,9 @@ public final class ModelHost {
             ctx.unmapAll();
             // The user's mistake (an option, a size) or the model's bug: one line either way; the
             // stack trace of a bug only with --verbose.
-            String why = e instanceof IommuException && e.getMessage() != null ? e.getMessage() : e.toString();
+            String why = e.getMessage() != null ? e.getMessage() : e.toString();
             h.detach(why);
-            LOG.error("machine: {}: model {} failed to start: {}", h.path(), f.name(), why);
+            LOG.error("machine: {}: model {} failed to start: {}", h.path(), f.name(), e instanceof IommuException ? why : e.toString());
             LOG.debug("machine: {}: model {} failed to start", h.path(), f.name(), e);
         }
     }
