@@ -40,7 +40,7 @@ public record LaunchOptions(Path board, List<CommandSource> commands, boolean js
                                entries, DMA after unmap, isolation escapes; iommu:sanitize lists them); at
                                exit print its findings, each comparison backend's, and the total
               --deploy DIR     folder watched for bundles to install, update and remove (default ./deploy)
-              --verbose        log at DEBUG
+              --verbose        log at DEBUG, with the stack traces of failures (otherwise one line each)
               --quiet          log warnings and errors only
               -h, --help       print this help
 

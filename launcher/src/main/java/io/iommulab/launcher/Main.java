@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.lang.reflect.Method;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -39,16 +40,29 @@ public final class Main {
     private final PrintStream out;
     private final PrintStream err;
 
+    /** stderr's filter ({@link #main}), or null (tests give their own streams) */
+    private final StackTraceFilter traces;
+
     Main(InputStream in, PrintStream out, PrintStream err) {
+        this(in, out, err, null);
+    }
+
+    Main(InputStream in, PrintStream out, PrintStream err, StackTraceFilter traces) {
         this.in = in;
         this.out = out;
         this.err = err;
+        this.traces = traces;
     }
 
     public static void main(String[] args) {
+        // A stack trace that a library prints on stderr (SCR logging a component that failed to
+        // activate) becomes one line naming its cause, unless --verbose: no stack trace reaches the
+        // user. The launcher's own messages go through it too, so the lines stay in order.
+        StackTraceFilter traces = new StackTraceFilter(System.err);
+        System.setErr(new PrintStream(traces, true, StandardCharsets.UTF_8));
         // Keep the real streams: once Gogo runs, System.in/out/err are its per-thread multiplexers,
         // and a session reading from System.in would read from itself.
-        int code = new Main(System.in, System.out, System.err).run(args);
+        int code = new Main(System.in, System.out, System.err, traces).run(args);
         System.out.flush();
         System.exit(code);
     }
@@ -78,7 +92,20 @@ public final class Main {
             }
         }
         configureLogging(opts.logLevel());
+        if (traces != null) {
+            // --verbose: the stack traces are what the user asked for
+            traces.passThrough("debug".equals(opts.logLevel()));
+        }
+        try {
+            return container(opts, commands);
+        } finally {
+            if (traces != null) {
+                traces.finish();
+            }
+        }
+    }
 
+    private int container(LaunchOptions opts, List<String> commands) {
         EmbeddedFelix felix;
         try {
             felix = EmbeddedFelix.start(opts.deploy() != null ? opts.deploy() : Path.of("deploy"), opts.logLevel(),

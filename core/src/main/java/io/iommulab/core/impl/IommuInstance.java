@@ -46,8 +46,11 @@ final class IommuInstance {
     final boolean available;
     /** stream ids masters use on this IOMMU, ascending */
     final List<Integer> streams;
-    /** masters by stream id (index), for fault reports; null entries for unused ids */
-    final MasterImpl[][] mastersBySid;
+    /**
+     * masters by stream id, for fault reports: a map, not a table indexed by the id, because an id
+     * is whatever the tree's {@code iommus} cell says (a 0x7fffffff would make a table of 2^31 entries)
+     */
+    final Map<Integer, MasterImpl[]> mastersBySid;
 
     // below: changed under the engine lock; driver is read by fault reporting too
     State state;
@@ -61,7 +64,7 @@ final class IommuInstance {
     /** what {@code iommu:inject} set for the driver of this node (it stays across rebinds), and the machine's fail-nth */
     final FaultInjection injection;
 
-    IommuInstance(IommuHardware hw, List<Integer> streams, MasterImpl[][] mastersBySid, FailNth failNth) {
+    IommuInstance(IommuHardware hw, List<Integer> streams, Map<Integer, MasterImpl[]> mastersBySid, FailNth failNth) {
         this.hw = hw;
         this.injection = new FaultInjection(failNth, hw.node().path());
         this.node = hw.node();
@@ -95,9 +98,9 @@ final class IommuInstance {
                 }
             }
         }
-        MasterImpl[][] table = new MasterImpl[sids.isEmpty() ? 0 : sids.last() + 1][];
-        bySid.forEach((sid, l) -> table[sid] = l.toArray(new MasterImpl[0]));
-        return new IommuInstance(hw, List.copyOf(sids), table, failNth);
+        Map<Integer, MasterImpl[]> table = new HashMap<>();
+        bySid.forEach((sid, l) -> table.put(sid, l.toArray(new MasterImpl[0])));
+        return new IommuInstance(hw, List.copyOf(sids), Map.copyOf(table), failNth);
     }
 
     String compatibleText() {
@@ -123,6 +126,6 @@ final class IommuInstance {
     }
 
     MasterImpl[] mastersOn(int sid) {
-        return sid >= 0 && sid < mastersBySid.length ? mastersBySid[sid] : null;
+        return mastersBySid.get(sid);
     }
 }

@@ -62,6 +62,30 @@ class ProbeTest {
         assertEquals("disabled", n.get(IOMMU2).state());
     }
 
+    /**
+     * A stream id is whatever the tree's iommus cell says: 0x7fffffff once made the core size a
+     * table of masters by id at 2^31 entries (OutOfMemoryError at boot, found by the boot fuzz
+     * target), and ids are u32 cells (4000000000 is not -294967296).
+     */
+    @Test
+    void hugeStreamIdsAreTheDriversToRefuse() {
+        for (String sid : List.of("0x7fffffff", "4000000000")) {
+            String dts = new String(io.iommulab.testkit.TestBoards.testkitDts(), java.nio.charset.StandardCharsets.UTF_8)
+                    .replace("iommus = <&tiommu0 0>;", "iommus = <&tiommu0 " + sid + ">;");
+            io.iommulab.machine.SimMachine m = io.iommulab.machine.SimMachine.boot(
+                    io.iommulab.machine.dt.DeviceTrees.parse("huge-sid.dts", dts.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                    List.of(new io.iommulab.testiommu.model.TestIommuModelFactory()), Map.of());
+            IommuCoreEngine e = new IommuCoreEngine(m, CoreConfig.defaults());
+            e.addDriver(new TestIommuDriver());
+            {
+                DeviceDTO a = devices(e).get(DEV_A);
+                assertEquals("failed", a.state(), sid);
+                assertTrue(a.reason().contains("stream " + Long.decode(sid) + " of " + DEV_A + " is out of range"), a.reason());
+            }
+            assertEquals("probed", devices(e).get(DEV_B).state(), "the other masters probe");
+        }
+    }
+
     @Test
     void masterBehindDisabledIommuWorksWithoutTranslation() {
         Fixture f = Fixture.boot();

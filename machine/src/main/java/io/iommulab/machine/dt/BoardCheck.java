@@ -16,7 +16,8 @@ import java.nio.file.Path;
  *
  * <ol>
  * <li>Cell counts: every {@code #...-cells} property is one cell; {@code #address-cells} and
- *     {@code #size-cells} are 0..4 (Linux's OF_MAX_ADDR_CELLS) on every node.
+ *     {@code #size-cells} are 0..4 (Linux's OF_MAX_ADDR_CELLS), every other count at most 16
+ *     (MAX_PHANDLE_ARGS), on every node.
  * <li>{@code reg}: whole entries of the parent's cells on every node (dtc's reg_format check);
  *     on available nodes with a CPU address, a translation through every bus's {@code ranges},
  *     and the window geometry of {@link MmioWindows} (no wrap, inside the physical address space,
@@ -37,6 +38,13 @@ import java.nio.file.Path;
  * built ({@code io.iommulab.machine.power}).
  */
 public final class BoardCheck {
+    /**
+     * Most argument cells of one specifier (include/linux/of.h): of_parse_phandle_with_args and
+     * of_irq_parse_one refuse a {@code #interrupt-cells}, {@code #iommu-cells},
+     * {@code #power-domain-cells}, ... beyond it.
+     */
+    static final int MAX_PHANDLE_ARGS = 16;
+
     private BoardCheck() {
     }
 
@@ -75,8 +83,15 @@ public final class BoardCheck {
 
     private static void checkCells(DeviceTree tree, Node n) {
         for (DtProperty p : n.properties().values()) {
-            if (p.name().startsWith("#") && p.name().endsWith("-cells") && p.value().length != 4) {
-                throw new DeviceTreeException(tree.source(), n.path(), p.name() + ": expected 1 cell, found " + p.value().length + " bytes");
+            if (p.name().startsWith("#") && p.name().endsWith("-cells")) {
+                if (p.value().length != 4) {
+                    throw new DeviceTreeException(tree.source(), n.path(), p.name() + ": expected 1 cell, found " + p.value().length + " bytes");
+                }
+                long cells = Integer.toUnsignedLong(p.u32());
+                if (cells > MAX_PHANDLE_ARGS && !p.name().equals("#address-cells") && !p.name().equals("#size-cells")) {
+                    throw new DeviceTreeException(tree.source(), n.path(), String.format(
+                            "%s: expected at most %d (Linux MAX_PHANDLE_ARGS), found %d", p.name(), MAX_PHANDLE_ARGS, cells));
+                }
             }
         }
         n.addressCells();

@@ -7,6 +7,7 @@ import io.iommulab.api.hw.IommuModelFactory;
 import io.iommulab.api.hw.IrqSource;
 import io.iommulab.api.hw.TranslationCheck;
 import io.iommulab.api.machine.FailNth;
+import io.iommulab.api.error.IommuException;
 import io.iommulab.api.machine.IommuHardware;
 import io.iommulab.api.machine.PhysicalMemory;
 import io.iommulab.machine.mmio.MmioBus;
@@ -185,9 +186,12 @@ public final class ModelHost {
         } catch (RuntimeException e) {
             // A model that cannot be built leaves the node unmodelled; it never breaks the boot.
             ctx.unmapAll();
+            // The user's mistake (an option, a size) or the model's bug: one line either way; the
+            // stack trace of a bug only with --verbose.
             String why = e.getMessage() != null ? e.getMessage() : e.toString();
             h.detach(why);
-            LOG.error("machine: {}: model {} failed to start: {}", h.path(), f.name(), why, e);
+            LOG.error("machine: {}: model {} failed to start: {}", h.path(), f.name(), e instanceof IommuException ? why : e.toString());
+            LOG.debug("machine: {}: model {} failed to start", h.path(), f.name(), e);
         }
     }
 

@@ -70,6 +70,19 @@ class BoardCheckTest {
         assertTrue(e.getMessage().contains(message), "message was: " + e.getMessage());
     }
 
+    /**
+     * A specifier's cell count is a u32 that Linux caps at MAX_PHANDLE_ARGS: 4000000000 was read
+     * as -294967296 ("expected -294967296 argument cell(s)", found by fuzz/mutate-boards.sh).
+     */
+    @Test
+    void specifierCellCountsStopAtMaxPhandleArgs() {
+        refused(soc("iommu@10000 { reg = <0x0 0x10000 0x0 0x4000>; #iommu-cells = <4000000000>; };"), "/soc/iommu@10000",
+                "#iommu-cells: expected at most 16 (Linux MAX_PHANDLE_ARGS), found 4000000000");
+        refused(soc("intc@20000 { reg = <0x0 0x20000 0x0 0x4000>; interrupt-controller; #interrupt-cells = <17>; status = \"disabled\"; };"),
+                "/soc/intc@20000", "#interrupt-cells: expected at most 16 (Linux MAX_PHANDLE_ARGS), found 17");
+        BoardCheck.check(soc("pd@30000 { reg = <0x0 0x30000 0x0 0x4000>; #power-domain-cells = <16>; };"));
+    }
+
     @Test
     void aPlainBoardPasses() {
         BoardCheck.check(soc(""));

@@ -269,7 +269,7 @@ public final class TestIommuDriver implements IommuDriver {
         }
         int sid = args[0];
         if (sid < 0 || sid >= inst.numStreams()) {
-            throw new IommuException(Errno.EINVAL, inst.name() + ": stream " + sid + " of " + dev.name()
+            throw new IommuException(Errno.EINVAL, inst.name() + ": stream " + Integer.toUnsignedString(sid) + " of " + dev.name()
                     + " is out of range (" + inst.numStreams() + " streams)");
         }
         Object priv = dev.priv();

@@ -3,6 +3,7 @@ package io.iommulab.core.impl.sanitize;
 import io.iommulab.api.DomainType;
 import io.iommulab.api.Prot;
 import io.iommulab.api.dt.RegRange;
+import io.iommulab.api.error.DeviceTreeException;
 import io.iommulab.api.dto.FlushQueueDTO;
 import io.iommulab.api.dto.SanitizerDTO;
 import io.iommulab.api.dto.SanitizerFindingDTO;
@@ -122,7 +123,20 @@ public final class Sanitizer implements BusMonitor {
         this.pages = pages;
         this.findings = new Findings(HISTORY, trace);
         for (IommuHardware hw : machine.iommuHardware()) {
-            for (RegRange r : hw.node().reg()) {
+            if (!hw.node().isAvailable()) {
+                // Not a device (Linux creates none): no registers the machine maps, and its reg was
+                // only checked for its format, so it may not even translate to a CPU address.
+                continue;
+            }
+            List<RegRange> regs;
+            try {
+                regs = hw.node().reg();
+            } catch (DeviceTreeException e) {
+                // No CPU address (under a bus without ranges, as the board check allows): no
+                // registers on the bus for a transaction to reach.
+                continue;
+            }
+            for (RegRange r : regs) {
                 if (r.size() > 0) {
                     iommuRegs.add(r);
                     iommuRegOwners.add(hw.node().path());

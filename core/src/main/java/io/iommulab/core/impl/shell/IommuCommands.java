@@ -51,7 +51,7 @@ public final class IommuCommands {
     }
 
     /** For tests: commands over an engine built without OSGi. Not a constructor, so SCR sees one. */
-    static IommuCommands over(IommuCoreEngine engine) {
+    public static IommuCommands over(IommuCoreEngine engine) {
         return new IommuCommands(engine);
     }
 
