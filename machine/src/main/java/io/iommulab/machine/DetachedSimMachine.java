@@ -57,6 +57,9 @@ public final class DetachedSimMachine implements DetachedMachine {
     @Override public List<DmaMaster> masters() { return machine.masters(); }
     @Override public Optional<DmaMaster> master(String path) { return machine.master(path); }
     @Override public Map<String, Long> hardwareCounters(String iommuPath) { return machine.hardwareCounters(iommuPath); }
+    @Override public io.iommulab.api.hw.TableWalk hardwareWalk(String iommuPath, int sid, long iova) {
+        return machine.hardwareWalk(iommuPath, sid, iova);
+    }
 
     @Override
     public String toString() {
