@@ -7,6 +7,8 @@ import io.iommulab.api.lab.LabFactory;
 import io.iommulab.api.machine.DetachedMachine;
 import io.iommulab.core.impl.BundleUpdates;
 import io.iommulab.core.impl.CoreConfig;
+import io.iommulab.core.impl.dma.DmaApiImpl;
+import io.iommulab.api.cmdline.Memparse;
 import io.iommulab.core.impl.IommuCoreEngine;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -36,6 +38,12 @@ import org.slf4j.LoggerFactory;
 @Component(service = LabFactory.class)
 public final class LabFactoryComponent implements LabFactory {
     private static final Logger LOG = LoggerFactory.getLogger(LabFactoryComponent.class);
+    /**
+     * A lab's own setting: how long its DMA API's flush queues hold IOVAs before their timer flushes
+     * them (IOVA_FQ_TIMEOUT, 10 ms unless set). A tool that must replay a run the same way sets it
+     * long, so that queues flush only when full or when asked to.
+     */
+    public static final String FQ_TIMEOUT = "iommulab.iommu.fq-timeout-ms";
 
     private final List<IommuDriver> drivers = new ArrayList<>();
     private final Map<IommuDriver, String> origins = new IdentityHashMap<>();
@@ -95,7 +103,11 @@ public final class LabFactoryComponent implements LabFactory {
     public Lab open(DetachedMachine machine, Map<String, String> config) {
         IommuCoreEngine engine;
         LabImpl lab;
+        long fqTimeoutMs;
         try {
+            String fq = config.get(FQ_TIMEOUT);
+            fqTimeoutMs = fq == null || fq.isBlank() ? DmaApiImpl.FQ_TIMEOUT_MS
+                    : Memparse.parse(FQ_TIMEOUT, fq).within(1, 86_400_000L);
             engine = new IommuCoreEngine(machine, CoreConfig.from(config::get));
         } catch (IommuException e) {
             machine.close();
@@ -110,7 +122,7 @@ public final class LabFactoryComponent implements LabFactory {
             for (IommuDriver d : drivers) {
                 now.put(d, origins.get(d));
             }
-            lab = new LabImpl(machine, engine, this::closed);
+            lab = new LabImpl(machine, engine, fqTimeoutMs, this::closed);
             open.add(lab);
         }
         LOG.info("lab: {} opened with {} driver(s)", machine.deviceTree().source(), now.size());
