@@ -4,8 +4,9 @@
  * with {@link io.iommulab.api.driver.TakeoverSource} (a live update's new code says whether it used
  * the record or read the hardware) and {@link io.iommulab.api.driver.PlatformDevice#codeLeft} (the
  * page-table code under a driver's domains left in a bundle update: the core holds back the calls
- * that need it).
+ * that need it). 1.5 added {@link io.iommulab.api.driver.IommuDriver#restoreDomain(DomainHandover, java.util.List)}:
+ * the instances a domain is taken over with, so a driver serving several machines finds its home.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.4.0")
+@org.osgi.annotation.versioning.Version("1.5.0")
 package io.iommulab.api.driver;
