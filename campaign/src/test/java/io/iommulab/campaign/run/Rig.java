@@ -1,0 +1,36 @@
+package io.iommulab.campaign.run;
+
+import io.iommulab.api.dt.DeviceTree;
+import io.iommulab.campaign.gen.OpGenerator;
+import io.iommulab.campaign.report.CampaignReport;
+import io.iommulab.compare.run.Stack;
+import io.iommulab.machine.dt.DeviceTrees;
+import io.iommulab.testkit.TestBoards;
+import java.nio.file.Path;
+import java.util.List;
+
+/** The campaign over the real backends without a framework (DART, SMMU, the test IOMMU). */
+final class Rig {
+    final Stack stack = Stack.dartAndSmmu().withTestIommu();
+    final Campaign campaign = new Campaign(stack.machines(), stack.labs, null);
+
+    static DeviceTree board(String name) {
+        return switch (name) {
+            case "default" -> Stack.board("default");
+            case "t6000" -> DeviceTrees.parse(TestBoards.T6000_DTS, TestBoards.t6000Dts());
+            case "t8112" -> DeviceTrees.parse(TestBoards.T8112_DTS, TestBoards.t8112Dts());
+            case "testkit" -> DeviceTrees.parse(TestBoards.TESTKIT_DTS, TestBoards.testkitDts());
+            default -> throw new IllegalArgumentException(name);
+        };
+    }
+
+    static BackendCampaign.Settings settings(long ops, long seed, Path dir) {
+        String inject = System.getProperty("inject");
+        OpGenerator.Options mix = inject == null ? OpGenerator.Options.NONE : new OpGenerator.Options(0, inject, 500, -1);
+        return new BackendCampaign.Settings(ops, seed, mix, dir, 1000, 0);
+    }
+
+    CampaignReport run(String board, String backend, long ops, long seed, Path dir) {
+        return campaign.run(List.of(board(board)), List.of(backend), settings(ops, seed, dir));
+    }
+}
