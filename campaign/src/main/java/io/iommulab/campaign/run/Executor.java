@@ -284,7 +284,8 @@ public final class Executor {
         } else if (s.type.isPaging() && s.bound != null && !s.bound.equals(sig) && facts.rebindErrno() != null) {
             expected = facts.rebindErrno();
         } else {
-            expected = facts.attachErrno(Facts.kind(s.type), s.allocSignature, group);
+            // where a fresh domain of its IOMMUs attaches: those it was bound to, else those it was allocated for
+            expected = facts.attachErrno(Facts.kind(s.type), s.bound != null ? s.bound : s.allocSignature, group);
             if (expected == null && s.type.isPaging() && !s.holds) {
                 Integer cap = facts.capacity().get(sig);
                 if (cap != null && world.held.getOrDefault(sig, 0) >= cap) {
@@ -292,13 +293,15 @@ public final class Executor {
                 }
             }
         }
+        boolean bindingOnly = expected != null && expected != Errno.EBUSY && facts.sameDriver(s.allocSignature, group)
+                && (on == null);
         IommuException got = null;
         try {
             lab.iommu().attachGroup(s.domain, m.path());
         } catch (IommuException e) {
             got = e;
         }
-        Mismatch bad = expect(step, expected, got);
+        Mismatch bad = s.loose && bindingOnly && got == null ? null : expect(step, expected, got);
         if (bad != null) {
             return bad;
         }
@@ -306,6 +309,10 @@ public final class Executor {
             counters.error(got.errno().name());
             return null;
         }
+        if (s.loose && bindingOnly) {
+            s.bound = sig; // the live update left it unbound: this attach bound it here
+        }
+        s.loose = false;
         world.attached.put(group, a.slot());
         if (s.type.isPaging()) {
             if (s.bound == null) {
@@ -936,6 +943,12 @@ public final class Executor {
             return step.fail("live-update", "iommu:liveupdate " + op.bundle() + " failed: " + e.getMessage());
         }
         counters.liveUpdates++;
+        for (int i = 0; i < World.SLOTS; i++) {
+            World.Slot s = world.slots[i];
+            if (s != null && s.type.isPaging() && !world.attached.containsValue(i)) {
+                s.loose = true;
+            }
+        }
         List<LiveUpdateDTO> done = lab.iommu().liveUpdates();
         for (LiveUpdateDTO u : done.subList(Math.min(mark, done.size()), done.size())) {
             if (!u.adopted() || u.mismatches() != 0) {

@@ -35,6 +35,13 @@ final class World {
         boolean table;
         /** true once it holds one of its IOMMU's limited resources (a context bank) */
         boolean holds;
+        /**
+         * true after a live update that found it attached to nothing: the new code may take such a
+         * domain over unbound, to be bound by its next attach to whatever IOMMU its table fits (the
+         * DART's documented takeover, docs/live-update.md), so that attach may succeed where the
+         * old binding refused it
+         */
+        boolean loose;
 
         Slot(IommuDomain domain, DomainType type, String allocDev, String allocSignature, DomainModel model) {
             this.domain = domain;
