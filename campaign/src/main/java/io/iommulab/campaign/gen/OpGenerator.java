@@ -24,13 +24,18 @@ import java.util.SplittableRandom;
  * out-of-aperture requests, unmaps of what was mapped, of a part of it, of more; the DMA API 210
  * ({@code dma_map_page}, scatter-gather lists of 2 to 4 buffers, unmaps, flush-queue drains); DMA
  * reads and writes 470 by every master on every stream, into what is mapped, into DMA-API buffers
- * and at raw IOVAs; a full check 1. A live update every {@code liveUpdateEvery} operations, and an
- * injected fault every {@code injectEvery} when asked.
+ * and at raw IOVAs; a full check 1. Every {@value #BURST_EVERY} operations a burst gives every slot
+ * to one master: each freed, allocated again for that master, attached to it and detached, so that
+ * one IOMMU holds as many paging domains as there are slots (beyond an SMMU's free context banks:
+ * ENOSPC). A live update every {@code liveUpdateEvery} operations, and an injected fault every
+ * {@code injectEvery} when asked.
  */
 public final class OpGenerator {
 
-    /** domain slots the mix uses */
-    public static final int SLOTS = 8;
+    /** domain slots the mix uses: more than an SMMU has free context banks (7 of 8) */
+    public static final int SLOTS = 10;
+    /** how often every slot is given to one master's IOMMU at once (a prime: it drifts through the other rates) */
+    static final long BURST_EVERY = 7919;
     /** DMA-API handles per master */
     static final int HANDLES = 8;
     /** recent maps per slot, which unmaps pick from */
@@ -62,6 +67,7 @@ public final class OpGenerator {
     private final List<String> iommus;
     private long index;
     private int nextBundle;
+    private final java.util.ArrayDeque<Op> queued = new java.util.ArrayDeque<>();
 
     public OpGenerator(Facts facts, long seed, Options options) {
         this.facts = facts;
@@ -81,6 +87,12 @@ public final class OpGenerator {
         if (options.injectPoint() != null && options.injectEvery() > 0 && n % options.injectEvery() == options.injectEvery() / 2
                 && !iommus.isEmpty()) {
             return new Op.Inject(iommus.get(rnd.nextInt(iommus.size())), options.injectPoint(), options.injectCount());
+        }
+        if (n % BURST_EVERY == BURST_EVERY - 1) {
+            burst();
+        }
+        if (!queued.isEmpty()) {
+            return queued.poll();
         }
         while (true) {
             int r = rnd.nextInt(1000);
@@ -138,6 +150,33 @@ public final class OpGenerator {
     }
 
     // ---------------------------------------------------------------- domains
+
+    /** Every slot given to one master's IOMMU: freed (detached first), allocated for it, attached to it and detached. */
+    private void burst() {
+        List<Facts.Master> paging = new ArrayList<>();
+        for (Facts.Master m : masters) {
+            if (facts.paging().containsKey(m.path())) {
+                paging.add(m);
+            }
+        }
+        if (paging.isEmpty()) {
+            return;
+        }
+        Facts.Master m = paging.get(rnd.nextInt(paging.size()));
+        for (java.util.Map.Entry<Integer, Integer> e : new ArrayList<>(attached.entrySet())) {
+            queued.add(new Op.Detach(e.getValue(), facts.groups().get(e.getKey()).devices().get(0)));
+        }
+        attached.clear();
+        for (int s = 0; s < SLOTS; s++) {
+            queued.add(new Op.Free(s));
+            queued.add(new Op.Alloc(s, m.path(), DomainType.UNMANAGED));
+            queued.add(new Op.Attach(s, m.path()));
+            queued.add(new Op.Detach(s, m.path()));
+            slotDev[s] = m.path();
+            slotType[s] = DomainType.UNMANAGED;
+            recentCount[s] = 0;
+        }
+    }
 
     private Op alloc() {
         int free = -1;

@@ -1,5 +1,6 @@
 package io.iommulab.campaign.run;
 
+import io.iommulab.api.error.IommuException;
 import io.iommulab.api.lab.Lab;
 import io.iommulab.campaign.gen.OpGenerator;
 import io.iommulab.campaign.op.Op;
@@ -50,6 +51,11 @@ public final class BackendCampaign {
     }
 
     public BackendResult run(Settings s) {
+        try {
+            labs.facts(updater);
+        } catch (IommuException e) {
+            return calibrationFailed(s.seed(), e);
+        }
         Outcome o = execute(s.seed(), null, s);
         String replay = null;
         int replayOps = 0;
@@ -69,8 +75,20 @@ public final class BackendCampaign {
         return result(s.seed(), o, replay, replayOps, replays, shrunk);
     }
 
+    /** The lab's calibration refused what the backend does (a read-only map that is writable): a mismatch before the first operation. */
+    private BackendResult calibrationFailed(long seed, IommuException e) {
+        Mismatch m = new Mismatch(-1, "calibration", "calibration", e.getMessage());
+        LOG.warn("campaign: {} on {}: {}", labs.backend(), labs.board().source(), m.text());
+        return result(seed, new Outcome(m, new Counters(), 0, 0, 0, null, 0, 0, -1, 0), null, 0, 0, List.of());
+    }
+
     /** Runs a replay file's operations on a fresh lab. */
     public BackendResult replay(ReplayFile file, Settings s) {
+        try {
+            labs.facts(updater);
+        } catch (IommuException e) {
+            return calibrationFailed(file.seed(), e);
+        }
         Outcome o = execute(file.seed(), file.ops(), s);
         return result(file.seed(), o, null, 0, 0, List.of());
     }

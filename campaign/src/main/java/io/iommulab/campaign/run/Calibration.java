@@ -35,7 +35,8 @@ import java.util.TreeMap;
  * <li>whether a paging domain, once attached, is bound to that IOMMU (arm-smmu's context bank),
  *     and how many more paging domains each IOMMU holds (free context banks);</li>
  * <li>whether a domain never attached has a table to map into;</li>
- * <li>what rights each page format grants for read-only, write-only and read-write maps.</li>
+ * <li>what rights each page format grants for a write-only map (read-only and read-write ones must
+ *     give exactly that; LPAE makes a write-only page readable too).</li>
  * </ul>
  * Everything it allocates is freed again, and every group is back on its default domain.
  */
@@ -376,11 +377,17 @@ public final class Calibration {
                 d.map(iova, pa, p.minPage(), prot);
                 TableWalk w = lab.machine().hardwareWalk(s.iommu(), s.sid(), iova);
                 d.unmap(iova, p.minPage());
-                if (!w.ok() || (w.perms() & prot) != prot) {
-                    throw new IommuException(Errno.EINVAL, String.format("calibration: %s: a page mapped with prot %d walks"
-                            + " to %s on %s sid %d: fewer rights than asked", a.path(), prot, w, s.iommu(), s.sid()));
+                int got = w.perms() & (Prot.READ | Prot.WRITE);
+                // every io-pgtable format has read-only and read-write pages; only write-only may come
+                // out readable (LPAE has no write-only page: arm_lpae_prot_to_pte)
+                boolean right = w.ok() && (got == prot || prot == Prot.WRITE && got == (Prot.READ | Prot.WRITE));
+                if (!right) {
+                    throw new IommuException(Errno.EINVAL, String.format("calibration: %s: a page mapped %s walks to %s on"
+                            + " %s sid %d: expected %s", a.path(), prot == 1 ? "read-only" : prot == 2 ? "write-only"
+                            : "read-write", w, s.iommu(), s.sid(), prot == Prot.WRITE ? "write or read-write rights"
+                            : "exactly the rights asked"));
                 }
-                out[prot] = w.perms() & (Prot.READ | Prot.WRITE);
+                out[prot] = got;
             }
         } finally {
             lab.iommu().detachGroup(d, a.path());
