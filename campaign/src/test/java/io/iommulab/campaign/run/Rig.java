@@ -11,8 +11,18 @@ import java.util.List;
 
 /** The campaign over the real backends without a framework (DART, SMMU, the test IOMMU). */
 final class Rig {
-    final Stack stack = Stack.dartAndSmmu().withTestIommu();
-    final Campaign campaign = new Campaign(stack.machines(), stack.labs, null);
+    final Stack stack;
+    final Campaign campaign;
+
+    Rig() {
+        this(Stack.dartAndSmmu().withTestIommu());
+    }
+
+    /** @param stack the backends, e.g. with a driver that has a bug */
+    Rig(Stack stack) {
+        this.stack = stack;
+        this.campaign = new Campaign(stack.machines(), stack.labs, null);
+    }
 
     static DeviceTree board(String name) {
         return switch (name) {
@@ -26,11 +36,18 @@ final class Rig {
 
     static BackendCampaign.Settings settings(long ops, long seed, Path dir) {
         String inject = System.getProperty("inject");
-        OpGenerator.Options mix = inject == null ? OpGenerator.Options.NONE : new OpGenerator.Options(0, inject, 500, -1);
+        return settings(ops, seed, dir, inject == null ? OpGenerator.Options.NONE : new OpGenerator.Options(0, inject, 500, -1));
+    }
+
+    static BackendCampaign.Settings settings(long ops, long seed, Path dir, OpGenerator.Options mix) {
         return new BackendCampaign.Settings(ops, seed, mix, dir, 1000, 0);
     }
 
     CampaignReport run(String board, String backend, long ops, long seed, Path dir) {
         return campaign.run(List.of(board(board)), List.of(backend), settings(ops, seed, dir));
+    }
+
+    CampaignReport run(String board, String backend, BackendCampaign.Settings s) {
+        return campaign.run(List.of(board(board)), List.of(backend), s);
     }
 }
