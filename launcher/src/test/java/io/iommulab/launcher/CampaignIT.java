@@ -21,8 +21,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The differential campaign as a user runs it: the shaded jar with {@code --campaign OPS --seed S
  * --json}, on every backend and every DART variant: the default board (t8103 and the usb4 DART,
- * whose Thunderbolt master uses stream 40) and its SMMU twin, our t6000 board (DART2 tables) and
- * t8112 board (t8110), the testkit board with the test IOMMU deployed. At least 100,000 operations
+ * whose Thunderbolt master uses stream 40) and its SMMU twin, our t6000 board (DART2 tables),
+ * t8112 board (t8110) and t6020 board (t8110 family with IAS 42: four-level tables), the testkit
+ * board with the test IOMMU deployed. At least 100,000 operations
  * run per backend, with live updates of the backends' bundles under the labs, and not one
  * mismatch; every page table is freed. Then a driver bug (iommu:inject skip-invalidate): exit 5,
  * a replay file, and {@code --replay FILE} fails the same way.
@@ -93,6 +94,9 @@ class CampaignIT {
         Map<String, Object> t8112 = campaign(0, "--board", BOARDS + "iommulab-t8112.dts", "--campaign", "40000", "--seed", "3",
                 "--backends", "dart", "--json").get(0);
         assertClean(t8112, 25_000, Set.of("apple,t8110-dart"));
+        Map<String, Object> t6020 = campaign(0, "--board", BOARDS + "iommulab-t6020.dts", "--campaign", "40000", "--seed", "5",
+                "--backends", "dart", "--json").get(0);
+        assertClean(t6020, 25_000, Set.of("apple,t6020-dart"));
 
         Files.createDirectories(dir.resolve("deploy"));
         for (String jar : List.of("iommulab.test-iommu-model.jar", "iommulab.test-iommu.jar")) {

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Descriptor;
 import org.osgi.framework.BundleContext;
@@ -55,6 +56,11 @@ public final class CampaignCommands {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile Machine machine;
 
+    /** runs the live updates ({@code iommu:liveupdate}); without it a campaign makes none */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile CommandProcessor processor;
+
     @Activate
     public CampaignCommands(@Reference MachineFactory machines, @Reference LabFactory labs, BundleContext context) {
         this.machines = machines;
@@ -67,7 +73,8 @@ public final class CampaignCommands {
             + " shrunk to a replay file. " + USAGE)
     public Object campaign(CommandSession session, String... args) throws IOException {
         Options o = Options.parse(args);
-        Campaign c = new Campaign(machines, labs, new SessionLiveUpdates(session, context));
+        CommandProcessor shell = processor;
+        Campaign c = new Campaign(machines, labs, shell == null ? null : new SessionLiveUpdates(shell, context));
         CampaignReport report;
         if (o.replay != null) {
             ReplayFile file = ReplayFile.read(Path.of(o.replay));

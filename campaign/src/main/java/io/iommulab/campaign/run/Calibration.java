@@ -43,8 +43,12 @@ import java.util.TreeMap;
 public final class Calibration {
     /** how many paging domains a capacity probe attaches at most (more than the campaign's slots) */
     static final int CAPACITY_PROBE = 24;
-    /** the buffer window: at most this much of the lower half of RAM, aligned for blocks */
-    static final long WINDOW_MAX = 128L << 20;
+    /**
+     * the buffer window: at most this much of the lower half of RAM, aligned for blocks (two 32 MiB
+     * blocks fit). The lab's memory holds all of it once DMA has touched it (in 64 KiB chunks): it is
+     * most of what a run keeps in the heap, whatever the number of operations.
+     */
+    static final long WINDOW_MAX = 64L << 20;
     static final long WINDOW_ALIGN = 32L << 20;
 
     private final Lab lab;

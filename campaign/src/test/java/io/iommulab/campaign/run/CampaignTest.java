@@ -17,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The campaign on every backend and every DART variant, as the real stack runs it (no framework):
  * the default board (t8103 and the 64-stream usb4 DART) and its SMMU twin, our t6000 board (DART2
- * tables) and t8112 board (t8110), the testkit board with the test IOMMU. Each must end without a
+ * tables), t8112 board (t8110, three levels) and t6020 board (t8110 family, IAS 42: four levels),
+ * the testkit board with the test IOMMU. Each must end without a
  * mismatch, having gone through every kind of operation and the expected errors, with every page
  * table freed; and a run must be the same every time.
  */
@@ -55,6 +56,7 @@ class CampaignTest {
         assertClean(run(rig, "default", "apple-dart", 11, dir), List.of("apple,t8103-dart", "apple,t8103-usb4-dart"), usual);
         assertClean(run(rig, "t6000", "apple-dart", 11, dir), List.of("apple,t6000-dart"), usual);
         assertClean(run(rig, "t8112", "apple-dart", 11, dir), List.of("apple,t8110-dart"), usual);
+        assertClean(run(rig, "t6020", "apple-dart", 11, dir), List.of("apple,t6020-dart"), usual);
         BackendResult smmu = run(rig, "default", "arm-smmu-v2", 11, dir);
         assertClean(smmu, List.of("arm,smmu-v2"), Set.of("EEXIST", "EINVAL", "ERANGE", "ENODEV"));
         assertTrue(smmu.exposures() > 0, "DMA-FQ default domains: transactions on IOVAs a flush queue held");

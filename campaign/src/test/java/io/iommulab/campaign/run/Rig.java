@@ -29,6 +29,7 @@ final class Rig {
             case "default" -> Stack.board("default");
             case "t6000" -> DeviceTrees.parse(TestBoards.T6000_DTS, TestBoards.t6000Dts());
             case "t8112" -> DeviceTrees.parse(TestBoards.T8112_DTS, TestBoards.t8112Dts());
+            case "t6020" -> DeviceTrees.parse(TestBoards.T6020_DTS, TestBoards.t6020Dts());
             case "testkit" -> DeviceTrees.parse(TestBoards.TESTKIT_DTS, TestBoards.testkitDts());
             default -> throw new IllegalArgumentException(name);
         };
