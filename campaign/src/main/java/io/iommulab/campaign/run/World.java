@@ -111,6 +111,11 @@ final class World {
         return new Current(defaults.get(group), g.defaultType(), defaultModels.get(group), g.signature());
     }
 
+    /** @return a slot's domain as {@link Current} */
+    Current current(Slot s) {
+        return new Current(s.domain, s.type, s.model, s.bound != null ? s.bound : s.allocSignature);
+    }
+
     /** @return the groups attached to {@code domain} now */
     List<Integer> groupsOn(IommuDomain domain) {
         List<Integer> out = new ArrayList<>();
