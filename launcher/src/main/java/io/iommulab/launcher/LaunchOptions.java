@@ -35,6 +35,15 @@ public record LaunchOptions(Path board, List<CommandSource> commands, boolean js
               --compare[=FILE] compare the installed IOMMU backends (DART, SMMU, ...) on twins of the board,
                                running the workload in FILE (default: the built-in one), then exit
               --report DIR     with --compare: also write comparison.json and report.html (SVG pictures) to DIR
+              --campaign OPS   differential campaign: OPS random operations (domains, iommu_map/unmap, the DMA
+                               API, DMA by every master, live updates) on every installed backend's twin of the
+                               board, each checked against an oracle; a mismatch is shrunk to a replay file
+                               (campaign-SEED-BACKEND-BOARD.replay); then exit. Logs only its progress (a line per
+                               million operations) and mismatches unless --verbose or --quiet is given
+              --seed S         with --campaign: the seed (default: from the clock; the report names it)
+              --backends a,b   with --campaign: only these backends (a name or a unique part: dart, smmu)
+              --replay FILE    run a campaign's replay file again on a fresh lab (its board: the booted one
+                               or the file it names), then exit
               --json           print each command result as one JSON document per line on stdout
               --sanitize       run the IOMMU core with its DMA sanitizer on from the boot (stale IOTLB
                                entries, DMA after unmap, isolation escapes; iommu:sanitize lists them); at
@@ -46,7 +55,8 @@ public record LaunchOptions(Path board, List<CommandSource> commands, boolean js
 
             Exit status: 0 success, 1 a command failed, 2 bad arguments or a board that cannot be booted,
             3 the container did not come up, 4 (with --sanitize) the commands succeeded but the DMA
-            sanitizer found something.
+            sanitizer found something, 5 the commands succeeded but a campaign (--campaign, --replay,
+            iommu:campaign) found a mismatch.
             """;
 
     public LaunchOptions {
@@ -54,7 +64,7 @@ public record LaunchOptions(Path board, List<CommandSource> commands, boolean js
     }
 
     /** Where shell commands come from, in the order the options were given. */
-    public sealed interface CommandSource permits Inline, Script, Compare {
+    public sealed interface CommandSource permits Inline, Script, Compare, Campaign {
         /** @return the commands, one per element */
         List<String> commands() throws UsageException;
     }
@@ -99,9 +109,38 @@ public record LaunchOptions(Path board, List<CommandSource> commands, boolean js
             return List.of(c.toString());
         }
 
-        private static String quote(String s) {
+        static String quote(String s) {
             return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
         }
+    }
+
+    /**
+     * {@code --campaign OPS [--seed S] [--backends a,b]} or {@code --replay FILE}: the scripted form of
+     * {@code iommu:campaign} (its report is the command's result: text, or with {@code --json} one
+     * JSON document).
+     */
+    public record Campaign(String ops, String seed, String backends, String replay) implements CommandSource {
+        @Override
+        public List<String> commands() {
+            StringBuilder c = new StringBuilder("iommu:campaign");
+            if (replay != null) {
+                c.append(" --replay ").append(Compare.quote(replay));
+            } else {
+                c.append(' ').append(Compare.quote(ops));
+            }
+            if (seed != null) {
+                c.append(" --seed ").append(Compare.quote(seed));
+            }
+            if (backends != null) {
+                c.append(" --backends ").append(Compare.quote(backends));
+            }
+            return List.of(c.toString());
+        }
+    }
+
+    /** @return true if the commands run a campaign or a replay ({@code --campaign}, {@code --replay}) */
+    public boolean campaign() {
+        return commands.stream().anyMatch(c -> c instanceof Campaign);
     }
 
     /** A command line the launcher cannot run; the message says which option and why. */
@@ -140,6 +179,11 @@ public record LaunchOptions(Path board, List<CommandSource> commands, boolean js
         int compareAt = -1;
         String compareWorkload = null;
         String report = null;
+        int campaignAt = -1;
+        String campaignOps = null;
+        String seed = null;
+        String backends = null;
+        String replay = null;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             String name = arg;
@@ -178,6 +222,34 @@ public record LaunchOptions(Path board, List<CommandSource> commands, boolean js
                     }
                     report = nonEmpty(name, inlineValue != null ? inlineValue : value(args, i++, name));
                 }
+                case "--campaign" -> {
+                    if (campaignAt >= 0) {
+                        throw new UsageException(replay != null ? "options --campaign and --replay exclude each other"
+                                : "option --campaign given twice");
+                    }
+                    campaignAt = commands.size();
+                    campaignOps = nonEmpty(name, inlineValue != null ? inlineValue : value(args, i++, name));
+                }
+                case "--replay" -> {
+                    if (campaignAt >= 0) {
+                        throw new UsageException(replay != null ? "option --replay given twice"
+                                : "options --campaign and --replay exclude each other");
+                    }
+                    campaignAt = commands.size();
+                    replay = nonEmpty(name, inlineValue != null ? inlineValue : value(args, i++, name));
+                }
+                case "--seed" -> {
+                    if (seed != null) {
+                        throw new UsageException("option --seed given twice");
+                    }
+                    seed = nonEmpty(name, inlineValue != null ? inlineValue : value(args, i++, name));
+                }
+                case "--backends" -> {
+                    if (backends != null) {
+                        throw new UsageException("option --backends given twice");
+                    }
+                    backends = nonEmpty(name, inlineValue != null ? inlineValue : value(args, i++, name));
+                }
                 case "--json" -> json = flag(name, inlineValue);
                 case "--sanitize" -> sanitize = flag(name, inlineValue);
                 case "--verbose" -> verbose = flag(name, inlineValue);
@@ -191,8 +263,16 @@ public record LaunchOptions(Path board, List<CommandSource> commands, boolean js
         if (report != null && compareAt < 0) {
             throw new UsageException("option --report needs --compare");
         }
+        if ((seed != null || backends != null) && (campaignAt < 0 || replay != null)) {
+            throw new UsageException("option " + (seed != null ? "--seed" : "--backends") + " needs --campaign"
+                    + (replay != null ? " (a replay file names its seed and backend)" : ""));
+        }
         if (compareAt >= 0) {
             commands.add(compareAt, new Compare(compareWorkload, report));
+        }
+        if (campaignAt >= 0) {
+            commands.add(campaignAt + (compareAt >= 0 && compareAt <= campaignAt ? 1 : 0),
+                    new Campaign(campaignOps, seed, backends, replay));
         }
         if (verbose && quiet) {
             throw new UsageException("options --verbose and --quiet exclude each other");

@@ -30,6 +30,10 @@ public final class Main {
     static final int EXIT_STARTUP = 3;
     /** With --sanitize: everything ran, but the DMA sanitizer found something (as a sanitizer's failing run). */
     static final int EXIT_SANITIZER = 4;
+    /** A campaign (--campaign, --replay, iommu:campaign) found a mismatch; every command succeeded. */
+    static final int EXIT_MISMATCH = 5;
+    /** The session variable the campaign adds its mismatches to (CampaignCommands.MISMATCH_VARIABLE). */
+    static final String CAMPAIGN_VARIABLE = "iommulab_campaign_mismatches";
     /** Generous: a cold JVM on a loaded 2-core CI runner starts the container in about a second. */
     private static final long SERVICE_TIMEOUT_MS = 60_000;
     private static final String BOARD_VARIABLE = "iommulab_board";
@@ -91,7 +95,15 @@ public final class Main {
                 return EXIT_USAGE;
             }
         }
-        configureLogging(opts.logLevel());
+        // A campaign runs quiet: only its own progress lines and mismatches. The faults and refusals it
+        // provokes on purpose would otherwise fill the log with the drivers' (rate-limited) errors; a
+        // problem shows as a mismatch. --verbose and --quiet bring every log back.
+        boolean quietCampaign = opts.campaign() && opts.logLevel().equals("info");
+        configureLogging(quietCampaign ? "error" : opts.logLevel());
+        if (quietCampaign) {
+            setDefault("org.slf4j.simpleLogger.log.io.iommulab", "off");
+            setDefault("org.slf4j.simpleLogger.log.io.iommulab.campaign", "info");
+        }
         if (traces != null) {
             // --verbose: the stack traces are what the user asked for
             traces.passThrough("debug".equals(opts.logLevel()));
@@ -182,7 +194,7 @@ public final class Main {
             (opts.json() ? err : out).print(Topology.summary(session, board, probedMs));
 
             if (!commands.isEmpty()) {
-                int code = runCommands(session, commands, opts.json());
+                int code = mismatches(session, runCommands(session, commands, opts.json()));
                 return opts.sanitize() ? sanitized(session, code, opts.json()) : code;
             }
             if (interactive) {
@@ -220,6 +232,18 @@ public final class Main {
         out.flush();
         err.println("iommulab: command '" + cmd + "' failed: " + why);
         return EXIT_COMMAND_FAILED;
+    }
+
+    /** @return {@link #EXIT_MISMATCH} when every command succeeded and a campaign of the session found a mismatch */
+    private int mismatches(GogoSession session, int code) {
+        if (code != EXIT_OK) {
+            return code;
+        }
+        try {
+            return session.get(CAMPAIGN_VARIABLE) instanceof Long n && n > 0 ? EXIT_MISMATCH : code;
+        } catch (Exception e) {
+            return code;
+        }
     }
 
     /**
@@ -306,6 +330,7 @@ public final class Main {
         setDefault("org.slf4j.simpleLogger.showShortLogName", "true");
         setDefault("java.util.logging.SimpleFormatter.format", "%1$tH:%1$tM:%1$tS.%1$tL [jul] %4$s %3$s - %5$s%6$s%n");
         java.util.logging.Logger.getLogger("").setLevel(switch (level) {
+            case "error" -> java.util.logging.Level.SEVERE;
             case "warn" -> java.util.logging.Level.WARNING;
             case "debug" -> java.util.logging.Level.FINE;
             default -> java.util.logging.Level.INFO;

@@ -53,14 +53,19 @@ final class Launch {
 
     /** Runs the launcher in {@code dir} to its end, its JVM started with {@code jvmOptions} (e.g. {@code -Dname=value}). */
     static Run run(Path dir, List<String> jvmOptions, String... args) throws IOException, InterruptedException {
+        return run(dir, TIMEOUT_S, jvmOptions, args);
+    }
+
+    /** As {@link #run(Path, List, String...)}, for a run that may take up to {@code timeoutS} (a campaign). */
+    static Run run(Path dir, long timeoutS, List<String> jvmOptions, String... args) throws IOException, InterruptedException {
         List<String> cmd = command(dir, jvmOptions, args);
         Path out = dir.resolve("stdout.txt");
         Path err = dir.resolve("stderr.txt");
         Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectInput(ProcessBuilder.Redirect.from(nullFile()))
                 .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        if (!p.waitFor(TIMEOUT_S, TimeUnit.SECONDS)) {
+        if (!p.waitFor(timeoutS, TimeUnit.SECONDS)) {
             p.destroyForcibly();
-            throw new AssertionError("launcher did not exit within " + TIMEOUT_S + " s: " + cmd);
+            throw new AssertionError("launcher did not exit within " + timeoutS + " s: " + cmd);
         }
         return new Run(p.exitValue(), Files.readAllLines(out, StandardCharsets.UTF_8),
                 Files.readAllLines(err, StandardCharsets.UTF_8));

@@ -74,6 +74,25 @@ class LaunchOptionsTest {
     }
 
     @Test
+    void campaignAndReplayAreTheScriptedFormsOfIommuCampaign() throws Exception {
+        LaunchOptions c = LaunchOptions.parse("--campaign", "100000", "--seed", "42", "--backends", "dart,smmu", "--json");
+        assertEquals(List.of("iommu:campaign \"100000\" --seed \"42\" --backends \"dart,smmu\""), c.allCommands());
+        assertTrue(c.campaign());
+        assertEquals(List.of("lb", "iommu:campaign \"1M\""), LaunchOptions.parse("-c", "lb", "--campaign=1M").allCommands());
+        assertEquals(List.of("iommu:campaign --replay \"my dir/x.replay\""),
+                LaunchOptions.parse("--replay", "my dir/x.replay").allCommands());
+        assertFalse(LaunchOptions.parse("-c", "iommu:campaign 10").campaign(), "a campaign in -c logs as any command");
+        assertMessage("option --seed needs --campaign", "--seed", "1");
+        assertMessage("option --backends needs --campaign", "--backends", "dart");
+        assertMessage("option --seed needs --campaign (a replay file names its seed and backend)", "--replay", "f", "--seed", "1");
+        assertMessage("options --campaign and --replay exclude each other", "--campaign", "10", "--replay", "f");
+        assertMessage("options --campaign and --replay exclude each other", "--replay", "f", "--campaign", "10");
+        assertMessage("option --campaign given twice", "--campaign", "10", "--campaign", "20");
+        assertMessage("option --campaign needs a value", "--campaign");
+        assertMessage("option --seed given twice", "--campaign", "1", "--seed", "1", "--seed", "2");
+    }
+
+    @Test
     void emptyCommandAndMissingScriptAreErrors(@TempDir Path dir) throws Exception {
         LaunchOptions empty = LaunchOptions.parse("-c", " ; ");
         assertEquals("option -c: no command in ' ; '",

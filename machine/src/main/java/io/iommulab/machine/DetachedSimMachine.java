@@ -59,6 +59,9 @@ public final class DetachedSimMachine implements DetachedMachine {
     @Override public Map<String, Long> hardwareCounters(String iommuPath) { return machine.hardwareCounters(iommuPath); }
     @Override public io.iommulab.api.machine.FailNth failNth() { return machine.failNth(); }
     @Override public Map<String, List<String>> irqHandlers() { return machine.irqHandlers(); }
+    @Override public io.iommulab.api.hw.TableWalk hardwareWalk(String iommuPath, int sid, long iova) {
+        return machine.hardwareWalk(iommuPath, sid, iova);
+    }
 
     @Override
     public String toString() {

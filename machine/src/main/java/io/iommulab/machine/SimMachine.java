@@ -368,6 +368,25 @@ public final class SimMachine implements Machine {
         throw new IommuException(Errno.ENODEV, "no IOMMU node " + iommuPath + " on this board");
     }
 
+    @Override
+    public io.iommulab.api.hw.TableWalk hardwareWalk(String iommuPath, int sid, long iova) {
+        for (HostedIommu h : host.iommus()) {
+            if (h.path().equals(iommuPath)) {
+                IommuModel model = h.model();
+                if (model == null) {
+                    throw new IommuException(Errno.ENODEV, "IOMMU node " + iommuPath + " has no hardware model");
+                }
+                io.iommulab.api.hw.TableWalk w = model.walk(sid, iova);
+                if (w == null) {
+                    throw new IommuException(Errno.EOPNOTSUPP, "the hardware model of " + iommuPath + " (" + model
+                            + ") offers no walk to tools");
+                }
+                return w;
+            }
+        }
+        throw new IommuException(Errno.ENODEV, "no IOMMU node " + iommuPath + " on this board");
+    }
+
     /** @return the hosted IOMMUs */
     public List<HostedIommu> hostedIommus() {
         return host.iommus();

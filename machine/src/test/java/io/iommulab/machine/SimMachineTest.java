@@ -87,6 +87,17 @@ class SimMachineTest {
     }
 
     @Test
+    void hardwareWalkNamesWhatHasNoWalk() {
+        IommuException none = assertThrows(IommuException.class, () -> machine.hardwareWalk(IOMMU0, 0, 0x40));
+        assertEquals(Errno.EOPNOTSUPP, none.errno(), "a model that offers no walk");
+        assertTrue(none.getMessage().contains(IOMMU0), none.getMessage());
+        assertEquals(Errno.ENODEV, assertThrows(IommuException.class,
+                () -> machine.hardwareWalk("/soc/iommu@120000", 0, 0x40)).errno(), "disabled node: no model");
+        assertEquals(Errno.ENODEV, assertThrows(IommuException.class,
+                () -> machine.hardwareWalk("/soc/nothing", 0, 0x40)).errno());
+    }
+
+    @Test
     void modelOptionsFromNodeAndMachineProperties() {
         assertEquals(Map.of("window", "0x10000", "flavour", "plain"), factory.options.get(IOMMU0));
         TestIommu.Factory f2 = new TestIommu.Factory(TestBoards.RAM);

@@ -141,4 +141,19 @@ public interface IommuDriver {
     default void abandon(IommuDevice iommu) {
         remove(iommu);
     }
+
+    /**
+     * {@link #restoreDomain(DomainHandover)}, told which of the driver's instances are the ones being
+     * taken over with the domain: the instances {@link #restore} returned for the same core. A driver
+     * serves every core at once (the registered one and each lab, each over its own machine, often
+     * of the same board), so a domain that runs on no stream must find its home among these, never
+     * on another machine's IOMMU of the same name and the same table address. The core calls this
+     * one; the default forgets the instances.
+     *
+     * @param iommus the new instances of the core taking the domain over
+     * @since 1.5
+     */
+    default DomainOps restoreDomain(DomainHandover domain, java.util.List<IommuDevice> iommus) {
+        return restoreDomain(domain);
+    }
 }

@@ -6,7 +6,9 @@
  * page-table code under a driver's domains left in a bundle update: the core holds back the calls
  * that need it); 1.5 {@link io.iommulab.api.driver.IommuDriver#abandon} (a takeover given up: the
  * new code forgets what it restored without writing the hardware, so that the takeover can be
- * tried again) and the fail-nth points drivers ask through {@code PlatformDevice.shouldFail}.
+ * tried again), the fail-nth points drivers ask through {@code PlatformDevice.shouldFail}, and
+ * {@link io.iommulab.api.driver.IommuDriver#restoreDomain(DomainHandover, java.util.List)}: the
+ * instances a domain is taken over with, so a driver serving several machines finds its home.
  */
 @org.osgi.annotation.bundle.Export
 @org.osgi.annotation.versioning.Version("1.5.0")

@@ -18,6 +18,21 @@ public interface IommuModel {
      */
     Translation translate(int sid, long iova, Access access);
 
+    /**
+     * The model's own walk for stream {@code sid} at {@code iova}, as {@link #translate} would do it
+     * on an IOTLB miss, from the registers and the tables in memory as they are now: bypass, blocked
+     * or disabled streams as their registers say, the tables walked otherwise. A look for a tool
+     * (the simulator's debug port {@link io.iommulab.api.machine.Machine#hardwareWalk}, which a
+     * differential test compares with what software mapped), never a transaction: the IOTLB is
+     * neither read nor filled, nothing is counted, no error is latched, no interrupt raised.
+     *
+     * @return what the walk gives; null when the model offers no such walk
+     * @since 1.3
+     */
+    default TableWalk walk(int sid, long iova) {
+        return null;
+    }
+
     /** @return counters worth showing (IOTLB hits/misses, walks, faults, invalidations) */
     default Map<String, Long> counters() {
         return Map.of();

@@ -90,6 +90,21 @@ public interface Machine {
     Map<String, Long> hardwareCounters(String iommuPath);
 
     /**
+     * The simulator's debug view of one IOMMU's walk: what its hardware model gives for stream
+     * {@code sid} at {@code iova} from its registers and the tables in memory now, without its
+     * IOTLB ({@link io.iommulab.api.hw.IommuModel#walk}). Real hardware has no such port; drivers
+     * never use it, tools (a differential campaign checking the tables against what software
+     * mapped) do. Nothing is counted, latched or signalled.
+     *
+     * @param iommuPath DT path of the IOMMU node
+     * @return the walk
+     * @throws io.iommulab.api.error.IommuException ENODEV if no IOMMU node has this path or it has
+     *         no model, EOPNOTSUPP if its model offers no walk
+     * @since 1.4
+     */
+    io.iommulab.api.hw.TableWalk hardwareWalk(String iommuPath, int sid, long iova);
+
+    /**
      * Attaches a tool to the bus's debug port (the DMA sanitizer): it sees every transaction and
      * every stale IOTLB hit from then on, and models start checking their IOTLB hits. Null detaches
      * it. Real hardware has no such port; drivers never use it.

@@ -1,5 +1,7 @@
 package io.iommulab.compare.report;
 
+import io.iommulab.compare.json.Json;
+
 import io.iommulab.api.dto.DeviceDTO;
 import io.iommulab.api.dto.DomainDTO;
 import io.iommulab.api.dto.FlushQueueDTO;

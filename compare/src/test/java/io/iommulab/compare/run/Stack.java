@@ -35,14 +35,14 @@ import java.util.Optional;
 /**
  * The real parts without a framework: the machine's model factories and twin builder behind a
  * {@link MachineFactory}, the core's lab factory with the real drivers bound, as the comparison
- * finds them in the container.
+ * finds them in the container. Shared with the campaign's tests (this module's test jar).
  */
-final class Stack {
-    final List<IommuModelFactory> models = new ArrayList<>();
-    final LabFactoryComponent labs = new LabFactoryComponent();
+public final class Stack {
+    public final List<IommuModelFactory> models = new ArrayList<>();
+    public final LabFactoryComponent labs = new LabFactoryComponent();
 
     /** DART and SMMU: hardware models and drivers. */
-    static Stack dartAndSmmu() {
+    public static Stack dartAndSmmu() {
         Stack s = new Stack();
         s.models.add(DartModelFactory.builtInAnd(T8103Usb4ModelVariant.build(new DartModelFamiliesComponent())));
         s.models.add(new SmmuModelFactory());
@@ -57,7 +57,7 @@ final class Stack {
     }
 
     /** Adds the test IOMMU (its hardware, test-iommu-model, and its driver, test-iommu): a third backend. */
-    Stack withTestIommu() {
+    public Stack withTestIommu() {
         models.add(new TestIommuModelFactory());
         labs.bindDriver(new TestIommuDriver());
         return this;
@@ -67,11 +67,11 @@ final class Stack {
         return new Comparator(machines(), labs);
     }
 
-    static DeviceTree board(String name) {
+    public static DeviceTree board(String name) {
         return DeviceTrees.board(name);
     }
 
-    MachineFactory machines() {
+    public MachineFactory machines() {
         return new MachineFactory() {
             @Override
             public Machine boot(String source, byte[] data) {

@@ -16,10 +16,8 @@ import java.util.List;
 import io.iommulab.api.dto.InjectionDTO;
 import io.iommulab.api.dto.LiveUpdateDTO;
 import io.iommulab.api.dto.SanitizerDTO;
-import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
-import org.osgi.framework.startlevel.BundleStartLevel;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -41,11 +39,8 @@ public final class IommuCore implements IommuService {
     private final List<IommuDriver> early = new ArrayList<>();
     private final java.util.Map<IommuDriver, String> origins = new java.util.IdentityHashMap<>();
     private final BundleContext context;
-    /**
-     * Service property a driver may carry naming another bundle its behaviour comes from (a DART
-     * variant's bundle), shown with the driver's own bundle.
-     */
-    public static final String ORIGIN_PROPERTY = "iommulab.origin";
+    /** {@link BundleUpdates#ORIGIN_PROPERTY} */
+    public static final String ORIGIN_PROPERTY = BundleUpdates.ORIGIN_PROPERTY;
     private boolean active;
 
     @Activate
@@ -105,34 +100,12 @@ public final class IommuCore implements IommuService {
         engine.removeDriver(driver, updateInProgress());
     }
 
-    /**
-     * A driver service (or the page-table code a driver needs) leaves in a live update when some
-     * bundle is stopping only for a while: a bundle update or refresh stops it transiently, keeping
-     * it persistently started, while a stop or an uninstall marks it stopped first. (A transient
-     * stop that is not followed by a new version ends as an unload when the live-update timeout
-     * passes.)
-     */
     private boolean updateInProgress() {
-        for (Bundle b : context.getBundles()) {
-            if (b.getState() == Bundle.STOPPING) {
-                BundleStartLevel sl = b.adapt(BundleStartLevel.class);
-                if (sl != null && sl.isPersistentlyStarted()) {
-                    return true;
-                }
-            }
-        }
-        return false;
+        return BundleUpdates.inProgress(context);
     }
 
-    /** "io.iommulab.dart 0.2.0.SNAPSHOT", and the variant's bundle when the driver names one */
     private static String origin(ServiceReference<?> ref) {
-        Bundle b = ref.getBundle();
-        if (b == null) {
-            return null;
-        }
-        String s = b.getSymbolicName() + " " + b.getVersion();
-        Object variant = ref.getProperty(ORIGIN_PROPERTY);
-        return variant != null ? s + " + " + variant : s;
+        return BundleUpdates.origin(ref);
     }
 
     /**

@@ -551,11 +551,19 @@ final class LiveUpdate {
                 p.recordIndex.put(e.getKey(), new RecordIndex(e.getValue()));
             }
         }
+        // the instances of this core: a driver serves other cores (labs) too, over machines of the same board
+        List<IommuDevice> mine = new ArrayList<>();
+        for (IommuInstance inst : p.instances) {
+            IommuDevice dev = p.restored.get(inst);
+            if (dev != null) {
+                mine.add(dev);
+            }
+        }
         for (DomainImpl d : p.domains) {
             DomainOps ops = switch (d.type()) {
                 case IDENTITY -> neu.identityDomain();
                 case BLOCKED -> neu.blockedDomain();
-                default -> neu.restoreDomain(handover(d, p));
+                default -> neu.restoreDomain(handover(d, p), List.copyOf(mine));
             };
             if (ops == null) {
                 throw new IommuException(Errno.EOPNOTSUPP, "the new " + neu.name() + " has no " + d.typeName()

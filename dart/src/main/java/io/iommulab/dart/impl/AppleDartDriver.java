@@ -451,8 +451,20 @@ public final class AppleDartDriver implements IommuDriver {
      */
     @Override
     public DomainOps restoreDomain(DomainHandover domain) {
+        return restoreDomain(domain, List.copyOf(instances));
+    }
+
+    /**
+     * {@link #restoreDomain(DomainHandover)} with the record's home looked up among {@code iommus}
+     * only: the DARTs of the core taking the domain over. Another core's machine (a lab of the same
+     * board) has DARTs of the same names whose records may name a domain of the same id with the
+     * same table address; a domain on no stream given such a home would run on the other machine's
+     * memory and page allocator.
+     */
+    @Override
+    public DomainOps restoreDomain(DomainHandover domain, List<IommuDevice> iommus) {
         List<StreamMap> slots = slots(domain);
-        DartInstance recordHome = domain.table() != null ? recordNaming(domain.domain(), domain.table()) : null;
+        DartInstance recordHome = domain.table() != null ? recordNaming(domain.domain(), domain.table(), iommus) : null;
         PageTableState table = recordHome != null ? domain.table() : null;
         if (table == null) {
             if (slots.isEmpty()) {
@@ -510,8 +522,11 @@ public final class AppleDartDriver implements IommuDriver {
     }
 
     /** @return a DART of this driver whose accepted record has domain {@code id} on exactly {@code table}, or null */
-    private DartInstance recordNaming(int id, PageTableState table) {
+    private DartInstance recordNaming(int id, PageTableState table, List<IommuDevice> iommus) {
         for (DartInstance dart : instances) {
+            if (!iommus.contains(dart)) {
+                continue;
+            }
             Map<Integer, List<PageTableState>> tables = dart.recordTables;
             List<PageTableState> named = tables != null ? tables.get(id) : null;
             if (named != null && named.contains(table)) {

@@ -127,6 +127,41 @@ class LiveUpdateTest {
         b.assertDetachedDomainsWorkWhenAttached("after the update, attached again");
     }
 
+    /**
+     * One driver serving two cores over two machines of the same board (the registered core and a
+     * lab): their detached domains have the same ids and the same table addresses, each in its own
+     * memory. Each core's takeover must re-open its domains on its own machine's DARTs: on the
+     * other's they would translate through the wrong memory, and free their tables to the wrong
+     * page allocator.
+     */
+    @Test
+    void twoMachinesOfOneBoardEachKeepTheirOwnDetachedDomains() {
+        AppleDartDriver old = driver(UpdateBoard.T8103);
+        UpdateBoard a = new UpdateBoard(UpdateBoard.T8103, old, true);
+        UpdateBoard b = new UpdateBoard(UpdateBoard.T8103, old, true);
+        assertEquals(a.domains(), b.domains(), "the same ids on both machines");
+        long pagesA = a.rig.machine.pages().pagesInUse();
+        long pagesB = b.rig.machine.pages().pagesInUse();
+        a.rig.engine.removeDriver(old, true);
+        b.rig.engine.removeDriver(old, true);
+        AppleDartDriver next = driver(UpdateBoard.T8103);
+        a.rig.engine.addDriver(next, NEXT);
+        b.rig.engine.addDriver(next, NEXT);
+        for (UpdateBoard x : List.of(a, b)) {
+            List<LiveUpdateDTO> u = x.rig.engine.liveUpdates();
+            assertAdopted(x, u.get(u.size() - 1), 6);
+            x.assertTranslations();
+            x.assertDmaEverywhere("after the update of both machines");
+            x.assertDetachedDomainsWorkWhenAttached("on its own machine");
+        }
+        assertEquals(pagesA, a.rig.machine.pages().pagesInUse(), "machine a: no table page allocated or freed");
+        assertEquals(pagesB, b.rig.machine.pages().pagesInUse(), "machine b: no table page allocated or freed");
+        for (UpdateBoard x : List.of(a, b)) {
+            x.rig.engine.shutdown();
+            assertEquals(0, x.rig.machine.pages().pagesInUse(), "every table freed to its own machine's allocator");
+        }
+    }
+
     @Test
     void t8110FamilyUpdateUnderLoad() {
         UpdateBoard b = new UpdateBoard(UpdateBoard.T8112, driver(UpdateBoard.T8112), true);

@@ -2,6 +2,7 @@ package io.iommulab.smmu.model;
 
 import static io.iommulab.smmu.model.SmmuRegs.*;
 
+import io.iommulab.api.Prot;
 import io.iommulab.api.dt.RegRange;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
@@ -13,6 +14,7 @@ import io.iommulab.api.hw.ModelContext;
 import io.iommulab.api.hw.RegisterFile;
 import io.iommulab.api.hw.RegisterHooks;
 import io.iommulab.api.hw.RegisterSpec;
+import io.iommulab.api.hw.TableWalk;
 import io.iommulab.api.hw.Translation;
 import io.iommulab.api.hw.TranslationCheck;
 import io.iommulab.api.machine.FailNth;
@@ -201,6 +203,54 @@ public final class SmmuModel implements IommuModel, RegisterHooks {
         // Device traffic is data unless the S2CR overrides the attribute to instruction (INSTCFG).
         boolean fetch = (s2cr & S2CR_INSTCFG) >>> S2CR_INSTCFG_SHIFT == S2CR_INSTCFG_INSTRUCTION;
         return bank.enabled() ? translate(n, bank, sid, iova, access, fetch) : bypass(iova);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The route of {@link #translate} (client bypass, stream match, S2CR, context bank) with
+     * nothing latched, then the bank's walk a TLB miss makes (not counted). A bypassed stream gives
+     * the IOVA with read and write; a leaf gives what an unprivileged data access may do there.
+     */
+    @Override
+    public TableWalk walk(int sid, long iova) {
+        if ((regs.get(SCR0) & SCR0_CLIENTPD) != 0) {
+            return TableWalk.of(iova, Prot.READ | Prot.WRITE);
+        }
+        int idx = matcher.index(sid);
+        if (idx < 0) {
+            if (idx == StreamMatcher.CONFLICT) {
+                return TableWalk.fault(SmmuFault.STREAM_MATCH_CONFLICT.text());
+            }
+            return (regs.get(SCR0) & SCR0_USFCFG) != 0 ? TableWalk.fault(SmmuFault.UNIDENTIFIED_STREAM.text())
+                    : TableWalk.of(iova, Prot.READ | Prot.WRITE);
+        }
+        int s2cr = regs.get(S2CR + 4 * idx);
+        int type = (s2cr & S2CR_TYPE) >>> S2CR_TYPE_SHIFT;
+        if (type == S2CR_TYPE_BYPASS) {
+            return TableWalk.of(iova, Prot.READ | Prot.WRITE);
+        }
+        if (type != S2CR_TYPE_TRANS) {
+            return TableWalk.fault(SmmuFault.S2CR_FAULT.text());
+        }
+        int n = s2cr & S2CR_CBNDX;
+        if (n >= banks) {
+            return TableWalk.fault(SmmuFault.INVALID_CONTEXT_BANK.text());
+        }
+        SmmuBank bank = bankState.get(n);
+        if (!bank.enabled()) {
+            return TableWalk.of(iova, Prot.READ | Prot.WRITE);
+        }
+        if (!bank.walkable() || !bank.inRange(iova)) {
+            return TableWalk.fault(SmmuFault.TRANSLATION.translation(0).fault());
+        }
+        long r = walker.walk(bank, iova, new LpaeWalker.Leaf(), false);
+        if (!LpaeWalker.isLeaf(r)) {
+            return TableWalk.fault(LpaeWalker.faultOf(r).translation(LpaeWalker.level(r)).fault());
+        }
+        long size = 1L << LpaeWalker.leafShift(bank.granuleShift(), LpaeWalker.level(r));
+        int perms = SmmuHitCheck.prot(LpaeWalker.ap1(r), LpaeWalker.ap2(r), LpaeWalker.xn(r)) & (Prot.READ | Prot.WRITE);
+        return TableWalk.of(LpaeWalker.address(r) | (iova & (size - 1)), perms);
     }
 
     /** Translation through enabled context bank {@code n}; {@code fetch}: an instruction fetch. */

@@ -30,6 +30,7 @@ import io.iommulab.api.pgtable.PageTableFormat;
 import io.iommulab.smmu.impl.hw.FaultText;
 import io.iommulab.smmu.impl.hw.SmmuHardware;
 import io.iommulab.smmu.impl.hw.SmmuRegs;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -437,6 +438,18 @@ public final class ArmSmmuDriver implements IommuDriver {
     @Override
     public DomainOps restoreDomain(DomainHandover domain) {
         return SmmuTakeover.restoreDomain(this, instances(), domain);
+    }
+
+    /** As above, the bank looked up among {@code iommus} only: the SMMUs of the core taking the domain over. */
+    @Override
+    public DomainOps restoreDomain(DomainHandover domain, List<IommuDevice> iommus) {
+        List<SmmuInstance> mine = new ArrayList<>();
+        for (SmmuInstance s : instances()) {
+            if (iommus.contains(s)) {
+                mine.add(s);
+            }
+        }
+        return SmmuTakeover.restoreDomain(this, mine, domain);
     }
 
     /** @return the SMMU {@code iommu} is, if this driver drives it; EINVAL otherwise */

@@ -9,6 +9,7 @@ import io.iommulab.api.hw.ModelContext;
 import io.iommulab.api.hw.RegisterFile;
 import io.iommulab.api.hw.RegisterHooks;
 import io.iommulab.api.hw.RegisterSpec;
+import io.iommulab.api.hw.TableWalk;
 import io.iommulab.api.hw.Translation;
 import io.iommulab.api.hw.TranslationCheck;
 import io.iommulab.api.machine.FailNth;
@@ -124,6 +125,28 @@ public final class TestIommuModel implements IommuModel, RegisterHooks {
             hitCheck.recheck(sid, ttbr, iova, access, suspect, tlb);
         }
         return ok != null ? ok : errors.fault(sid, iova, code);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The stream's CTRL as {@link #translate} reads it, then a walk from its TTBR that fills
+     * nothing and is not counted. A bypassed stream gives the IOVA with read and write.
+     */
+    @Override
+    public TableWalk walk(int sid, long iova) {
+        if (sid < 0 || sid >= tlbs.length) {
+            return TableWalk.fault(codeName(CODE_BLOCKED));
+        }
+        int mode = regs.get(ctrl(sid)) & (CTRL_TRANSLATE | CTRL_BYPASS);
+        if (mode == CTRL_BYPASS) {
+            return TableWalk.of(iova, TestIommuWalker.PERM_READ | TestIommuWalker.PERM_WRITE);
+        }
+        if (mode != CTRL_TRANSLATE) {
+            return TableWalk.fault(codeName(CODE_BLOCKED));
+        }
+        TestIommuWalker.Walk w = walker.walk(regs.get(ttbr(sid)), iova);
+        return w.found() ? TableWalk.of(w.out() | (iova & w.mask()), w.perms()) : TableWalk.fault(codeName(w.code()));
     }
 
     /**

@@ -192,12 +192,22 @@ public final class TestIommuDriver implements IommuDriver {
     /** Live update: the domain's table re-opened where the record or the streams' TTBRs say it is. */
     @Override
     public DomainOps restoreDomain(DomainHandover domain) {
+        List<IommuDevice> all;
+        synchronized (groupLock) {
+            all = List.copyOf(instances);
+        }
+        return restoreDomain(domain, all);
+    }
+
+    /** As above, a domain on no stream re-opened on one of {@code iommus}: the instances of the core taking it over. */
+    @Override
+    public DomainOps restoreDomain(DomainHandover domain, List<IommuDevice> iommus) {
         boolean known = domain.table() != null && SCHEMA.equals(domain.table().format());
         if (domain.streams().isEmpty() && !known) {
             throw new IommuException(Errno.EINVAL, "domain " + domain.domain()
                     + " is attached to no stream and no record says where its table is");
         }
-        TestIommuInstance first = domain.streams().isEmpty() ? anyInstance() : instance(domain.streams().get(0).iommu());
+        TestIommuInstance first = domain.streams().isEmpty() ? anyInstance(iommus) : instance(domain.streams().get(0).iommu());
         long l1 = known ? domain.table().ttbrs()[0] : l1Of(first.hw, first.name(), domain.streams().get(0).args()[0]);
         for (var e : domain.streams()) {
             TestIommuInstance inst = instance(e.iommu());
@@ -211,12 +221,14 @@ public final class TestIommuDriver implements IommuDriver {
         return new TestDomain(first.name() + " domain@0x" + Long.toHexString(l1), table);
     }
 
-    private TestIommuInstance anyInstance() {
+    private TestIommuInstance anyInstance(List<IommuDevice> iommus) {
         synchronized (groupLock) {
-            if (instances.isEmpty()) {
-                throw new IommuException(Errno.ENODEV, "test-iommu has no instance to restore a domain on");
+            for (TestIommuInstance inst : instances) {
+                if (iommus.contains(inst)) {
+                    return inst;
+                }
             }
-            return instances.get(0);
+            throw new IommuException(Errno.ENODEV, "test-iommu has no instance to restore a domain on");
         }
     }
 

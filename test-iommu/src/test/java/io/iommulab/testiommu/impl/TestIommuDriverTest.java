@@ -395,6 +395,18 @@ class TestIommuDriverTest {
         assertEquals(1, rig.pages.pagesInUse());
     }
 
+    @Test
+    void unmapOutsideTheApertureUnmapsNothing() {
+        // iommu_unmap checks no aperture (the differential campaign's oracle): nothing is mapped there
+        FakeMaster a = master("/soc/dev-a", -1, inst0, 0);
+        DomainOps dom = driver.domainAllocPaging(a);
+        dom.attachDev(a);
+        assertEquals(0x1000, dom.mapPages(0x3fff_f000L, DATA, 0x1000, 1, RW));
+        assertEquals(0, dom.unmapPages(0x4000_0000L, 0x1000, 33, null), "wholly outside");
+        assertEquals(0x1000, dom.unmapPages(0x3fff_f000L, 0x1000, 4, null), "stops at the aperture's end");
+        assertEquals(0, dom.iovaToPhys(0x3fff_f000L));
+    }
+
     // ---- IOTLB maintenance --------------------------------------------------------------
 
     @Test

@@ -16,10 +16,11 @@ final class LabImpl implements Lab {
     private final Consumer<LabImpl> onClose;
     private boolean closed;
 
-    LabImpl(DetachedMachine machine, IommuCoreEngine engine, Consumer<LabImpl> onClose) {
+    /** @param fqTimeoutMs how long a flush queue holds IOVAs before its timer flushes it */
+    LabImpl(DetachedMachine machine, IommuCoreEngine engine, long fqTimeoutMs, Consumer<LabImpl> onClose) {
         this.machine = machine;
         this.engine = engine;
-        this.dma = new DmaApiImpl(engine);
+        this.dma = new DmaApiImpl(engine, fqTimeoutMs, java.util.concurrent.TimeUnit.MILLISECONDS);
         this.onClose = onClose;
     }
 

@@ -11,6 +11,7 @@ import io.iommulab.api.hw.ModelContext;
 import io.iommulab.api.hw.RegisterFile;
 import io.iommulab.api.hw.RegisterHooks;
 import io.iommulab.api.hw.RegisterSpec;
+import io.iommulab.api.hw.TableWalk;
 import io.iommulab.api.hw.Translation;
 import io.iommulab.api.hw.TranslationCheck;
 import io.iommulab.dart.model.spi.DartModelHw;
@@ -175,6 +176,36 @@ public final class DartModel implements IommuModel, RegisterHooks {
             hitCheck.verify(sid, tcr, iova, access, e);
         }
         return permit(sid, iova, access, e);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The stream checks of {@link #translate}, then the walk an IOTLB miss makes (not counted as
+     * a hardware walk). A bypassed stream gives the IOVA with read and write.
+     */
+    @Override
+    public TableWalk walk(int sid, long iova) {
+        if (sid < 0 || sid >= sids) {
+            return TableWalk.fault(DartFault.NO_SUCH_STREAM.text());
+        }
+        if (!layout.streamEnabled(sid)) {
+            return TableWalk.fault(DartFault.STREAM_DISABLED.text());
+        }
+        int tcr = layout.tcr(sid);
+        int mode = layout.mode(tcr);
+        if (mode == DartLayout.MODE_BYPASS) {
+            return TableWalk.of(iova, DartPteFormat.PERM_READ | DartPteFormat.PERM_WRITE);
+        }
+        if (mode != DartLayout.MODE_TRANSLATE) {
+            return TableWalk.fault(DartFault.NO_TTBR.text());
+        }
+        long leaf = walker.leafOf(layout.locate(tcr, layout.ttbrFor(sid, iova), iova, false));
+        if (!DartWalker.found(leaf)) {
+            return TableWalk.fault(DartWalker.fault(leaf).text());
+        }
+        // as the miss path: PA bits below the page are not part of a leaf's output
+        return TableWalk.of((format.address(leaf) & ~pageMask) | (iova & pageMask), format.perms(leaf));
     }
 
     /*

@@ -1,11 +1,14 @@
-package io.iommulab.compare.report;
+package io.iommulab.compare.json;
 
 import java.util.List;
 import java.util.Map;
 
 /**
  * A small JSON writer over a value tree of {@code null}, {@link String}, {@link Boolean},
- * {@link Number}, {@link Map} (string keys, written in iteration order) and {@link List}.
+ * {@link Number}, {@link Enum} (its name), {@link Map} (string keys, written in iteration order),
+ * {@link List} and records (an object of their components, in declaration order, as the
+ * launcher's {@code --json} writes them). The comparison's report and the campaign's
+ * {@code --json} use it.
  *
  * <p>Why hand-written: the bundle must not pull a JSON library into the framework for one file.
  * Rules that matter for consumers: integral numbers are written with every digit (a {@code long}
@@ -14,14 +17,14 @@ import java.util.Map;
  * {@code \\uXXXX} (UTF-16 units, so supplementary characters become surrogate pairs), which keeps
  * the file valid whatever encoding a reader assumes.
  */
-final class Json {
+public final class Json {
     private final StringBuilder out = new StringBuilder(4096);
 
     private Json() {
     }
 
     /** The value tree as indented JSON text ending in a newline. */
-    static String write(Object value) {
+    public static String write(Object value) {
         Json j = new Json();
         j.value(value, 0);
         return j.out.append('\n').toString();
@@ -42,13 +45,32 @@ final class Json {
             object(m, depth);
         } else if (v instanceof List<?> l) {
             array(l, depth);
+        } else if (v instanceof Enum<?> e) {
+            string(e.name());
+        } else if (v.getClass().isRecord()) {
+            object(components(v), depth);
         } else {
             throw new IllegalArgumentException("not a JSON value: " + v.getClass().getName());
         }
     }
 
+    /** A record's components by name, in declaration order. */
+    private static Map<String, Object> components(Object record) {
+        Map<String, Object> out = new java.util.LinkedHashMap<>();
+        for (java.lang.reflect.RecordComponent c : record.getClass().getRecordComponents()) {
+            try {
+                java.lang.reflect.Method m = c.getAccessor();
+                m.setAccessible(true);
+                out.put(c.getName(), m.invoke(record));
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalArgumentException("cannot read " + record.getClass().getName() + "." + c.getName(), e);
+            }
+        }
+        return out;
+    }
+
     private void number(double d) {
-        if (!Fmt.finite(d)) {
+        if (Double.isNaN(d) || Double.isInfinite(d)) {
             out.append("null");
         } else if (d == Math.rint(d) && Math.abs(d) < 1e15) {
             out.append((long) d); // 3.0 → 3: integral doubles read better and are the same number
