@@ -37,12 +37,12 @@ import java.util.Optional;
  * {@link MachineFactory}, the core's lab factory with the real drivers bound, as the comparison
  * finds them in the container.
  */
-final class Stack {
-    final List<IommuModelFactory> models = new ArrayList<>();
-    final LabFactoryComponent labs = new LabFactoryComponent();
+public final class Stack {
+    public final List<IommuModelFactory> models = new ArrayList<>();
+    public final LabFactoryComponent labs = new LabFactoryComponent();
 
     /** DART and SMMU: hardware models and drivers. */
-    static Stack dartAndSmmu() {
+    public static Stack dartAndSmmu() {
         Stack s = new Stack();
         s.models.add(DartModelFactory.builtInAnd(T8103Usb4ModelVariant.build(new DartModelFamiliesComponent())));
         s.models.add(new SmmuModelFactory());
@@ -71,7 +71,7 @@ final class Stack {
         return DeviceTrees.board(name);
     }
 
-    MachineFactory machines() {
+    public MachineFactory machines() {
         return new MachineFactory() {
             @Override
             public Machine boot(String source, byte[] data) {
