@@ -68,10 +68,14 @@ final class Agent implements Runnable {
     }
 
     /**
-     * @return a page to use: one of the windows at random (mostly not mapped), or of four mapped
-     *         not long ago the first one still mapped (a hint, read without a lease)
+     * @return a page to use: when racing, often the one a mapper is changing; else one of the
+     *         windows at random (mostly not mapped), or of four mapped not long ago the first one
+     *         still mapped (a hint, read without a lease)
      */
     private int pick() {
+        if (racing && rng.nextInt(4) == 0) {
+            return oracle.hot();
+        }
         if (rng.nextInt(4) == 0) {
             return rng.nextInt(oracle.pages());
         }

@@ -247,6 +247,7 @@ final class Mapper implements Runnable {
         if (touch) {
             touch(iova, true, "before its unmap");
         }
+        oracle.changing(first);
         long got;
         try {
             got = domain.unmap(iova, size);

@@ -123,6 +123,19 @@ final class Oracle {
 
     // ---- agents ----
 
+    /** a page a mapper is changing now, for racing agents to aim at (its walks then race the change) */
+    private final AtomicInteger hot = new AtomicInteger();
+
+    /** Notes page {@code p} as being changed now. */
+    void changing(int p) {
+        hot.set(p);
+    }
+
+    /** @return a page a mapper was changing not long ago */
+    int hot() {
+        return hot.get();
+    }
+
     /** Notes page {@code p} as mapped now, for the agents to pick (a few pages of each map are enough). */
     void mappedRecently(int p) {
         recent.set(recentNext.getAndIncrement() & (recent.length() - 1), p);
