@@ -32,21 +32,23 @@ import org.junit.jupiter.params.provider.MethodSource;
  * -Diommulab.concurrency.rounds=R} (runs per case, seeds S, S+1, ...), {@code
  * -Diommulab.concurrency.only=TEXT} (the cases whose name and mode contain TEXT, e.g. "t8110 RACING"), e.g.
  * {@code mvn -o -q verify -pl compare -am -Dtest=ConcurrencyTest -Dsurefire.failIfNoSpecifiedTests=false
- * -Diommulab.concurrency.ops=200000}.
+ * -Diommulab.concurrency.ops=200000}; or {@link ConcurrencyMain} outside JUnit.
  */
 class ConcurrencyTest {
 
     static final int CI_OPS = 1500;
-    private static final String BOARD = "boards/iommulab-concurrency.dts";
+    static final String BOARD = "boards/iommulab-concurrency.dts";
+    /** hardware model, IOMMU node whose masters are used, short name */
+    static final String[][] BACKENDS = {
+        {"apple-dart", "/soc/iommu@300000000", "t8103"},
+        {"apple-dart", "/soc/iommu@310000000", "t8110"},
+        {"apple-dart", "/soc/iommu@320000000", "usb4"},
+        {"arm-smmu-v2", "/soc/iommu@300000000", "twin"},
+    };
 
     static Stream<Arguments> cases() {
         List<Arguments> out = new ArrayList<>();
-        String[][] backends = {
-            {"apple-dart", "/soc/iommu@300000000", "t8103"},
-            {"apple-dart", "/soc/iommu@310000000", "t8110"},
-            {"apple-dart", "/soc/iommu@320000000", "usb4"},
-            {"arm-smmu-v2", "/soc/iommu@300000000", "twin"},
-        };
+        String[][] backends = BACKENDS;
         long extra = Long.getLong("iommulab.concurrency.seed", 0L);
         String only = System.getProperty("iommulab.concurrency.only", "");
         int i = 0;
@@ -108,7 +110,7 @@ class ConcurrencyTest {
         }
     }
 
-    private static byte[] board() {
+    static byte[] board() {
         try (InputStream in = ConcurrencyTest.class.getClassLoader().getResourceAsStream(BOARD)) {
             if (in == null) {
                 throw new IllegalStateException(BOARD + " is not on the class path");
