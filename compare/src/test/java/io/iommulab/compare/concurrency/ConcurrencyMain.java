@@ -2,6 +2,7 @@ package io.iommulab.compare.concurrency;
 
 import io.iommulab.compare.concurrency.ConcurrencyRun.Mode;
 import io.iommulab.compare.concurrency.ConcurrencyRun.Report;
+import io.iommulab.compare.concurrency.ConcurrencyRun.Target;
 import io.iommulab.compare.run.Stack;
 import io.iommulab.machine.dt.DeviceTrees;
 
@@ -28,14 +29,13 @@ public final class ConcurrencyMain {
         long t0 = System.nanoTime();
         long mapperOps = 0;
         for (int round = 0; round < rounds; round++) {
-            for (String[] c : ConcurrencyTest.BACKENDS) {
+            for (Target t : ConcurrencyTest.TARGETS) {
                 for (Mode mode : Mode.values()) {
-                    String name = c[0] + " " + c[2] + " " + mode;
-                    if (!name.contains(only)) {
+                    if (!(t + " " + mode).contains(only)) {
                         continue;
                     }
-                    Report r = run.run(DeviceTrees.parse(ConcurrencyTest.BOARD, ConcurrencyTest.board()), c[0], c[1], mode,
-                            seed + round, ops, inject);
+                    Report r = run.run(DeviceTrees.parse(ConcurrencyTest.BOARD, ConcurrencyTest.board()), t, mode, seed + round,
+                            ops, inject);
                     mapperOps += (long) ops * ConcurrencyRun.MAPPERS;
                     boolean ok = r.failureCount() == 0 && (mode == Mode.RACING || r.sanitizer().total() == 0);
                     failed += ok ? 0 : 1;

@@ -47,15 +47,29 @@ final class ConcurrencyRun {
     enum Mode { LEASED, RACING }
 
     /**
-     * @param backend     the hardware model (the board's own, or the model of a twin)
-     * @param iommu       DT path of the IOMMU whose masters are used
+     * Where a run goes: an IOMMU of the board, or of its twin for another backend, and the type of
+     * the shared domain ({@code DMA}, or {@code DMA_FQ}: the DMA API's unmaps then wait in its
+     * flush queue, and a freed IOVA is handed out again only after the queue's flush).
+     *
+     * @param backend the hardware model (the board's own, or the model of a twin)
+     * @param iommu   DT path of the IOMMU whose masters are used
+     * @param name    short name, in test names and log lines
+     */
+    record Target(String backend, String iommu, String name, DomainType type) {
+        @Override
+        public String toString() {
+            return backend + " " + name;
+        }
+    }
+
+    /**
      * @param millis      wall time of the concurrent part
      * @param counts      what was done, by kind
      * @param failures    what the oracle did not allow, by kind
      * @param first       the first failures, in words
      * @param sanitizer   the lab's sanitizer at the end
      */
-    record Report(String backend, String iommu, Mode mode, long seed, int opsPerMapper, long millis, Map<String, Long> counts,
+    record Report(Target target, Mode mode, long seed, int opsPerMapper, long millis, Map<String, Long> counts,
             Map<String, Long> failures, List<String> first, List<String> traces, SanitizerDTO sanitizer, String layout) {
 
         long failureCount() {
@@ -64,8 +78,8 @@ final class ConcurrencyRun {
 
         @Override
         public String toString() {
-            return String.format("%s %s %s seed=0x%x: %d ops/mapper x %d mappers in %d ms; %s; failures %s%s; sanitizer %s"
-                    + " (%d transactions checked)", backend, iommu, mode, seed, opsPerMapper, MAPPERS, millis, counts, failures,
+            return String.format("%s %s %s %s seed=0x%x: %d ops/mapper x %d mappers in %d ms; %s; failures %s%s; sanitizer %s"
+                    + " (%d transactions checked)", target, target.iommu(), target.type(), mode, seed, opsPerMapper, MAPPERS, millis, counts, failures,
                     first.isEmpty() ? "" : " " + first, sanitizer.enabled() ? sanitizer.tally() : "off",
                     sanitizer.transactions()) + (traces.isEmpty() ? "" : "\n" + String.join("\n", traces));
         }
@@ -79,25 +93,26 @@ final class ConcurrencyRun {
         this.labs = labs;
     }
 
-    Report run(DeviceTree board, String backend, String iommu, Mode mode, long seed, int opsPerMapper) {
-        return run(board, backend, iommu, mode, seed, opsPerMapper, null);
+    Report run(DeviceTree board, Target target, Mode mode, long seed, int opsPerMapper) {
+        return run(board, target, mode, seed, opsPerMapper, null);
     }
 
     /**
      * @param inject an injection point set on the IOMMU for all of the run (every occurrence, from
      *               after the domain is attached), e.g. {@code skip-invalidate}; null for none
      */
-    Report run(DeviceTree board, String backend, String iommu, Mode mode, long seed, int opsPerMapper, String inject) {
-        byte[] twin = machines.twin(board, backend);
-        DetachedMachine m = machines.bootDetached(board.source() + " (" + backend + " twin)", twin, Map.of());
+    Report run(DeviceTree board, Target target, Mode mode, long seed, int opsPerMapper, String inject) {
+        byte[] twin = machines.twin(board, target.backend());
+        DetachedMachine m = machines.bootDetached(board.source() + " (" + target.backend() + " twin)", twin, Map.of());
         Map<String, String> config = Map.of("iommulab.iommu.sanitize", String.valueOf(mode == Mode.LEASED),
                 "iommulab.iommu.trace", "false");
         try (Lab lab = labs.open(m, config)) {
-            return run(lab, backend, iommu, mode, seed, opsPerMapper, inject);
+            return run(lab, target, mode, seed, opsPerMapper, inject);
         }
     }
 
-    private Report run(Lab lab, String backend, String iommu, Mode mode, long seed, int opsPerMapper, String inject) {
+    private Report run(Lab lab, Target target, Mode mode, long seed, int opsPerMapper, String inject) {
+        String iommu = target.iommu();
         List<DmaMaster> masters = new ArrayList<>();
         DmaMaster prober = null;
         for (DmaMaster dm : lab.machine().masters()) {
@@ -116,7 +131,7 @@ final class ConcurrencyRun {
         }
         List<String> names = masters.stream().map(DmaMaster::name).toList();
         Map<String, Long> baseline = lab.machine().pages().pagesByOwner();
-        IommuDomain domain = lab.iommu().domainAlloc(names.get(0), DomainType.DMA);
+        IommuDomain domain = lab.iommu().domainAlloc(names.get(0), target.type());
         for (String n : names) {
             lab.iommu().attachGroup(domain, n);
         }
@@ -157,7 +172,9 @@ final class ConcurrencyRun {
             lab.iommu().inject(iommu, inject, 0);
         }
 
-        // the tables and the hardware against the oracle, then everything undone
+        // the tables and the hardware against the oracle (a flush queue drained first: its IOVAs
+        // are unmapped, but their IOTLB entries may live until its flush), then everything undone
+        lab.dma().device(names.get(0)).flush();
         verify(lab, domain, masters.get(0), oracle, layout, tally, "after the run");
         for (Mapper mp : mappers) {
             try {
@@ -166,6 +183,7 @@ final class ConcurrencyRun {
                 tally.fail(Tally.FINAL_STATE, "unmapping everything: " + e);
             }
         }
+        lab.dma().device(names.get(0)).flush();
         verify(lab, domain, masters.get(0), oracle, layout, tally, "after unmapping everything");
         DomainDTO dto = lab.iommu().domains().stream().filter(d -> d.id() == domain.id()).findFirst().orElseThrow();
         if (dto.mappedBytes() != 0) {
@@ -180,7 +198,7 @@ final class ConcurrencyRun {
         if (!after.equals(baseline)) {
             tally.fail(Tally.FINAL_STATE, "pages by owner " + after + ", before the domain " + baseline);
         }
-        return new Report(backend, iommu, mode, seed, opsPerMapper, millis, tally.counts(), tally.failureCounts(),
+        return new Report(target, mode, seed, opsPerMapper, millis, tally.counts(), tally.failureCounts(),
                 tally.firstFailures(), tally.traces(), lab.iommu().sanitizer(), layout.toString());
     }
 
