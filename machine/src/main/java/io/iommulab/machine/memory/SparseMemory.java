@@ -28,8 +28,9 @@ import java.util.Objects;
  * reads its slot plainly and uses it when it is there; a null slot falls back to the acquiring
  * directory lookup (a plain null may be stale), and a writer that misses a fresh chunk takes
  * {@link #chunkForWrite}'s lock, which re-reads. An access inside one chunk looks the chunk up
- * once, so it sees a chunk created meanwhile whole or not at all. Word accesses are plain (like the CPU's ordinary loads/stores, different words do not
- * interfere); {@link #compareAndExchange64} is a volatile CAS on the aligned word.
+ * once, so it sees a chunk created meanwhile whole or not at all. Word accesses are plain (like
+ * the CPU's ordinary loads/stores, different words do not interfere); {@link #compareAndExchange64}
+ * is a volatile CAS on the aligned word.
  */
 public final class SparseMemory implements PhysicalMemory {
 

@@ -17,7 +17,8 @@ import java.util.function.LongSupplier;
  *
  * <p>Fields: {@code node} DT path for messages; {@code regs} the window of {@code reg[0]};
  * {@code pgshift} log2 of the register page; {@code numPage} NUMPAGE (where the banks start), set
- * once ID1 was read; {@code clock} nanosecond clock bounding the TLB sync poll.
+ * once ID1 was read; {@code clock} nanosecond clock bounding the TLB sync poll; {@code pairLocks}
+ * the locks of the 64-bit pairs, striped by register page.
  */
 public final class SmmuHardware {
 
