@@ -42,6 +42,8 @@ public class MapUnmapBench {
     private Tables t;
     private PageTableOps ops;
     private long[] iovas;
+    /** {@link #iovas} with no page twice in a row (the staggered loop maps i while i-1 is mapped) */
+    private long[] staggered;
     private long[] pas;
     private long granule;
     private int cursor;
@@ -54,6 +56,13 @@ public class MapUnmapBench {
         Tables.SplitMix rnd = new Tables.SplitMix();
         iovas = t.randomIovas(rnd, N);
         pas = t.randomPas(rnd, N);
+        staggered = iovas.clone();
+        for (int i = 0; i < N; i++) {
+            // the loop wraps: entry 0 follows entry N-1
+            while (staggered[i] == staggered[(i - 1) & (N - 1)] || staggered[i] == staggered[(i + 1) & (N - 1)]) {
+                staggered[i] = (staggered[i] + granule) & (Tables.REGION - 1);
+            }
+        }
         t.preallocateLeaves(ops, Tables.REGION);
         // Sanity: one pair does what it should.
         ops.mapPages(iovas[0], pas[0], granule, 1, Prot.READ | Prot.WRITE);
@@ -83,6 +92,31 @@ public class MapUnmapBench {
             o.mapPages(iv[c], pa[c], g, 1, Prot.READ | Prot.WRITE);
             sum += o.unmapPages(iv[c], g, 1, null);
             c = (c + 1) & (N - 1);
+        }
+        cursor = c;
+        return sum;
+    }
+
+    /**
+     * (a) with the unmap one pair behind: map page i, unmap page i-1. The same work per pair, but
+     * a map and the unmap of the same page are never in one loop iteration, so a compiler that
+     * inlines both cannot merge them (the map's store read back by the unmap right after it).
+     * The first unmap of a trial finds nothing mapped; from then on one page is mapped between calls.
+     */
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public long mapUnmapStaggered() {
+        PageTableOps o = ops;
+        long[] iv = staggered;
+        long[] pa = pas;
+        long g = granule;
+        int c = cursor;
+        long sum = 0;
+        for (int i = 0; i < BATCH; i++) {
+            int next = (c + 1) & (N - 1);
+            o.mapPages(iv[next], pa[next], g, 1, Prot.READ | Prot.WRITE);
+            sum += o.unmapPages(iv[c], g, 1, null);
+            c = next;
         }
         cursor = c;
         return sum;

@@ -27,8 +27,10 @@ import java.util.Objects;
  * <p>Concurrency: directory entries are published with release stores under a lock. The fast path
  * reads its slot plainly and uses it when it is there; a null slot falls back to the acquiring
  * directory lookup (a plain null may be stale), and a writer that misses a fresh chunk takes
- * {@link #chunkForWrite}'s lock, which re-reads. Word accesses are plain (like the CPU's ordinary loads/stores, different words do not
- * interfere); {@link #compareAndExchange64} is a volatile CAS on the aligned word.
+ * {@link #chunkForWrite}'s lock, which re-reads. An access inside one chunk looks the chunk up
+ * once, so it sees a chunk created meanwhile whole or not at all. Word accesses are plain (like
+ * the CPU's ordinary loads/stores, different words do not interfere); {@link #compareAndExchange64}
+ * is a volatile CAS on the aligned word.
  */
 public final class SparseMemory implements PhysicalMemory {
 
@@ -374,6 +376,24 @@ public final class SparseMemory implements PhysicalMemory {
 
     private long readSlow(long pa, int width) {
         checkRange(pa, width);
+        int off = (int) pa & CHUNK_MASK;
+        if (off <= CHUNK_SIZE - width) {
+            // Inside one chunk: one lookup, then one access, so a chunk another thread creates (and
+            // writes) meanwhile is seen whole or not at all. Looked up byte by byte, a read racing a
+            // chunk's first write (a table entry installed with a CAS) took its high bytes from
+            // "no chunk yet" and its low bytes from the new word: 0xc001 for the entry 0x90abcc001.
+            Chunk c = chunk(pa);
+            if (c == null) {
+                return 0;
+            }
+            return switch (width) {
+                case 1 -> c.data[off];
+                case 2 -> (short) LE16.get(c.data, off);
+                case 4 -> (int) LE32.get(c.data, off);
+                default -> (long) LE64.get(c.data, off);
+            };
+        }
+        // straddling two chunks: two accesses, as on a bus that splits it
         long v = 0;
         for (int i = width - 1; i >= 0; i--) {
             long a = pa + i;
@@ -385,6 +405,18 @@ public final class SparseMemory implements PhysicalMemory {
 
     private void writeSlow(long pa, int width, long value) {
         checkRange(pa, width);
+        int off = (int) pa & CHUNK_MASK;
+        if (off <= CHUNK_SIZE - width) {
+            // inside one chunk (partly RAM, or not written yet): one access, as the fast path's
+            byte[] d = chunkForWrite(pa).data;
+            switch (width) {
+                case 1 -> d[off] = (byte) value;
+                case 2 -> LE16.set(d, off, (short) value);
+                case 4 -> LE32.set(d, off, (int) value);
+                default -> LE64.set(d, off, value);
+            }
+            return;
+        }
         for (int i = 0; i < width; i++) {
             long a = pa + i;
             chunkForWrite(a).data[(int) a & CHUNK_MASK] = (byte) (value >>> (8 * i));

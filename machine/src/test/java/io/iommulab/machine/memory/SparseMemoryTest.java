@@ -208,6 +208,43 @@ class SparseMemoryTest {
         assertTrue(mem.read64(pa) != 0);
     }
 
+    /**
+     * A reader polls a word of a chunk nobody wrote yet while another thread installs it with a CAS
+     * (a table entry, the chunk's first write), chunk after chunk: the reader sees 0, then the whole
+     * word, never some bytes of it. Read byte by byte (the chunk looked up for each byte), about a
+     * third of these reads gave a torn word, e.g. 0xc001 for 0x9_0abc_c001.
+     */
+    @Test
+    void aReadRacingTheFirstWriteOfAChunkSeesTheWholeWordOrNothing() throws InterruptedException {
+        int chunks = 512;
+        SparseMemory m = new SparseMemory(List.of(new RamRegion(RAM, (long) chunks << 16)));
+        long value = 0x0000_0009_0abc_c001L;
+        AtomicInteger polling = new AtomicInteger(-1);
+        List<String> torn = new ArrayList<>();
+        Thread reader = new Thread(() -> {
+            for (int k = 0; k < chunks; k++) {
+                long pa = RAM + ((long) k << 16) + 8;
+                polling.set(k);
+                long v;
+                while ((v = m.read64(pa)) == 0) {
+                    Thread.onSpinWait();
+                }
+                if (v != value) {
+                    torn.add(String.format("chunk %d: 0x%x", k, v));
+                }
+            }
+        });
+        reader.start();
+        for (int k = 0; k < chunks; k++) {
+            while (polling.get() < k) {
+                Thread.onSpinWait(); // the reader polls chunk k before it is written
+            }
+            m.compareAndExchange64(RAM + ((long) k << 16) + 8, 0, value);
+        }
+        reader.join();
+        assertEquals(List.of(), torn);
+    }
+
     @Test
     void concurrentCountersOnDifferentWordsDoNotInterfere() throws InterruptedException {
         int threads = 4;

@@ -210,8 +210,31 @@ public final class DartPageTable implements PageTableOps {
         return winner == 0 ? entry : winner;
     }
 
+    /**
+     * One page whose leaf table is known (the DMA API's common case) is written here; the rest, and
+     * every refusal, goes to {@link #mapRun}. Kept under C2's inlining limit for hot calls (325
+     * bytes of bytecode): the whole method was 503 bytes, so every one-page map was a real call.
+     */
     @Override
     public long mapPages(long iova, long paddr, long pgsize, long pgcount, int prot) {
+        RamWindow[] known = slots;
+        if (pgcount == 1 && pgsize == pgSize && ((iova | paddr) & pgMask) == 0 && (prot & (Prot.READ | Prot.WRITE)) != 0
+                && (iova >>> ias) == 0 && (paddr >>> oas) == 0 && known != null) {
+            int slot = (int) (iova >>> slotShift);
+            RamWindow w = slot < known.length ? known[slot] : null;
+            if (w != null) {
+                byte[] d = w.data();
+                int p = w.offset() + ((int) ((iova >>> pgShift) & idxMask) << 3);
+                if (((long) LE64.get(d, p) & valid) == 0) {
+                    LE64.set(d, p, format.leafBits(prot) | ((paddr >>> paShift) & paMask));
+                    return pgSize;
+                }
+            }
+        }
+        return mapRun(iova, paddr, pgsize, pgcount, prot);
+    }
+
+    private long mapRun(long iova, long paddr, long pgsize, long pgcount, int prot) {
         if (pgsize != pgSize || ((iova | paddr) & pgMask) != 0 || (prot & (Prot.READ | Prot.WRITE)) == 0
                 || pgcount <= 0) {
             if (pgcount == 0 && pgsize == pgSize && ((iova | paddr) & pgMask) == 0
@@ -291,8 +314,31 @@ public final class DartPageTable implements PageTableOps {
         return w;
     }
 
+    /** One page whose leaf table is known is cleared here (small enough to inline, as map); the rest in {@link #unmapRun}. */
     @Override
     public long unmapPages(long iova, long pgsize, long pgcount, IotlbGather gather) {
+        RamWindow[] known = slots;
+        if (pgcount == 1 && pgsize == pgSize && (iova & pgMask) == 0 && (iova >>> ias) == 0 && known != null) {
+            int slot = (int) (iova >>> slotShift);
+            RamWindow w = slot < known.length ? known[slot] : null;
+            if (w != null) {
+                byte[] d = w.data();
+                int p = w.offset() + ((int) ((iova >>> pgShift) & idxMask) << 3);
+                // Walks test "entry != 0" (dart-facts §2.3): a zero entry is a hole, nothing unmapped.
+                if ((long) LE64.get(d, p) == 0) {
+                    return 0;
+                }
+                LE64.set(d, p, 0L);
+                if (flush != TlbFlushOps.NONE && (gather == null || !gather.queued())) {
+                    flush.tlbAddPage(gather, iova, pgSize);
+                }
+                return pgSize;
+            }
+        }
+        return unmapRun(iova, pgsize, pgcount, gather);
+    }
+
+    private long unmapRun(long iova, long pgsize, long pgcount, IotlbGather gather) {
         long ttbrIdx = iova >>> ttbrShift;
         if (pgsize != pgSize || pgcount <= 0 || (iova & pgMask) != 0 || ttbrIdx >= ttbrLimit) {
             return unmapRefused(iova, pgsize, pgcount);

@@ -9,23 +9,36 @@ import java.util.function.LongSupplier;
  * addressed by page (GR0, GR1, or {@code NUMPAGE + n} for context bank n) and offset. 64-bit
  * registers are two words accessed as io-64-nonatomic-hi-lo does: high word first, then low; the
  * SMMU acts on a TLBI command when its low word is written (SMMU contract), so the order matters.
+ * On arm64 a readq/writeq is one access; here the two words of one register are one access too:
+ * a pair holds its register page's lock, so another CPU's pair cannot come between them (eight
+ * threads unmapping in one domain each write TLBIVAL: an interleaved pair invalidated another
+ * thread's address with this one's ASID, or this address with the other's, and left an entry
+ * stale).
  *
  * <p>Fields: {@code node} DT path for messages; {@code regs} the window of {@code reg[0]};
  * {@code pgshift} log2 of the register page; {@code numPage} NUMPAGE (where the banks start), set
- * once ID1 was read; {@code clock} nanosecond clock bounding the TLB sync poll.
+ * once ID1 was read; {@code clock} nanosecond clock bounding the TLB sync poll; {@code pairLocks}
+ * the locks of the 64-bit pairs, striped by register page.
  */
 public final class SmmuHardware {
+
+    private static final int PAIR_LOCKS = 64;
 
     private final String node;
     private final MmioWindow regs;
     private final LongSupplier clock;
     private volatile int pgshift = SmmuRegs.PAGE_SHIFT_4K;
     private volatile int numPage;
+    /** the locks of the 64-bit pairs, by register page (striped) */
+    private final Object[] pairLocks = new Object[PAIR_LOCKS];
 
     public SmmuHardware(String node, MmioWindow regs, LongSupplier clock) {
         this.node = node;
         this.regs = regs;
         this.clock = clock;
+        for (int i = 0; i < PAIR_LOCKS; i++) {
+            pairLocks[i] = new Object();
+        }
     }
 
     /** Sets the page geometry read from ID1 (arm_smmu_device_cfg_probe re-encodes smmu->numpage). */
@@ -69,17 +82,24 @@ public final class SmmuHardware {
         regs.writel(offset(page, offset), value);
     }
 
-    /** readq of io-64-nonatomic-hi-lo: high word, then low word */
+    /** readq of io-64-nonatomic-hi-lo: high word, then low word, as one access (no pair of another CPU between) */
     public long readq(int page, int offset) {
-        long hi = regs.readl(offset(page, offset) + 4) & 0xffff_ffffL;
-        long lo = regs.readl(offset(page, offset)) & 0xffff_ffffL;
-        return hi << 32 | lo;
+        synchronized (pairLocks[page & (PAIR_LOCKS - 1)]) {
+            long hi = regs.readl(offset(page, offset) + 4) & 0xffff_ffffL;
+            long lo = regs.readl(offset(page, offset)) & 0xffff_ffffL;
+            return hi << 32 | lo;
+        }
     }
 
-    /** writeq of io-64-nonatomic-hi-lo: high word, then low word (the low word triggers a TLBI) */
+    /**
+     * writeq of io-64-nonatomic-hi-lo: high word, then low word (the low word triggers a TLBI), as
+     * one access (no pair of another CPU between)
+     */
     public void writeq(int page, int offset, long value) {
-        regs.writel(offset(page, offset) + 4, (int) (value >>> 32));
-        regs.writel(offset(page, offset), (int) value);
+        synchronized (pairLocks[page & (PAIR_LOCKS - 1)]) {
+            regs.writel(offset(page, offset) + 4, (int) (value >>> 32));
+            regs.writel(offset(page, offset), (int) value);
+        }
     }
 
     public int gr0Read(int offset) {
