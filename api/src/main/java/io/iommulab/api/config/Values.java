@@ -38,6 +38,22 @@ public final class Values {
         return e;
     }
 
+    /**
+     * @return the settings whose value differs from {@code before}'s, e.g. {@code strict true -> false,
+     *         trace-events 8192 -> 1024}; empty if none
+     */
+    public String changesFrom(Values before) {
+        StringBuilder sb = new StringBuilder();
+        for (Setting<?> s : settings.list()) {
+            String was = s.text(before.entry(s).value());
+            String now = s.text(entry(s).value());
+            if (!was.equals(now)) {
+                sb.append(sb.isEmpty() ? "" : ", ").append(s.key()).append(' ').append(was).append(" -> ").append(now);
+            }
+        }
+        return sb.toString();
+    }
+
     /** @return one record per setting, in the order of the settings, without descriptions */
     public List<SettingDTO> dtos() {
         List<SettingDTO> out = new ArrayList<>();

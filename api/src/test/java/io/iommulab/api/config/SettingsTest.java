@@ -110,6 +110,14 @@ class SettingsTest {
     }
 
     @Test
+    void changesNameEachSettingWhoseValueChanged() {
+        Values before = SETTINGS.read(Map.of(), props()::get);
+        assertEquals("", SETTINGS.read(Map.of("strict", "1"), props()::get).changesFrom(before), "the source alone is no change");
+        assertEquals("strict true -> false, trace-events 8192 -> 64",
+                SETTINGS.read(Map.of("strict", "off", "trace-events", "64"), props()::get).changesFrom(before));
+    }
+
+    @Test
     void theFrameworkPropertyIsPidDotKey() {
         assertEquals("iommulab.test.trace-events", SETTINGS.property(EVENTS));
         assertNull(SETTINGS.read(Map.of(), props()::get).dtos().get(1).origin());
