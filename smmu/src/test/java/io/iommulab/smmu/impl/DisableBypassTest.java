@@ -159,6 +159,22 @@ class DisableBypassTest {
         }
     }
 
+    /** The metatype (ArmSmmuDriver.Config) and the options read at run time have the same keys and defaults. */
+    @Test
+    void theMetatypeDescribesTheOptionWithItsDefault() {
+        Map<String, String> ocd = new java.util.TreeMap<>();
+        for (java.lang.reflect.Method m : ArmSmmuDriver.Config.class.getDeclaredMethods()) {
+            // Declarative Services' name mapping: $_$ is a dash
+            ocd.put(m.getName().replace("$_$", "-"), String.valueOf(m.getDefaultValue()));
+        }
+        Map<String, String> settings = new java.util.TreeMap<>();
+        for (var s : SmmuSettings.SETTINGS.list()) {
+            settings.put(s.key(), s.text(s.defaultValue()));
+        }
+        assertEquals(settings, ocd);
+        assertEquals(ArmSmmuDriver.DISABLE_BYPASS_PROPERTY, SmmuSettings.SETTINGS.property(SmmuSettings.DISABLE_BYPASS));
+    }
+
     private ArmSmmuDriver driverNow() {
         return driver();
     }
