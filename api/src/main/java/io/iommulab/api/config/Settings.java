@@ -26,10 +26,22 @@ public final class Settings {
     public static final String FILEINSTALL_FILENAME = "felix.fileinstall.filename";
 
     private final String pid;
+    private final String propertyPrefix;
     private final Map<String, Setting<?>> byKey = new LinkedHashMap<>();
 
+    /** Settings whose framework properties are {@code PID.KEY}. */
     public Settings(String pid, List<Setting<?>> settings) {
+        this(pid, pid, settings);
+    }
+
+    /**
+     * Settings whose framework properties are {@code PREFIX.KEY}: for a PID that cannot be the
+     * prefix its properties always had (FileInstall reads a dash in {@code PID.cfg} as the start of
+     * a factory configuration's name, so a PID has none).
+     */
+    public Settings(String pid, String propertyPrefix, List<Setting<?>> settings) {
         this.pid = pid;
+        this.propertyPrefix = propertyPrefix;
         for (Setting<?> s : settings) {
             if (s.key().indexOf('.') >= 0 || byKey.put(s.key(), s) != null) {
                 throw new IllegalArgumentException(pid + ": setting key '" + s.key() + "' has a dot or is given twice");
@@ -61,7 +73,7 @@ public final class Settings {
 
     /** @return the framework property that sets {@code s} when the configuration does not: {@code PID.KEY} */
     public String property(Setting<?> s) {
-        return pid + "." + s.key();
+        return propertyPrefix + "." + s.key();
     }
 
     /**

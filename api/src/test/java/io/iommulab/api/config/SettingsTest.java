@@ -118,8 +118,11 @@ class SettingsTest {
     }
 
     @Test
-    void theFrameworkPropertyIsPidDotKey() {
+    void theFrameworkPropertyIsPidDotKeyOrPrefixDotKey() {
         assertEquals("iommulab.test.trace-events", SETTINGS.property(EVENTS));
+        Settings other = new Settings("iommulab.test_x", "iommulab.test-x", List.of(STRICT));
+        assertEquals("iommulab.test-x.strict", other.property(STRICT));
+        assertEquals(Source.PROPERTY, other.read(Map.of(), props("iommulab.test-x.strict", "0")::get).source(STRICT));
         assertNull(SETTINGS.read(Map.of(), props()::get).dtos().get(1).origin());
     }
 }

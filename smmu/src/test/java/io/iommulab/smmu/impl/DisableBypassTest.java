@@ -16,7 +16,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * disable_bypass changed through the driver's configuration (PID iommulab.arm-smmu) while the SMMUs
+ * disable_bypass changed through the driver's configuration (PID iommulab.arm_smmu) while the SMMUs
  * run: unmatched streams and free stream map entries follow at once, entries in use do not move.
  */
 class DisableBypassTest {
@@ -113,7 +113,7 @@ class DisableBypassTest {
         SmmuRig rig = boot(driver);
         assertEquals(0, rig.gr0(SMMU0, SmmuRegs.GR0_SCR0) & SmmuRegs.SCR0_USFCFG);
         assertTrue(rig.master(DUAL).read(0, rig.ram(), 16).ok());
-        assertEquals(new SettingDTO("iommulab.arm-smmu", "disable-bypass", "false", "configuration", "Config Admin", "live",
+        assertEquals(new SettingDTO("iommulab.arm_smmu", "disable-bypass", "false", "configuration", "Config Admin", "live",
                 null), setting(driver));
     }
 
@@ -123,11 +123,11 @@ class DisableBypassTest {
         SmmuRig rig = boot(driver);
         int scr0 = rig.gr0(SMMU0, SmmuRegs.GR0_SCR0);
         try (LogCapture log = new LogCapture()) {
-            driver.modified(Map.of("disable-bypass", "maybe", Settings.FILEINSTALL_FILENAME, "file:/d/iommulab.arm-smmu.cfg"));
+            driver.modified(Map.of("disable-bypass", "maybe", Settings.FILEINSTALL_FILENAME, "file:/d/iommulab.arm_smmu.cfg"));
             driver.modified(Map.of("disable_bypass", "0"));
-            assertEquals(1, log.matching("configuration refused, nothing changed: EINVAL: iommulab.arm-smmu: disable-bypass "
+            assertEquals(1, log.matching("configuration refused, nothing changed: EINVAL: iommulab.arm_smmu: disable-bypass "
                     + "'maybe' is not a boolean").size(), log.lines().toString());
-            assertEquals(1, log.matching("configuration refused, nothing changed: EINVAL: iommulab.arm-smmu: no setting "
+            assertEquals(1, log.matching("configuration refused, nothing changed: EINVAL: iommulab.arm_smmu: no setting "
                     + "'disable_bypass' (its settings: disable-bypass)").size(), log.lines().toString());
         }
         assertTrue(driver.disableBypass());
@@ -141,14 +141,14 @@ class DisableBypassTest {
         try {
             ArmSmmuDriver driver = driver();
             assertFalse(driver.disableBypass());
-            assertEquals(new SettingDTO("iommulab.arm-smmu", "disable-bypass", "false", "property",
+            assertEquals(new SettingDTO("iommulab.arm_smmu", "disable-bypass", "false", "property",
                     ArmSmmuDriver.DISABLE_BYPASS_PROPERTY, "live", null), setting(driver));
             driver.modified(Map.of("disable-bypass", "yes"));
             assertTrue(driver.disableBypass());
             assertEquals("true", driver.check("disable-bypass", "y"));
             System.setProperty(ArmSmmuDriver.DISABLE_BYPASS_PROPERTY, "maybe");
             IommuException e = assertThrows(IommuException.class, this::driverNow);
-            assertEquals("EINVAL: iommulab.arm-smmu: iommulab.arm-smmu.disable-bypass 'maybe' is not a boolean (1/0, y/n, "
+            assertEquals("EINVAL: iommulab.arm_smmu: iommulab.arm-smmu.disable-bypass 'maybe' is not a boolean (1/0, y/n, "
                     + "yes/no, true/false, on/off)", e.getMessage());
         } finally {
             if (was == null) {
