@@ -94,25 +94,35 @@ public final class ConfigCommands {
     public SettingDTO config(
             @Descriptor("remove the key from the configuration") @Parameter(names = "--unset", presentValue = "true",
                     absentValue = "false") boolean unset,
+            @Descriptor("wait for a value (give one)") @Parameter(names = "--wait", presentValue = "true",
+                    absentValue = "false") boolean wait,
             @Descriptor("configuration PID") String pid,
             @Descriptor("key, e.g. strict") String key) {
+        if (wait) {
+            throw new IommuException(Errno.EINVAL, "option --wait: give the VALUE to wait for (iommu:config --wait PID KEY VALUE)");
+        }
         Map.Entry<Configurable, Bundle> c = find(pid);
         setting(c.getKey(), key); // an unknown key is refused before anything is written
         if (unset) {
             unset(pid, key);
             return await(pid, key, s -> !"configuration".equals(s.source()), APPLY_MS, "take " + key + " out");
         }
-        return setting(c.getKey(), key);
+        return await(pid, key, s -> true, 0, "show " + key);
     }
 
     @Descriptor("change a setting while the machine runs (through Config Admin, as a PID.cfg file in the deploy folder"
             + " does), or with --wait wait until it has the value (at most 60 s)")
     public SettingDTO config(
+            @Descriptor("(not with a value)") @Parameter(names = "--unset", presentValue = "true",
+                    absentValue = "false") boolean unset,
             @Descriptor("wait for the value instead of setting it") @Parameter(names = "--wait", presentValue = "true",
                     absentValue = "false") boolean wait,
             @Descriptor("configuration PID") String pid,
             @Descriptor("key, e.g. strict") String key,
             @Descriptor("value, e.g. false") String value) {
+        if (unset) {
+            throw new IommuException(Errno.EINVAL, "option --unset takes no VALUE (iommu:config --unset PID KEY)");
+        }
         Configurable c = find(pid).getKey();
         String text = c.check(key, value);
         if (wait) {
