@@ -16,8 +16,10 @@
  * runs with the domain quiesced) with {@link io.iommulab.klib.PgtableDomain#format} and the
  * install, reopen and reattach that remember the format and context; 1.5 added
  * {@link io.iommulab.klib.FaultInject#kzalloc} (failslab for a driver's own allocations, a point of
- * the machine's fail-nth).
+ * the machine's fail-nth); 1.6 added {@link io.iommulab.klib.RateLimit.Limits} with
+ * {@link io.iommulab.klib.RateLimit#limits} and {@link io.iommulab.klib.RateLimit#setLimits} (the limits
+ * every call site follows, set at run time as the printk ratelimit sysctls).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.5.0")
+@org.osgi.annotation.versioning.Version("1.6.0")
 package io.iommulab.klib;

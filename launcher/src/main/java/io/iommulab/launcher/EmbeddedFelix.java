@@ -58,9 +58,14 @@ final class EmbeddedFelix {
      * so that one dropped into the deploy folder gets the hardware level as the shipped ones do.
      */
     static final String HARDWARE_HEADER = "Iommulab-Hardware";
-    /** SCR and the libraries it needs: not hardware, but started and stopped with it (see {@link #HARDWARE_LEVEL}). */
+    /**
+     * SCR and the libraries it needs: not hardware, but started and stopped with it (see {@link #HARDWARE_LEVEL});
+     * Config Admin and Metatype (with the Log API Metatype needs) with them, so that SCR configures
+     * every software component from its first activation on.
+     */
     private static final List<String> HARDWARE_LEVEL_LIBRARIES = List.of("org.apache.felix.scr",
-            "org.osgi.service.component", "org.osgi.util.promise", "org.osgi.util.function");
+            "org.osgi.service.component", "org.osgi.util.promise", "org.osgi.util.function", "org.apache.felix.configadmin",
+            "org.apache.felix.metatype", "org.osgi.service.log");
     /** Start level of every other bundle, and the framework's beginning start level. */
     private static final int BEGINNING = 3;
 
@@ -68,12 +73,14 @@ final class EmbeddedFelix {
 
     private final Framework framework;
     private final Path storage;
+    private final Path deploy;
     private final PrintStream err;
     private boolean stopped;
 
-    private EmbeddedFelix(Framework framework, Path storage, PrintStream err) {
+    private EmbeddedFelix(Framework framework, Path storage, Path deploy, PrintStream err) {
         this.framework = framework;
         this.storage = storage;
+        this.deploy = deploy;
         this.err = err;
     }
 
@@ -104,6 +111,10 @@ final class EmbeddedFelix {
         props.put("felix.fileinstall.noInitialDelay", "true");
         props.put("felix.fileinstall.log.default", "jul");
         props.put("felix.fileinstall.log.level", "warn".equals(logLevel) ? "2" : "debug".equals(logLevel) ? "4" : "3");
+        // A change made in the shell (iommu:config) to a configuration read from a file in the folder
+        // is written back into that file, so that the file and the running policy agree (FileInstall's
+        // default, said here because it writes into the user's file).
+        props.put("felix.fileinstall.enableConfigSave", "true");
         // Gogo's own console would read stdin and stop the framework at EOF; the launcher opens
         // the interactive shell itself (after the boot) when it runs on a terminal.
         props.put("gosh.args", "--nointeractive");
@@ -114,7 +125,7 @@ final class EmbeddedFelix {
         @SuppressWarnings({"unchecked", "rawtypes"})
         Map<String, String> config = (Map) props; // Felix accepts objects (the logger) in its configuration map
         Framework fw = factory.newFramework(config);
-        EmbeddedFelix felix = new EmbeddedFelix(fw, storage, err);
+        EmbeddedFelix felix = new EmbeddedFelix(fw, storage, deploy, err);
         try {
             fw.init();
             // Every bundle gets its level as it is installed: the shipped ones now, the deploy folder's later.
@@ -135,6 +146,11 @@ final class EmbeddedFelix {
 
     BundleContext context() {
         return framework.getBundleContext();
+    }
+
+    /** @return the folder FileInstall watches */
+    Path deploy() {
+        return deploy;
     }
 
     Framework framework() {

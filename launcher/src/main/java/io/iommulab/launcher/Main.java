@@ -37,6 +37,8 @@ public final class Main {
     /** Generous: a cold JVM on a loaded 2-core CI runner starts the container in about a second. */
     private static final long SERVICE_TIMEOUT_MS = 60_000;
     private static final String BOARD_VARIABLE = "iommulab_board";
+    /** How long the boot waits for the deploy folder's configuration files to be applied. */
+    private static final long CONFIGURATION_TIMEOUT_MS = 5_000;
     /** The core's option that starts its DMA sanitizer (CoreConfig.SANITIZE), set by {@code --sanitize}. */
     static final String SANITIZE_PROPERTY = "iommulab.iommu.sanitize";
 
@@ -172,6 +174,8 @@ public final class Main {
         }
         try {
             String board = opts.board() != null ? opts.board().toString() : "default";
+            // the deploy folder's configuration files hold for the boot, as framework properties do
+            DeployedConfigurations.await(felix.context(), felix.deploy(), CONFIGURATION_TIMEOUT_MS, err);
             try {
                 if (opts.board() != null) {
                     // Passed as a variable, so that no path needs quoting for the Gogo parser.

@@ -2,13 +2,17 @@ package io.iommulab.core.impl;
 
 import io.iommulab.api.DomainType;
 import io.iommulab.api.cmdline.Memparse;
+import io.iommulab.api.config.Values;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
+import java.util.Map;
 import java.util.function.Function;
 
 /**
- * The core's boot options, read from framework properties (as Linux's iommu.passthrough /
- * iommu.strict command line).
+ * The core's options, read from framework properties (as Linux's iommu.passthrough /
+ * iommu.strict command line). Those of them that are settings of the PID {@value CoreSettings#PID}
+ * ({@link CoreSettings}: default domain, strict, trace, trace events) can also come from the
+ * core's configuration, and change while it runs.
  *
  * @param defaultDomain default domain type for groups whose driver does not ask for one
  * @param strict        true: unmap invalidates before returning (iommu.strict=1); false: DMA
@@ -20,17 +24,20 @@ import java.util.function.Function;
  *                      it the state is released as on an unload
  * @param sanitize      true if the DMA sanitizer watches the bus from the start (it can be turned
  *                      on and off later: {@code iommu:sanitize on|off})
+ * @param traceEvents   how many trace events the ring keeps (a power of two)
  */
 public record CoreConfig(DomainType defaultDomain, boolean strict, long cpuPageSize, boolean trace, long liveUpdateMs,
-        boolean sanitize) {
+        boolean sanitize, int traceEvents) {
 
     public static final String DEFAULT_DOMAIN = "iommulab.iommu.default-domain";
     public static final String STRICT = "iommulab.iommu.strict";
     public static final String CPU_PAGE_SIZE = "iommulab.cpu-page-size";
     public static final String TRACE = "iommulab.iommu.trace";
+    public static final String TRACE_EVENTS = "iommulab.iommu.trace-events";
     public static final String LIVE_UPDATE_TIMEOUT = "iommulab.iommu.live-update-timeout-ms";
     public static final String SANITIZE = "iommulab.iommu.sanitize";
     static final long DEFAULT_LIVE_UPDATE_MS = 10_000;
+    static final int DEFAULT_TRACE_EVENTS = 8192;
 
     public CoreConfig {
         if (cpuPageSize <= 0 || Long.bitCount(cpuPageSize) != 1) {
@@ -38,6 +45,9 @@ public record CoreConfig(DomainType defaultDomain, boolean strict, long cpuPageS
         }
         if (liveUpdateMs <= 0) {
             throw new IommuException(Errno.EINVAL, LIVE_UPDATE_TIMEOUT + " " + liveUpdateMs + " is not a positive number of ms");
+        }
+        if (traceEvents <= 0 || Integer.bitCount(traceEvents) != 1) {
+            throw new IommuException(Errno.EINVAL, TRACE_EVENTS + " " + traceEvents + " is not a power of two");
         }
     }
 
@@ -49,6 +59,12 @@ public record CoreConfig(DomainType defaultDomain, boolean strict, long cpuPageS
     /** The old five options, no sanitizer. */
     public CoreConfig(DomainType defaultDomain, boolean strict, long cpuPageSize, boolean trace, long liveUpdateMs) {
         this(defaultDomain, strict, cpuPageSize, trace, liveUpdateMs, false);
+    }
+
+    /** The old six options, the trace ring at its default size. */
+    public CoreConfig(DomainType defaultDomain, boolean strict, long cpuPageSize, boolean trace, long liveUpdateMs,
+            boolean sanitize) {
+        this(defaultDomain, strict, cpuPageSize, trace, liveUpdateMs, sanitize, DEFAULT_TRACE_EVENTS);
     }
 
     /** @return {@link #liveUpdateMs} in ns */
@@ -63,20 +79,29 @@ public record CoreConfig(DomainType defaultDomain, boolean strict, long cpuPageS
 
     /** Reads the options through {@code props} (e.g. BundleContext::getProperty); absent keys keep defaults. */
     public static CoreConfig from(Function<String, String> props) {
+        return from(props, CoreSettings.SETTINGS.read(Map.of(), props));
+    }
+
+    /**
+     * The options {@code props} give, with the settings of the PID as {@code settings} has them (the
+     * configuration's values over the same properties).
+     */
+    static CoreConfig from(Function<String, String> props, Values settings) {
         CoreConfig d = defaults();
-        String dom = props.apply(DEFAULT_DOMAIN);
-        String strict = props.apply(STRICT);
         String page = props.apply(CPU_PAGE_SIZE);
-        String trace = props.apply(TRACE);
         String live = props.apply(LIVE_UPDATE_TIMEOUT);
         String sanitize = props.apply(SANITIZE);
         long pageSize = page == null || page.isBlank() ? d.cpuPageSize() : Memparse.parse(CPU_PAGE_SIZE, page).value();
-        return new CoreConfig(dom == null || dom.isBlank() ? d.defaultDomain() : DomainType.parse(dom),
-                strict == null || strict.isBlank() ? d.strict() : parseBool(STRICT, strict),
-                pageSize,
-                trace == null || trace.isBlank() ? d.trace() : parseBool(TRACE, trace),
+        return new CoreConfig(d.defaultDomain(), d.strict(), pageSize, d.trace(),
                 live == null || live.isBlank() ? d.liveUpdateMs() : Memparse.parse(LIVE_UPDATE_TIMEOUT, live).within(1, 3_600_000L),
-                sanitize == null || sanitize.isBlank() ? d.sanitize() : parseBool(SANITIZE, sanitize));
+                sanitize == null || sanitize.isBlank() ? d.sanitize() : parseBool(SANITIZE, sanitize), d.traceEvents())
+                .withSettings(settings);
+    }
+
+    /** @return these options with the settings of the PID {@value CoreSettings#PID} taken from {@code v} */
+    CoreConfig withSettings(Values v) {
+        return new CoreConfig(v.get(CoreSettings.DEFAULT_DOMAIN), v.get(CoreSettings.STRICT), cpuPageSize,
+                v.get(CoreSettings.TRACE), liveUpdateMs, sanitize, Math.toIntExact(v.get(CoreSettings.TRACE_EVENTS)));
     }
 
     private static boolean parseBool(String key, String v) {
@@ -88,18 +113,26 @@ public record CoreConfig(DomainType defaultDomain, boolean strict, long cpuPageS
     }
 
     public CoreConfig withDefaultDomain(DomainType t) {
-        return new CoreConfig(t, strict, cpuPageSize, trace, liveUpdateMs, sanitize);
+        return new CoreConfig(t, strict, cpuPageSize, trace, liveUpdateMs, sanitize, traceEvents);
     }
 
     public CoreConfig withStrict(boolean s) {
-        return new CoreConfig(defaultDomain, s, cpuPageSize, trace, liveUpdateMs, sanitize);
+        return new CoreConfig(defaultDomain, s, cpuPageSize, trace, liveUpdateMs, sanitize, traceEvents);
+    }
+
+    public CoreConfig withTrace(boolean on) {
+        return new CoreConfig(defaultDomain, strict, cpuPageSize, on, liveUpdateMs, sanitize, traceEvents);
+    }
+
+    public CoreConfig withTraceEvents(int events) {
+        return new CoreConfig(defaultDomain, strict, cpuPageSize, trace, liveUpdateMs, sanitize, events);
     }
 
     public CoreConfig withLiveUpdateMs(long ms) {
-        return new CoreConfig(defaultDomain, strict, cpuPageSize, trace, ms, sanitize);
+        return new CoreConfig(defaultDomain, strict, cpuPageSize, trace, ms, sanitize, traceEvents);
     }
 
     public CoreConfig withSanitize(boolean on) {
-        return new CoreConfig(defaultDomain, strict, cpuPageSize, trace, liveUpdateMs, on);
+        return new CoreConfig(defaultDomain, strict, cpuPageSize, trace, liveUpdateMs, on, traceEvents);
     }
 }

@@ -59,12 +59,12 @@ public final class IommuCoreEngine implements IommuService {
 
     private static final Logger LOG = LoggerFactory.getLogger(IommuCoreEngine.class);
     static final int FAULT_HISTORY = 1024;
-    static final int TRACE_EVENTS = 8192;
     /** attempts at a takeover that fails for want of memory or time before the state is unloaded */
     static final int ADOPT_ATTEMPTS = 3;
 
     private final Machine machine;
-    private final CoreConfig config;
+    /** the options; the settings of the PID change while the core runs ({@link #reconfigure}) */
+    private volatile CoreConfig config;
     private final long startNs = System.nanoTime();
     private final TraceRing trace;
     private final FaultReporter faults;
@@ -97,7 +97,7 @@ public final class IommuCoreEngine implements IommuService {
     public IommuCoreEngine(Machine machine, CoreConfig config) {
         this.machine = machine;
         this.config = config;
-        this.trace = new TraceRing(TRACE_EVENTS, startNs, config.trace());
+        this.trace = new TraceRing(config.traceEvents(), startNs, config.trace());
         this.faults = new FaultReporter(FAULT_HISTORY, startNs, trace);
         this.masters = new Masters(machine.masters());
         for (IommuHardware hw : machine.iommuHardware()) {
@@ -120,6 +120,25 @@ public final class IommuCoreEngine implements IommuService {
 
     public CoreConfig config() {
         return config;
+    }
+
+    /**
+     * Takes new settings while the core runs (its configuration changed), tearing nothing down:
+     * the default domain type and strict mode are read when a group's default domain is set up,
+     * so they apply to default domains made from now on; tracing and the ring's size change at
+     * once. The options that are not settings (page size, live-update timeout, the sanitizer at
+     * the start) must be those the core runs with.
+     */
+    public void reconfigure(CoreConfig next) {
+        CoreConfig now = config;
+        if (next.cpuPageSize() != now.cpuPageSize() || next.liveUpdateMs() != now.liveUpdateMs()
+                || next.sanitize() != now.sanitize()) {
+            throw new IllegalArgumentException("only the settings of " + CoreSettings.PID + " change at run time: " + next
+                    + " vs " + now);
+        }
+        trace.resize(next.traceEvents());
+        trace.setEnabled(next.trace());
+        config = next;
     }
 
     public TraceRing traceRing() {
@@ -863,9 +882,9 @@ public final class IommuCoreEngine implements IommuService {
         }
     }
 
-    private DomainType dmaType(IommuDriver driver, MasterImpl m, DomainType t) {
+    private static DomainType dmaType(IommuDriver driver, MasterImpl m, DomainType t, CoreConfig c) {
         boolean fq = capable(driver, m, Capability.DEFERRED_FLUSH);
-        if (t == DomainType.DMA && !config.strict() && fq) {
+        if (t == DomainType.DMA && !c.strict() && fq) {
             return DomainType.DMA_FQ;
         }
         if (t == DomainType.DMA_FQ && !fq) {
@@ -889,7 +908,8 @@ public final class IommuCoreEngine implements IommuService {
      */
     private DomainImpl setupDefaultDomain(GroupImpl group, MasterImpl m, IommuDriver driver) {
         DomainType want = defDomainType(driver, m);
-        DomainType type = dmaType(driver, m, want != null ? want : config.defaultDomain());
+        CoreConfig c = config; // one reading of the settings for the whole set-up
+        DomainType type = dmaType(driver, m, want != null ? want : c.defaultDomain(), c);
         if (type == DomainType.IDENTITY || type == DomainType.BLOCKED) {
             DomainOps ops = type == DomainType.IDENTITY ? driver.identityDomain() : driver.blockedDomain();
             if (ops == null) {
@@ -907,7 +927,7 @@ public final class IommuCoreEngine implements IommuService {
                     LOG.info("{}: {} domain does not fit, using DMA", m.name(), typeName(type));
                 }
             }
-            type = dmaType(driver, m, DomainType.DMA);
+            type = dmaType(driver, m, DomainType.DMA, c);
         }
         DomainImpl d = allocPaging(type, driver, m, false);
         try {

@@ -9,7 +9,9 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 /**
  * The iommu trace events: a bounded lock-free ring of raw events (numbers and string references),
  * formatted in the shapes of include/trace/events/iommu.h only when read, so emitting costs one
- * small allocation and two atomic operations.
+ * small allocation, two atomic operations and two volatile reads. The ring can be resized while
+ * events are emitted ({@link #resize}, as tracefs' buffer_size_kb): it keeps the newest events that
+ * fit, and loses none emitted meanwhile.
  */
 public final class TraceRing {
 
@@ -54,8 +56,37 @@ public final class TraceRing {
         }
     }
 
-    private final AtomicReferenceArray<Event> slots;
-    private final int mask;
+    /** The slots of one size; an event with sequence number s lives in slot {@code s & mask}. */
+    private record Slots(AtomicReferenceArray<Event> events, int mask) {
+        Slots(int capacity) {
+            this(new AtomicReferenceArray<>(capacity), capacity - 1);
+        }
+
+        Event get(long seq) {
+            return events.get((int) (seq & mask));
+        }
+
+        int length() {
+            return events.length();
+        }
+
+        /** Stores {@code e} unless its slot holds it or a newer event already. */
+        void putIfNewer(Event e) {
+            int i = (int) (e.seq() & mask);
+            while (true) {
+                Event cur = events.get(i);
+                if (cur != null && cur.seq() >= e.seq()) {
+                    return;
+                }
+                if (events.compareAndSet(i, cur, e)) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private volatile Slots ring;
+    private final Object resizing = new Object();
     private final AtomicLong next = new AtomicLong();
     private final long startNs;
     private volatile boolean enabled;
@@ -63,13 +94,45 @@ public final class TraceRing {
     private volatile long firstVisible;
 
     public TraceRing(int capacity, long startNs, boolean enabled) {
-        if (Integer.bitCount(capacity) != 1) {
-            throw new IllegalArgumentException("trace ring capacity " + capacity + " is not a power of two");
-        }
-        this.slots = new AtomicReferenceArray<>(capacity);
-        this.mask = capacity - 1;
+        this.ring = new Slots(checked(capacity));
         this.startNs = startNs;
         this.enabled = enabled;
+    }
+
+    private static int checked(int capacity) {
+        if (capacity <= 0 || Integer.bitCount(capacity) != 1) {
+            throw new IllegalArgumentException("trace ring capacity " + capacity + " is not a power of two");
+        }
+        return capacity;
+    }
+
+    /** @return how many events the ring holds at most */
+    public int capacity() {
+        return ring.length();
+    }
+
+    /**
+     * Gives the ring room for {@code capacity} events, keeping the newest ones that fit. Emitters
+     * are not blocked: an event emitted into the old slots while they are copied is stored again
+     * in the new ones by its emitter, which looks at the ring once more after storing.
+     */
+    public void resize(int capacity) {
+        checked(capacity);
+        synchronized (resizing) {
+            Slots old = ring;
+            if (old.length() == capacity) {
+                return;
+            }
+            Slots grown = new Slots(capacity);
+            ring = grown; // before reading next: an event numbered from here on sees the new slots
+            long end = next.get();
+            for (long s = Math.max(0, end - Math.min(old.length(), capacity)); s < end; s++) {
+                Event e = old.get(s);
+                if (e != null && e.seq() == s) {
+                    grown.putIfNewer(e);
+                }
+            }
+        }
     }
 
     public boolean enabled() {
@@ -85,8 +148,14 @@ public final class TraceRing {
     }
 
     private void emit(int type, int dom, long a, long b, long c, String s1, String s2) {
+        Slots r = ring;
         long seq = next.getAndIncrement();
-        slots.set((int) (seq & mask), new Event(seq, System.nanoTime() - startNs, type, dom, a, b, c, s1, s2));
+        Event e = new Event(seq, System.nanoTime() - startNs, type, dom, a, b, c, s1, s2);
+        r.events().set((int) (seq & r.mask()), e);
+        Slots now = ring;
+        if (now != r) {
+            now.putIfNewer(e); // resized meanwhile: the copy may have missed it
+        }
     }
 
     /** trace_map(iova, paddr, size), of {@code domain} */
@@ -117,10 +186,11 @@ public final class TraceRing {
      * @return the change, or null if none is in the ring (or tracing is off)
      */
     public Change lastChange(int domain, long iova) {
+        Slots slots = ring;
         long end = next.get();
         long start = Math.max(0, end - slots.length());
         for (long s = end - 1; s >= start; s--) {
-            Event e = slots.get((int) (s & mask));
+            Event e = slots.get(s);
             if (e == null || e.seq() != s || e.dom() != domain || (e.type() != MAP && e.type() != UNMAP)) {
                 continue;
             }
@@ -171,11 +241,12 @@ public final class TraceRing {
 
     /** @return the events still in the ring, oldest first, formatted */
     public List<TraceEventDTO> snapshot() {
+        Slots slots = ring;
         long end = next.get();
         long start = Math.max(firstVisible, end - slots.length());
         List<TraceEventDTO> out = new ArrayList<>((int) Math.max(0, end - start));
         for (long s = start; s < end; s++) {
-            Event e = slots.get((int) (s & mask));
+            Event e = slots.get(s);
             // a slot not yet published, or already overwritten by a newer lap, is skipped
             if (e != null && e.seq() == s) {
                 out.add(new TraceEventDTO(e.timestampNs(), NAMES[e.type()], format(e)));

@@ -6,7 +6,6 @@ import io.iommulab.klib.PgtableFormats;
 import io.iommulab.klib.RateLimit;
 
 import io.iommulab.api.Prot;
-import io.iommulab.api.cmdline.Kstrtobool;
 import io.iommulab.api.driver.Capability;
 import io.iommulab.api.driver.DomainHandover;
 import io.iommulab.api.driver.DomainOps;
@@ -42,12 +41,21 @@ import java.util.function.LongSupplier;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
+import io.iommulab.api.config.Configurable;
+import io.iommulab.api.config.SettingDTO;
+import io.iommulab.api.config.Values;
+import java.util.Map;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,9 +76,31 @@ import org.slf4j.LoggerFactory;
  * ({@link SmmuTakeover}) and {@link #restoreDomain} re-opens each domain on its bank and table.
  * When the page-table format service is replaced (the pgtable bundle updated), every live domain's
  * table is re-opened by the new one, on the same bank with the same registers.
+ *
+ * <p>Options: the configuration {@value SmmuSettings#PID} ({@link Config}, {@link SmmuSettings})
+ * over the framework properties; a change is applied by {@link #modified} to the running SMMUs
+ * ({@link #setDisableBypass}), never by a deactivation (which would unbind every SMMU). Registered
+ * as {@link Configurable} too, so that {@code iommu:config} lists and changes it.
  */
-@Component(service = IommuDriver.class)
-public final class ArmSmmuDriver implements IommuDriver {
+@Component(service = {IommuDriver.class, Configurable.class}, configurationPid = SmmuSettings.PID,
+        configurationPolicy = ConfigurationPolicy.OPTIONAL)
+@Designate(ocd = ArmSmmuDriver.Config.class)
+public final class ArmSmmuDriver implements IommuDriver, Configurable {
+
+    /**
+     * The metatype of the driver's configuration ({@code $_$} in a name is a dash in the key);
+     * {@link SmmuSettings} reads and checks the values.
+     */
+    @ObjectClassDefinition(id = SmmuSettings.PID, name = "ARM SMMUv2 driver", description = "Options of the arm-smmu "
+            + "driver (arm-smmu.c module parameters). Each key can also be a framework property iommulab.arm-smmu.KEY,"
+            + " which a configuration overrides.")
+    public @interface Config {
+        @AttributeDefinition(name = "Disable bypass", description = "true: streams no stream map entry matches, and free "
+                + "entries, fault (arm-smmu.disable_bypass=1, CONFIG_ARM_SMMU_DISABLE_BYPASS_BY_DEFAULT); false: they "
+                + "bypass translation. Applies at once to every probed SMMU (sCR0.USFCFG and the free entries' S2CRs); "
+                + "entries in use are left alone.")
+        boolean disable$_$bypass() default true;
+    }
 
     /** driver name */
     public static final String NAME = "arm-smmu";
@@ -99,20 +129,44 @@ public final class ArmSmmuDriver implements IommuDriver {
 
     private final PgtableFormats formats;
     private final LongSupplier clock;
-    private final boolean disableBypass;
+    /** disable_bypass for SMMUs probed from now on; each probed SMMU runs its own copy ({@link SmmuInstance#disableBypass}) */
+    private volatile boolean disableBypass;
+    /** orders changes of disable_bypass against SMMUs joining {@link #instances} */
+    private final Object bypassLock = new Object();
+    /** the options in effect with their sources */
+    private volatile Values settings;
+    private final Function<String, String> properties;
     private final RateLimit contextFaultLimit;
     private final RateLimit globalFaultLimit;
     private final RateLimit syncLimit;
     private final List<SmmuInstance> instances = new CopyOnWriteArrayList<>();
     private final Set<SmmuDomain> domains = ConcurrentHashMap.newKeySet();
 
-    /** SCR: disable_bypass from the framework property {@value #DISABLE_BYPASS_PROPERTY}. */
+    /**
+     * SCR: disable_bypass from the configuration, else the framework property
+     * {@value #DISABLE_BYPASS_PROPERTY}. A configuration with a bad value is refused (the property
+     * applies); a bad property fails the activation, as it always did.
+     */
     @Activate
-    public ArmSmmuDriver(BundleContext context) {
-        this(null, System::nanoTime, parseDisableBypass(context.getProperty(DISABLE_BYPASS_PROPERTY)));
+    public ArmSmmuDriver(BundleContext context, Map<String, Object> properties) {
+        this(null, System::nanoTime, context::getProperty, initialSettings(properties, context::getProperty));
     }
 
-    private ArmSmmuDriver(Function<String, PageTableFormat> formats, LongSupplier clock, boolean disableBypass) {
+    private static Values initialSettings(Map<String, Object> properties, Function<String, String> props) {
+        try {
+            return SmmuSettings.SETTINGS.read(properties, props);
+        } catch (IommuException e) {
+            LOG.error("configuration refused, the framework properties apply: {}", e.getMessage());
+            return SmmuSettings.SETTINGS.read(Map.of(), props);
+        }
+    }
+
+    /**
+     * @param properties the framework properties under the configuration
+     * @param settings   the options read from the configuration and {@code properties}
+     */
+    private ArmSmmuDriver(Function<String, PageTableFormat> formats, LongSupplier clock, Function<String, String> properties,
+            Values settings) {
         this.formats = new PgtableFormats(NAME, PageTableFormat.ARM_LPAE_S1, formats != null ? formats : name -> null,
                 new PgtableFormats.Driver() {
                     @Override
@@ -126,7 +180,9 @@ public final class ArmSmmuDriver implements IommuDriver {
                     }
                 }, LOG);
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.disableBypass = disableBypass;
+        this.properties = properties;
+        this.settings = settings;
+        this.disableBypass = settings.get(SmmuSettings.DISABLE_BYPASS);
         this.contextFaultLimit = new RateLimit(clock);
         this.globalFaultLimit = new RateLimit(clock);
         this.syncLimit = new RateLimit(clock);
@@ -140,17 +196,74 @@ public final class ArmSmmuDriver implements IommuDriver {
      * @param clock   nanosecond clock of the rate limits and of the TLB sync timeout
      */
     public static ArmSmmuDriver create(Function<String, PageTableFormat> formats, LongSupplier clock) {
-        return create(formats, clock, parseDisableBypass(System.getProperty(DISABLE_BYPASS_PROPERTY)));
+        return new ArmSmmuDriver(Objects.requireNonNull(formats, "formats"), clock, System::getProperty,
+                SmmuSettings.SETTINGS.read(Map.of(), System::getProperty));
     }
 
     /** As {@link #create(Function, LongSupplier)} with disable_bypass given. */
     public static ArmSmmuDriver create(Function<String, PageTableFormat> formats, LongSupplier clock, boolean disableBypass) {
-        return new ArmSmmuDriver(Objects.requireNonNull(formats, "formats"), clock, disableBypass);
+        Map<String, Object> given = Map.of(SmmuSettings.DISABLE_BYPASS.key(), disableBypass);
+        return new ArmSmmuDriver(Objects.requireNonNull(formats, "formats"), clock, name -> null,
+                SmmuSettings.SETTINGS.read(given, name -> null));
     }
 
-    /** @throws IommuException EINVAL naming the property and value if it is not a boolean */
-    static boolean parseDisableBypass(String value) {
-        return Kstrtobool.parse(DISABLE_BYPASS_PROPERTY, value, true);
+    /**
+     * SCR: the configuration changed (or was deleted: then {@code properties} holds none of its
+     * keys). disable_bypass is applied to every probed SMMU at once ({@link #setDisableBypass}); a
+     * configuration with a bad value is refused whole, with one line naming the PID, the key and
+     * the value, and nothing changes.
+     */
+    @Modified
+    public void modified(Map<String, Object> properties) {
+        Values next;
+        try {
+            next = SmmuSettings.SETTINGS.read(properties, this.properties);
+        } catch (IommuException e) {
+            LOG.error("configuration refused, nothing changed: {}", e.getMessage());
+            return;
+        }
+        String changes = next.changesFrom(settings);
+        setDisableBypass(next.get(SmmuSettings.DISABLE_BYPASS));
+        settings = next;
+        if (!changes.isEmpty()) {
+            LOG.info("{}: {}", SmmuSettings.PID, changes);
+        }
+    }
+
+    /**
+     * disable_bypass from now on: for SMMUs probed later, and at once for every probed one
+     * ({@link SmmuInstance#setDisableBypass}: unmatched streams and free entries).
+     */
+    public void setDisableBypass(boolean on) {
+        synchronized (bypassLock) {
+            disableBypass = on;
+            for (SmmuInstance smmu : instances) {
+                smmu.setDisableBypass(on);
+            }
+        }
+    }
+
+    /** A probed (or taken over) SMMU joins: it runs the disable_bypass in effect, also if it changed while it was reset. */
+    private void join(SmmuInstance smmu) {
+        instances.add(smmu);
+        synchronized (bypassLock) {
+            smmu.setDisableBypass(disableBypass);
+        }
+    }
+
+    @Override
+    public String pid() {
+        return SmmuSettings.PID;
+    }
+
+    @Override
+    public List<SettingDTO> settings() {
+        return settings.dtos();
+    }
+
+    @Override
+    public String check(String key, String value) {
+        return SmmuSettings.SETTINGS.check(key, value);
     }
 
     /** @return the format called {@code name} (the newest bound service); ENODEV if no such format is available */
@@ -240,14 +353,14 @@ public final class ArmSmmuDriver implements IommuDriver {
             requestGlobalIrqs(smmu, prefix);
             smmu.deviceReset();
             smmu.testSmrMasks();
-            instances.add(smmu);
+            join(smmu);
         } catch (RuntimeException e) {
             freeGlobalIrqs(smmu);
             throw e;
         }
         LOG.info("{}: {} stream ID bits kept (0x{}), SMR mask 0x{}, disable_bypass {}", prefix,
                 Integer.bitCount(smmu.streamIdMask), Integer.toHexString(smmu.streamIdMask),
-                Integer.toHexString(smmu.smrMaskMask), disableBypass ? 1 : 0);
+                Integer.toHexString(smmu.smrMaskMask), smmu.disableBypass() ? 1 : 0);
         return smmu;
     }
 
@@ -426,7 +539,7 @@ public final class ArmSmmuDriver implements IommuDriver {
             freeGlobalIrqs(smmu);
             throw e;
         }
-        instances.add(smmu);
+        join(smmu);
         pdev.restoredFrom(source);
         if (!smmu.globalIrqs.isEmpty()) {
             smmu.globalFault(pdev.irq(0).number());
@@ -745,7 +858,7 @@ public final class ArmSmmuDriver implements IommuDriver {
             return;
         }
         String p = smmu.prefix();
-        if (disableBypass && (gfsr & SmmuRegs.SGFSR_USF) != 0) {
+        if (smmu.disableBypass() && (gfsr & SmmuRegs.SGFSR_USF) != 0) {
             LOG.error("{}: {}", p, String.format("Blocked unknown Stream ID 0x%x; boot with \"arm-smmu.disable_bypass=0\" to allow,"
                     + " but this may have security implications", gfsynr1 & 0xffff));
         } else {

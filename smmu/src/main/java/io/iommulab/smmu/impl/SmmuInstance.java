@@ -35,6 +35,8 @@ import java.util.Map;
  * restoreDomain finds their banks in. After a takeover, banks in use whose domain is not restored
  * yet are set in {@code contextMap} with no owner in {@code cbs}. {@code skipInvalidate} is the
  * {@code skip-invalidate} fault-injection point every TLB invalidation of this SMMU asks first.
+ * {@code disableBypass} is the driver's disable_bypass as this SMMU runs it (its reset, free
+ * entries and sCR0.USFCFG), changed at run time by {@link #setDisableBypass} under the stream map's lock.
  */
 public final class SmmuInstance implements IommuDevice {
 
@@ -53,6 +55,7 @@ public final class SmmuInstance implements IommuDevice {
     final List<IrqRegistration> globalIrqs = new ArrayList<>();
     volatile boolean removed;
     volatile Map<Integer, PreservedDomain> record = Map.of();
+    private volatile boolean disableBypass;
 
     SmmuInstance(ArmSmmuDriver driver, PlatformDevice pdev, SmmuHardware hw, SmmuParams params, IrqLine[] contextIrqs,
             int globalIrqCount) {
@@ -65,8 +68,8 @@ public final class SmmuInstance implements IommuDevice {
         this.globalIrqCount = globalIrqCount;
         this.streamIdMask = params.streamIdMask();
         this.cbs = new SmmuDomain[params.numContextBanks()];
-        int initType = driver.disableBypass() ? SmmuRegs.S2CR_TYPE_FAULT : SmmuRegs.S2CR_TYPE_BYPASS;
-        this.streams = new StreamMap(hw, params.numMappingGroups(), params.streamMatching(), initType);
+        this.disableBypass = driver.disableBypass();
+        this.streams = new StreamMap(hw, params.numMappingGroups(), params.streamMatching(), initType(disableBypass));
     }
 
     @Override
@@ -112,6 +115,44 @@ public final class SmmuInstance implements IommuDevice {
         }
     }
 
+    private static int initType(boolean disableBypass) {
+        return disableBypass ? SmmuRegs.S2CR_TYPE_FAULT : SmmuRegs.S2CR_TYPE_BYPASS;
+    }
+
+    /** @return the disable_bypass this SMMU runs with */
+    public boolean disableBypass() {
+        return disableBypass;
+    }
+
+    /**
+     * disable_bypass changed while this SMMU runs (Linux reads it at probe only, a 0444 module
+     * parameter; here the configuration changes it live): unmatched streams (sCR0.USFCFG) and free
+     * stream-map entries follow at once, entries in use are left alone. Bypass is closed before the
+     * free entries change and opened after them, so no stream passes while the two disagree.
+     */
+    void setDisableBypass(boolean on) {
+        synchronized (streams.lock) {
+            if (removed || disableBypass == on) {
+                return;
+            }
+            disableBypass = on;
+            if (on) {
+                writeUsfcfg(true);
+                streams.setInitType(initType(true));
+            } else {
+                streams.setInitType(initType(false));
+                writeUsfcfg(false);
+            }
+        }
+        driver.log().info("{}: disable_bypass {}: unmatched streams and free stream map entries {}", prefix(), on ? 1 : 0,
+                on ? "fault" : "bypass");
+    }
+
+    private void writeUsfcfg(boolean fault) {
+        int reg = hw.gr0Read(SmmuRegs.GR0_SCR0);
+        hw.gr0Write(SmmuRegs.GR0_SCR0, fault ? reg | SmmuRegs.SCR0_USFCFG : reg & ~SmmuRegs.SCR0_USFCFG);
+    }
+
     /** "arm-smmu /soc/iommu@..." as dev_err/dev_notice prefix driver and device */
     String prefix() {
         return ArmSmmuDriver.NAME + " " + node();
@@ -144,7 +185,7 @@ public final class SmmuInstance implements IommuDevice {
         reg |= SmmuRegs.SCR0_GFRE | SmmuRegs.SCR0_GFIE | SmmuRegs.SCR0_GCFGFRE | SmmuRegs.SCR0_GCFGFIE;
         reg |= SmmuRegs.SCR0_VMIDPNE | SmmuRegs.SCR0_PTM;
         reg &= ~SmmuRegs.SCR0_CLIENTPD;
-        if (driver.disableBypass()) {
+        if (disableBypass) {
             reg |= SmmuRegs.SCR0_USFCFG;
         } else {
             reg &= ~SmmuRegs.SCR0_USFCFG;

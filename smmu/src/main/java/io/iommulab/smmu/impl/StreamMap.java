@@ -18,7 +18,8 @@ import io.iommulab.smmu.impl.hw.SmmuRegs;
  *
  * <p>Fields: {@code hw} register I/O; {@code smrs} the SMR copies (null without SMRs);
  * {@code s2crs} the S2CR copies; {@code initType} S2CR type of a free entry (FAULT when
- * disable_bypass, else BYPASS); {@code lock} the stream_map_mutex guarding both arrays.
+ * disable_bypass, else BYPASS; changed with disable_bypass at run time, {@link #setInitType});
+ * {@code lock} the stream_map_mutex guarding the arrays and the init type.
  */
 final class StreamMap {
 
@@ -48,7 +49,7 @@ final class StreamMap {
     private final SmmuHardware hw;
     private final Smr[] smrs;
     private final S2cr[] s2crs;
-    private final int initType;
+    private int initType;
 
     StreamMap(SmmuHardware hw, int size, boolean streamMatching, int initType) {
         this.hw = hw;
@@ -66,6 +67,23 @@ final class StreamMap {
 
     int size() {
         return s2crs.length;
+    }
+
+    /**
+     * disable_bypass changed: every free entry (no user, at the old init type, SMR invalid) gets
+     * the new init type, written; entries in use keep pointing at their domains and take it when
+     * they are freed. An entry a takeover adopted and no master has found again is not free.
+     * Caller holds {@link #lock}.
+     */
+    void setInitType(int type) {
+        for (int i = 0; i < s2crs.length; i++) {
+            S2cr s = s2crs[i];
+            if (s.count == 0 && s.type == initType && (smrs == null || !smrs[i].valid)) {
+                s.type = type;
+                writeS2cr(i);
+            }
+        }
+        initType = type;
     }
 
     boolean hasSmrs() {

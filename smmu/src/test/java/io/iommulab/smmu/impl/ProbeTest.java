@@ -207,16 +207,4 @@ class ProbeTest {
         assertTrue(rig.master(DUAL).read(0, pa, 16).ok(), "no SMR matches SID 0x40: bypass");
         assertTrue(rig.engine.faults().isEmpty());
     }
-
-    @Test
-    void theDisableBypassPropertyIsABoolean() {
-        assertTrue(ArmSmmuDriver.parseDisableBypass(null));
-        assertTrue(ArmSmmuDriver.parseDisableBypass("1"));
-        assertTrue(ArmSmmuDriver.parseDisableBypass("true"));
-        assertFalse(ArmSmmuDriver.parseDisableBypass("0"));
-        assertFalse(ArmSmmuDriver.parseDisableBypass(" off "));
-        IommuException e = assertThrows(IommuException.class, () -> ArmSmmuDriver.parseDisableBypass("maybe"));
-        assertEquals(Errno.EINVAL, e.errno());
-        assertTrue(e.getMessage().contains(ArmSmmuDriver.DISABLE_BYPASS_PROPERTY + " 'maybe'"), e.getMessage());
-    }
 }
