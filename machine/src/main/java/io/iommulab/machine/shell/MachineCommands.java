@@ -6,6 +6,7 @@ import io.iommulab.api.dt.NodeNames;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.dto.FailNthDTO;
+import io.iommulab.api.dto.IotlbDTO;
 import io.iommulab.api.machine.DmaMaster;
 import io.iommulab.api.machine.FailNth;
 import io.iommulab.api.machine.IommuHardware;
@@ -24,6 +25,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.felix.service.command.Descriptor;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -45,16 +47,36 @@ import org.osgi.service.component.annotations.Reference;
         "osgi.command.function=mem",
         "osgi.command.function=poke",
         "osgi.command.function=power",
-        "osgi.command.function=failnth"})
+        "osgi.command.function=failnth",
+        "osgi.command.function=iotlb"})
 public final class MachineCommands {
     private static final int DEFAULT_DUMP = 64;
     private static final int MAX_DUMP = 1 << 16;
 
+    /** null for commands over one machine ({@link #over}) */
     private final MachineFactory factory;
+    private final java.util.function.Supplier<Optional<Machine>> current;
 
     @Activate
     public MachineCommands(@Reference MachineFactory factory) {
+        this(factory, factory::current);
+    }
+
+    /** For tests: commands over a machine booted without OSGi, which boot nothing else. Not a constructor, so SCR sees one. */
+    public static MachineCommands over(Machine machine) {
+        return new MachineCommands(null, () -> Optional.of(machine));
+    }
+
+    private MachineCommands(MachineFactory factory, java.util.function.Supplier<Optional<Machine>> current) {
         this.factory = factory;
+        this.current = current;
+    }
+
+    private MachineFactory factory() {
+        if (factory == null) {
+            throw new IommuException(Errno.EBUSY, "machine already booted with " + machine().deviceTree().source());
+        }
+        return factory;
     }
 
     /**
@@ -159,14 +181,14 @@ public final class MachineCommands {
 
     @Descriptor("boot the default board")
     public Summary boot() {
-        return summary(factory.bootDefault());
+        return summary(factory().bootDefault());
     }
 
     /** The file is read and checked first, as the launcher does: a bad board gets its own message, not EBUSY. */
     @Descriptor("boot a board from a DTB or DTS file")
     public Summary boot(@Descriptor("DTB or DTS file") String file) {
         Path p = Path.of(file);
-        return summary(factory.boot(p.toString(), BoardCheck.checkFile(p)));
+        return summary(factory().boot(p.toString(), BoardCheck.checkFile(p)));
     }
 
     @Descriptor("show the booted machine")
@@ -323,6 +345,36 @@ public final class MachineCommands {
         return f.arm(n, named);
     }
 
+    @Descriptor("the live IOTLB entries of every IOMMU's hardware model (a tool's view through the machine's debug port; "
+            + "software never sees them)")
+    public List<IotlbDTO> iotlb() {
+        Machine m = machine();
+        List<IotlbDTO> out = new ArrayList<>();
+        for (IommuHardware h : m.iommuHardware()) {
+            if (h.model() != null) {
+                out.add(IotlbView.of(m, h));
+            }
+        }
+        return out;
+    }
+
+    @Descriptor("the live IOTLB entries of an IOMMU's hardware model: stream or context bank and ASID, IOVA, PA, "
+            + "size, permissions, masters on the stream")
+    public IotlbDTO iotlb(@Descriptor("IOMMU: DT path, unique node name or path suffix, or label") String iommu) {
+        Machine m = machine();
+        Map<DtNode, IommuHardware> byNode = new java.util.LinkedHashMap<>();
+        for (IommuHardware h : m.iommuHardware()) {
+            byNode.put(h.node(), h);
+        }
+        IommuHardware h = byNode.get(NodeNames.resolve("IOMMU", iommu, byNode.keySet()).orElseThrow(() -> new IommuException(
+                Errno.ENODEV, "IOMMU " + iommu + " names no IOMMU node of this board (give a path, a unique node name or"
+                        + " path suffix, or a label)")));
+        if (h.model() == null) {
+            throw new IommuException(Errno.ENODEV, h.node().path() + " has no hardware model (" + h.reason() + ")");
+        }
+        return IotlbView.of(m, h);
+    }
+
     private static PowerRow row(PowerDomains pd, PowerDomain d) {
         List<String> parents = new ArrayList<>();
         for (PowerDomain p : d.parents()) {
@@ -339,7 +391,7 @@ public final class MachineCommands {
     }
 
     private Machine machine() {
-        return factory.current().orElseThrow(() -> new IommuException(Errno.ENODEV, "no machine booted (use machine:boot)"));
+        return current.get().orElseThrow(() -> new IommuException(Errno.ENODEV, "no machine booted (use machine:boot)"));
     }
 
     private SimMachine sim() {
