@@ -30,6 +30,7 @@ import io.iommulab.api.machine.FailNth;
 import io.iommulab.api.machine.IommuHardware;
 import io.iommulab.api.machine.Machine;
 import io.iommulab.api.machine.StreamRef;
+import io.iommulab.core.impl.dma.DmaDebug;
 import io.iommulab.core.impl.sanitize.IommuPages;
 import io.iommulab.core.impl.sanitize.Sanitizer;
 import java.util.ArrayList;
@@ -71,6 +72,7 @@ public final class IommuCoreEngine implements IommuService {
     /** the blocks drivers hold from the page allocator (their tables), for the DMA sanitizer */
     private final IommuPages iommuPages;
     private final Sanitizer sanitizer;
+    private final DmaDebug dmaDebug = new DmaDebug();
 
     private final Map<String, IommuInstance> instances = new LinkedHashMap<>();
     private final Masters masters;
@@ -114,8 +116,14 @@ public final class IommuCoreEngine implements IommuService {
         }
     }
 
-    Machine machine() {
+    /** @return the machine the core runs on (the DMA API allocates coherent buffers from its page allocator) */
+    public Machine machine() {
         return machine;
+    }
+
+    /** @return what the DMA API has mapped and not undone (dma-debug), kept as long as the core */
+    public DmaDebug dmaDebug() {
+        return dmaDebug;
     }
 
     public CoreConfig config() {
@@ -956,6 +964,7 @@ public final class IommuCoreEngine implements IommuService {
             LOG.warn("domain {}: free failed: {}", d.id(), message(e), e);
         } finally {
             sanitizer.domainDestroyed(d); // after its flush queue drained in destroy
+            dmaDebug.domainFreed(d.id());
         }
     }
 
