@@ -3,8 +3,9 @@
  * component names. 1.2 added {@link io.iommulab.api.dto.LiveUpdateDTO#fromHardware} and
  * {@link io.iommulab.api.dto.LiveUpdateDTO#callsWaited}; 1.3 the fail-nth countdown's state
  * ({@link io.iommulab.api.dto.FailNthDTO}); 1.4 the views of the DMA API at the prompt: an IOMMU model's live IOTLB
- * ({@link io.iommulab.api.dto.IotlbDTO}), what the DMA API mapped ({@link io.iommulab.api.dto.DmaMappingDTO}) and a DMA
- * domain's IOVA allocator ({@link io.iommulab.api.dto.IovaDomainDTO}).
+ * ({@link io.iommulab.api.dto.IotlbDTO}), what the DMA API mapped ({@link io.iommulab.api.dto.DmaMappingDTO}), a DMA
+ * domain's IOVA allocator ({@link io.iommulab.api.dto.IovaDomainDTO}), a device's reserved regions
+ * ({@link io.iommulab.api.dto.ResvRegionsDTO}) and its domain's fault handler ({@link io.iommulab.api.dto.FaultHandlerDTO}).
  */
 @org.osgi.annotation.bundle.Export
 @org.osgi.annotation.versioning.Version("1.4.0")

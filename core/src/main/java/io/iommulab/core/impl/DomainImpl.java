@@ -135,7 +135,8 @@ public final class DomainImpl implements IommuDomain {
         return freedReason != null;
     }
 
-    FaultHandler faultHandler() {
+    /** @return the handler iommu_set_fault_handler set, or null */
+    public FaultHandler faultHandler() {
         return faultHandler;
     }
 
