@@ -5,7 +5,8 @@
  * ({@link io.iommulab.api.dto.FailNthDTO}); 1.4 the views of the DMA API at the prompt: an IOMMU model's live IOTLB
  * ({@link io.iommulab.api.dto.IotlbDTO}), what the DMA API mapped ({@link io.iommulab.api.dto.DmaMappingDTO}), a DMA
  * domain's IOVA allocator ({@link io.iommulab.api.dto.IovaDomainDTO}), a device's reserved regions
- * ({@link io.iommulab.api.dto.ResvRegionsDTO}) and its domain's fault handler ({@link io.iommulab.api.dto.FaultHandlerDTO}).
+ * ({@link io.iommulab.api.dto.ResvRegionsDTO}) its domain's fault handler ({@link io.iommulab.api.dto.FaultHandlerDTO}) and the machine's RAM with the
+ * page tables' domains ({@link io.iommulab.api.dto.RamDTO}).
  */
 @org.osgi.annotation.bundle.Export
 @org.osgi.annotation.versioning.Version("1.4.0")

@@ -256,4 +256,9 @@ public final class IommuCore implements IommuService {
     public List<InjectionDTO> injections() {
         return engine.injections();
     }
+
+    @Override
+    public List<io.iommulab.api.dto.IommuPageDTO> iommuPages() {
+        return engine.iommuPages();
+    }
 }

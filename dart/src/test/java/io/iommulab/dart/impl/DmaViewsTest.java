@@ -7,6 +7,8 @@ import io.iommulab.api.dto.IotlbDTO;
 import io.iommulab.api.dto.IotlbEntryDTO;
 import io.iommulab.api.dto.IovaDomainDTO;
 import io.iommulab.api.dto.IovaRangeDTO;
+import io.iommulab.api.dto.PageOwnerDTO;
+import io.iommulab.api.dto.RamDTO;
 import io.iommulab.api.dto.ReservedRegionDTO;
 import io.iommulab.api.dto.ResvRegionsDTO;
 import io.iommulab.core.impl.dma.DmaApiImpl;
@@ -51,6 +53,22 @@ class DmaViewsTest {
         assertEquals(0x4000, iova.reserved());
         DmaMappingDTO m = dma.map(WIFI, "0x800000000", "16K", "bidirectional");
         assertEquals(0xffff_8000L, m.dmaAddress(), "top-down, below the doorbell");
+    }
+
+    @Test
+    void everyDartTableOwnerIsOneDomainWithItsDevices() {
+        dma.map(WIFI, "0x800000000", "16K", "bidirectional");
+        RamDTO r = MachineCommands.over(rig.machine, rig.engine).ram();
+        List<PageOwnerDTO> darts = r.owners().stream().filter(o -> o.owner().startsWith("apple-dart:")).toList();
+        assertFalse(darts.isEmpty());
+        for (PageOwnerDTO o : darts) {
+            assertEquals(1, o.domains().size(), "apple-dart names its tables per domain: " + o);
+        }
+        int wifiDomain = rig.engine.domainOf(WIFI).id();
+        PageOwnerDTO wifi = darts.stream().filter(o -> o.domains().contains(wifiDomain)).findFirst().orElseThrow();
+        assertEquals(List.of(WIFI, BLUETOOTH), wifi.devices());
+        assertTrue(wifi.owner().startsWith("apple-dart:" + PCIE0_DART + ":domain@"), wifi.owner());
+        assertTrue(wifi.pages() >= 8, "two levels of 16K tables at least: " + wifi.pages());
     }
 
     @Test

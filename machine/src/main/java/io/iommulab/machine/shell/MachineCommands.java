@@ -1,5 +1,6 @@
 package io.iommulab.machine.shell;
 
+import io.iommulab.api.IommuService;
 import io.iommulab.api.cmdline.Memparse;
 import io.iommulab.api.dt.DtNode;
 import io.iommulab.api.dt.NodeNames;
@@ -7,6 +8,7 @@ import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.dto.FailNthDTO;
 import io.iommulab.api.dto.IotlbDTO;
+import io.iommulab.api.dto.RamDTO;
 import io.iommulab.api.machine.DmaMaster;
 import io.iommulab.api.machine.FailNth;
 import io.iommulab.api.machine.IommuHardware;
@@ -30,6 +32,9 @@ import org.apache.felix.service.command.Descriptor;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /**
  * Gogo commands of scope {@code machine}: boot a board and look at the hardware (IOMMU nodes,
@@ -48,7 +53,8 @@ import org.osgi.service.component.annotations.Reference;
         "osgi.command.function=poke",
         "osgi.command.function=power",
         "osgi.command.function=failnth",
-        "osgi.command.function=iotlb"})
+        "osgi.command.function=iotlb",
+        "osgi.command.function=ram"})
 public final class MachineCommands {
     private static final int DEFAULT_DUMP = 64;
     private static final int MAX_DUMP = 1 << 16;
@@ -56,6 +62,10 @@ public final class MachineCommands {
     /** null for commands over one machine ({@link #over}) */
     private final MachineFactory factory;
     private final java.util.function.Supplier<Optional<Machine>> current;
+    /** the IOMMU core running on the machine, if any: it knows which pages are whose page tables */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile IommuService core;
 
     @Activate
     public MachineCommands(@Reference MachineFactory factory) {
@@ -64,7 +74,14 @@ public final class MachineCommands {
 
     /** For tests: commands over a machine booted without OSGi, which boot nothing else. Not a constructor, so SCR sees one. */
     public static MachineCommands over(Machine machine) {
-        return new MachineCommands(null, () -> Optional.of(machine));
+        return over(machine, null);
+    }
+
+    /** For tests: {@link #over(Machine)} with the IOMMU core running on that machine. */
+    public static MachineCommands over(Machine machine, IommuService core) {
+        MachineCommands c = new MachineCommands(null, () -> Optional.of(machine));
+        c.core = core;
+        return c;
     }
 
     private MachineCommands(MachineFactory factory, java.util.function.Supplier<Optional<Machine>> current) {
@@ -236,6 +253,14 @@ public final class MachineCommands {
     public Pages pages() {
         Machine m = machine();
         return new Pages(m.pages().pagesInUse(), m.pages().pagesByOwner());
+    }
+
+    @Descriptor("RAM regions, the pages in use in each and by owner, and which pages are page tables of which IOMMU "
+            + "domain (and its devices)")
+    public RamDTO ram() {
+        SimMachine m = sim();
+        IommuService c = core;
+        return RamView.of(m.ram(), m.pageAllocator(), c != null ? c.iommuPages() : List.of());
     }
 
     @Descriptor("hex dump of physical memory (64 bytes)")
