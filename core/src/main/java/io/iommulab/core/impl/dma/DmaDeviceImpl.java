@@ -218,7 +218,8 @@ final class DmaDeviceImpl implements DmaDevice {
             throw new IommuException(Errno.EINVAL, "dma_unmap_sg of an empty list for " + name);
         }
         DomainImpl d = domain("dma_unmap_sg");
-        undo(d, debug().claim(name, d.id(), DmaDebug.Type.SG, segments.get(0).dmaAddress(), 0, dir, segments, -1));
+        // size -1: an sg list is checked by its segments, and a refusal names no size
+        undo(d, debug().claim(name, d.id(), DmaDebug.Type.SG, segments.get(0).dmaAddress(), -1, dir, segments, -1));
     }
 
     @Override

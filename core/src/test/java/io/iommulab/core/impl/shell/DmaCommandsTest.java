@@ -127,6 +127,9 @@ class DmaCommandsTest {
                 .contains("different direction"));
         assertTrue(refused(Errno.EINVAL, () -> cmd.unmap(DEV_A, "0x3fffc000", "0x2800", "bidirectional"))
                 .contains("[mapped as scatter-gather] [unmapped as single]"));
+        assertEquals("EINVAL: DMA-API: " + DEV_A + ": device driver tries to free DMA memory it has not allocated "
+                + "[device address=0x000000003fffe000]", refused(Errno.EINVAL, () -> cmd.unmapsg(DEV_A, "0x3fffe000",
+                "bidirectional")), "the second segment's address: no list starts there");
         assertTrue(devA().read(0, iova + 0xffe, 4).ok(), "still mapped");
         assertEquals(List.of(), cmd.unmapsg(DEV_A, "0x3fffc000", "bidirectional"));
         assertFalse(devA().read(0, iova, 4).ok());
