@@ -61,6 +61,8 @@ class DmaShellIT {
             "iommu:faulthandler usb@382280000",
             "machine:ram",
             "dma:unmap usb@382280000 0xffffc000 16K bidirectional",
+            "dma:unmapsg usb@382280000 0xffff0000 to-device",
+            "dma:free usb@382280000 0xfffe8000",
             "dma:mappings"};
         Launch.Run r = Launch.run(dir, "--json", "-c", String.join("; ", commands));
         assertEquals(0, r.exit(), r.errText());
@@ -132,8 +134,13 @@ class DmaShellIT {
             assertTrue(object(o).get("domain") != null, "every DART table page has its domain: " + o);
         }
 
-        assertEquals(2, array(MiniJson.parse(out.get(12))).size(), "what stays mapped after dma:unmap");
-        assertEquals(2, array(MiniJson.parse(out.get(13))).size());
+        assertEquals(0xffff_0000L, number(sg.get("dmaAddress")), "top-down, size-aligned below the first mapping");
+        assertEquals(0xfffe_8000L, number(coherent.get("dmaAddress")));
+        assertEquals(List.of("coherent", "scatter-gather"), array(MiniJson.parse(out.get(12))).stream()
+                .map(o -> object(o).get("type")).toList(), "what stays mapped after dma:unmap, by DMA address");
+        assertEquals(List.of("coherent"), array(MiniJson.parse(out.get(13))).stream().map(o -> object(o).get("type")).toList());
+        assertEquals(List.of(), MiniJson.parse(out.get(14)), "dma:free: nothing stays");
+        assertEquals(List.of(), MiniJson.parse(out.get(15)));
     }
 
     @Test
