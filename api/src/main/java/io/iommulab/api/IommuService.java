@@ -94,4 +94,11 @@ public interface IommuService {
 
     /** @return every injection point that is set, or failed something since it was set */
     List<InjectionDTO> injections();
+
+    /**
+     * @return every block IOMMU drivers hold from the page allocator now (their page tables), by physical
+     *         address, each with its IOMMU and the domain it belongs to
+     * @since 1.3
+     */
+    List<io.iommulab.api.dto.IommuPageDTO> iommuPages();
 }

@@ -57,6 +57,7 @@ public final class DetachedSimMachine implements DetachedMachine {
     @Override public List<DmaMaster> masters() { return machine.masters(); }
     @Override public Optional<DmaMaster> master(String path) { return machine.master(path); }
     @Override public Map<String, Long> hardwareCounters(String iommuPath) { return machine.hardwareCounters(iommuPath); }
+    @Override public List<io.iommulab.api.hw.IotlbEntry> iotlbEntries(String iommuPath) { return machine.iotlbEntries(iommuPath); }
     @Override public io.iommulab.api.machine.FailNth failNth() { return machine.failNth(); }
     @Override public Map<String, List<String>> irqHandlers() { return machine.irqHandlers(); }
     @Override public io.iommulab.api.hw.TableWalk hardwareWalk(String iommuPath, int sid, long iova) {

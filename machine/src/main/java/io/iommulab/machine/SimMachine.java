@@ -353,16 +353,27 @@ public final class SimMachine implements Machine {
 
     @Override
     public Map<String, Long> hardwareCounters(String iommuPath) {
+        IommuModel model = hosted(iommuPath).model();
+        Map<String, Long> out = new java.util.TreeMap<>(model == null ? Map.of() : model.counters());
+        if (bus.counting()) {
+            long[] rw = bus.accesses(iommuPath);
+            out.put("mmio.reads", rw[0]);
+            out.put("mmio.writes", rw[1]);
+        }
+        return Map.copyOf(out);
+    }
+
+    @Override
+    public List<io.iommulab.api.hw.IotlbEntry> iotlbEntries(String iommuPath) {
+        IommuModel model = hosted(iommuPath).model();
+        return model == null ? List.of() : List.copyOf(model.iotlbEntries());
+    }
+
+    /** @return the IOMMU node with this path; ENODEV if there is none */
+    private HostedIommu hosted(String iommuPath) {
         for (HostedIommu h : host.iommus()) {
             if (h.path().equals(iommuPath)) {
-                IommuModel model = h.model();
-                Map<String, Long> out = new java.util.TreeMap<>(model == null ? Map.of() : model.counters());
-                if (bus.counting()) {
-                    long[] rw = bus.accesses(iommuPath);
-                    out.put("mmio.reads", rw[0]);
-                    out.put("mmio.writes", rw[1]);
-                }
-                return Map.copyOf(out);
+                return h;
             }
         }
         throw new IommuException(Errno.ENODEV, "no IOMMU node " + iommuPath + " on this board");

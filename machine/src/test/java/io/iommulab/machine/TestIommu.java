@@ -120,6 +120,20 @@ final class TestIommu implements IommuModel {
         return Map.of("translations", translations.get());
     }
 
+    /** The streams' cached OFFSETs, each as one entry translating the stream's whole window read-write. */
+    @Override
+    public List<io.iommulab.api.hw.IotlbEntry> iotlbEntries() {
+        List<io.iommulab.api.hw.IotlbEntry> out = new java.util.ArrayList<>();
+        for (int s = 0; s < STREAMS; s++) {
+            long c = cached.get(s);
+            if (c != 0) {
+                out.add(new io.iommulab.api.hw.IotlbEntry(s, -1, -1, 0, base + s * window + c - 1, window,
+                        Prot.READ | Prot.WRITE));
+            }
+        }
+        return out;
+    }
+
     /** Factory for "iommulab,test-iommu"; remembers each node's options and model. */
     static class Factory implements IommuModelFactory {
         final long base;

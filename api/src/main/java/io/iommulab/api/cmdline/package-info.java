@@ -4,8 +4,8 @@
  * Linux's {@code lib/cmdline.c}, so {@code 16K} means the same in every command and file; since 1.1
  * also one for yes/no options, {@link io.iommulab.api.cmdline.Kstrtobool} ({@code lib/kstrtox.c}). It lives in
  * the API because the machine (hardware) and the software bundles both use it, and the machine must
- * import nothing from a software bundle.
+ * import nothing from a software bundle. 1.2 added how the shells print a table, {@link io.iommulab.api.cmdline.TextTable}.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.1.0")
+@org.osgi.annotation.versioning.Version("1.2.0")
 package io.iommulab.api.cmdline;

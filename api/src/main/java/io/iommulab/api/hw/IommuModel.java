@@ -1,5 +1,6 @@
 package io.iommulab.api.hw;
 
+import java.util.List;
 import java.util.Map;
 import org.osgi.annotation.versioning.ConsumerType;
 
@@ -36,5 +37,16 @@ public interface IommuModel {
     /** @return counters worth showing (IOTLB hits/misses, walks, faults, invalidations) */
     default Map<String, Long> counters() {
         return Map.of();
+    }
+
+    /**
+     * The IOTLB's live entries, for tools (the machine's debug port): per stream for a cache per
+     * stream, oldest first within a cache. Reading them changes nothing (no replacement state, no
+     * counter). Models without an IOTLB, or that do not show it, give none.
+     *
+     * @since 1.4
+     */
+    default List<IotlbEntry> iotlbEntries() {
+        return List.of();
     }
 }

@@ -105,6 +105,18 @@ public interface Machine {
     io.iommulab.api.hw.TableWalk hardwareWalk(String iommuPath, int sid, long iova);
 
     /**
+     * The simulator's debug view of one IOMMU's IOTLB, as {@link #hardwareCounters} is of its
+     * counters: the entries its model caches now ({@link io.iommulab.api.hw.IommuModel#iotlbEntries}).
+     * Real hardware has no such port; drivers never use it, tools do.
+     *
+     * @param iommuPath DT path of the IOMMU node
+     * @return the entries; empty if the node has no model
+     * @throws io.iommulab.api.error.IommuException ENODEV if no IOMMU node has this path
+     * @since 1.5
+     */
+    List<io.iommulab.api.hw.IotlbEntry> iotlbEntries(String iommuPath);
+
+    /**
      * Attaches a tool to the bus's debug port (the DMA sanitizer): it sees every transaction and
      * every stale IOTLB hit from then on, and models start checking their IOTLB hits. Null detaches
      * it. Real hardware has no such port; drivers never use it.

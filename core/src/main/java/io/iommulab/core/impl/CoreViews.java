@@ -83,6 +83,28 @@ final class CoreViews {
         return out;
     }
 
+    /** @return the blocks as DTOs, each with its domain's type and the devices attached to that domain now */
+    List<io.iommulab.api.dto.IommuPageDTO> iommuPages(List<io.iommulab.core.impl.sanitize.IommuPages.Block> blocks) {
+        List<io.iommulab.api.dto.IommuPageDTO> out = new ArrayList<>(blocks.size());
+        for (io.iommulab.core.impl.sanitize.IommuPages.Block b : blocks) {
+            int id = b.domain() != null ? b.domain().id() : -1;
+            DomainImpl d = id >= 0 ? domains.get(id) : null;
+            List<String> devs = new ArrayList<>();
+            if (d != null) {
+                for (GroupImpl g : groups.values()) {
+                    if (g.domain == d) {
+                        for (MasterImpl m : g.members) {
+                            devs.add(m.name());
+                        }
+                    }
+                }
+            }
+            out.add(new io.iommulab.api.dto.IommuPageDTO(b.pa(), b.size(), b.owner(), b.iommu(), id >= 0 ? id : null,
+                    id < 0 ? null : d != null ? d.typeName() : "freed", devs));
+        }
+        return out;
+    }
+
     List<DomainDTO> domains() {
         List<DomainDTO> out = new ArrayList<>();
         for (DomainImpl d : domains.values()) {

@@ -10,6 +10,7 @@ import io.iommulab.api.driver.IommuDriver;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.core.impl.sanitize.DomainShadow;
+import io.iommulab.core.impl.sanitize.IommuPages;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -53,12 +54,17 @@ public final class DomainImpl implements IommuDomain {
     /** null while the domain is usable; why it is not once freed */
     private volatile String freedReason;
     private final OpsGate gate = new OpsGate();
+    /** what the driver allocates while it runs for this domain is this domain's (its page tables) */
+    private final IommuPages.DomainTag tag;
     /** what software mapped, while the DMA sanitizer is on (null when off: map and unmap then skip it) */
     private volatile DomainShadow shadow;
 
-    DomainImpl(IommuCoreEngine engine, int id, DomainType type, IommuDriver driver, DomainOps ops, boolean userAllocated) {
+    DomainImpl(IommuCoreEngine engine, int id, DomainType type, IommuDriver driver, DomainOps ops, boolean userAllocated,
+            IommuPages.DomainTag tag) {
         this.engine = engine;
         this.id = id;
+        this.tag = tag;
+        tag.set(id);
         this.type = type;
         this.driver = driver;
         this.driverName = driver.name();
@@ -135,7 +141,8 @@ public final class DomainImpl implements IommuDomain {
         return freedReason != null;
     }
 
-    FaultHandler faultHandler() {
+    /** @return the handler iommu_set_fault_handler set, or null */
+    public FaultHandler faultHandler() {
         return faultHandler;
     }
 
@@ -179,10 +186,22 @@ public final class DomainImpl implements IommuDomain {
     @Override
     public void map(long iova, long paddr, long size, int prot) {
         enter("map");
+        IommuPages.DomainTag previous = engine.pageRecord().enter(tag);
         try {
             mapInside(iova, paddr, size, prot);
         } finally {
+            engine.pageRecord().leave(previous);
             gate.leave();
+        }
+    }
+
+    /** attach_dev: the driver's attach, which may make the domain's tables (finalise) on its first device. */
+    void attachDev(io.iommulab.api.driver.IommuMaster m) {
+        IommuPages.DomainTag previous = engine.pageRecord().enter(tag);
+        try {
+            ops.attachDev(m);
+        } finally {
+            engine.pageRecord().leave(previous);
         }
     }
 

@@ -347,4 +347,9 @@ public final class IommuCore implements IommuService, Configurable {
     public List<InjectionDTO> injections() {
         return engine.injections();
     }
+
+    @Override
+    public List<io.iommulab.api.dto.IommuPageDTO> iommuPages() {
+        return engine.iommuPages();
+    }
 }

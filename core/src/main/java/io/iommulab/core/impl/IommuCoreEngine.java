@@ -30,6 +30,7 @@ import io.iommulab.api.machine.FailNth;
 import io.iommulab.api.machine.IommuHardware;
 import io.iommulab.api.machine.Machine;
 import io.iommulab.api.machine.StreamRef;
+import io.iommulab.core.impl.dma.DmaDebug;
 import io.iommulab.core.impl.sanitize.IommuPages;
 import io.iommulab.core.impl.sanitize.Sanitizer;
 import java.util.ArrayList;
@@ -71,6 +72,7 @@ public final class IommuCoreEngine implements IommuService {
     /** the blocks drivers hold from the page allocator (their tables), for the DMA sanitizer */
     private final IommuPages iommuPages;
     private final Sanitizer sanitizer;
+    private final DmaDebug dmaDebug = new DmaDebug();
 
     private final Map<String, IommuInstance> instances = new LinkedHashMap<>();
     private final Masters masters;
@@ -114,8 +116,14 @@ public final class IommuCoreEngine implements IommuService {
         }
     }
 
-    Machine machine() {
+    /** @return the machine the core runs on (the DMA API allocates coherent buffers from its page allocator) */
+    public Machine machine() {
         return machine;
+    }
+
+    /** @return what the DMA API has mapped and not undone (dma-debug), kept as long as the core */
+    public DmaDebug dmaDebug() {
+        return dmaDebug;
     }
 
     public CoreConfig config() {
@@ -150,8 +158,8 @@ public final class IommuCoreEngine implements IommuService {
         return sanitizer;
     }
 
-    /** @return the page allocator drivers get, recording what they hold */
-    IommuPages iommuPages() {
+    /** @return the record of what drivers hold from the page allocator, which hands them their allocators */
+    IommuPages pageRecord() {
         return iommuPages;
     }
 
@@ -840,7 +848,7 @@ public final class IommuCoreEngine implements IommuService {
                     LOG.warn("{}: wants a {} domain but group {} already has a {} default domain", m.name(),
                             typeName(want), group.id(), group.defaultDomain.typeName());
                 }
-                group.domain.ops().attachDev(m);
+                group.domain.attachDev(m);
             }
             trace.attachDeviceToDomain(m.name());
             m.driver = driver;
@@ -915,9 +923,9 @@ public final class IommuCoreEngine implements IommuService {
             if (ops == null) {
                 LOG.info("{}: driver {} has no {} domain, using DMA", m.name(), driver.name(), typeName(type));
             } else {
-                DomainImpl d = newDomain(type, driver, ops, false, m);
+                DomainImpl d = newDomain(type, driver, ops, false, m, new IommuPages.DomainTag());
                 try {
-                    ops.attachDev(m);
+                    d.attachDev(m);
                     return d;
                 } catch (IommuException e) {
                     destroyDomain(d, "default " + typeName(type) + " domain refused " + m.name());
@@ -931,7 +939,7 @@ public final class IommuCoreEngine implements IommuService {
         }
         DomainImpl d = allocPaging(type, driver, m, false);
         try {
-            d.ops().attachDev(m);
+            d.attachDev(m);
         } catch (RuntimeException e) {
             destroyDomain(d, "default domain of group " + group.id() + " could not attach " + m.name());
             throw e;
@@ -940,12 +948,19 @@ public final class IommuCoreEngine implements IommuService {
     }
 
     private DomainImpl allocPaging(DomainType type, IommuDriver driver, MasterImpl m, boolean user) {
-        DomainOps ops = driver.domainAllocPaging(m);
+        IommuPages.DomainTag tag = new IommuPages.DomainTag();
+        IommuPages.DomainTag previous = iommuPages.enter(tag);
+        DomainOps ops;
+        try {
+            ops = driver.domainAllocPaging(m);
+        } finally {
+            iommuPages.leave(previous);
+        }
         if (ops == null) {
             throw new IommuException(Errno.ENOMEM, "driver " + driver.name() + " allocated no paging domain for " + m.name());
         }
         try {
-            return newDomain(type, driver, ops, user, m); // which tells the ops their id (domain_init)
+            return newDomain(type, driver, ops, user, m, tag); // which tells the ops their id (domain_init)
         } catch (RuntimeException e) {
             ops.free();
             throw e;
@@ -957,12 +972,13 @@ public final class IommuCoreEngine implements IommuService {
      * {@code m}; an injection point of fail-nth ({@link FailNth#DOMAIN_ALLOC}): ENOMEM before any
      * id is taken. The caller frees the driver's ops on failure.
      */
-    private DomainImpl newDomain(DomainType type, IommuDriver driver, DomainOps ops, boolean user, MasterImpl m) {
+    private DomainImpl newDomain(DomainType type, IommuDriver driver, DomainOps ops, boolean user, MasterImpl m,
+            IommuPages.DomainTag tag) {
         if (machine.failNth().shouldFail(FailNth.DOMAIN_ALLOC, m.name())) {
             throw new IommuException(Errno.ENOMEM, "no memory for a " + typeName(type) + " domain of " + m.name()
                     + " (fail-nth: injected)");
         }
-        DomainImpl d = new DomainImpl(this, nextDomainId.getAndIncrement(), type, driver, ops, user);
+        DomainImpl d = new DomainImpl(this, nextDomainId.getAndIncrement(), type, driver, ops, user, tag);
         domains.put(d.id(), d);
         sanitizer.domainCreated(d);
         return d;
@@ -976,6 +992,7 @@ public final class IommuCoreEngine implements IommuService {
             LOG.warn("domain {}: free failed: {}", d.id(), message(e), e);
         } finally {
             sanitizer.domainDestroyed(d); // after its flush queue drained in destroy
+            dmaDebug.domainFreed(d.id());
         }
     }
 
@@ -1161,7 +1178,7 @@ public final class IommuCoreEngine implements IommuService {
                     throw new IommuException(Errno.EOPNOTSUPP, "driver " + driver.name() + " of " + m.name()
                             + " has no " + typeName(type) + " domain");
                 }
-                return newDomain(type, driver, ops, true, m);
+                return newDomain(type, driver, ops, true, m, new IommuPages.DomainTag());
             }
             default:
                 return allocPaging(type, driver, m, true);
@@ -1217,12 +1234,12 @@ public final class IommuCoreEngine implements IommuService {
         try {
             for (MasterImpl m : g.members) {
                 done.add(m);
-                to.ops().attachDev(m);
+                to.attachDev(m);
             }
         } catch (RuntimeException e) {
             for (MasterImpl m : done) {
                 try {
-                    from.ops().attachDev(m);
+                    from.attachDev(m);
                 } catch (RuntimeException r) {
                     LOG.error("{}: could not return to domain {} after a failed attach: {}", m.name(), from.id(), message(r), r);
                 }
@@ -1347,6 +1364,11 @@ public final class IommuCoreEngine implements IommuService {
         inst.injection.off();
         LOG.info("{}: fault injection off", inst.path);
         return out;
+    }
+
+    @Override
+    public synchronized List<io.iommulab.api.dto.IommuPageDTO> iommuPages() {
+        return views.iommuPages(iommuPages.blocks());
     }
 
     @Override

@@ -585,7 +585,7 @@ final class LiveUpdate {
         }
         for (GroupImpl g : p.groups) {
             for (MasterImpl m : g.members) {
-                g.domain.ops().attachDev(m);
+                g.domain.attachDev(m);
             }
         }
         for (GroupImpl g : p.groups) {

@@ -20,10 +20,13 @@ final class PlatformDeviceImpl implements PlatformDevice {
     private volatile TakeoverSource restoredFrom;
     /** the interrupt handlers the driver requested through this device, until it frees them */
     private final DevmIrqs irqs = new DevmIrqs();
+    /** the machine's allocator, recording what this IOMMU's driver holds */
+    private final PageAllocator pages;
 
     PlatformDeviceImpl(IommuCoreEngine engine, IommuInstance instance) {
         this.engine = engine;
         this.instance = instance;
+        this.pages = engine.pageRecord().allocator(instance.path);
     }
 
     @Override
@@ -60,7 +63,7 @@ final class PlatformDeviceImpl implements PlatformDevice {
     /** The machine's allocator, with every block the driver holds recorded (its page tables, for the DMA sanitizer). */
     @Override
     public PageAllocator pages() {
-        return engine.iommuPages().allocator();
+        return pages;
     }
 
     @Override

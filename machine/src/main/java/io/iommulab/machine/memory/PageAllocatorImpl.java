@@ -43,8 +43,20 @@ public final class PageAllocatorImpl implements PageAllocator {
     private record Block(int order, String owner) {
     }
 
+    /**
+     * One allocated block, as {@link #allocations} lists it.
+     *
+     * @param pa    its physical address
+     * @param size  bytes
+     * @param owner who holds it
+     */
+    public record Allocation(long pa, long size, String owner) {
+    }
+
     private final PhysicalMemory memory;
     private final FailNth failNth;
+    /** the RAM it manages, page-aligned */
+    private final List<RamRegion> regions = new ArrayList<>();
     private final List<TreeSet<Long>> free = new ArrayList<>(MAX_ORDER + 1);
     private final Map<Long, Block> allocated = new HashMap<>();
     private final Map<String, Long> byOwner = new TreeMap<>();
@@ -75,6 +87,9 @@ public final class PageAllocatorImpl implements PageAllocator {
             long start = (r.base() + PAGE_SIZE - 1) & -PAGE_SIZE;
             long end = r.end() & -PAGE_SIZE;
             pages += Math.max(0, (end - start) >> PAGE_SHIFT);
+            if (end > start) {
+                this.regions.add(new RamRegion(start, end - start));
+            }
             seed(start, end);
         }
         this.totalPages = pages;
@@ -160,6 +175,20 @@ public final class PageAllocatorImpl implements PageAllocator {
     @Override
     public synchronized Map<String, Long> pagesByOwner() {
         return Map.copyOf(byOwner);
+    }
+
+    /** @return the RAM this allocator manages, page-aligned, in the order given */
+    public List<RamRegion> regions() {
+        return List.copyOf(regions);
+    }
+
+    /** @return the blocks allocated now, by physical address */
+    public synchronized List<Allocation> allocations() {
+        List<Allocation> out = new ArrayList<>(allocated.size());
+        for (Map.Entry<Long, Block> e : new TreeMap<>(allocated).entrySet()) {
+            out.add(new Allocation(e.getKey(), (long) PAGE_SIZE << e.getValue().order(), e.getValue().owner()));
+        }
+        return out;
     }
 
     /** @return pages this allocator manages */

@@ -1,11 +1,14 @@
 package io.iommulab.machine.shell;
 
+import io.iommulab.api.IommuService;
 import io.iommulab.api.cmdline.Memparse;
 import io.iommulab.api.dt.DtNode;
 import io.iommulab.api.dt.NodeNames;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.dto.FailNthDTO;
+import io.iommulab.api.dto.IotlbDTO;
+import io.iommulab.api.dto.RamDTO;
 import io.iommulab.api.machine.DmaMaster;
 import io.iommulab.api.machine.FailNth;
 import io.iommulab.api.machine.IommuHardware;
@@ -24,10 +27,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.felix.service.command.Descriptor;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 /**
  * Gogo commands of scope {@code machine}: boot a board and look at the hardware (IOMMU nodes,
@@ -45,16 +52,48 @@ import org.osgi.service.component.annotations.Reference;
         "osgi.command.function=mem",
         "osgi.command.function=poke",
         "osgi.command.function=power",
-        "osgi.command.function=failnth"})
+        "osgi.command.function=failnth",
+        "osgi.command.function=iotlb",
+        "osgi.command.function=ram"})
 public final class MachineCommands {
     private static final int DEFAULT_DUMP = 64;
     private static final int MAX_DUMP = 1 << 16;
 
+    /** null for commands over one machine ({@link #over}) */
     private final MachineFactory factory;
+    private final java.util.function.Supplier<Optional<Machine>> current;
+    /** the IOMMU core running on the machine, if any: it knows which pages are whose page tables */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    private volatile IommuService core;
 
     @Activate
     public MachineCommands(@Reference MachineFactory factory) {
+        this(factory, factory::current);
+    }
+
+    /** For tests: commands over a machine booted without OSGi, which boot nothing else. Not a constructor, so SCR sees one. */
+    public static MachineCommands over(Machine machine) {
+        return over(machine, null);
+    }
+
+    /** For tests: {@link #over(Machine)} with the IOMMU core running on that machine. */
+    public static MachineCommands over(Machine machine, IommuService core) {
+        MachineCommands c = new MachineCommands(null, () -> Optional.of(machine));
+        c.core = core;
+        return c;
+    }
+
+    private MachineCommands(MachineFactory factory, java.util.function.Supplier<Optional<Machine>> current) {
         this.factory = factory;
+        this.current = current;
+    }
+
+    private MachineFactory factory() {
+        if (factory == null) {
+            throw new IommuException(Errno.EBUSY, "machine already booted with " + machine().deviceTree().source());
+        }
+        return factory;
     }
 
     /**
@@ -159,14 +198,14 @@ public final class MachineCommands {
 
     @Descriptor("boot the default board")
     public Summary boot() {
-        return summary(factory.bootDefault());
+        return summary(factory().bootDefault());
     }
 
     /** The file is read and checked first, as the launcher does: a bad board gets its own message, not EBUSY. */
     @Descriptor("boot a board from a DTB or DTS file")
     public Summary boot(@Descriptor("DTB or DTS file") String file) {
         Path p = Path.of(file);
-        return summary(factory.boot(p.toString(), BoardCheck.checkFile(p)));
+        return summary(factory().boot(p.toString(), BoardCheck.checkFile(p)));
     }
 
     @Descriptor("show the booted machine")
@@ -214,6 +253,14 @@ public final class MachineCommands {
     public Pages pages() {
         Machine m = machine();
         return new Pages(m.pages().pagesInUse(), m.pages().pagesByOwner());
+    }
+
+    @Descriptor("RAM regions, the pages in use in each and by owner, and which pages are page tables of which IOMMU "
+            + "domain (and its devices)")
+    public RamDTO ram() {
+        SimMachine m = sim();
+        IommuService c = core;
+        return RamView.of(m.ram(), m.pageAllocator(), c != null ? c.iommuPages() : List.of());
     }
 
     @Descriptor("hex dump of physical memory (64 bytes)")
@@ -323,6 +370,36 @@ public final class MachineCommands {
         return f.arm(n, named);
     }
 
+    @Descriptor("the live IOTLB entries of every IOMMU's hardware model (a tool's view through the machine's debug port; "
+            + "software never sees them)")
+    public List<IotlbDTO> iotlb() {
+        Machine m = machine();
+        List<IotlbDTO> out = new ArrayList<>();
+        for (IommuHardware h : m.iommuHardware()) {
+            if (h.model() != null) {
+                out.add(IotlbView.of(m, h));
+            }
+        }
+        return out;
+    }
+
+    @Descriptor("the live IOTLB entries of an IOMMU's hardware model: stream or context bank and ASID, IOVA, PA, "
+            + "size, permissions, masters on the stream")
+    public IotlbDTO iotlb(@Descriptor("IOMMU: DT path, unique node name or path suffix, or label") String iommu) {
+        Machine m = machine();
+        Map<DtNode, IommuHardware> byNode = new java.util.LinkedHashMap<>();
+        for (IommuHardware h : m.iommuHardware()) {
+            byNode.put(h.node(), h);
+        }
+        IommuHardware h = byNode.get(NodeNames.resolve("IOMMU", iommu, byNode.keySet()).orElseThrow(() -> new IommuException(
+                Errno.ENODEV, "IOMMU " + iommu + " names no IOMMU node of this board (give a path, a unique node name or"
+                        + " path suffix, or a label)")));
+        if (h.model() == null) {
+            throw new IommuException(Errno.ENODEV, h.node().path() + " has no hardware model (" + h.reason() + ")");
+        }
+        return IotlbView.of(m, h);
+    }
+
     private static PowerRow row(PowerDomains pd, PowerDomain d) {
         List<String> parents = new ArrayList<>();
         for (PowerDomain p : d.parents()) {
@@ -339,7 +416,7 @@ public final class MachineCommands {
     }
 
     private Machine machine() {
-        return factory.current().orElseThrow(() -> new IommuException(Errno.ENODEV, "no machine booted (use machine:boot)"));
+        return current.get().orElseThrow(() -> new IommuException(Errno.ENODEV, "no machine booted (use machine:boot)"));
     }
 
     private SimMachine sim() {

@@ -8,6 +8,7 @@ import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.hw.Access;
 import io.iommulab.api.hw.IommuModel;
+import io.iommulab.api.hw.IotlbEntry;
 import io.iommulab.api.hw.IotlbHitCheck;
 import io.iommulab.api.hw.IrqSource;
 import io.iommulab.api.hw.ModelContext;
@@ -466,6 +467,22 @@ public final class SmmuModel implements IommuModel, RegisterHooks {
         out.put("invalidations.asid", invalidationsAsid.sum());
         out.put("invalidations.all", invalidationsAll.sum());
         out.put("syncs", syncs.sum());
+        return out;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One TLB for the whole SMMU, tagged by ASID, each entry with the context bank it was walked
+     * through and its leaf's page or block size; no stream.
+     */
+    @Override
+    public List<IotlbEntry> iotlbEntries() {
+        List<IotlbEntry> out = new java.util.ArrayList<>();
+        for (SmmuTlb.Entry e : tlb.entries()) {
+            out.add(new IotlbEntry(-1, e.cb, e.asid, e.vpn << e.shift, e.pa, e.size,
+                    SmmuHitCheck.prot(e.unprivileged, e.readOnly, e.noExec)));
+        }
         return out;
     }
 

@@ -162,6 +162,16 @@ final class SmmuTlb {
         return current.get().count;
     }
 
+    /** @return the entries held now, oldest first (one volatile read; changes nothing) */
+    java.util.List<Entry> entries() {
+        Table t = current.get();
+        java.util.List<Entry> out = new java.util.ArrayList<>(t.count);
+        for (int k = 0; k < t.count; k++) {
+            out.add(t.fifo[(t.head + k) % capacity]);
+        }
+        return out;
+    }
+
     /**
      * Caches a walk's leaf unless an invalidation ran since {@code epoch} was sampled or the same
      * page is cached already (another transaction walked it too).

@@ -3,8 +3,11 @@ package io.iommulab.smmu.model;
 import static io.iommulab.smmu.model.SmmuRig.*;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.iommulab.api.Prot;
+import io.iommulab.api.hw.IotlbEntry;
 import io.iommulab.api.machine.DmaMaster;
 import io.iommulab.api.machine.MmioWindow;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -60,6 +63,23 @@ class SmmuTlbTest {
 
     private long count(String name) {
         return f.count(name);
+    }
+
+    /** What a tool sees through the machine's debug port: one TLB, each entry with its bank, ASID and leaf size. */
+    @Test
+    void iotlbEntriesShowBankAsidAndLeafSizeOldestFirst() {
+        SmmuRig.Tables t = bank(0, 1, 0, 0x10);
+        long page = data(0x0a);
+        t.page(0x1000, page, false);
+        t.block(0x20_0000, 2, RAM + 0x1000_0000L);
+        assertEquals(List.of(), rig.machine.iotlbEntries(SMMU0));
+        assertEquals(0x0a, dmaPeek(m, 0, 0x1008));
+        dmaPeek(m, 0, 0x30_0000);
+        assertEquals(List.of(new IotlbEntry(-1, 0, 1, 0x1000, page, 0x1000, Prot.READ),
+                new IotlbEntry(-1, 0, 1, 0x20_0000, RAM + 0x1000_0000L, 0x20_0000, Prot.READ | Prot.WRITE)),
+                rig.machine.iotlbEntries(SMMU0));
+        w.writel(cb(8, 0, TLBIASID), 1);
+        assertEquals(List.of(), rig.machine.iotlbEntries(SMMU0), "TLBIASID dropped ASID 1");
     }
 
     @Test

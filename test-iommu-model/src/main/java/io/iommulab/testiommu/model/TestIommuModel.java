@@ -4,6 +4,7 @@ import static io.iommulab.testiommu.model.TestIommuRegs.*;
 
 import io.iommulab.api.hw.Access;
 import io.iommulab.api.hw.IommuModel;
+import io.iommulab.api.hw.IotlbEntry;
 import io.iommulab.api.hw.IotlbHitCheck;
 import io.iommulab.api.hw.ModelContext;
 import io.iommulab.api.hw.RegisterFile;
@@ -227,6 +228,23 @@ public final class TestIommuModel implements IommuModel, RegisterHooks {
         out.put("walks", walks);
         out.put("faults", errors.faults());
         out.put("invalidations", invalidations.get());
+        return out;
+    }
+
+    /** {@inheritDoc} <p>Per stream (each has its own IOTLB), 4 KiB pages and 2 MiB blocks; no context or ASID. */
+    @Override
+    public List<IotlbEntry> iotlbEntries() {
+        List<IotlbEntry> out = new java.util.ArrayList<>();
+        for (int sid = 0; sid < tlbs.length; sid++) {
+            TestIommuTlb tlb = tlbs[sid];
+            synchronized (tlb) {
+                for (int k = 0; k < tlb.size(); k++) {
+                    int slot = tlb.oldest(k);
+                    // PERM_READ/PERM_WRITE are Prot's READ/WRITE bits
+                    out.add(new IotlbEntry(sid, -1, -1, tlb.tag(slot), tlb.pa(slot), tlb.offMask(slot) + 1, tlb.perms(slot)));
+                }
+            }
+        }
         return out;
     }
 

@@ -103,6 +103,16 @@ final class TestIommuTlb {
         return Translation.of(pa[slot] | off, offMask[slot] + 1 - off);
     }
 
+    /** @return the slot of the {@code k}-th oldest entry ({@code k} below {@link #size}) */
+    int oldest(int k) {
+        return count < tag.length ? k : (next + k) % tag.length;
+    }
+
+    /** @return the IOVA of the first byte {@code slot} translates */
+    long tag(int slot) {
+        return tag[slot];
+    }
+
     /** @return entries currently cached */
     int size() {
         return count;

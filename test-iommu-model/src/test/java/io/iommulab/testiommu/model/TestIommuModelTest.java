@@ -4,7 +4,9 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
+import io.iommulab.api.Prot;
 import io.iommulab.api.hw.Access;
+import io.iommulab.api.hw.IotlbEntry;
 import io.iommulab.api.hw.Translation;
 import io.iommulab.api.machine.FailNth;
 import io.iommulab.api.machine.IrqReturn;
@@ -204,6 +206,22 @@ class TestIommuModelTest {
         assertEquals(3, c.get("walks"));
         assertEquals(1, c.get("faults"));
         assertEquals(3, c.get("invalidations"));
+    }
+
+    @Test
+    void iotlbEntriesArePerStreamOldestFirstAndGoWithTheInvalidation() {
+        mapSmall();
+        translateStream(0);
+        translateStream(1);
+        hw.model().translate(1, 0x2008, Access.READ);
+        hw.model().translate(0, 0x1000, Access.WRITE);
+        hw.model().translate(0, 0x3000, Access.WRITE);
+        assertEquals(List.of(new IotlbEntry(0, -1, -1, 0x1000, Rig.RAM + 0x5000, 0x1000, Prot.READ | Prot.WRITE),
+                new IotlbEntry(0, -1, -1, 0x3000, Rig.RAM + 0x7000, 0x1000, Prot.WRITE),
+                new IotlbEntry(1, -1, -1, 0x2000, Rig.RAM + 0x6000, 0x1000, Prot.READ)), hw.model().iotlbEntries());
+        write(0x010, 0x001);                                      // invalidate stream 0
+        assertEquals(List.of(new IotlbEntry(1, -1, -1, 0x2000, Rig.RAM + 0x6000, 0x1000, Prot.READ)),
+                hw.model().iotlbEntries());
     }
 
     @Test

@@ -30,4 +30,9 @@ public final class DmaApiComponent implements DmaApi {
     public DmaDevice device(String device) {
         return impl.device(device);
     }
+
+    @Override
+    public java.util.List<io.iommulab.api.dto.DmaMappingDTO> mappings() {
+        return impl.mappings();
+    }
 }

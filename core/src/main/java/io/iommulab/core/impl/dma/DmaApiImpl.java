@@ -63,6 +63,15 @@ public final class DmaApiImpl implements DmaApi, AutoCloseable {
         return new DmaDeviceImpl(this, engine.canonicalName(device), engine.isPci(device));
     }
 
+    @Override
+    public java.util.List<io.iommulab.api.dto.DmaMappingDTO> mappings() {
+        java.util.List<io.iommulab.api.dto.DmaMappingDTO> out = new java.util.ArrayList<>();
+        for (DmaDebug.Entry e : engine.dmaDebug().all()) {
+            out.add(e.dto());
+        }
+        return out;
+    }
+
     /**
      * iommu_dma_init_domain for {@code device}: the domain's cookie, with the device's reserved
      * regions taken out of its IOVA space (iova_reserve_iommu_regions; once per device).

@@ -98,12 +98,6 @@ final class IovaCookie implements DomainImpl.Cookie {
         }
     }
 
-    /** @return true if {@code iova} is the first byte of an IOVA range this cookie handed out */
-    boolean isAllocationStart(long iova) {
-        long[] r = iovad.find(iova >>> iovad.shift());
-        return r != null && r[0] == iova >>> iovad.shift();
-    }
-
     /** iommu_dma_free_iova, strict: the IOVA range is free again now. */
     void freeIova(long iova, long size) {
         iovad.freeFast(iova >>> iovad.shift(), size >>> iovad.shift());
@@ -182,6 +176,17 @@ final class IovaCookie implements DomainImpl.Cookie {
             iovad.freeFast(fqPfn[i], fqPages[i]);
         }
         fqCount = 0;
+    }
+
+    /** @return the first pfns of the ranges waiting in the flush queue */
+    java.util.Set<Long> queuedPfns() {
+        synchronized (fqLock) {
+            java.util.Set<Long> out = new java.util.HashSet<>();
+            for (int i = 0; i < fqCount; i++) {
+                out.add(fqPfn[i]);
+            }
+            return out;
+        }
     }
 
     int queued() {

@@ -234,6 +234,50 @@ public final class IovaAllocator {
         }
     }
 
+    /**
+     * One range of the tree.
+     *
+     * @param firstPfn its first pfn
+     * @param pages    its length in granules
+     * @param reserved a reservation ({@link #reserve}), never handed out
+     * @param cached   freed into an rcache, not yet handed out again
+     */
+    public record Range(long firstPfn, long pages, boolean reserved, boolean cached) {
+    }
+
+    /**
+     * @return every range of the tree in address order, a consistent copy (the rcaches are read under
+     *         the tree's lock: nothing takes the two the other way round)
+     */
+    public synchronized List<Range> ranges() {
+        java.util.Set<Long> parked = new java.util.HashSet<>();
+        for (Rcache r : rcaches) {
+            for (long pfn : r.snapshot()) {
+                parked.add(pfn);
+            }
+        }
+        List<Range> out = new ArrayList<>(tree.size());
+        for (Map.Entry<Long, Long> e : tree.entrySet()) {
+            out.add(new Range(e.getKey(), e.getValue() - e.getKey() + 1, reserved.contains(e.getKey()),
+                    parked.contains(e.getKey())));
+        }
+        return out;
+    }
+
+    /** @return ranges each rcache holds now, order 0 (one granule) first */
+    public int[] rcacheCounts() {
+        int[] out = new int[rcaches.length];
+        for (int i = 0; i < rcaches.length; i++) {
+            out[i] = rcaches[i].size();
+        }
+        return out;
+    }
+
+    /** @return ranges one rcache can hold */
+    public static int rcacheDepth() {
+        return RCACHE_DEPTH;
+    }
+
     /** @return pfns held (including ranges parked in the rcaches) */
     public synchronized long allocatedPfns() {
         return allocatedPfns;

@@ -97,28 +97,11 @@ public final class DtoConverter implements Converter {
             }
             return sb.toString();
         }
-        List<String[]> cells = new ArrayList<>();
-        cells.add(head);
+        io.iommulab.api.cmdline.TextTable t = new io.iommulab.api.cmdline.TextTable(head);
         for (Object o : rows) {
-            cells.add(row(o));
+            t.row(row(o));
         }
-        int[] width = new int[head.length];
-        for (String[] r : cells) {
-            for (int i = 0; i < r.length; i++) {
-                width[i] = Math.max(width[i], r[i].length());
-            }
-        }
-        StringBuilder sb = new StringBuilder();
-        for (String[] r : cells) {
-            for (int i = 0; i < r.length; i++) {
-                sb.append(r[i]);
-                if (i < r.length - 1) {
-                    sb.append(" ".repeat(width[i] - r[i].length() + 2));
-                }
-            }
-            sb.append('\n');
-        }
-        return sb.toString();
+        return t.toString();
     }
 
     private static String[] header(Object o) {

@@ -181,6 +181,24 @@ final class DartIotlb {
     }
 
 
+    /** @return streams that have an IOTLB */
+    int streams() {
+        return tables.length;
+    }
+
+    /** @return the entries {@code sid} holds now, oldest first (one volatile read; changes nothing) */
+    java.util.List<Entry> entries(int sid) {
+        Table t = table(sid);
+        java.util.List<Entry> out = new java.util.ArrayList<>(t.count);
+        for (int k = 0; k < t.count; k++) {
+            int i = find(t.slots, t.fifo[(t.head + k) % capacity]);
+            if (i >= 0) {
+                out.add(t.slots[i]);
+            }
+        }
+        return out;
+    }
+
     /** Drops every entry of {@code sid} (an invalidation command for that SID). */
     void invalidate(int sid) {
         if (sid < 0 || sid >= tables.length) {

@@ -5,6 +5,7 @@ import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.hw.Access;
 import io.iommulab.api.hw.IommuModel;
+import io.iommulab.api.hw.IotlbEntry;
 import io.iommulab.api.hw.IotlbHitCheck;
 import io.iommulab.api.hw.IrqSource;
 import io.iommulab.api.hw.ModelContext;
@@ -276,6 +277,24 @@ public final class DartModel implements IommuModel, RegisterHooks {
         out.put("walks", walker.walks());
         out.put("faults", faults.sum());
         out.put("invalidations", layout.invalidations());
+        return out;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Per stream (the DART's IOTLB is per SID), each entry one page of the DART's page size;
+     * no context or ASID.
+     */
+    @Override
+    public List<IotlbEntry> iotlbEntries() {
+        List<IotlbEntry> out = new ArrayList<>();
+        for (int sid = 0; sid < iotlb.streams(); sid++) {
+            for (DartIotlb.Entry e : iotlb.entries(sid)) {
+                // PERM_READ/PERM_WRITE are Prot's READ/WRITE bits
+                out.add(new IotlbEntry(sid, -1, -1, e.tag << pageShift, e.pa, pageSize, e.perms));
+            }
+        }
         return out;
     }
 

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.iommulab.api.Prot;
+import io.iommulab.api.hw.IotlbEntry;
 import io.iommulab.api.machine.DmaMaster;
 import io.iommulab.api.machine.DmaResult;
 import io.iommulab.api.machine.IrqLine;
@@ -325,6 +327,36 @@ class DartT8020ModelTest {
         invalidate(w, 1, 0, 1);
         assertEquals("NO PTE FOR IOVA", readFault(m, 0, iova));
         assertEquals("NO PTE FOR IOVA", readFault(m, 1, iova));
+    }
+
+    /** What a tool sees through the machine's debug port: each stream's IOTLB, one DART page per entry. */
+    @Test
+    void iotlbEntriesArePerStreamAndGoWithThatStreamsInvalidation() {
+        DartRig.Tables t = rig.new Tables(Pte.DART1, 2);
+        long rw = rig.allocPage(0x11);
+        long ro = rig.allocPage(0x22);
+        long iova = 0x80_0000L;
+        t.map(iova, rw);
+        t.map(iova + PAGE, ro, true, false);
+        MmioWindow w = rig.regs(DART_A);
+        translate(w, 0x200, 0, 0, t);
+        translate(w, 0x200, 1, 0, t);
+        assertEquals(List.of(), rig.machine.iotlbEntries(DART_A));
+        DmaMaster m = rig.master(DMA_A);
+        assertEquals(0x11, dmaPeek(m, 0, iova + 0x10));
+        assertEquals(0x22, dmaPeek(m, 1, iova + PAGE));
+        assertEquals(0x11, dmaPeek(m, 1, iova));
+        assertEquals(List.of(new IotlbEntry(0, -1, -1, iova, rw, PAGE, Prot.READ | Prot.WRITE),
+                new IotlbEntry(1, -1, -1, iova + PAGE, ro, PAGE, Prot.READ),
+                new IotlbEntry(1, -1, -1, iova, rw, PAGE, Prot.READ | Prot.WRITE)), rig.machine.iotlbEntries(DART_A),
+                "per stream, oldest first");
+        Map<String, Long> counters = rig.counters(DART_A);
+        rig.machine.iotlbEntries(DART_A);
+        assertEquals(counters, rig.counters(DART_A), "reading the entries counts nothing");
+
+        invalidate(w, 1, 1);
+        assertEquals(List.of(new IotlbEntry(0, -1, -1, iova, rw, PAGE, Prot.READ | Prot.WRITE)),
+                rig.machine.iotlbEntries(DART_A));
     }
 
     @Test
