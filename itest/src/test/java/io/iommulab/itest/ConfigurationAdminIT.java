@@ -83,9 +83,9 @@ public class ConfigurationAdminIT {
 
     @Before
     public void boot() throws Exception {
-        m = factory.current().orElseGet(factory::bootDefault);
-        iommu = Container.service(context, IommuService.class);
-        Container.await(() -> "every DART and master to probe; " + DartChecks.describe(iommu), () -> DartChecks.allProbed(iommu, m));
+        Booted b = Booted.dartDefault(context, factory);
+        m = b.m();
+        iommu = b.iommu();
     }
 
     /** Each test starts from no configuration: the framework properties and defaults. */

@@ -71,11 +71,10 @@ public class DartLiveUpdateIT {
 
     @Before
     public void bootOnce() throws Exception {
-        m = factory.current().orElseGet(factory::bootDefault);
-        iommu = Container.service(context, IommuService.class);
-        dma = Container.service(context, DmaApi.class);
-        Container.await(() -> "every DART and master to probe; " + DartChecks.describe(iommu),
-                () -> DartChecks.allProbed(iommu, m));
+        Booted b = Booted.dartDefault(context, factory);
+        m = b.m();
+        iommu = b.iommu();
+        dma = b.dma();
     }
 
     /** @return every probed master: the platform devices and the PCI functions */

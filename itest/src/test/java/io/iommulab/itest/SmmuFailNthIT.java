@@ -67,11 +67,10 @@ public class SmmuFailNthIT {
 
     @Before
     public void bootTwinOnce() throws Exception {
-        m = machines.current().isPresent() ? machines.current().get() : SmmuLiveUpdateIT.bootSmmuTwin(context, machines);
-        iommu = Container.service(context, IommuService.class);
-        dma = Container.service(context, DmaApi.class);
-        Container.await(() -> "every SMMU and master to probe: " + iommu.iommus() + " " + iommu.devices(),
-                () -> SmmuLiveUpdateIT.allProbed(iommu, m));
+        Booted b = Booted.smmuTwin(context, machines);
+        m = b.m();
+        iommu = b.iommu();
+        dma = b.dma();
     }
 
     @Test

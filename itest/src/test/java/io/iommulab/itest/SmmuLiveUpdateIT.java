@@ -7,17 +7,14 @@ import static org.junit.Assert.assertTrue;
 import io.iommulab.api.IommuService;
 import io.iommulab.api.dma.DmaApi;
 import io.iommulab.api.dto.DeviceDTO;
-import io.iommulab.api.dto.IommuNodeDTO;
 import io.iommulab.api.dto.LiveUpdateDTO;
 import io.iommulab.api.machine.Machine;
 import io.iommulab.api.machine.MachineFactory;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import javax.inject.Inject;
@@ -80,33 +77,10 @@ public class SmmuLiveUpdateIT {
 
     @Before
     public void bootTwinOnce() throws Exception {
-        m = machines.current().isPresent() ? machines.current().get() : bootSmmuTwin(context, machines);
-        iommu = Container.service(context, IommuService.class);
-        dma = Container.service(context, DmaApi.class);
-        Container.await(() -> "every SMMU and master to probe: " + iommu.iommus() + " " + iommu.devices(),
-                () -> allProbed(iommu, m));
-    }
-
-    /** Boots the SMMU twin of the default board (every DART replaced by an SMMU, masters and stream ids unchanged). */
-    static Machine bootSmmuTwin(BundleContext context, MachineFactory machines) throws Exception {
-        byte[] board;
-        try (InputStream in = Container.installed(context, "io.iommulab.machine").getEntry("/boards/default.dts").openStream()) {
-            board = in.readAllBytes();
-        }
-        byte[] twin;
-        try (var def = machines.bootDetached("default", board, Map.of())) {
-            twin = machines.twin(def.deviceTree(), "arm-smmu-v2");
-        }
-        return machines.boot("default (arm-smmu-v2 twin)", twin);
-    }
-
-    /** Every enabled SMMU probed by arm-smmu (a disabled node stays disabled), and every master behind one. */
-    static boolean allProbed(IommuService iommu, Machine m) {
-        List<IommuNodeDTO> all = iommu.iommus();
-        return all.stream().anyMatch(n -> "probed".equals(n.state()))
-                && all.stream().allMatch(n -> "disabled".equals(n.state()) || "probed".equals(n.state()) && DRIVER.equals(n.driver()))
-                && m.masters().stream().allMatch(master -> iommu.devices().stream()
-                        .anyMatch(d -> d.node().equals(master.name()) && "probed".equals(d.state())));
+        Booted b = Booted.smmuTwin(context, machines);
+        m = b.m();
+        iommu = b.iommu();
+        dma = b.dma();
     }
 
     private List<String> masters() {
@@ -183,7 +157,7 @@ public class SmmuLiveUpdateIT {
     public void fromAReleaseWithoutARecordTheHardwareIsRead() throws Exception {
         Bundle smmu = Container.installed(context, SMMU.bsn());
         String release = Takeovers.downgradeFallsBack(context, iommu, List.of(smmu), List.of(BundleBuilds.release(SMMU.artifactId())),
-                LOG, () -> iommu.iommus().stream().filter(n -> "probed".equals(n.state())).toList(), () -> allProbed(iommu, m));
+                LOG, () -> iommu.iommus().stream().filter(n -> "probed".equals(n.state())).toList(), () -> Booted.smmuAllProbed(iommu, m));
 
         DmaLoad load = DmaLoad.start(m, iommu, dma, masters(), DWC3_0, null, false);
         int logged = Container.logLines(LOG).size();

@@ -100,6 +100,27 @@ public final class FailNthScenarios {
         return s;
     }
 
+    /**
+     * A domain of {@code type} allocated for {@code master} and its group attached to it, as a user
+     * does: one that could not attach frees the domain.
+     */
+    private IommuDomain allocAttached(String master, DomainType type) {
+        IommuDomain d = iommu.domainAlloc(master, type);
+        try {
+            iommu.attachGroup(d, master);
+        } catch (IommuException e) {
+            d.free();
+            throw e;
+        }
+        return d;
+    }
+
+    /** Undoes {@link #allocAttached}: the group goes back to its default domain, the domain is freed. */
+    private void detachFree(IommuDomain d, String master) {
+        iommu.detachGroup(d, master);
+        d.free();
+    }
+
     abstract class Base implements FailNthScenario {
         private final String name;
 
@@ -307,20 +328,12 @@ public final class FailNthScenarios {
 
             @Override
             public void run() {
-                IommuDomain d = iommu.domainAlloc(master, type);
-                try {
-                    iommu.attachGroup(d, master);
-                } catch (IommuException e) {
-                    d.free();
-                    throw e;
-                }
-                domain = d;
+                domain = allocAttached(master, type);
             }
 
             @Override
             public void undo() {
-                iommu.detachGroup(domain, master);
-                domain.free();
+                detachFree(domain, master);
                 domain = null;
             }
         };
@@ -351,19 +364,11 @@ public final class FailNthScenarios {
 
         /** a new domain, attached */
         final void fresh() {
-            IommuDomain d = iommu.domainAlloc(master, DomainType.UNMANAGED);
-            try {
-                iommu.attachGroup(d, master);
-            } catch (IommuException e) {
-                d.free();
-                throw e;
-            }
-            domain = d;
+            domain = allocAttached(master, DomainType.UNMANAGED);
         }
 
         final void drop() {
-            iommu.detachGroup(domain, master);
-            domain.free();
+            detachFree(domain, master);
             domain = null;
         }
 
@@ -481,19 +486,11 @@ public final class FailNthScenarios {
         }
 
         private void fresh() {
-            IommuDomain d = iommu.domainAlloc(master, DomainType.DMA);
-            try {
-                iommu.attachGroup(d, master);
-            } catch (IommuException e) {
-                d.free();
-                throw e;
-            }
-            domain = d;
+            domain = allocAttached(master, DomainType.DMA);
         }
 
         private void drop() {
-            iommu.detachGroup(domain, master);
-            domain.free();
+            detachFree(domain, master);
             domain = null;
         }
 

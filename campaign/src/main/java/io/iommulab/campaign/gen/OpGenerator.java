@@ -77,6 +77,25 @@ public final class OpGenerator {
         this.iommus = new ArrayList<>(facts.variants().keySet());
     }
 
+    /** One kind of operation in the mix: how many of every thousand draws make it. */
+    private record Share(int perMille, java.util.function.Function<OpGenerator, Op> make) {
+    }
+
+    /** The mix, in the order of the draw (a seed's operations depend on it); the shares sum to 1000. */
+    private static final List<Share> MIX = List.of(
+            new Share(3, OpGenerator::alloc),
+            new Share(2, OpGenerator::free),
+            new Share(4, OpGenerator::attach),
+            new Share(3, OpGenerator::detach),
+            new Share(180, OpGenerator::map),
+            new Share(120, OpGenerator::unmap),
+            new Share(80, OpGenerator::dmaMap),
+            new Share(30, OpGenerator::sgMap),
+            new Share(95, OpGenerator::dmaUnmap),
+            new Share(5, g -> new Op.Flush(g.master().path())),
+            new Share(477, OpGenerator::dma),
+            new Share(1, g -> new Op.Check()));
+
     /** @return the next operation */
     public Op next() {
         long n = index++;
@@ -96,31 +115,13 @@ public final class OpGenerator {
         }
         while (true) {
             int r = rnd.nextInt(1000);
-            Op op;
-            if (r < 3) {
-                op = alloc();
-            } else if (r < 5) {
-                op = free();
-            } else if (r < 9) {
-                op = attach();
-            } else if (r < 12) {
-                op = detach();
-            } else if (r < 192) {
-                op = map();
-            } else if (r < 312) {
-                op = unmap();
-            } else if (r < 392) {
-                op = dmaMap();
-            } else if (r < 422) {
-                op = sgMap();
-            } else if (r < 517) {
-                op = dmaUnmap();
-            } else if (r < 522) {
-                op = new Op.Flush(master().path());
-            } else if (r < 999) {
-                op = dma();
-            } else {
-                op = new Op.Check();
+            Op op = null;
+            for (Share share : MIX) {
+                r -= share.perMille();
+                if (r < 0) {
+                    op = share.make().apply(this);
+                    break;
+                }
             }
             if (op != null) {
                 return op;

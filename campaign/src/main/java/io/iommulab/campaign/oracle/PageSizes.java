@@ -3,7 +3,9 @@ package io.iommulab.campaign.oracle;
 /**
  * How Linux splits an {@code iommu_map}/{@code iommu_unmap} into calls of the driver:
  * {@code iommu_pgsize()} of drivers/iommu/iommu.c, written here from Linux for the oracle, which
- * must know which leaves a map makes (a page or a block) to say what a later unmap does.
+ * must know which leaves a map makes (a page or a block) to say what a later unmap does. The core
+ * has the same lines (DomainImpl); they stay apart on purpose: an oracle calling the code it judges
+ * would agree with its bugs.
  */
 public final class PageSizes {
 

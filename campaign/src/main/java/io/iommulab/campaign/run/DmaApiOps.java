@@ -7,7 +7,6 @@ import io.iommulab.api.dma.DmaSegment;
 import io.iommulab.api.dma.SgEntry;
 import io.iommulab.api.driver.DomainGeometry;
 import io.iommulab.api.error.Errno;
-import io.iommulab.api.error.IommuException;
 import io.iommulab.api.lab.Lab;
 import io.iommulab.campaign.op.Op;
 import java.util.ArrayList;
@@ -54,20 +53,11 @@ final class DmaApiOps {
         World.Current cur = world.current(m.group());
         long pa = facts.windowBase() + op.pa();
         Errno expected = cur.type().isDma() || cur.type() == DomainType.IDENTITY ? null : Errno.EINVAL;
-        long addr = 0;
-        IommuException got = null;
-        try {
-            addr = dmaDevice(m.path()).mapPage(pa, op.len(), op.dir());
-        } catch (IommuException e) {
-            got = e;
+        Step.Outcome<Long> call = step.call(expected, () -> dmaDevice(m.path()).mapPage(pa, op.len(), op.dir()));
+        if (call.done()) {
+            return call.mismatch();
         }
-        Mismatch bad = step.expect(expected, got);
-        if (bad != null) {
-            return bad;
-        }
-        if (got != null) {
-            return null;
-        }
+        long addr = call.value();
         List<DmaSegment> segs = List.of(new DmaSegment(addr, op.len()));
         directions.computeIfAbsent(m.path(), k -> new DmaDirection[World.HANDLES])[op.handle()] = op.dir();
         if (cur.type() == DomainType.IDENTITY) {
@@ -123,20 +113,11 @@ final class DmaApiOps {
             sg.add(new SgEntry(facts.windowBase() + b.pa(), b.len()));
         }
         Errno expected = cur.type().isDma() || cur.type() == DomainType.IDENTITY ? null : Errno.EINVAL;
-        List<DmaSegment> segs = null;
-        IommuException got = null;
-        try {
-            segs = dmaDevice(m.path()).mapSg(sg, op.dir());
-        } catch (IommuException e) {
-            got = e;
+        Step.Outcome<List<DmaSegment>> call = step.call(expected, () -> dmaDevice(m.path()).mapSg(sg, op.dir()));
+        if (call.done()) {
+            return call.mismatch();
         }
-        Mismatch bad = step.expect(expected, got);
-        if (bad != null) {
-            return bad;
-        }
-        if (got != null) {
-            return null;
-        }
+        List<DmaSegment> segs = call.value();
         directions.computeIfAbsent(m.path(), k -> new DmaDirection[World.HANDLES])[op.handle()] = op.dir();
         if (cur.type() == DomainType.IDENTITY) {
             List<DmaSegment> want = new ArrayList<>();

@@ -142,19 +142,13 @@ public final class Executor {
         }
         step.ran("alloc");
         Errno expected = facts.alloc().get(m.path()).get(a.type());
-        IommuDomain d = null;
-        IommuException got = null;
-        try {
-            d = lab.iommu().domainAlloc(m.path(), a.type());
-        } catch (IommuException e) {
-            got = e;
-        }
-        Mismatch bad = step.expect(expected, got);
-        if (bad != null || got != null) {
+        Step.Outcome<IommuDomain> call = step.call(expected, () -> lab.iommu().domainAlloc(m.path(), a.type()));
+        IommuDomain d = call.value();
+        if (call.done()) {
             if (d != null) {
                 d.free(); // allocated where the oracle says it must not be
             }
-            return bad;
+            return call.mismatch();
         }
         DomainModel model = null;
         if (a.type().isPaging()) {
@@ -180,18 +174,9 @@ public final class Executor {
         }
         step.ran("free");
         Errno expected = world.attached.containsValue(f.slot()) ? Errno.EBUSY : null;
-        IommuException got = null;
-        try {
-            s.domain.free();
-        } catch (IommuException e) {
-            got = e;
-        }
-        Mismatch bad = step.expect(expected, got);
-        if (bad != null) {
-            return bad;
-        }
-        if (got != null) {
-            return null;
+        Step.Outcome<Void> call = step.run(expected, () -> s.domain.free());
+        if (call.done()) {
+            return call.mismatch();
         }
         world.slots[f.slot()] = null;
         if (s.holds) {
@@ -239,18 +224,10 @@ public final class Executor {
         }
         boolean bindingOnly = expected != null && expected != Errno.EBUSY && facts.sameDriver(s.allocSignature, group)
                 && (on == null);
-        IommuException got = null;
-        try {
-            lab.iommu().attachGroup(s.domain, m.path());
-        } catch (IommuException e) {
-            got = e;
-        }
-        Mismatch bad = s.loose && bindingOnly && got == null ? null : step.expect(expected, got);
-        if (bad != null) {
+        Step.Outcome<Void> call = step.run(expected, () -> lab.iommu().attachGroup(s.domain, m.path()));
+        Mismatch bad = s.loose && bindingOnly && call.error() == null ? null : call.mismatch();
+        if (bad != null || call.error() != null) {
             return bad;
-        }
-        if (got != null) {
-            return null;
         }
         if (s.loose && bindingOnly) {
             s.bound = sig; // the live update left it unbound: this attach bound it here
@@ -279,18 +256,9 @@ public final class Executor {
         step.ran("detach");
         Integer on = world.attached.get(m.group());
         Errno expected = on != null && on == d.slot() ? null : Errno.EINVAL;
-        IommuException got = null;
-        try {
-            lab.iommu().detachGroup(s.domain, m.path());
-        } catch (IommuException e) {
-            got = e;
-        }
-        Mismatch bad = step.expect(expected, got);
-        if (bad != null) {
-            return bad;
-        }
-        if (got != null) {
-            return null;
+        Step.Outcome<Void> call = step.run(expected, () -> lab.iommu().detachGroup(s.domain, m.path()));
+        if (call.done()) {
+            return call.mismatch();
         }
         world.attached.remove(m.group());
         return probe.sample(step, world.current(m.group()), rnd);
@@ -320,17 +288,11 @@ public final class Executor {
         } else if (s.model.overlaps(op.iova(), op.size())) {
             expected = Errno.EEXIST;
         }
-        IommuException got = null;
-        try {
-            s.domain.map(op.iova(), pa, op.size(), op.prot());
-        } catch (IommuException e) {
-            got = e;
+        Step.Outcome<Void> call = step.run(expected, () -> s.domain.map(op.iova(), pa, op.size(), op.prot()));
+        if (call.mismatch() != null) {
+            return call.mismatch();
         }
-        Mismatch bad = step.expect(expected, got);
-        if (bad != null) {
-            return bad;
-        }
-        if (got == null) {
+        if (call.error() == null) {
             s.model.map(op.iova(), pa, op.size(), op.prot());
         }
         if (s.model == null) {
@@ -354,20 +316,11 @@ public final class Executor {
         if (!s.type.isPaging() || op.size() == 0 || ((op.iova() | op.size()) & (min - 1)) != 0) {
             expected = Errno.EINVAL;
         }
-        long n = 0;
-        IommuException got = null;
-        try {
-            n = s.domain.unmap(op.iova(), op.size());
-        } catch (IommuException e) {
-            got = e;
+        Step.Outcome<Long> call = step.call(expected, () -> s.domain.unmap(op.iova(), op.size()));
+        if (call.done()) {
+            return call.mismatch();
         }
-        Mismatch bad = step.expect(expected, got);
-        if (bad != null) {
-            return bad;
-        }
-        if (got != null) {
-            return null;
-        }
+        long n = call.value();
         long[] allowed = s.model.unmapOutcomes(op.iova(), op.size());
         if (Arrays.binarySearch(allowed, n) < 0) {
             return step.fail("unmap", String.format("unmapped 0x%x bytes; the mappings allow %s", n, hex(allowed)));
