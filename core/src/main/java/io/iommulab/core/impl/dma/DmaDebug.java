@@ -109,7 +109,7 @@ public final class DmaDebug {
             if (at == null) {
                 throw notAllocated(device, dmaAddress, size);
             }
-            Entry e = best(at, type, size, dir);
+            Entry e = best(at, domain, type, size, dir, segments);
             String where = String.format("[device address=0x%016x] ", dmaAddress);
             if (e.type() != type) {
                 throw refuse(device, "frees DMA memory with wrong function " + where + "[size=" + e.size()
@@ -147,12 +147,18 @@ public final class DmaDebug {
         }
     }
 
-    /** @return the entry that matches best: same type, size and direction first */
-    private static Entry best(List<Entry> at, Type type, long size, DmaDirection dir) {
+    /**
+     * @return the entry that matches best (hash_bucket_find): one of the domain the device is in
+     *         first, since another domain's IOVA allocator may have handed out the same address to a
+     *         mapping made before the device moved; then the same scatterlist, type, size and direction
+     */
+    private static Entry best(List<Entry> at, int domain, Type type, long size, DmaDirection dir,
+            List<DmaSegment> segments) {
         Entry best = at.get(0);
         int score = -1;
         for (Entry e : at) {
-            int s = (e.type() == type ? 4 : 0) + (e.size() == size ? 2 : 0) + (e.dir() == dir ? 1 : 0);
+            int s = (e.domain() == domain ? 16 : 0) + (type == Type.SG && e.segments().equals(segments) ? 8 : 0)
+                    + (e.type() == type ? 4 : 0) + (e.size() == size ? 2 : 0) + (e.dir() == dir ? 1 : 0);
             if (s > score) {
                 best = e;
                 score = s;

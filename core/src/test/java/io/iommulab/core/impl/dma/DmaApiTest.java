@@ -159,6 +159,33 @@ class DmaApiTest {
         assertFalse(master(DEV_A).read(0, segs.get(0).dmaAddress(), 4).ok());
     }
 
+    /**
+     * A device that moved to another DMA domain with a mapping left in the old one: the new domain's
+     * allocator hands out the same first IOVA, and each unmap finds its own domain's scatterlist
+     * (found by the differential campaign: the unmap in the new domain was refused with "different
+     * entry count", matched against the old domain's list).
+     */
+    @Test
+    void sameDmaAddressInTwoDomainsUnmapsEach() {
+        boot(CoreConfig.defaults(), 3_600_000);
+        DmaDevice dev = api.device(DEV_A);
+        List<DmaSegment> old = dev.mapSg(List.of(new SgEntry(BUF + 0x1000, 0x1000), new SgEntry(BUF + 0x5000, 0x800),
+                new SgEntry(BUF + 0x7000, 0x1000)), DmaDirection.BIDIRECTIONAL);
+        IommuDomain first = engine.domainOf(DEV_A);
+        IommuDomain other = engine.domainAlloc(DEV_A, DomainType.DMA);
+        engine.attachGroup(other, DEV_A);
+        List<DmaSegment> now = dev.mapSg(List.of(new SgEntry(BUF + 0x9000, 0x3000)), DmaDirection.BIDIRECTIONAL);
+        assertEquals(old.get(0).dmaAddress(), now.get(0).dmaAddress(), "both allocators start at the top: " + old + " " + now);
+        assertNotEquals(old.size(), now.size());
+        dev.unmapSg(now, DmaDirection.BIDIRECTIONAL);
+        assertEquals(0, other.iovaToPhys(now.get(0).dmaAddress()));
+        IommuException e = assertThrows(IommuException.class, () -> dev.unmapSg(old, DmaDirection.BIDIRECTIONAL));
+        assertTrue(e.getMessage().contains("was mapped in domain " + first.id()), e.getMessage());
+        engine.detachGroup(other, DEV_A);
+        dev.unmapSg(old, DmaDirection.BIDIRECTIONAL);
+        assertEquals(0, first.iovaToPhys(old.get(0).dmaAddress()));
+    }
+
     @Test
     void identityAndNonDmaDomains() {
         boot(CoreConfig.defaults().withDefaultDomain(DomainType.IDENTITY), 3_600_000);
