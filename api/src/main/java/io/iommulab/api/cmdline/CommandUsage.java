@@ -51,12 +51,14 @@ public final class CommandUsage {
      * @param type     the class of a command service
      * @param function a function it is registered for ({@code osgi.command.function})
      * @return the public methods Gogo chooses among for it (the name compared as Gogo does, ignoring
-     *         case), the form with the fewest arguments first
+     *         case; a Java keyword, e.g. {@code new}, names the method {@code _new}), the form with the
+     *         fewest arguments first
      */
     public static List<Method> forms(Class<?> type, String function) {
         List<Method> out = new ArrayList<>();
         for (Method m : type.getMethods()) {
-            if (m.getName().equalsIgnoreCase(function) && !m.isBridge()) {
+            String name = m.getName();
+            if ((name.equalsIgnoreCase(function) || name.equalsIgnoreCase("_" + function)) && !m.isBridge()) {
                 out.add(m);
             }
         }

@@ -35,6 +35,12 @@ class CommandUsageTest {
             return board;
         }
 
+        /** {@code new}: Gogo calls a function named by a Java keyword through the method with a {@code _}. */
+        @Descriptor("make one")
+        public String _new(@Descriptor("what to make") String what) {
+            return what;
+        }
+
         /** Not a command: a factory, as the commands classes have them for tests. */
         public static Commands over() {
             return new Commands();
@@ -64,6 +70,8 @@ class CommandUsageTest {
         List<Method> forms = CommandUsage.forms(Commands.class, "MAP");
         assertEquals(List.of(3, 4), forms.stream().map(Method::getParameterCount).toList());
         assertEquals(List.of(), CommandUsage.forms(Commands.class, "unmap"));
+        assertEquals("iommu:new WHAT\n  make one\n    WHAT  what to make",
+                CommandUsage.usage("iommu:new", CommandUsage.forms(Commands.class, "new")));
     }
 
     @Test

@@ -96,7 +96,7 @@ public final class CampaignCommands {
             @Parameter(names = "--shrink-replays", absentValue = SHRINK_REPLAYS) String replays,
             @Descriptor("operations between two progress lines, 0 for none")
             @Parameter(names = "--progress", absentValue = PROGRESS) String step,
-            @Descriptor("OPS, the operations per backend (not with --replay), and --board FILE for each board to run on"
+            @Descriptor("the operations per backend (not with --replay), and --board FILE for each board to run on"
                     + " (default: the booted board; with --replay, another copy of the file's board)") String... ops)
             throws IOException {
         Options o = Options.parse(ops);

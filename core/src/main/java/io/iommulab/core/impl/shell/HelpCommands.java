@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 import org.apache.felix.service.command.Descriptor;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.InvalidSyntaxException;
@@ -30,11 +31,27 @@ import org.osgi.service.component.annotations.Component;
     "service.ranking:Integer=1"})
 public final class HelpCommands {
 
-    private final BundleContext context;
+    /** the commands there are now */
+    private final Supplier<List<Command>> commands;
 
     @Activate
     public HelpCommands(BundleContext context) {
-        this.context = context;
+        this(() -> registered(context));
+    }
+
+    /**
+     * For tests: help over these commands, each named {@code scope:function} with the class whose
+     * methods Gogo calls for it. Not a constructor, so SCR sees one.
+     */
+    public static HelpCommands over(Map<String, Class<?>> commands) {
+        List<Command> list = new ArrayList<>();
+        new TreeMap<>(commands).forEach((name, type) -> list.add(new Command(name, type,
+                name.substring(name.indexOf(':') + 1), null)));
+        return new HelpCommands(() -> list);
+    }
+
+    private HelpCommands(Supplier<List<Command>> commands) {
+        this.commands = commands;
     }
 
     /**
@@ -53,13 +70,13 @@ public final class HelpCommands {
 
     @Descriptor("list every command with what it does (help NAME shows how to call one)")
     public String help() {
-        return list(commands());
+        return list(commands.get());
     }
 
     @Descriptor("show how to call a command: each of its forms with its description and its parameters")
     public String help(@Descriptor("the command: scope:name, or a name alone for the commands of that name in every scope")
             String name) {
-        return usage(commands(), name);
+        return usage(commands.get(), name);
     }
 
     /** @return one row per command, by name: the description of its simplest form */
@@ -99,7 +116,7 @@ public final class HelpCommands {
     }
 
     /** @return the commands registered as services, by name; of several services of one name, the one Gogo calls */
-    private List<Command> commands() {
+    private static List<Command> registered(BundleContext context) {
         ServiceReference<?>[] refs;
         try {
             refs = context.getAllServiceReferences(null, "(osgi.command.scope=*)");
