@@ -49,6 +49,11 @@ final class GogoSession implements AutoCloseable {
         return new GogoSession(invoke(create, processor, in, out, err), sessionType);
     }
 
+    /** For tests: a session made without a framework, the Gogo API on the class path. */
+    static GogoSession over(Object session) throws Exception {
+        return new GogoSession(session, session.getClass().getClassLoader().loadClass(SESSION));
+    }
+
     /** Runs one command line; a failing command throws what the command threw. */
     Object execute(String command) throws Exception {
         return invoke(execute, session, command);

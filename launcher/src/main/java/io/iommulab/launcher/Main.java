@@ -222,7 +222,9 @@ public final class Main {
                 }
                 text = json ? Json.write(result) : result == null ? null : session.format(result);
             } catch (Exception e) {
-                return failed(cmd, message(e));
+                // wrong arguments: the command's usage, not Gogo's coercion error
+                String usage = UsageErrors.explain(session, cmd, e);
+                return failed(cmd, usage != null ? usage : message(e));
             }
             if (text != null) {
                 out.println(text);
@@ -269,12 +271,12 @@ public final class Main {
         return code == EXIT_OK && s.findings() > 0 ? EXIT_SANITIZER : code;
     }
 
-    /** Runs the interactive Gogo shell until the user leaves it (EOF, {@code exit}) or stops the framework. */
+    /** Runs the interactive Gogo shell until the user leaves it (EOF, Ctrl-D) or stops the framework. */
     private int shell(EmbeddedFelix felix, GogoSession session) throws InterruptedException {
         Thread console = new Thread(() -> {
             try {
-                // --login reads Gogo's profile (prompt, aliases); --noshutdown: the launcher stops the framework.
-                session.execute("gosh --login --noshutdown");
+                // Gogo's login profile (prompt, banner), then a line at a time; the launcher stops the framework.
+                new Console(session, in, out).run(Console.profile(felix.context()));
             } catch (Exception e) {
                 // "stop 0" interrupts the console while the framework goes down: that is a normal end.
                 if (!(e instanceof InterruptedException) && felix.framework().getState() == Bundle.ACTIVE) {

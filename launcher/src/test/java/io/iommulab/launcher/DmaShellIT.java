@@ -14,7 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The DMA API at the prompt and its views, run through the launcher as users do: the JSON document of
- * every data command ({@code dma:}, {@code iommu:resv}, {@code iommu:faulthandler}, {@code machine:iotlb},
+ * every data command ({@code dma:}, {@code iommu:resv}, {@code iommu:fault-handler}, {@code machine:iotlb},
  * {@code machine:ram}) on the default board, and what a refused call prints.
  */
 class DmaShellIT {
@@ -51,17 +51,17 @@ class DmaShellIT {
             "dma:map usb@382280000 0x800000000 16K bidirectional",
             "iommu:dma usb@382280000 read 0xffffc000 16",
             "machine:iotlb iommu@382f00000",
-            "dma:mapsg usb@382280000 to-device 0x800010000:16K 0x800014000:0x1000",
+            "dma:map-sg usb@382280000 to-device 0x800010000:16K 0x800014000:0x1000",
             "dma:alloc usb@382280000 0x5000",
             "dma:mappings usb@382280000",
             "dma:iova usb@382280000",
             "iommu:resv wifi0",
-            "iommu:faulthandler usb@382280000 count",
+            "iommu:fault-handler usb@382280000 count",
             "iommu:dma usb@382280000 read 0x100000 16",
-            "iommu:faulthandler usb@382280000",
+            "iommu:fault-handler usb@382280000",
             "machine:ram",
             "dma:unmap usb@382280000 0xffffc000 16K bidirectional",
-            "dma:unmapsg usb@382280000 0xffff0000 to-device",
+            "dma:unmap-sg usb@382280000 0xffff0000 to-device",
             "dma:free usb@382280000 0xfffe8000",
             "dma:mappings"};
         Launch.Run r = Launch.run(dir, "--json", "-c", String.join("; ", commands));

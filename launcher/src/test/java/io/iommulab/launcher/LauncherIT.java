@@ -250,6 +250,85 @@ class LauncherIT {
         assertFalse(out.contains("apple,t8103-dart"), "stopped at the failure: " + out);
     }
 
+    /** A command given too few arguments: its usage, as help shows it, instead of Gogo's coercion error; exit 1. */
+    @Test
+    void aMissingArgumentPrintsTheCommandsUsageAndExitsOne() throws Exception {
+        Launch.Run r = launch("-c", "machine:status; iommu:map usb@382280000 0x100000; iommu:iommus");
+        assertEquals(1, r.exit(), r.errText());
+        List<String> err = r.err();
+        int at = err.indexOf("iommulab: command 'iommu:map usb@382280000 0x100000' failed: wrong arguments for iommu:map; usage:");
+        assertTrue(at >= 0, r.errText());
+        assertEquals(List.of("iommu:map DEV IOVA PADDR SIZE",
+                "  iommu_map on the device's current domain, read-write",
+                "    DEV    device",
+                "    IOVA   IOVA (decimal or 0x hex, K/M/G/T suffix)",
+                "    PADDR  physical address",
+                "    SIZE   size in bytes",
+                "iommu:map DEV IOVA PADDR SIZE PROT",
+                "  iommu_map on the device's current domain",
+                "    PROT   protection: r, w or rw"), err.subList(at + 1, Math.min(err.size(), at + 10)), r.errText());
+        noGogoInternals(r);
+        assertFalse(r.outText().contains("apple,t8103-dart"), "stopped at the failure: " + r.outText());
+    }
+
+    /**
+     * An argument of the wrong type for Gogo (a word where the framework's command takes a number),
+     * an option the command does not take: the usage, exit 1. A value the command itself refuses
+     * keeps its one line.
+     */
+    @Test
+    void aWrongTypeOrUnknownOptionPrintsTheUsageAValueTheCommandRefusesItsOneLine() throws Exception {
+        Launch.Run level = launch("-c", "frameworklevel three");
+        assertEquals(1, level.exit(), level.errText());
+        assertTrue(level.errText().contains("iommulab: command 'frameworklevel three' failed: wrong arguments for frameworklevel;"
+                + " usage:\nfelix:frameworklevel\n  query framework active start level\nfelix:frameworklevel INT\n"
+                + "  set framework active start level\n    INT  target start level"), level.errText());
+        noGogoInternals(level);
+
+        Launch.Run option = launch("-c", "iommu:compare --frobnicate");
+        assertEquals(1, option.exit(), option.errText());
+        assertTrue(option.errText().contains("failed: wrong arguments for iommu:compare; usage:\niommu:compare [--workload FILE]"
+                + " [--board BOARD] [--backends BACKENDS] [--report DIR] [--format FORMAT] [--json]\n"), option.errText());
+        assertTrue(option.err().contains("    --json               print the comparison as JSON instead of the table"),
+                option.errText());
+        noGogoInternals(option);
+
+        Launch.Run value = launch("-c", "iommu:map usb@382280000 0x100000 lots 0x4000");
+        assertEquals(1, value.exit(), value.errText());
+        assertEquals(List.of("iommulab: command 'iommu:map usb@382280000 0x100000 lots 0x4000' failed: EINVAL: PADDR 'lots' is"
+                + " not a number (decimal or 0x hex, optional K, M, G, T, P or E suffix)"),
+                value.err().stream().filter(l -> l.startsWith("iommulab:")).toList(), value.errText());
+        assertFalse(value.errText().contains("usage:"), value.errText());
+    }
+
+    private static void noGogoInternals(Launch.Run r) {
+        assertFalse(r.errText().contains("Cannot coerce"), r.errText());
+        assertFalse(r.errText().contains("\tat "), r.errText());
+        assertFalse(r.errText().contains("IllegalArgumentException"), r.errText());
+    }
+
+    /** help lists every command with what it does (ours all have a description); help NAME shows the usage. */
+    @Test
+    void helpDescribesEveryCommandAndHelpNameShowsItsUsage() throws Exception {
+        Launch.Run r = launch("--quiet", "-c", "help; help iommu:map; help dma:map-sg");
+        assertEquals(0, r.exit(), r.errText());
+        List<String> out = r.out();
+        int end = out.indexOf("help NAME shows how to call a command");
+        assertTrue(end > 0, r.outText());
+        List<String> ours = out.subList(0, end).stream().filter(l -> l.matches("(machine|iommu|dma|dart|smmu):\\S+ .*")).toList();
+        assertTrue(ours.size() > 50, r.outText());
+        for (String row : ours) {
+            assertTrue(row.matches("\\S+ {2,}\\S.*"), "no description: '" + row + "'");
+        }
+        assertTrue(out.stream().anyMatch(l -> l.matches("iommu:map +iommu_map on the device's current domain, read-write")),
+                r.outText());
+        assertTrue(out.stream().anyMatch(l -> l.matches("dma:mapsg +the same as dma:map-sg")), r.outText());
+        int map = out.indexOf("iommu:map DEV IOVA PADDR SIZE PROT");
+        assertTrue(map > 0, r.outText());
+        assertEquals("    PROT   protection: r, w or rw", out.get(map + 2));
+        assertTrue(out.contains("dma:map-sg DEV DIR [ENTRIES...]"), r.outText());
+    }
+
     /**
      * The shipped bundles are installed from locations the framework can read again: {@code update}
      * without a URL re-reads the dart bundle, its drivers leave and come back, and every DART is

@@ -24,6 +24,7 @@ import java.util.Map;
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Descriptor;
+import org.apache.felix.service.command.Parameter;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -44,9 +45,12 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 public final class CampaignCommands {
     /** the session variable with the number of runs of the session's campaigns that ended in a mismatch */
     public static final String MISMATCH_VARIABLE = "iommulab_campaign_mismatches";
-    static final String USAGE = "iommu:campaign OPS [--seed S] [--board FILE]... [--backends a,b] [--json] [--out DIR]"
-            + " [--live-update-every OPS] [--inject POINT[:COUNT]] [--inject-every OPS] [--shrink-replays N]"
-            + " [--progress OPS] | iommu:campaign --replay FILE [--board FILE] [--json]";
+    /** where a wrong argument sends the user: the usage written from the descriptions below */
+    static final String SEE_HELP = " (see help iommu:campaign)";
+    static final String LIVE_UPDATE_EVERY = "25000";
+    static final String INJECT_EVERY = "1000";
+    static final String SHRINK_REPLAYS = "500";
+    static final String PROGRESS = "1000000";
 
     private final MachineFactory machines;
     private final LabFactory labs;
@@ -70,16 +74,40 @@ public final class CampaignCommands {
 
     @Descriptor("differential campaign: OPS random operations on every installed backend's twin of the board, each checked"
             + " against an oracle (iova_to_phys, the hardware model's walk, DMA with its data read back); a mismatch is"
-            + " shrunk to a replay file. " + USAGE)
-    public Object campaign(CommandSession session, String... args) throws IOException {
-        Options o = Options.parse(args);
+            + " shrunk to a replay file. With --replay FILE: that file's operations again, on a fresh lab")
+    public Object campaign(CommandSession session,
+            @Descriptor("the seed (default: from the clock; the report names it)")
+            @Parameter(names = "--seed", absentValue = "") String seed,
+            @Descriptor("only these backends, comma-separated: a name or a unique part of one (dart, smmu)")
+            @Parameter(names = "--backends", absentValue = "") String backends,
+            @Descriptor("print the report as one JSON document")
+            @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json,
+            @Descriptor("the folder a mismatch's replay file is written to (default: the working directory)")
+            @Parameter(names = "--out", absentValue = "") String dir,
+            @Descriptor("run this replay file again (its seed, backend and board; not with OPS, --seed or --backends)")
+            @Parameter(names = "--replay", absentValue = "") String file,
+            @Descriptor("operations between live updates of the backend's bundles, 0 for none")
+            @Parameter(names = "--live-update-every", absentValue = LIVE_UPDATE_EVERY) String every,
+            @Descriptor("POINT[:COUNT]: make an IOMMU's driver fail at this injection point now and then (iommu:inject)")
+            @Parameter(names = "--inject", absentValue = "") String point,
+            @Descriptor("operations between two --inject")
+            @Parameter(names = "--inject-every", absentValue = INJECT_EVERY) String interval,
+            @Descriptor("at most this many replays to shrink a mismatch")
+            @Parameter(names = "--shrink-replays", absentValue = SHRINK_REPLAYS) String replays,
+            @Descriptor("operations between two progress lines, 0 for none")
+            @Parameter(names = "--progress", absentValue = PROGRESS) String step,
+            @Descriptor("the operations per backend (not with --replay), and --board FILE for each board to run on"
+                    + " (default: the booted board; with --replay, another copy of the file's board)") String... ops)
+            throws IOException {
+        Options o = Options.parse(ops);
+        o.options(seed, backends, json, dir, file, every, point, interval, replays, step);
         CommandProcessor shell = processor;
         Campaign c = new Campaign(machines, labs, shell == null ? null : new SessionLiveUpdates(shell, context));
         CampaignReport report;
         if (o.replay != null) {
-            ReplayFile file = ReplayFile.read(Path.of(o.replay));
-            DeviceTree board = o.boards.isEmpty() ? replayBoard(file.board()) : read(o.boards.get(0));
-            report = c.replay(file, o.replay, board, o.settings(0, file.seed()));
+            ReplayFile replayed = ReplayFile.read(Path.of(o.replay));
+            DeviceTree board = o.boards.isEmpty() ? replayBoard(replayed.board()) : read(o.boards.get(0));
+            report = c.replay(replayed, o.replay, board, o.settings(0, replayed.seed()));
         } else {
             List<DeviceTree> boards = new ArrayList<>();
             if (o.boards.isEmpty()) {
@@ -88,8 +116,8 @@ public final class CampaignCommands {
             for (String f : o.boards) {
                 boards.add(read(f));
             }
-            long seed = o.seed != null ? o.seed : System.nanoTime() & Long.MAX_VALUE;
-            report = c.run(boards, c.resolve(o.backends), o.settings(o.ops, seed));
+            long runSeed = o.seed != null ? o.seed : System.nanoTime() & Long.MAX_VALUE;
+            report = c.run(boards, c.resolve(o.backends), o.settings(o.ops, runSeed));
         }
         Object before = session.get(MISMATCH_VARIABLE);
         session.put(MISMATCH_VARIABLE, (before instanceof Long l ? l : 0L) + report.mismatches());
@@ -140,57 +168,64 @@ public final class CampaignCommands {
         boolean json;
         String out;
         String replay;
-        long liveUpdateEvery = 25_000;
+        long liveUpdateEvery;
         String injectPoint;
         long injectCount = -1;
-        long injectEvery = 1000;
-        int shrinkReplays = 500;
-        long progress = 1_000_000;
+        long injectEvery;
+        int shrinkReplays;
+        long progress;
 
+        /** Reads what Gogo leaves in the list: OPS and the repeatable --board FILE. */
         static Options parse(String[] args) {
             Options o = new Options();
             for (int i = 0; i < args.length; i++) {
                 String a = args[i];
-                switch (a) {
-                    case "--seed" -> o.seed = Memparse.parse("--seed", value(args, ++i, a)).value() & Long.MAX_VALUE;
-                    case "--board" -> o.boards.add(value(args, ++i, a));
-                    case "--backends" -> o.backends = Arrays.asList(value(args, ++i, a).split(","));
-                    case "--json" -> o.json = true;
-                    case "--out" -> o.out = value(args, ++i, a);
-                    case "--replay" -> o.replay = value(args, ++i, a);
-                    case "--live-update-every" -> o.liveUpdateEvery = number(args, ++i, a, 0, Long.MAX_VALUE);
-                    case "--inject" -> {
-                        String v = value(args, ++i, a);
-                        int colon = v.indexOf(':');
-                        o.injectPoint = colon < 0 ? v : v.substring(0, colon);
-                        if (colon >= 0) {
-                            o.injectCount = Memparse.parse("--inject COUNT", v.substring(colon + 1)).within(1, Long.MAX_VALUE);
-                        }
-                        if (o.injectPoint.isEmpty()) {
-                            throw new IommuException(Errno.EINVAL, "--inject: expected POINT[:COUNT], found '" + v + "'");
-                        }
-                    }
-                    case "--inject-every" -> o.injectEvery = number(args, ++i, a, 1, Long.MAX_VALUE);
-                    case "--shrink-replays" -> o.shrinkReplays = (int) number(args, ++i, a, 0, 1_000_000);
-                    case "--progress" -> o.progress = number(args, ++i, a, 0, Long.MAX_VALUE);
-                    default -> {
-                        if (a.startsWith("-") || o.ops >= 0) {
-                            throw new IommuException(Errno.EINVAL, (a.startsWith("-") ? "unknown option " + a
-                                    : "unexpected argument '" + a + "'") + " (usage: " + USAGE + ")");
-                        }
-                        o.ops = Memparse.parse("OPS", a).within(1, 1_000_000_000_000L);
-                    }
+                if (a.equals("--board")) {
+                    o.boards.add(value(args, ++i, a));
+                } else if (a.startsWith("-") || o.ops >= 0) {
+                    throw new IommuException(Errno.EINVAL, (a.startsWith("-") ? "unknown option " + a
+                            : "unexpected argument '" + a + "'") + SEE_HELP);
+                } else {
+                    o.ops = Memparse.parse("OPS", a).within(1, 1_000_000_000_000L);
                 }
             }
-            if (o.replay == null && o.ops < 0) {
-                throw new IommuException(Errno.EINVAL, "expected OPS, the number of operations per backend, or --replay FILE"
-                        + " (usage: " + USAGE + ")");
+            return o;
+        }
+
+        /** Takes Gogo's options (an absent one is "", or its default) and checks they go together. */
+        void options(String seed, String backends, boolean json, String out, String replay, String liveUpdateEvery,
+                String inject, String injectEvery, String shrinkReplays, String progress) {
+            if (!seed.isEmpty()) {
+                this.seed = Memparse.parse("--seed", seed).value() & Long.MAX_VALUE;
             }
-            if (o.replay != null && (o.ops >= 0 || o.seed != null || o.boards.size() > 1 || !o.backends.isEmpty())) {
+            if (!backends.isEmpty()) {
+                this.backends = Arrays.asList(backends.split(","));
+            }
+            this.json = json;
+            this.out = out.isEmpty() ? null : out;
+            this.replay = replay.isEmpty() ? null : replay;
+            this.liveUpdateEvery = Memparse.parse("--live-update-every", liveUpdateEvery).within(0, Long.MAX_VALUE);
+            if (!inject.isEmpty()) {
+                int colon = inject.indexOf(':');
+                injectPoint = colon < 0 ? inject : inject.substring(0, colon);
+                if (colon >= 0) {
+                    injectCount = Memparse.parse("--inject COUNT", inject.substring(colon + 1)).within(1, Long.MAX_VALUE);
+                }
+                if (injectPoint.isEmpty()) {
+                    throw new IommuException(Errno.EINVAL, "--inject: expected POINT[:COUNT], found '" + inject + "'");
+                }
+            }
+            this.injectEvery = Memparse.parse("--inject-every", injectEvery).within(1, Long.MAX_VALUE);
+            this.shrinkReplays = (int) Memparse.parse("--shrink-replays", shrinkReplays).within(0, 1_000_000);
+            this.progress = Memparse.parse("--progress", progress).within(0, Long.MAX_VALUE);
+            if (this.replay == null && ops < 0) {
+                throw new IommuException(Errno.EINVAL, "expected OPS, the number of operations per backend, or --replay FILE"
+                        + SEE_HELP);
+            }
+            if (this.replay != null && (ops >= 0 || this.seed != null || boards.size() > 1 || !this.backends.isEmpty())) {
                 throw new IommuException(Errno.EINVAL, "--replay FILE takes its seed, backend and board from the file"
                         + " (only --board FILE, for another copy of the board, and --json go with it)");
             }
-            return o;
         }
 
         BackendCampaign.Settings settings(long n, long seed) {
@@ -200,13 +235,9 @@ public final class CampaignCommands {
 
         private static String value(String[] args, int i, String name) {
             if (i >= args.length) {
-                throw new IommuException(Errno.EINVAL, name + " needs a value (usage: " + USAGE + ")");
+                throw new IommuException(Errno.EINVAL, name + " needs a value" + SEE_HELP);
             }
             return args[i];
-        }
-
-        private static long number(String[] args, int i, String name, long min, long max) {
-            return Memparse.parse(name, value(args, i, name)).within(min, max);
         }
     }
 }

@@ -25,6 +25,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.felix.service.command.CommandSession;
+import org.apache.felix.service.command.Descriptor;
+import org.apache.felix.service.command.Parameter;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -35,13 +37,14 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 /**
  * Gogo commands of the comparison, in the {@code iommu} scope:
  * <ul>
- * <li>{@code iommu:compare [--workload FILE] [--board FILE] [--backends a,b] [--report DIR] [--format html|md] [--json]}
- * runs a workload (the built-in one without a file) on the twin of the booted board (or of FILE)
+ * <li>{@code iommu:compare [--workload FILE] [--board BOARD] [--backends BACKENDS] [--report DIR] [--format FORMAT] [--json]}
+ * runs a workload (the built-in one without a file) on the twin of the booted board (or of BOARD)
  * for every installed backend and prints the table (or the JSON), each backend's DMA sanitizer
  * findings included;</li>
  * <li>{@code iommu:backends} lists the backends;</li>
- * <li>{@code iommu:twin MODEL FILE [--board FILE]} writes a board twin as a DTB, to boot or inspect.</li>
+ * <li>{@code iommu:twin [--board BOARD] MODEL FILE} writes a board twin as a DTB, to boot or inspect.</li>
  * </ul>
+ * The options are Gogo's ({@code @Parameter}): one the command does not take is a usage error.
  */
 @Component(service = Object.class, property = {
         "osgi.command.scope=iommu",
@@ -65,9 +68,23 @@ public final class CompareCommands {
         this.comparator = new Comparator(machines, labs);
     }
 
-    /** iommu:compare (Gogo passes the session first) */
-    public String compare(CommandSession session, String... args) throws IOException {
-        Options o = Options.parse(args);
+    @Descriptor("compare the installed IOMMU backends: run a workload on every backend's twin of the board and print"
+            + " one column per backend (groups, domain types, page tables, MMIO and invalidations per op, IOTLB hit rate,"
+            + " throughput, faults, DMA sanitizer findings), a * on every row that differs")
+    public String compare(CommandSession session,
+            @Descriptor("the workload file (default: the built-in workload)")
+            @Parameter(names = {"--workload", "-w"}, absentValue = "") String file,
+            @Descriptor("the board (DTB or DTS file) whose twins run it (default: the booted board)")
+            @Parameter(names = "--board", absentValue = "") String board,
+            @Descriptor("only these backends, comma-separated (default: every installed one)")
+            @Parameter(names = "--backends", absentValue = "") String backends,
+            @Descriptor("also write comparison.json and the report to this folder")
+            @Parameter(names = "--report", absentValue = "") String dir,
+            @Descriptor("the report's format: html or md")
+            @Parameter(names = "--format", absentValue = "html") String format,
+            @Descriptor("print the comparison as JSON instead of the table")
+            @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json) throws IOException {
+        Options o = Options.of(file, board, backends, dir, format, json);
         Workload w = o.workload == null ? WorkloadParser.builtin()
                 : WorkloadParser.parse(o.workload, Files.readString(Path.of(o.workload), StandardCharsets.UTF_8));
         Comparison c = comparator.compare(board(o.board), w, o.backends);
@@ -98,15 +115,18 @@ public final class CompareCommands {
         session.put(SANITIZER_VARIABLE, List.copyOf(all));
     }
 
-    /** iommu:backends */
+    @Descriptor("the installed IOMMU backends a comparison runs, one per line")
     public String backends() {
         return String.join(System.lineSeparator(), comparator.backends());
     }
 
-    /** iommu:twin MODEL FILE [--board FILE] */
-    public String twin(String model, String file, String... args) throws IOException {
-        Options o = Options.parse(args);
-        byte[] dtb = machines.twin(board(o.board), model);
+    @Descriptor("write the board's twin with its IOMMUs behind another backend's hardware, as a DTB to boot or inspect")
+    public String twin(
+            @Descriptor("the board (DTB or DTS file) to twin (default: the booted board)")
+            @Parameter(names = "--board", absentValue = "") String board,
+            @Descriptor("the backend's hardware model, e.g. arm-smmu-v2") String model,
+            @Descriptor("the DTB file to write") String file) throws IOException {
+        byte[] dtb = machines.twin(board(given(board)), model);
         Files.write(Path.of(file), dtb);
         return "wrote " + file + " (" + dtb.length + " bytes): the board with its IOMMUs behind " + model;
     }
@@ -125,43 +145,34 @@ public final class CompareCommands {
         return m.deviceTree();
     }
 
+    /** @return an option's value, null when it was not given (its absentValue "") */
+    private static String given(String option) {
+        return option.isEmpty() ? null : option;
+    }
+
     /** Command options. */
     private static final class Options {
         String workload;
         String board;
         String report;
-        String format = "html";
+        String format;
         boolean json;
         List<String> backends = new ArrayList<>();
 
-        static Options parse(String[] args) {
+        static Options of(String workload, String board, String backends, String report, String format, boolean json) {
+            if (!format.equals("html") && !format.equals("md")) {
+                throw new IommuException(Errno.EINVAL, "--format: expected html or md, found " + format);
+            }
             Options o = new Options();
-            for (int i = 0; i < args.length; i++) {
-                String a = args[i];
-                switch (a) {
-                    case "--workload", "-w" -> o.workload = value(args, ++i, a);
-                    case "--board" -> o.board = value(args, ++i, a);
-                    case "--report" -> o.report = value(args, ++i, a);
-                    case "--format" -> {
-                        o.format = value(args, ++i, a);
-                        if (!o.format.equals("html") && !o.format.equals("md")) {
-                            throw new IommuException(Errno.EINVAL, "--format: expected html or md, found " + o.format);
-                        }
-                    }
-                    case "--backends" -> o.backends = Arrays.asList(value(args, ++i, a).split(","));
-                    case "--json" -> o.json = true;
-                    default -> throw new IommuException(Errno.EINVAL, "unknown option " + a
-                            + " (expected --workload FILE, --board FILE, --backends a,b, --report DIR, --format html|md, --json)");
-                }
+            o.workload = given(workload);
+            o.board = given(board);
+            o.report = given(report);
+            o.format = format;
+            o.json = json;
+            if (!backends.isEmpty()) {
+                o.backends = Arrays.asList(backends.split(","));
             }
             return o;
-        }
-
-        private static String value(String[] args, int i, String name) {
-            if (i >= args.length) {
-                throw new IommuException(Errno.EINVAL, name + " needs a value");
-            }
-            return args[i];
         }
     }
 }

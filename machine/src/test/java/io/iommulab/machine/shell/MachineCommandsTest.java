@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.iommulab.api.cmdline.CommandUsage;
 import io.iommulab.api.error.DeviceTreeException;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
@@ -276,5 +277,11 @@ class MachineCommandsTest {
         IommuException e = assertThrows(IommuException.class, command);
         assertEquals(Errno.EINVAL, e.errno(), e.getMessage());
         return e.getMessage();
+    }
+
+    /** Every {@code machine:} command and each of its parameters says what it is, for {@code help} and usage errors. */
+    @Test
+    void everyCommandAndParameterIsDescribed() {
+        assertEquals(List.of(), CommandUsage.undescribed(MachineCommands.class));
     }
 }

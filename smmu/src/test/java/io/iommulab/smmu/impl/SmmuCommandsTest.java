@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import io.iommulab.api.DomainType;
 import io.iommulab.api.IommuDomain;
+import io.iommulab.api.cmdline.CommandUsage;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.core.impl.DomainImpl;
@@ -95,5 +96,11 @@ class SmmuCommandsTest {
         int entry = rig.cfg("/soc@2200000000/usb@702280000").smendx[0];
         assertTrue(cmd.streams("soc@2200000000/iommu@702f00000").get(entry).valid(), "die 1's dwc3 entry on die 1's SMMU");
         assertEquals(cmd.banks(die1), cmd.banks("dwc3_0_dart_0_die1"), "the twin keeps the DART's label");
+    }
+
+    /** Every {@code smmu:} command and each of its parameters says what it is, for {@code help} and usage errors. */
+    @Test
+    void everyCommandAndParameterIsDescribed() {
+        assertEquals(List.of(), CommandUsage.undescribed(SmmuCommands.class));
     }
 }

@@ -111,10 +111,10 @@ public final class DmaCommands {
         return last(dd, "scatter-gather", dd.mapSg(sg, d).get(0).dmaAddress());
     }
 
-    @Descriptor("dma_unmap_sg of the scatterlist dma:mapsg mapped at a DMA address; shows what stays mapped")
+    @Descriptor("dma_unmap_sg of the scatterlist dma:map-sg mapped at a DMA address; shows what stays mapped")
     public List<DmaMappingDTO> unmapsg(
             @Descriptor("device") String dev,
-            @Descriptor("the DMA address of its first segment, as dma:mapsg showed it") String iova,
+            @Descriptor("the DMA address of its first segment, as dma:map-sg showed it") String iova,
             @Descriptor("the direction it was mapped with: to-device, from-device or bidirectional") String dir) {
         long a = Memparse.parse("IOVA", iova).value();
         DmaDirection d = direction(dir);

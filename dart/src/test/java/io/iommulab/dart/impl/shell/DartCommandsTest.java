@@ -2,6 +2,7 @@ package io.iommulab.dart.impl.shell;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import io.iommulab.api.cmdline.CommandUsage;
 import io.iommulab.api.dt.DeviceTree;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
@@ -200,5 +201,11 @@ class DartCommandsTest {
         assertFalse(machine.master("/soc@2200000000/usb@702280000").orElseThrow().read(0, 0x1000, 4).ok(), "unmapped");
         assertEquals(1L, cmd.iotlb("soc@2200000000/iommu@702f00000").get("faults"));
         assertEquals(0L, cmd.iotlb("soc@200000000/iommu@702f00000").get("faults"));
+    }
+
+    /** Every {@code dart:} command and each of its parameters says what it is, for {@code help} and usage errors. */
+    @Test
+    void everyCommandAndParameterIsDescribed() {
+        assertEquals(List.of(), CommandUsage.undescribed(DartCommands.class));
     }
 }
