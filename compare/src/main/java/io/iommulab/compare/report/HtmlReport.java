@@ -35,7 +35,7 @@ public final class HtmlReport {
                 .append(Xml.esc(c.workload())).append("</title>\n<style>\n").append(CSS).append("</style>\n</head>\n<body>\n");
         h.append("<h1>IOMMU backend comparison</h1>\n<p>Board: <code>").append(Xml.esc(c.board()))
                 .append("</code><br/>Workload: <code>").append(Xml.esc(c.workload())).append("</code></p>\n");
-        h.append("<p>Rows marked * differ between backends.</p>\n");
+        h.append("<p>Rows marked * differ between backends, ").append(Xml.esc(ComparisonTable.STARS)).append(".</p>\n");
         for (ComparisonTable.Section s : ComparisonTable.sections(c)) {
             h.append("<h2>").append(Xml.esc(s.title())).append("</h2>\n");
             table(h, columns, s.rows());
