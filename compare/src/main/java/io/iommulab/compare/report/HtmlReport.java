@@ -16,12 +16,13 @@ public final class HtmlReport {
     private static final String CSS = """
             body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
             table { border-collapse: collapse; margin-bottom: 1.5em; }
-            th, td { border: 1px solid #ccc; padding: 2px 8px; text-align: left; vertical-align: top; }
+            th, td { border: 1px solid #ccc; padding: 2px 8px; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
             thead th { background: #eef2f6; }
             tr.differs td, tr.differs th { background: #fff3cd; }
             tr.differs td.value { font-weight: bold; }
             td.mark { color: #b36b00; font-weight: bold; text-align: center; }
-            figure { display: inline-block; margin: 0 1.5em 1.5em 0; vertical-align: top; }
+            figure { display: inline-block; margin: 0 1.5em 1.5em 0; vertical-align: top; max-width: 100%; }
+            figure svg { max-width: 100%; height: auto; }
             """;
 
     private HtmlReport() {
