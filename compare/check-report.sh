@@ -46,9 +46,16 @@ browse() { # browse ARGS... URL: one headless Chromium run (flags as the issue a
 }
 
 failed=0
+declare -A used
 for board in "${boards[@]}"; do
     name=$(basename "$board")
     name=${name%.*}
+    # the same file name from two folders (../shared/boards and an upstream build): keep both
+    base=$name
+    for ((k = 2; ${used[$name]:-0}; k++)); do
+        name=$base-$k
+    done
+    used[$name]=1
     dir=$out/$name
     rm -rf "$dir"
     mkdir -p "$dir"
