@@ -14,7 +14,8 @@ import java.util.Map;
  */
 final class BarChartSvg {
     private static final double MARGIN = 16;
-    private static final double TOP = MARGIN + 30;
+    /** The plot's top: the title, then the unit, then room for the value label over the tallest bar. */
+    private static final double TOP = MARGIN + 52;
     private static final double PLOT_H = 200;
     private static final double GROUP_PAD = 12;
     private static final int MAX_CATEGORY_CHARS = 24;
@@ -92,7 +93,7 @@ final class BarChartSvg {
     }
 
     private void drawAxes(SvgDoc svg) {
-        svg.text("unit", left, TOP - 8, "start", true, INK, unit);
+        svg.text("unit", left, TOP - 22, "start", true, INK, unit);
         for (double t : ticks) {
             svg.line("grid", left, axis.y(t), left + plotW, axis.y(t), GRID);
             svg.text("tick", left - 6, axis.y(t) + 3, "end", true, INK, Fmt.compact(t));

@@ -8,9 +8,13 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.BiFunction;
+import java.util.function.DoubleFunction;
 import java.util.function.Function;
+import java.util.function.ToDoubleFunction;
 
 /**
  * The rows every tabular report shows, built once so that the terminal, Markdown and HTML reports
@@ -23,17 +27,21 @@ public final class ComparisonTable {
     /**
      * One row.
      *
-     * @param label what the row shows
-     * @param cells one formatted value per backend, in backend order
+     * @param label   what the row shows
+     * @param cells   one formatted value per backend, in backend order
+     * @param differs true when the backends differ in what the cells mean ({@link Meaning}): a
+     *                group by its members, not its number; a fault by master and access, not the
+     *                IOVA each allocator chose; throughput beyond a tolerance. Elsewhere the cells
+     *                themselves
      */
-    public record Row(String label, List<String> cells) {
+    public record Row(String label, List<String> cells, boolean differs) {
         public Row {
             cells = List.copyOf(cells);
         }
 
-        /** True when the backends show different values: the row a reader must look at. */
-        public boolean differs() {
-            return cells.stream().distinct().count() > 1;
+        /** A row whose cells mean what they show: it differs when they do. */
+        public Row(String label, List<String> cells) {
+            this(label, cells, cells.stream().distinct().count() > 1);
         }
     }
 
@@ -48,6 +56,12 @@ public final class ComparisonTable {
             rows = List.copyOf(rows);
         }
     }
+
+    /** What a star means, for the reports' legends. */
+    public static final String STARS = "compared by what they mean: a group by its members, not its number; a fault by"
+            + " its master and access, not the IOVA each backend's allocator chose, and by its decoded status, not the"
+            + " raw register; throughput when one backend is more than " + Fmt.compact(Meaning.THROUGHPUT_TOLERANCE)
+            + "x as fast";
 
     private ComparisonTable() {
     }
@@ -66,7 +80,7 @@ public final class ComparisonTable {
         out.add(new Section("DMA sanitizer", List.of(
                 row("sanitizer findings", runs, BackendRun::sanitizerFindings),
                 row("transactions checked", runs, BackendRun::sanitizerTransactions))));
-        out.add(topology(runs));
+        out.add(topology(runs, names));
         out.add(capabilities(runs));
         out.add(new Section("Page tables", List.of(
                 row("page-table bytes after attach", runs, r -> Fmt.bytes(r.pageTableBytes())),
@@ -87,7 +101,7 @@ public final class ComparisonTable {
                 row("drivers", runs, r -> String.join(", ", r.drivers().stream().map(Fmt::str).toList()))));
     }
 
-    private static Section topology(List<BackendRun> runs) {
+    private static Section topology(List<BackendRun> runs, ShortNames names) {
         List<Row> rows = new ArrayList<>();
         rows.add(row("IOMMUs", runs, r -> Integer.toString(r.iommus().size())));
         rows.add(row("IOMMU drivers", runs, r -> distinct(r.iommus(), n -> n.driver() == null ? "none" : n.driver())));
@@ -95,8 +109,8 @@ public final class ComparisonTable {
         rows.add(row("groups formed", runs, r -> Integer.toString(r.groups().size())));
         List<String> devices = union(runs, r -> r.devices().stream().map(DeviceDTO::node).toList());
         for (String dev : devices) {
-            rows.add(row("group of " + dev, runs, r -> device(r, dev)
-                    .map(d -> d.group() == null ? "none" : d.group().toString()).orElse(Fmt.MISSING)));
+            rows.add(row("group of " + dev, runs, r -> groupCell(r, dev, names),
+                    r -> Meaning.device(r, dev) == null ? Fmt.MISSING : Meaning.groupMates(r, dev)));
         }
         rows.add(row("domains", runs, r -> Integer.toString(r.domains().size())));
         rows.add(row("domain types", runs, r -> counted(r.domains(), DomainDTO::type)));
@@ -126,24 +140,35 @@ public final class ComparisonTable {
                 prow("invalidations/op", name, runs, p -> Fmt.perOp(p.invalidationsPerOp())),
                 prow("walks/op", name, runs, p -> Fmt.perOp(p.walksPerOp())),
                 prow("IOTLB hit rate", name, runs, p -> Fmt.percent(p.iotlbHitRate())),
-                prow("ops/s", name, runs, p -> Fmt.rate(p.opsPerSecond())),
-                prow("MiB/s", name, runs, p -> Fmt.mib(p.mibPerSecond())),
+                throughput("ops/s", name, runs, PatternResult::opsPerSecond, Fmt::rate),
+                throughput("MiB/s", name, runs, PatternResult::mibPerSecond, Fmt::mib),
                 prow("data errors", name, runs, p -> Long.toString(p.dataErrors())));
         return new Section("Pattern " + name + " (" + kind + ")", rows);
     }
 
     private static Section fault(int i, List<BackendRun> runs, ShortNames names) {
-        FaultResult first = runs.stream().filter(r -> r.faults().size() > i).map(r -> r.faults().get(i))
-                .findFirst().orElseThrow();
         List<Row> rows = List.of(
-                frow("transaction", i, runs, f -> transaction(f, names)),
-                frow("model answer", i, runs, f -> Fmt.str(f.modelFault())),
-                frow("reported", i, runs, f -> Integer.toString(f.reported())),
-                frow("status", i, runs, f -> Fmt.hex(f.status())),
-                frow("reported by", i, runs, f -> f.iommu() == null ? "none"
-                        : names.of(f.iommu()) + (f.sid() >= 0 ? " sid " + f.sid() : "")),
-                frow("decoded", i, runs, f -> f.reason() == null ? "(not reported)" : f.reason()));
-        return new Section("Fault " + (i + 1) + ": " + transaction(first, names), rows);
+                frow("transaction", i, runs, (r, f) -> transaction(f, names), (r, f) -> Meaning.access(f)),
+                frow("model answer", i, runs, (r, f) -> Fmt.str(f.modelFault())),
+                frow("reported", i, runs, (r, f) -> Integer.toString(f.reported())),
+                frow("status", i, runs, (r, f) -> Fmt.hex(f.status()), (r, f) -> decoded(f)),
+                frow("reported by", i, runs, (r, f) -> f.iommu() == null ? "none"
+                        : names.of(f.iommu()) + (f.sid() >= 0 ? " sid " + f.sid() : ""), Meaning::reporter),
+                frow("decoded", i, runs, (r, f) -> decoded(f)));
+        return new Section("Fault " + (i + 1) + ": " + faultTitle(i, runs, names), rows);
+    }
+
+    /**
+     * The {@code i}-th fault as the workload asked for it: "usb@382280000 read @0x1000", with the
+     * master's short name, or without the address ("..., IOVA per backend") when the backends'
+     * allocators placed it at different addresses.
+     */
+    static String faultTitle(int i, List<BackendRun> runs, ShortNames names) {
+        List<FaultResult> faults = runs.stream().filter(r -> r.faults().size() > i).map(r -> r.faults().get(i)).toList();
+        FaultResult first = faults.get(0);
+        boolean oneAddress = faults.stream().allMatch(f -> f.iova() == first.iova());
+        return oneAddress ? transaction(first, names) : names.of(first.device()) + (first.write() ? " write" : " read")
+                + ", IOVA per backend";
     }
 
     /** "usb@382280000 read @0x1000", with the master's short name */
@@ -151,21 +176,64 @@ public final class ComparisonTable {
         return names.of(f.device()) + (f.write() ? " write @" : " read @") + Fmt.hex(f.iova());
     }
 
+    /** The driver's decoded text: what the raw status register means. */
+    private static String decoded(FaultResult f) {
+        return f.reason() == null ? "(not reported)" : f.reason();
+    }
+
+    /**
+     * "3 (with bluetooth@0,1)", "1 (alone)": the group's number, which differs between backends
+     * as probe order does, and its other members, which are what the row compares.
+     */
+    private static String groupCell(BackendRun r, String dev, ShortNames names) {
+        DeviceDTO d = Meaning.device(r, dev);
+        if (d == null) {
+            return Fmt.MISSING;
+        }
+        List<String> mates = Meaning.mates(r, dev);
+        if (mates == null) {
+            return "none";
+        }
+        return d.group() + (mates.isEmpty() ? " (alone)"
+                : " (with " + String.join(", ", mates.stream().map(names::of).toList()) + ")");
+    }
+
     private static Row row(String label, List<BackendRun> runs, Function<BackendRun, String> cell) {
         return new Row(label, runs.stream().map(r -> Fmt.str(cell.apply(r))).toList());
     }
 
+    /** A row that shows {@code cell} and compares {@code meaning}. */
+    private static Row row(String label, List<BackendRun> runs, Function<BackendRun, String> cell,
+            Function<BackendRun, String> meaning) {
+        return new Row(label, runs.stream().map(r -> Fmt.str(cell.apply(r))).toList(),
+                runs.stream().map(meaning).distinct().count() > 1);
+    }
+
     private static Row prow(String label, String pattern, List<BackendRun> runs, Function<PatternResult, String> cell) {
-        return row(label, runs, r -> r.patterns().stream().filter(p -> pattern.equals(p.name())).findFirst()
-                .map(cell).orElse(Fmt.MISSING));
+        return row(label, runs, r -> pattern(r, pattern).map(cell).orElse(Fmt.MISSING));
     }
 
-    private static Row frow(String label, int i, List<BackendRun> runs, Function<FaultResult, String> cell) {
-        return row(label, runs, r -> r.faults().size() > i ? cell.apply(r.faults().get(i)) : Fmt.MISSING);
+    /** Measured wall-time figures differ only beyond {@link Meaning#THROUGHPUT_TOLERANCE}. */
+    private static Row throughput(String label, String pattern, List<BackendRun> runs, ToDoubleFunction<PatternResult> v,
+            DoubleFunction<String> fmt) {
+        List<Double> values = runs.stream().map(r -> pattern(r, pattern).map(v::applyAsDouble).orElse(Double.NaN)).toList();
+        List<String> cells = runs.stream().map(r -> pattern(r, pattern).map(p -> fmt.apply(v.applyAsDouble(p)))
+                .orElse(Fmt.MISSING)).toList();
+        return new Row(label, cells, Meaning.throughputDiffers(values));
     }
 
-    private static java.util.Optional<DeviceDTO> device(BackendRun r, String node) {
-        return r.devices().stream().filter(d -> Objects.equals(d.node(), node)).findFirst();
+    private static Optional<PatternResult> pattern(BackendRun r, String name) {
+        return r.patterns().stream().filter(p -> name.equals(p.name())).findFirst();
+    }
+
+    private static Row frow(String label, int i, List<BackendRun> runs, BiFunction<BackendRun, FaultResult, String> cell) {
+        return frow(label, i, runs, cell, cell);
+    }
+
+    private static Row frow(String label, int i, List<BackendRun> runs, BiFunction<BackendRun, FaultResult, String> cell,
+            BiFunction<BackendRun, FaultResult, String> meaning) {
+        return row(label, runs, r -> r.faults().size() > i ? cell.apply(r, r.faults().get(i)) : Fmt.MISSING,
+                r -> r.faults().size() > i ? meaning.apply(r, r.faults().get(i)) : Fmt.MISSING);
     }
 
     /** Keys of every run, in order of first appearance: rows keep the workload's order. */

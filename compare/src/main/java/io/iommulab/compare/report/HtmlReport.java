@@ -16,12 +16,13 @@ public final class HtmlReport {
     private static final String CSS = """
             body { font-family: system-ui, sans-serif; margin: 2em; color: #222; }
             table { border-collapse: collapse; margin-bottom: 1.5em; }
-            th, td { border: 1px solid #ccc; padding: 2px 8px; text-align: left; vertical-align: top; }
+            th, td { border: 1px solid #ccc; padding: 2px 8px; text-align: left; vertical-align: top; overflow-wrap: anywhere; }
             thead th { background: #eef2f6; }
             tr.differs td, tr.differs th { background: #fff3cd; }
             tr.differs td.value { font-weight: bold; }
             td.mark { color: #b36b00; font-weight: bold; text-align: center; }
-            figure { display: inline-block; margin: 0 1.5em 1.5em 0; vertical-align: top; }
+            figure { display: inline-block; margin: 0 1.5em 1.5em 0; vertical-align: top; max-width: 100%; }
+            figure svg { max-width: 100%; height: auto; }
             """;
 
     private HtmlReport() {
@@ -35,7 +36,7 @@ public final class HtmlReport {
                 .append(Xml.esc(c.workload())).append("</title>\n<style>\n").append(CSS).append("</style>\n</head>\n<body>\n");
         h.append("<h1>IOMMU backend comparison</h1>\n<p>Board: <code>").append(Xml.esc(c.board()))
                 .append("</code><br/>Workload: <code>").append(Xml.esc(c.workload())).append("</code></p>\n");
-        h.append("<p>Rows marked * differ between backends.</p>\n");
+        h.append("<p>Rows marked * differ between backends, ").append(Xml.esc(ComparisonTable.STARS)).append(".</p>\n");
         for (ComparisonTable.Section s : ComparisonTable.sections(c)) {
             h.append("<h2>").append(Xml.esc(s.title())).append("</h2>\n");
             table(h, columns, s.rows());

@@ -29,7 +29,8 @@ public final class MarkdownReport {
         md.append("# IOMMU backend comparison\n\n");
         md.append("- **Board:** ").append(esc(c.board())).append('\n');
         md.append("- **Workload:** ").append(esc(c.workload())).append("\n\n");
-        md.append("Rows marked \\* differ between backends; their values are in bold.\n\n");
+        md.append("Rows marked \\* differ between backends; their values are in bold. Rows are ")
+                .append(esc(ComparisonTable.STARS)).append(".\n\n");
         for (ComparisonTable.Section s : ComparisonTable.sections(c)) {
             md.append("## ").append(esc(s.title())).append("\n\n");
             table(md, columns, s.rows());

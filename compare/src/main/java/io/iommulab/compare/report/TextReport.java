@@ -38,7 +38,9 @@ public final class TextReport {
         StringBuilder out = new StringBuilder(8192);
         out.append("IOMMU backend comparison\n");
         out.append("board:    ").append(clean(c.board())).append('\n');
-        out.append("workload: ").append(clean(c.workload())).append("\n\n");
+        out.append("workload: ").append(clean(c.workload())).append('\n');
+        wrap(out, "", "Rows marked * differ between backends, " + ComparisonTable.STARS + ".");
+        out.append('\n');
         table(out, columns, sections);
         faults(out, c, ShortNames.of(c));
         sanitizerFindings(out, c);
@@ -138,11 +140,8 @@ public final class TextReport {
         }
         out.append("Faults (decoded text per backend)\n");
         for (int i = 0; i < count; i++) {
-            final int idx = i;
-            FaultResult first = c.backends().stream().filter(r -> r.faults().size() > idx)
-                    .map(r -> r.faults().get(idx)).findFirst().orElseThrow();
-            out.append("  fault ").append(i + 1).append(": ").append(clean(ComparisonTable.transaction(first, names)))
-                    .append('\n');
+            out.append("  fault ").append(i + 1).append(": ")
+                    .append(clean(ComparisonTable.faultTitle(i, c.backends(), names))).append('\n');
             for (BackendRun r : c.backends()) {
                 String text = r.faults().size() <= i ? Fmt.MISSING
                         : r.faults().get(i).reason() == null ? "(not reported)" : r.faults().get(i).reason();

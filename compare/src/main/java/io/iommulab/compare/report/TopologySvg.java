@@ -16,8 +16,18 @@ import java.util.Map;
  * rounded outline per group labelled with its id and domain type, and one line per stream from
  * the IOMMU to the master, labelled with the SID.
  *
+ * <p>A board has tens of IOMMUs (an M1 Ultra 18 DARTs), so the columns do not form one strip:
+ * IOMMUs that share a master (a dwc3's DART pair, dart-facts §5) form a cluster, drawn side by
+ * side; clusters flow left to right in device-tree order into rows at most {@value #MAX_WIDTH} px
+ * wide, so that the picture fits a browser window beside the report's margins unscaled (the
+ * viewBox lets it scale down further). On a tree with several buses holding IOMMUs (the two dies
+ * of an M1/M2 Ultra: {@code /soc@200000000}, {@code /soc@2200000000}) each bus gets its own band of
+ * rows under its path, so a die reads as one block.
+ *
  * <p>Layout rules that keep it readable and deterministic (same run, same bytes):
  * <ul>
+ * <li>A cluster never spans two rows, so no stream crosses a row; a cluster wider than the
+ *     maximum gets a row of its own (and the picture is wider).</li>
  * <li>Streams run down "lanes" on the left of their IOMMU's column, then right into the master.
  *     Within a column the stream to the lowest master gets the leftmost lane, so a horizontal run
  *     never crosses another lane of its own column.</li>
@@ -39,14 +49,24 @@ final class TopologySvg {
     private static final double GROUP_LABEL_H = 20;
     private static final double MASTER_GAP = 8;
     private static final double UNIT_GAP = 16;
-    private static final double COL_GAP = 40;
+    /** Between the IOMMUs of one cluster: the sid labels of streams entering from the right are in the column. */
+    private static final double COL_GAP = 16;
+    private static final double CLUSTER_GAP = 40;
     private static final double SLOT = 14;
+    /** The widest a picture gets when its clusters allow. */
+    static final double MAX_WIDTH = 1100;
+    private static final double ROW_GAP = 28;
+    private static final double BUS_GAP = 20;
     private static final String INK = "#222222";
     private static final String IOMMU_STROKE = "#2b5d8a";
     private static final String GROUP_STROKE = "#8a5a2b";
 
     /** Masters drawn inside one outline (a group), or one ungrouped master ({@code group} null). */
     private record Unit(Integer group, String label, List<DeviceDTO> members, int column) {
+    }
+
+    /** IOMMU columns drawn side by side in one row, in board order: their masters' streams stay inside. */
+    private record Cluster(List<Integer> columns, String bus) {
     }
 
     /** A master box and where its stream slots are. */
@@ -58,8 +78,13 @@ final class TopologySvg {
     private final Map<String, Integer> columnOf = new HashMap<>();
     private final List<Unit> units = new ArrayList<>();
     private final Map<DeviceDTO, Box> boxes = new java.util.IdentityHashMap<>();
+    /** Bus path → its heading's baseline; empty when the IOMMUs are on one bus. */
+    private final Map<String, Double> busLabels = new LinkedHashMap<>();
     private double[] colX;
+    private double[] colY;
     private double[] colW;
+    /** Column offsets from their cluster's left edge. */
+    private double[] relX;
     private double sidW;
     private double titleH;
 
@@ -83,7 +108,7 @@ final class TopologySvg {
         buildUnits();
         int ncol = Math.max(1, run.iommus().size());
         columnWidths(ncol);
-        double bottom = placeUnits(ncol);
+        double bottom = layOut(ncol);
         SvgDoc svg = new SvgDoc();
         String title = "topology: " + Fmt.str(run.backend());
         svg.text("title", MARGIN, MARGIN + 12, "start", false, INK, title);
@@ -93,11 +118,154 @@ final class TopologySvg {
             svg.text("error", MARGIN, MARGIN + 30, "start", true, "#b00020", err);
             width = Math.max(width, MARGIN + SvgDoc.smallWidth(err));
         }
+        for (int c = 0; c < ncol; c++) {
+            width = Math.max(width, colX[c] + colW[c]);
+        }
+        width += MARGIN;
+        drawBuses(svg, width);
         drawIommus(svg);
         drawUnits(svg);
         drawStreams(svg);
-        width = Math.max(width, colX[ncol - 1] + colW[ncol - 1]) + MARGIN;
         return svg.finish(width, Math.max(bottom, MARGIN + titleH) + MARGIN, title);
+    }
+
+    /**
+     * Lays each cluster out on its own (columns side by side, masters stacked under them), then
+     * flows the clusters into rows no wider than {@value #MAX_WIDTH}, a band per bus
+     * ({@link RowFlow}); returns the lowest bottom edge.
+     */
+    private double layOut(int ncol) {
+        colX = new double[ncol];
+        colY = new double[ncol];
+        relX = new double[ncol];
+        List<Cluster> clusters = clusters(ncol);
+        List<RowFlow.Block> blocks = new ArrayList<>();
+        for (Cluster k : clusters) {
+            double w = arrange(k);
+            k.columns().forEach(c -> colX[c] = relX[c]);
+            blocks.add(new RowFlow.Block(k.bus(), w, placeUnits(k)));
+        }
+        RowFlow.Layout flow = RowFlow.flow(blocks, MARGIN, MARGIN + titleH, MAX_WIDTH - MARGIN,
+                new RowFlow.Gaps(CLUSTER_GAP, ROW_GAP, BUS_GAP));
+        for (int i = 0; i < clusters.size(); i++) {
+            move(clusters.get(i), flow.at().get(i));
+        }
+        busLabels.putAll(flow.headings());
+        return flow.bottom();
+    }
+
+    /** Moves a cluster laid out at the origin to {@code at}: its columns and its masters' boxes. */
+    private void move(Cluster k, RowFlow.At at) {
+        for (int c : k.columns()) {
+            colX[c] += at.x();
+            colY[c] += at.y();
+        }
+        for (Unit u : units) {
+            if (k.columns().contains(u.column())) {
+                for (DeviceDTO d : u.members()) {
+                    Box b = boxes.get(d);
+                    boxes.put(d, new Box(b.x() + at.x(), b.y() + at.y(), b.w(), b.h(), b.outlineLeft() + at.x(),
+                            b.outlineRight() + at.x()));
+                }
+            }
+        }
+    }
+
+    /**
+     * IOMMUs joined by the units that use them (union-find over the columns), each cluster's columns
+     * in board order, clusters in the order of their first IOMMU; a cluster's bus is its first
+     * IOMMU's parent node.
+     */
+    private List<Cluster> clusters(int ncol) {
+        int[] root = new int[ncol];
+        for (int c = 0; c < ncol; c++) {
+            root[c] = c;
+        }
+        for (Unit u : units) {
+            for (DeviceDTO d : u.members()) {
+                for (StreamRefDTO s : streams(d)) {
+                    int a = find(root, u.column());
+                    int b = find(root, columnOf.get(s.iommu()));
+                    root[Math.max(a, b)] = Math.min(a, b);
+                }
+            }
+        }
+        Map<Integer, List<Integer>> byRoot = new LinkedHashMap<>();
+        for (int c = 0; c < ncol; c++) {
+            byRoot.computeIfAbsent(find(root, c), r -> new ArrayList<>()).add(c);
+        }
+        List<Cluster> out = new ArrayList<>();
+        byRoot.values().forEach(cols -> out.add(new Cluster(cols, bus(cols.get(0)))));
+        return out;
+    }
+
+    private static int find(int[] root, int c) {
+        while (root[c] != c) {
+            root[c] = root[root[c]];
+            c = root[c];
+        }
+        return c;
+    }
+
+    /** The parent node's path of column {@code c}'s IOMMU ("" for the column of a run without IOMMUs). */
+    private String bus(int c) {
+        if (c >= run.iommus().size() || run.iommus().get(c).node() == null) {
+            return "";
+        }
+        String node = run.iommus().get(c).node();
+        int slash = node.lastIndexOf('/');
+        return slash <= 0 ? "/" : node.substring(0, slash);
+    }
+
+    /**
+     * Places the cluster's columns side by side ({@link #relX}) and returns its width. A column
+     * without masters of its own (the second DART of a pair, whose stream enters the master from
+     * the right) needs room only for its box in the IOMMU band: it moves left over the column
+     * before it, as far as its lanes stay right of the masters they feed and their sid labels.
+     */
+    private double arrange(Cluster k) {
+        double top = 0; // right edge of the IOMMU boxes so far
+        double body = 0; // right edge of what is drawn below them
+        for (int c : k.columns()) {
+            double x;
+            if (c == k.columns().get(0)) {
+                x = 0;
+            } else if (hasUnits(c)) {
+                x = Math.max(top, body) + COL_GAP;
+            } else {
+                x = Math.max(top + COL_GAP, fedRight(c) - colW[c] + LANE_X0 + (lanes(c) - 1) * LANE_GAP);
+            }
+            relX[c] = x;
+            top = x + (c < run.iommus().size() ? iommuBoxWidth(c) : 0);
+            body = Math.max(body, x + colW[c]);
+        }
+        return Math.max(top, body);
+    }
+
+    private boolean hasUnits(int c) {
+        return units.stream().anyMatch(u -> u.column() == c);
+    }
+
+    /** The right edge of the sid labels of the streams column {@code c} feeds into masters of other columns. */
+    private double fedRight(int c) {
+        double right = 0;
+        for (Unit u : units) {
+            if (u.column() != c && u.members().stream().flatMap(d -> streams(d).stream())
+                    .anyMatch(s -> columnOf.get(s.iommu()) == c)) {
+                right = Math.max(right, relX[u.column()] + masterOffset(u.column()) - GROUP_PAD + unitWidth(u) + sidW);
+            }
+        }
+        return right;
+    }
+
+    /** Each bus's path over its band of rows, with a rule to the picture's right edge. */
+    private void drawBuses(SvgDoc svg, double width) {
+        busLabels.forEach((bus, y) -> {
+            String label = "bus " + bus;
+            svg.text("bus-label", MARGIN, y, "start", false, INK, label);
+            double from = MARGIN + SvgDoc.width(label) + 8;
+            svg.line("bus-rule", from, y - 4, Math.max(from, width - MARGIN), y - 4, "#bbbbbb");
+        });
     }
 
     /** Groups in order of their first member in the device list, then ungrouped masters. */
@@ -130,7 +298,6 @@ final class TopologySvg {
     }
 
     private void columnWidths(int ncol) {
-        colX = new double[ncol];
         colW = new double[ncol];
         for (int c = 0; c < ncol; c++) {
             double w = c < run.iommus().size() ? iommuBoxWidth(c) : 0;
@@ -140,38 +307,39 @@ final class TopologySvg {
                 }
             }
             colW[c] = w;
-            colX[c] = c == 0 ? MARGIN : colX[c - 1] + colW[c - 1] + COL_GAP;
         }
     }
 
-    /** Stacks each column's units below its IOMMU box; returns the lowest bottom edge. */
-    private double placeUnits(int ncol) {
-        double top = MARGIN + titleH + IOMMU_H + TOP_GAP;
-        double[] y = new double[ncol];
-        java.util.Arrays.fill(y, top);
-        double bottom = top;
-        for (Unit u : units) {
-            int c = u.column();
-            double x = colX[c] + masterOffset(c);
-            double outlineLeft = x - GROUP_PAD;
-            double outlineRight = outlineLeft + unitWidth(u);
-            double my = y[c] + (u.group() == null ? 0 : GROUP_LABEL_H);
-            for (DeviceDTO d : u.members()) {
-                double h = Math.max(28, SLOT * (streams(d).size() + 1));
-                boxes.put(d, new Box(x, my, SvgDoc.width(masterLabel(d)) + 16, h, outlineLeft, outlineRight));
-                my += h + MASTER_GAP;
+    /** Stacks the cluster's units below their IOMMU boxes ({@link #colX}, {@link #colY}); returns the lowest bottom edge. */
+    private double placeUnits(Cluster k) {
+        double bottom = colY[k.columns().get(0)] + IOMMU_H;
+        for (int c : k.columns()) {
+            double y = colY[c] + IOMMU_H + TOP_GAP;
+            for (Unit u : units) {
+                if (u.column() != c) {
+                    continue;
+                }
+                double x = colX[c] + masterOffset(c);
+                double outlineLeft = x - GROUP_PAD;
+                double outlineRight = outlineLeft + unitWidth(u);
+                double my = y + (u.group() == null ? 0 : GROUP_LABEL_H);
+                for (DeviceDTO d : u.members()) {
+                    double h = Math.max(28, SLOT * (streams(d).size() + 1));
+                    boxes.put(d, new Box(x, my, SvgDoc.width(masterLabel(d)) + 16, h, outlineLeft, outlineRight));
+                    my += h + MASTER_GAP;
+                }
+                double end = my - MASTER_GAP + (u.group() == null ? 0 : GROUP_PAD);
+                bottom = Math.max(bottom, end);
+                y = end + UNIT_GAP;
             }
-            double end = my - MASTER_GAP + (u.group() == null ? 0 : GROUP_PAD);
-            bottom = Math.max(bottom, end);
-            y[c] = end + UNIT_GAP;
         }
         return bottom;
     }
 
     private void drawIommus(SvgDoc svg) {
-        double y = MARGIN + titleH;
         for (int c = 0; c < run.iommus().size(); c++) {
             IommuNodeDTO n = run.iommus().get(c);
+            double y = colY[c];
             svg.rect("iommu", colX[c], y, iommuBoxWidth(c), IOMMU_H, 0, "#dbe9f6", IOMMU_STROKE, n.node());
             svg.text("iommu-label", colX[c] + 8, y + 16, "start", false, INK, names.of(n.node()));
             svg.text("iommu-driver", colX[c] + 8, y + 32, "start", false, INK, iommuDriver(n));
@@ -200,7 +368,6 @@ final class TopologySvg {
 
     /** One polyline per stream, lanes assigned per origin column, lowest target leftmost. */
     private void drawStreams(SvgDoc svg) {
-        double iommuBottom = MARGIN + titleH + IOMMU_H;
         for (int c = 0; c < run.iommus().size(); c++) {
             List<double[]> ends = new ArrayList<>(); // {y, device index, stream index}
             for (int di = 0; di < run.devices().size(); di++) {
@@ -215,9 +382,19 @@ final class TopologySvg {
             for (int k = 0; k < ends.size(); k++) {
                 DeviceDTO d = run.devices().get((int) ends.get(k)[1]);
                 StreamRefDTO s = streams(d).get((int) ends.get(k)[2]);
-                stream(svg, colX[c] + LANE_X0 + k * LANE_GAP, iommuBottom, d, s, ends.get(k)[0]);
+                stream(svg, laneX(c, k), colY[c] + IOMMU_H, d, s, ends.get(k)[0]);
             }
         }
+    }
+
+    /**
+     * Lane {@code k} of column {@code c}, lane 0 serving the lowest master: from the box's left edge
+     * rightwards, so that runs into masters on the right cross no lane of the column; in a column
+     * without masters of its own from its right edge leftwards, so that runs into masters on the
+     * left cross none either.
+     */
+    private double laneX(int c, int k) {
+        return hasUnits(c) ? colX[c] + LANE_X0 + k * LANE_GAP : colX[c] + colW[c] - LANE_X0 - k * LANE_GAP;
     }
 
     private void stream(SvgDoc svg, double laneX, double top, DeviceDTO d, StreamRefDTO s, double y) {

@@ -1,11 +1,11 @@
 package io.iommulab.compare.run;
 
 import io.iommulab.api.dto.DeviceDTO;
-import io.iommulab.api.dto.GroupDTO;
 import io.iommulab.compare.report.BackendRun;
 import io.iommulab.compare.report.Difference;
 import io.iommulab.compare.report.FaultResult;
 import io.iommulab.compare.report.Fmt;
+import io.iommulab.compare.report.Meaning;
 import io.iommulab.compare.report.PatternResult;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -13,19 +13,16 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.function.Function;
 
 /**
  * Finds every metric on which the backends disagree. Values are compared as the reports print
- * them ({@link Fmt}), so a difference shown is a difference flagged. Throughput
- * is measured wall time and never exactly equal: it is flagged when the fastest backend is more
- * than {@value #THROUGHPUT_TOLERANCE}× the slowest.
+ * them ({@link Fmt}), so a difference shown is a difference flagged, except where the report
+ * compares what a value means ({@link Meaning}): groups by their members, and throughput, which is
+ * measured wall time and never exactly equal, only when the fastest backend is more than
+ * {@value Meaning#THROUGHPUT_TOLERANCE}× the slowest.
  */
 public final class Differences {
-    /** Ratio of throughputs below which two runs count as equally fast: one short wall-clock run moves by tens of percent. */
-    static final double THROUGHPUT_TOLERANCE = 1.5;
-
     private final List<BackendRun> runs;
     private final List<Difference> out = new ArrayList<>();
 
@@ -55,7 +52,7 @@ public final class Differences {
         check("page-table bytes, peak", "", r -> String.valueOf(r.peakPageTableBytes()));
         for (String dev : union(r -> r.defaultDomainTypes().keySet())) {
             check("default domain type", dev, r -> r.defaultDomainTypes().getOrDefault(dev, "absent"));
-            check("group members", dev, r -> groupMates(r, dev));
+            check("group members", dev, r -> Meaning.groupMates(r, dev));
             check("state", dev, r -> r.devices().stream().filter(d -> d.node().equals(dev)).map(DeviceDTO::state).findFirst().orElse("absent"));
         }
         for (String p : union(r -> names(r.patterns()))) {
@@ -90,19 +87,13 @@ public final class Differences {
 
     private void throughput(String p) {
         Map<String, String> values = new LinkedHashMap<>();
-        double min = Double.MAX_VALUE;
-        double max = 0;
+        List<Double> rates = new ArrayList<>();
         for (BackendRun r : runs) {
             PatternResult pr = pattern(r, p);
-            if (pr == null) {
-                values.put(r.backend(), "-");
-                continue;
-            }
-            values.put(r.backend(), Fmt.rate(pr.opsPerSecond()) + " ops/s");
-            min = Math.min(min, pr.opsPerSecond());
-            max = Math.max(max, pr.opsPerSecond());
+            values.put(r.backend(), pr == null ? "-" : Fmt.rate(pr.opsPerSecond()) + " ops/s");
+            rates.add(pr == null ? Double.NaN : pr.opsPerSecond());
         }
-        if (values.containsValue("-") && values.size() > 1 || min > 0 && max / min > THROUGHPUT_TOLERANCE) {
+        if (Meaning.throughputDiffers(rates)) {
             out.add(new Difference("throughput", p, values));
         }
     }
@@ -127,18 +118,6 @@ public final class Differences {
             return "-";
         }
         return Fmt.perOp(f.applyAsDouble(p));
-    }
-
-    /** The other devices in the device's group: group ids differ between runs, members are what matter. */
-    private static String groupMates(BackendRun r, String dev) {
-        for (GroupDTO g : r.groups()) {
-            if (g.devices().contains(dev)) {
-                Set<String> mates = new TreeSet<>(g.devices());
-                mates.remove(dev);
-                return mates.isEmpty() ? "alone" : String.join(" ", mates);
-            }
-        }
-        return "no group";
     }
 
     private static String fault(BackendRun r, int i, Function<FaultResult, String> f) {

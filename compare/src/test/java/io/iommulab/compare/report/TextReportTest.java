@@ -70,9 +70,7 @@ class TextReportTest {
         List<ComparisonTable.Row> rows = ComparisonTable.sections(c).stream().flatMap(s -> s.rows().stream()).toList();
         assertEquals(rows.size(), lines.size());
         for (int i = 0; i < rows.size(); i++) {
-            Line l = lines.get(i);
-            boolean allEqual = l.cells().stream().distinct().count() == 1;
-            assertEquals(!allEqual, l.starred(), "row " + l);
+            assertEquals(rows.get(i).differs(), lines.get(i).starred(), "row " + lines.get(i));
         }
         assertTrue(row(lines, "IOMMUs", 0).starred(), "2 DARTs vs 1 SMMU");
         assertEquals(List.of("2", "1"), row(lines, "IOMMUs", 0).cells());
@@ -82,7 +80,11 @@ class TextReportTest {
         assertEquals(List.of("3.00", "7.00"), row(lines, "MMIO writes/op", 0).cells());
         assertEquals(List.of("n/a", "100.0%"), row(lines, "IOTLB hit rate", 1).cells());
         assertTrue(row(lines, "group of " + Fixtures.WIFI, 0).starred(), "aliased on DART, alone on SMMU");
+        assertEquals(List.of("2 (with nic@0,0)", "3 (alone)"), row(lines, "group of " + Fixtures.WIFI, 0).cells());
         assertFalse(row(lines, "group of " + Fixtures.USB, 0).starred());
+        assertTrue(row(lines, "ops/s", 0).starred(), "52000 vs 31000 ops/s: more than 1.5x");
+        assertFalse(row(lines, "ops/s", 1).starred(), "1234 vs 999 ops/s: within 1.5x");
+        assertEquals(List.of("1235", "999"), row(lines, "ops/s", 1).cells());
         assertEquals(List.of("DMA x2", "DMA x2, IDENTITY x1"), row(lines, "domain types", 0).cells());
     }
 
