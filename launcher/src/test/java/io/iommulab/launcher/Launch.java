@@ -39,10 +39,17 @@ final class Launch {
 
     /** @return {@code java JVM_OPTIONS -jar iommulab.jar --deploy DIR/deploy ARGS} */
     static List<String> command(Path dir, List<String> jvmOptions, String... args) {
+        List<String> cmd = new ArrayList<>(List.of("--deploy", dir.resolve("deploy").toString()));
+        cmd.addAll(List.of(args));
+        return bareCommand(jvmOptions, cmd);
+    }
+
+    /** @return {@code java JVM_OPTIONS -jar iommulab.jar ARGS}, without a deploy folder of its own */
+    static List<String> bareCommand(List<String> jvmOptions, List<String> args) {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         cmd.addAll(jvmOptions);
-        cmd.addAll(List.of("-jar", jar().toString(), "--deploy", dir.resolve("deploy").toString()));
-        cmd.addAll(List.of(args));
+        cmd.addAll(List.of("-jar", jar().toString()));
+        cmd.addAll(args);
         return cmd;
     }
 
@@ -58,7 +65,20 @@ final class Launch {
 
     /** As {@link #run(Path, List, String...)}, for a run that may take up to {@code timeoutS} (a campaign). */
     static Run run(Path dir, long timeoutS, List<String> jvmOptions, String... args) throws IOException, InterruptedException {
-        List<String> cmd = command(dir, jvmOptions, args);
+        return run(dir, timeoutS, command(dir, jvmOptions, args));
+    }
+
+    /** Runs the launcher as {@code java -jar iommulab.jar ARGS} in {@code dir}, as a user does: no {@code --deploy} of the test's. */
+    static Run bare(Path dir, String... args) throws IOException, InterruptedException {
+        return bare(dir, List.of(), args);
+    }
+
+    /** As {@link #bare(Path, String...)}, its JVM started with {@code jvmOptions}. */
+    static Run bare(Path dir, List<String> jvmOptions, String... args) throws IOException, InterruptedException {
+        return run(dir, TIMEOUT_S, bareCommand(jvmOptions, List.of(args)));
+    }
+
+    private static Run run(Path dir, long timeoutS, List<String> cmd) throws IOException, InterruptedException {
         Path out = dir.resolve("stdout.txt");
         Path err = dir.resolve("stderr.txt");
         Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectInput(ProcessBuilder.Redirect.from(nullFile()))
