@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.ServiceReference;
@@ -64,6 +65,10 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        OptionalInt relaunched = Relaunch.run(args);
+        if (relaunched.isPresent()) {
+            System.exit(relaunched.getAsInt());
+        }
         // A stack trace that a library prints on stderr (SCR logging a component that failed to
         // activate) becomes one line naming its cause, unless --verbose: no stack trace reaches the
         // user. The launcher's own messages go through it too, so the lines stay in order.
@@ -195,8 +200,10 @@ public final class Main {
                         + " s (is the core bundle active?); bundles not active: " + felix.inactiveBundles());
                 return EXIT_STARTUP;
             }
+            Relaunch.booted();
             if (verbose) {
-                long probedMs = System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime();
+                long probedMs = System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime()
+                        + Relaunch.firstJvmEarlierMs();
                 err.printf("iommulab: board %s probed %.2f s after JVM start%n", board, probedMs / 1000.0);
             }
             // The summary is not a command result: keep it off stdout when stdout is JSON.

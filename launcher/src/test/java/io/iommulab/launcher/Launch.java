@@ -9,7 +9,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** The shaded {@code iommulab.jar} run as users run it: its own JVM, no terminal, its deploy folder in the test's folder. */
+/**
+ * The shaded {@code iommulab.jar} run as users run it: its own JVM (it relaunches itself, as without
+ * tests), no terminal, its deploy folder in the test's folder. Its class-data-sharing archive is
+ * kept beside the jar, not in the user's cache folder.
+ */
 final class Launch {
 
     static final long TIMEOUT_S = 120;
@@ -47,6 +51,7 @@ final class Launch {
     /** @return {@code java JVM_OPTIONS -jar iommulab.jar ARGS}, without a deploy folder of its own */
     static List<String> bareCommand(List<String> jvmOptions, List<String> args) {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.add("-D" + Relaunch.CACHE + "=" + jar().resolveSibling("cds-cache"));
         cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-jar", jar().toString()));
         cmd.addAll(args);
@@ -84,11 +89,17 @@ final class Launch {
         Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectInput(ProcessBuilder.Redirect.from(nullFile()))
                 .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         if (!p.waitFor(timeoutS, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
+            kill(p);
             throw new AssertionError("launcher did not exit within " + timeoutS + " s: " + cmd);
         }
         return new Run(p.exitValue(), Files.readAllLines(out, StandardCharsets.UTF_8),
                 Files.readAllLines(err, StandardCharsets.UTF_8));
+    }
+
+    /** Kills the launcher and the JVM it relaunched itself in (killed, the first JVM cannot stop the second). */
+    static void kill(Process p) {
+        p.descendants().forEach(ProcessHandle::destroyForcibly);
+        p.destroyForcibly();
     }
 
     static File nullFile() {

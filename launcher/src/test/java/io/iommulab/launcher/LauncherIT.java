@@ -366,6 +366,48 @@ class LauncherIT {
         assertFalse(Files.exists(dir.resolve("deploy")));
     }
 
+    /**
+     * The launcher relaunches itself with a class-data-sharing archive: a run that booted a board
+     * leaves one archive for the jar in the cache folder and nothing else, the next run uses it and
+     * keeps it; a run that booted nothing (--help) keeps none; -Diommulab.relaunch=false runs in
+     * one JVM and writes nothing.
+     */
+    @Test
+    void theRelaunchKeepsOneArchivePerJar() throws Exception {
+        Path cache = dir.resolve("cache");
+        List<String> inCache = List.of("-D" + Relaunch.CACHE + "=" + cache);
+        Launch.Run help = Launch.bare(dir, inCache, "--help");
+        assertEquals(0, help.exit(), help.errText());
+        assertTrue(help.out().get(0).startsWith("Usage: "), help.outText());
+        assertEquals(List.of(), files(cache), "nothing booted: no archive kept");
+
+        Launch.Run first = Launch.bare(dir, inCache);
+        assertEquals(0, first.exit(), first.errText());
+        List<String> archive = files(cache);
+        assertEquals(1, archive.size(), archive.toString());
+        assertTrue(archive.get(0).matches("iommulab-[0-9a-f]{8}-[0-9a-f]{8}\\.jsa"), archive.toString());
+        assertEquals(Relaunch.archiveName(Launch.jar()), archive.get(0));
+
+        Launch.Run next = Launch.bare(dir, inCache, "--json", "-c", "iommu:iommus");
+        assertEquals(0, next.exit(), next.errText());
+        assertEquals(1, next.out().size(), next.outText());
+        assertEquals(archive, files(cache));
+
+        Path none = dir.resolve("none");
+        Launch.Run one = Launch.bare(dir, List.of("-D" + Relaunch.CACHE + "=" + none, "-D" + Relaunch.ENABLED + "=false"));
+        assertEquals(0, one.exit(), one.errText());
+        assertFalse(Files.exists(none));
+    }
+
+    private static List<String> files(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
     /** A ./deploy that exists is the deploy folder without --deploy: its configuration file holds. */
     @Test
     @SuppressWarnings("unchecked")

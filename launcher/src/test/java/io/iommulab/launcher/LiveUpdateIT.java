@@ -240,7 +240,7 @@ class LiveUpdateIT {
             drain.join();
             return new Deployed(p.exitValue(), json, List.copyOf(err), dropAt);
         } finally {
-            p.destroyForcibly();
+            Launch.kill(p);
         }
     }
 
