@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.ServiceLoader;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
@@ -31,11 +32,13 @@ import org.osgi.framework.SynchronousBundleListener;
 import org.osgi.framework.launch.Framework;
 import org.osgi.framework.launch.FrameworkFactory;
 import org.osgi.framework.startlevel.BundleStartLevel;
+import org.osgi.framework.startlevel.FrameworkStartLevel;
 import org.osgi.framework.wiring.BundleRevision;
 
 /**
  * Felix embedded in the launcher: installs the bundles shipped in the jar's {@code bundles/}
- * folder, starts hardware at level 2 and everything else at level 3, and stops cleanly (once,
+ * folder, starts hardware at level 2 and everything else at level 3, except the tools that only
+ * commands use, at level 4 once the board probed ({@link #startTools()}), and stops cleanly (once,
  * whether from the main thread or the shutdown hook). SLF4J is the launcher's: on its class path,
  * exported by the system bundle.
  */
@@ -68,6 +71,13 @@ final class EmbeddedFelix {
             "org.apache.felix.metatype", "org.osgi.service.log");
     /** Start level of every other bundle, and the framework's beginning start level. */
     private static final int BEGINNING = 3;
+    /**
+     * Start level of what only commands use, started after the boot when commands or the shell
+     * follow ({@link #startTools()}): a bare run starts (and stops) none of it.
+     */
+    private static final int TOOLS_LEVEL = 4;
+    private static final List<String> TOOLS = List.of("org.apache.felix.gogo.shell", "org.apache.felix.gogo.command",
+            "io.iommulab.compare", "io.iommulab.campaign");
 
     private static final long STOP_TIMEOUT_MS = 10_000;
     /** Watches the deploy folder: started only when there is one. */
@@ -219,12 +229,30 @@ final class EmbeddedFelix {
         return sb.toString();
     }
 
-    /** @return the start level of a bundle (see {@link #HARDWARE_LEVEL}) */
+    /** @return the start level of a bundle (see {@link #HARDWARE_LEVEL}, {@link #TOOLS_LEVEL}) */
     static int startLevel(Bundle b) {
         if (isHardware(b) || HARDWARE_LEVEL_LIBRARIES.contains(b.getSymbolicName())) {
             return HARDWARE_LEVEL;
         }
-        return BEGINNING;
+        return TOOLS.contains(b.getSymbolicName()) ? TOOLS_LEVEL : BEGINNING;
+    }
+
+    /** Starts the tools ({@link #TOOLS_LEVEL}), at most once, and waits until they are (or did not start: said on stderr). */
+    void startTools() throws InterruptedException {
+        FrameworkStartLevel level = framework.adapt(FrameworkStartLevel.class);
+        if (level.getStartLevel() >= TOOLS_LEVEL) {
+            return;
+        }
+        CountDownLatch reached = new CountDownLatch(1);
+        level.setStartLevel(TOOLS_LEVEL, e -> reached.countDown());
+        reached.await();
+        reportInactive();
+    }
+
+    /** @return whether the bundle waits for a start level the framework has not reached yet */
+    private boolean notYet(Bundle b) {
+        BundleStartLevel level = b.adapt(BundleStartLevel.class);
+        return level != null && level.getStartLevel() > framework.adapt(FrameworkStartLevel.class).getStartLevel();
     }
 
     /** @return whether the bundle declares itself hardware ({@value #HARDWARE_HEADER}{@code : true}) */
@@ -274,7 +302,7 @@ final class EmbeddedFelix {
     /** Says which bundles did not start and why (the resolver's message), on stderr. */
     private void reportInactive() {
         for (Bundle b : framework.getBundleContext().getBundles()) {
-            if (b.getState() == Bundle.ACTIVE || isFragment(b) || unused(b)) {
+            if (b.getState() == Bundle.ACTIVE || isFragment(b) || unused(b) || notYet(b)) {
                 continue;
             }
             String why;
@@ -328,7 +356,7 @@ final class EmbeddedFelix {
     List<String> inactiveBundles() {
         List<String> out = new ArrayList<>();
         for (Bundle b : framework.getBundleContext().getBundles()) {
-            if (b.getState() != Bundle.ACTIVE && !isFragment(b) && !unused(b)) {
+            if (b.getState() != Bundle.ACTIVE && !isFragment(b) && !unused(b) && !notYet(b)) {
                 out.add(b.getSymbolicName() + " (" + stateName(b.getState()) + ")");
             }
         }

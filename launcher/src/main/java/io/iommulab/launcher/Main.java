@@ -208,6 +208,9 @@ public final class Main {
             }
             // The summary is not a command result: keep it off stdout when stdout is JSON.
             (opts.json() ? err : out).print(Topology.summary(session, board));
+            if (!commands.isEmpty() || interactive) {
+                felix.startTools();
+            }
 
             if (!commands.isEmpty()) {
                 int code = mismatches(session, runCommands(session, commands, opts.json()));

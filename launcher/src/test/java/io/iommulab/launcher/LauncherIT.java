@@ -422,6 +422,22 @@ class LauncherIT {
         assertEquals(cfg.toFile().getAbsoluteFile().toURI().toString(), setting.get("origin"), r.out().get(0));
     }
 
+    /**
+     * What only commands use (Gogo's shell and commands, the comparison, the campaign) is at start
+     * level 4, started once the board probed and before the commands run (a bare run starts none).
+     */
+    @Test
+    void theToolsStartAfterTheBootBeforeTheCommands() throws Exception {
+        Launch.Run r = Launch.bare(dir, "-c", "lb -s io.iommulab.c; lb -s gogo");
+        assertEquals(0, r.exit(), r.errText());
+        for (String bsn : List.of("io.iommulab.compare", "io.iommulab.campaign", "org.apache.felix.gogo.shell",
+                "org.apache.felix.gogo.command")) {
+            assertTrue(r.out().stream().anyMatch(l -> l.matches(" *\\d+\\|Active +\\| +4\\|" + java.util.regex.Pattern.quote(bsn) + " .*")),
+                    bsn + ":\n" + r.outText());
+        }
+        assertTrue(r.out().stream().anyMatch(l -> l.matches(" *\\d+\\|Active +\\| +3\\|io\\.iommulab\\.core .*")), r.outText());
+    }
+
     /** --deploy DIR is made if absent and watched; without a folder FileInstall is not started (it would make one). */
     @Test
     void deployGivenIsMadeAndWithoutOneFileInstallStaysStopped() throws Exception {
