@@ -112,7 +112,7 @@ final class EmbeddedFelix {
             Files.createDirectories(deploy);
         }
         // A private cache per run: two launchers in one folder do not share state, and nothing is left behind.
-        Path storage = Files.createTempDirectory("iommulab-felix-");
+        Path storage = Files.createTempDirectory(scratch(), "iommulab-felix-");
         Map<String, Object> props = new HashMap<>();
         props.put(Constants.FRAMEWORK_STORAGE, storage.toString());
         props.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
@@ -161,6 +161,21 @@ final class EmbeddedFelix {
         }
         felix.reportInactive();
         return felix;
+    }
+
+    /**
+     * @return where the per-run cache goes: a folder in memory if there is one ({@code
+     *         $XDG_RUNTIME_DIR}, {@code /dev/shm}), else the temporary folder. Writing the copies of
+     *         the bundles and the framework's files for each was a fifth of the start on a busy disk.
+     */
+    static Path scratch() {
+        String runtime = System.getenv("XDG_RUNTIME_DIR");
+        for (Path p : new Path[] {runtime == null || runtime.isEmpty() ? null : Path.of(runtime), Path.of("/dev/shm")}) {
+            if (p != null && Files.isDirectory(p) && Files.isWritable(p)) {
+                return p;
+            }
+        }
+        return Path.of(System.getProperty("java.io.tmpdir"));
     }
 
     BundleContext context() {

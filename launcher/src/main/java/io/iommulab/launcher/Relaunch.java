@@ -1,12 +1,14 @@
 package io.iommulab.launcher;
 
+import java.io.File;
+import java.io.FileInputStream;
 import java.io.IOException;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -148,7 +150,7 @@ final class Relaunch {
 
     /** @return the JVM options before {@code -jar}, or null if this JVM was not started as {@code java ... -jar} */
     private static List<String> jvmOptions() {
-        List<String> argv = ProcessHandle.current().info().arguments().map(List::of).orElse(null);
+        List<String> argv = arguments();
         int at = argv == null ? -1 : argv.indexOf("-jar");
         if (at < 0) {
             return null;
@@ -160,6 +162,24 @@ final class Relaunch {
             }
         }
         return options;
+    }
+
+    /**
+     * @return this JVM's command line after the executable: Linux's {@code /proc/self/cmdline} (what
+     *         the first JVM does before the second starts is on the start-up's path, and
+     *         {@code ProcessHandle.info()} costs 30-50 ms there), else the process handle's, or null
+     */
+    private static List<String> arguments() {
+        File cmdline = new File("/proc/self/cmdline");
+        if (cmdline.isFile()) {
+            try (FileInputStream in = new FileInputStream(cmdline)) {
+                String[] argv = new String(in.readAllBytes(), StandardCharsets.UTF_8).split("\0");
+                return argv.length < 1 ? null : List.of(argv).subList(1, argv.length);
+            } catch (IOException e) {
+                return null;
+            }
+        }
+        return ProcessHandle.current().info().arguments().map(List::of).orElse(null);
     }
 
     /** @return the launcher jar this class was loaded from, or null (a class folder) */
@@ -198,16 +218,20 @@ final class Relaunch {
      *         a dynamic archive holds only on the base archive it was made on)
      */
     static String archiveName(Path jar) throws IOException {
-        BasicFileAttributes a = Files.readAttributes(jar, BasicFileAttributes.class);
-        Path base = Path.of(System.getProperty("java.home"), "lib", "server", "classes.jsa");
-        String baseKey = Files.isRegularFile(base) ? Files.size(base) + "@" + Files.getLastModifiedTime(base).toMillis() : "";
-        String build = a.size() + "@" + a.lastModifiedTime().toMillis() + "|" + System.getProperty("java.home") + "|"
-                + System.getProperty("java.vm.version") + "|" + baseKey;
-        return "iommulab-" + hex(jar.toAbsolutePath().toString()) + "-" + hex(build) + ".jsa";
+        File j = jar.toFile();
+        File base = new File(System.getProperty("java.home"), "lib/server/classes.jsa");
+        if (!j.isFile()) {
+            throw new IOException(jar + ": no such file");
+        }
+        String build = j.length() + "@" + j.lastModified() + "|" + System.getProperty("java.home") + "|"
+                + System.getProperty("java.vm.version") + "|" + base.length() + "@" + base.lastModified();
+        return "iommulab-" + hex(j.getAbsolutePath()) + "-" + hex(build) + ".jsa";
     }
 
+    /** @return the string's hash as 8 hex digits (java.io.File and no Formatter: this runs before the second JVM starts) */
     private static String hex(String s) {
-        return String.format("%08x", s.hashCode());
+        String h = Integer.toHexString(s.hashCode());
+        return "0".repeat(8 - h.length()) + h;
     }
 
     /** Keeps the archive the second JVM wrote if its run booted a board, in place of this jar's older ones. */
