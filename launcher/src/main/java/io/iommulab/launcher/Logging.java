@@ -18,29 +18,18 @@ import java.util.logging.Logger;
  *
  * <p>SLF4J simple, on the launcher's class path, reads system properties when the first logger is
  * made; JUL carries FileInstall's messages. Values the user set with {@code -D} win.
+ *
+ * @param level    {@code info}, {@code debug} or {@code warn} ({@link LaunchOptions#logLevel()})
+ * @param longWork the run compares or runs a campaign
+ * @param progress long work's progress is shown
  */
-final class Logging {
+record Logging(String level, boolean longWork, boolean progress) {
 
     /** The loggers of long work's progress lines ({@code io.iommulab.progress.compare}, {@code .campaign}). */
     static final String PROGRESS = "io.iommulab.progress";
     private static final String OURS = "io.iommulab";
     private static final String SIMPLE = "org.slf4j.simpleLogger.";
     private static final String LOG = SIMPLE + "log.";
-
-    private final String level;
-    private final boolean longWork;
-    private final boolean progress;
-
-    /**
-     * @param level    {@code info}, {@code debug} or {@code warn} ({@link LaunchOptions#logLevel()})
-     * @param longWork the run compares or runs a campaign
-     * @param progress long work's progress is shown
-     */
-    Logging(String level, boolean longWork, boolean progress) {
-        this.level = level;
-        this.longWork = longWork;
-        this.progress = progress;
-    }
 
     /** @param terminal the launcher runs on a terminal ({@link Main#isTerminal()}) */
     static Logging of(LaunchOptions opts, boolean terminal) {
