@@ -109,12 +109,15 @@ class MutatedBoardsIT {
     private Run launch(Path board) throws IOException, InterruptedException {
         Path jar = jar();
         Path out = dir.resolve("out.txt");
-        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString(),
-                "--deploy", dir.resolve("deploy").toString(), "--board", board.toString(), "--quiet",
+        // the launcher's class-data-sharing archive beside the jar, not in the user's cache folder
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Diommulab.cache=" + jar.resolveSibling("cds-cache"), "-jar", jar.toString(), "--deploy",
+                dir.resolve("deploy").toString(), "--board", board.toString(), "--quiet",
                 "-c", "iommu:devices; machine:irqs; machine:power; dart:darts; smmu:smmus");
         Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectErrorStream(true).redirectOutput(out.toFile()).start();
         if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.descendants().forEach(ProcessHandle::destroyForcibly); // the JVM the launcher relaunched itself in
             p.destroyForcibly();
             return new Run(-1, "no exit within 120 s");
         }

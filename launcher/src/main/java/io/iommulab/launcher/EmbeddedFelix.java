@@ -12,7 +12,9 @@ import java.util.Enumeration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.ServiceLoader;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
@@ -30,20 +32,21 @@ import org.osgi.framework.SynchronousBundleListener;
 import org.osgi.framework.launch.Framework;
 import org.osgi.framework.launch.FrameworkFactory;
 import org.osgi.framework.startlevel.BundleStartLevel;
+import org.osgi.framework.startlevel.FrameworkStartLevel;
 import org.osgi.framework.wiring.BundleRevision;
 
 /**
  * Felix embedded in the launcher: installs the bundles shipped in the jar's {@code bundles/}
- * folder, starts the logging stack at start level 1, hardware at level 2 and everything else at
- * level 3, and stops cleanly (once, whether from the main thread or the shutdown hook).
+ * folder, starts hardware at level 2 and everything else at level 3, except the tools that only
+ * commands use, at level 4 once the board probed ({@link #startTools()}), and stops cleanly (once,
+ * whether from the main thread or the shutdown hook). SLF4J is the launcher's: on its class path,
+ * exported by the system bundle.
  */
 final class EmbeddedFelix {
 
     static final String BUNDLES = "bundles/";
     /** Folder of this run's framework cache that holds the copies of the shipped bundles. */
     static final String EMBEDDED = "embedded";
-    /** Start level of the logging stack. */
-    private static final int LOGGING_LEVEL = 1;
     /**
      * Start level of hardware (the machine, and every bundle that brings a hardware model: the DART
      * with its Thunderbolt variant, the SMMU, the test IOMMU) and of SCR: hardware starts before the
@@ -68,8 +71,20 @@ final class EmbeddedFelix {
             "org.apache.felix.metatype", "org.osgi.service.log");
     /** Start level of every other bundle, and the framework's beginning start level. */
     private static final int BEGINNING = 3;
+    /**
+     * Start level of what only commands use, started after the boot when commands or the shell
+     * follow ({@link #startTools()}): a bare run starts (and stops) none of it.
+     */
+    private static final int TOOLS_LEVEL = 4;
+    private static final List<String> TOOLS = List.of("org.apache.felix.gogo.shell", "org.apache.felix.gogo.command",
+            "io.iommulab.compare", "io.iommulab.campaign");
 
     private static final long STOP_TIMEOUT_MS = 10_000;
+    /** Watches the deploy folder: started only when there is one. */
+    static final String FILEINSTALL = "org.apache.felix.fileinstall";
+    /** The SLF4J packages the system bundle exports from the launcher's class path. */
+    private static final List<String> SLF4J_PACKAGES = List.of("org.slf4j", "org.slf4j.event", "org.slf4j.helpers",
+            "org.slf4j.spi");
 
     private final Framework framework;
     private final Path storage;
@@ -87,15 +102,17 @@ final class EmbeddedFelix {
     /**
      * Creates, fills and starts the framework.
      *
-     * @param deploy   the FileInstall folder (created if absent)
-     * @param logLevel {@code debug}, {@code info} or {@code warn}
-     * @param extra    further framework properties (the bundles read them, e.g. {@code iommulab.iommu.sanitize})
+     * @param deploy the FileInstall folder (created if absent), or null: no deploy folder, FileInstall
+     *               is not started
+     * @param extra  further framework properties: the log levels ({@link Logging#framework()}), what
+     *               the bundles read (e.g. {@code iommulab.iommu.sanitize})
      */
-    static EmbeddedFelix start(Path deploy, String logLevel, Map<String, String> extra, PrintStream err)
-            throws IOException, BundleException {
-        Files.createDirectories(deploy);
+    static EmbeddedFelix start(Path deploy, Map<String, String> extra, PrintStream err) throws IOException, BundleException {
+        if (deploy != null) {
+            Files.createDirectories(deploy);
+        }
         // A private cache per run: two launchers in one folder do not share state, and nothing is left behind.
-        Path storage = Files.createTempDirectory("iommulab-felix-");
+        Path storage = Files.createTempDirectory(scratch(), "iommulab-felix-");
         Map<String, Object> props = new HashMap<>();
         props.put(Constants.FRAMEWORK_STORAGE, storage.toString());
         props.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
@@ -104,13 +121,15 @@ final class EmbeddedFelix {
         // Bundles must not see the launcher's class path (Felix, and the device-tree classes the
         // board check runs before the framework starts: bundles get their own from the machine bundle).
         props.put("felix.bootdelegation.implicit", "false");
+        // ... except SLF4J: one logging back end for every bundle, found without SPI Fly's weaving of each class
+        props.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, slf4jExports());
         props.put("felix.log.logger", new StderrLogger(err));
-        props.put("felix.log.level", "debug".equals(logLevel) ? "3" : "1");
-        props.put("felix.fileinstall.dir", deploy.toAbsolutePath().toString());
+        if (deploy != null) {
+            props.put("felix.fileinstall.dir", deploy.toAbsolutePath().toString());
+        }
         props.put("felix.fileinstall.poll", "500");
         props.put("felix.fileinstall.noInitialDelay", "true");
         props.put("felix.fileinstall.log.default", "jul");
-        props.put("felix.fileinstall.log.level", "warn".equals(logLevel) ? "2" : "debug".equals(logLevel) ? "4" : "3");
         // A change made in the shell (iommu:config) to a configuration read from a file in the folder
         // is written back into that file, so that the file and the running policy agree (FileInstall's
         // default, said here because it writes into the user's file).
@@ -144,11 +163,26 @@ final class EmbeddedFelix {
         return felix;
     }
 
+    /**
+     * @return where the per-run cache goes: a folder in memory if there is one ({@code
+     *         $XDG_RUNTIME_DIR}, {@code /dev/shm}), else the temporary folder. Writing the copies of
+     *         the bundles and the framework's files for each was a fifth of the start on a busy disk.
+     */
+    static Path scratch() {
+        String runtime = System.getenv("XDG_RUNTIME_DIR");
+        for (Path p : new Path[] {runtime == null || runtime.isEmpty() ? null : Path.of(runtime), Path.of("/dev/shm")}) {
+            if (p != null && Files.isDirectory(p) && Files.isWritable(p)) {
+                return p;
+            }
+        }
+        return Path.of(System.getProperty("java.io.tmpdir"));
+    }
+
     BundleContext context() {
         return framework.getBundleContext();
     }
 
-    /** @return the folder FileInstall watches */
+    /** @return the folder FileInstall watches, or null if there is none */
     Path deploy() {
         return deploy;
     }
@@ -181,23 +215,59 @@ final class EmbeddedFelix {
             throw new IllegalStateException("no bundles found under " + BUNDLES + " in " + self);
         }
         for (Bundle b : installed) {
-            if (!isFragment(b)) {
+            if (!isFragment(b) && !unused(b)) {
                 b.start();
             }
         }
     }
 
-    /** @return the start level of a bundle (see {@link #LOGGING_LEVEL}, {@link #HARDWARE_LEVEL}) */
-    static int startLevel(Bundle b) {
-        if (isLoggingStack(b.getSymbolicName())) {
-            // SLF4J's provider must be registered through SPI Fly before any bundle asks for a
-            // logger, or that bundle logs to NOP for good.
-            return LOGGING_LEVEL;
+    /** @return whether the bundle stays unstarted in this run: FileInstall without a deploy folder (it would make one) */
+    private boolean unused(Bundle b) {
+        return deploy == null && FILEINSTALL.equals(b.getSymbolicName());
+    }
+
+    /** @return the system bundle's export of the SLF4J API on the class path, at its version */
+    static String slf4jExports() throws IOException {
+        String version;
+        try (InputStream in = EmbeddedFelix.class.getResourceAsStream("/META-INF/maven/org.slf4j/slf4j-api/pom.properties")) {
+            if (in == null) {
+                throw new IOException("no SLF4J API on the launcher's class path");
+            }
+            Properties p = new Properties();
+            p.load(in);
+            version = p.getProperty("version");
         }
+        StringBuilder sb = new StringBuilder();
+        for (String pkg : SLF4J_PACKAGES) {
+            sb.append(sb.length() > 0 ? "," : "").append(pkg).append(";version=\"").append(version).append('"');
+        }
+        return sb.toString();
+    }
+
+    /** @return the start level of a bundle (see {@link #HARDWARE_LEVEL}, {@link #TOOLS_LEVEL}) */
+    static int startLevel(Bundle b) {
         if (isHardware(b) || HARDWARE_LEVEL_LIBRARIES.contains(b.getSymbolicName())) {
             return HARDWARE_LEVEL;
         }
-        return BEGINNING;
+        return TOOLS.contains(b.getSymbolicName()) ? TOOLS_LEVEL : BEGINNING;
+    }
+
+    /** Starts the tools ({@link #TOOLS_LEVEL}), at most once, and waits until they are (or did not start: said on stderr). */
+    void startTools() throws InterruptedException {
+        FrameworkStartLevel level = framework.adapt(FrameworkStartLevel.class);
+        if (level.getStartLevel() >= TOOLS_LEVEL) {
+            return;
+        }
+        CountDownLatch reached = new CountDownLatch(1);
+        level.setStartLevel(TOOLS_LEVEL, e -> reached.countDown());
+        reached.await();
+        reportInactive();
+    }
+
+    /** @return whether the bundle waits for a start level the framework has not reached yet */
+    private boolean notYet(Bundle b) {
+        BundleStartLevel level = b.adapt(BundleStartLevel.class);
+        return level != null && level.getStartLevel() > framework.adapt(FrameworkStartLevel.class).getStartLevel();
     }
 
     /** @return whether the bundle declares itself hardware ({@value #HARDWARE_HEADER}{@code : true}) */
@@ -239,11 +309,6 @@ final class EmbeddedFelix {
         return out;
     }
 
-    static boolean isLoggingStack(String bsn) {
-        return bsn != null && (bsn.equals("slf4j.api") || bsn.equals("slf4j.simple")
-                || bsn.startsWith("org.apache.aries.spifly") || bsn.startsWith("org.objectweb.asm"));
-    }
-
     private static boolean isFragment(Bundle b) {
         BundleRevision rev = b.adapt(BundleRevision.class);
         return rev != null && (rev.getTypes() & BundleRevision.TYPE_FRAGMENT) != 0;
@@ -252,7 +317,7 @@ final class EmbeddedFelix {
     /** Says which bundles did not start and why (the resolver's message), on stderr. */
     private void reportInactive() {
         for (Bundle b : framework.getBundleContext().getBundles()) {
-            if (b.getState() == Bundle.ACTIVE || isFragment(b)) {
+            if (b.getState() == Bundle.ACTIVE || isFragment(b) || unused(b) || notYet(b)) {
                 continue;
             }
             String why;
@@ -306,7 +371,7 @@ final class EmbeddedFelix {
     List<String> inactiveBundles() {
         List<String> out = new ArrayList<>();
         for (Bundle b : framework.getBundleContext().getBundles()) {
-            if (b.getState() != Bundle.ACTIVE && !isFragment(b)) {
+            if (b.getState() != Bundle.ACTIVE && !isFragment(b) && !unused(b) && !notYet(b)) {
                 out.add(b.getSymbolicName() + " (" + stateName(b.getState()) + ")");
             }
         }

@@ -14,13 +14,14 @@ import java.util.List;
  * @param board    board file (DTB or DTS), or null for the built-in default board
  * @param commands sources of shell commands in the order given: {@code -c} strings and {@code --script} files
  * @param json     print each command result as one JSON line
- * @param deploy   FileInstall folder, or null for {@code ./deploy}
+ * @param deploy   FileInstall folder ({@code --deploy}), or null: {@code ./deploy} if it exists, else none
  * @param logLevel SLF4J simple logger level: {@code info}, {@code debug} or {@code warn}
  * @param help     print the usage and exit
  * @param sanitize start the IOMMU core with its DMA sanitizer on, and print its findings at exit
+ * @param progress show the progress of comparisons and campaigns even when not on a terminal
  */
 public record LaunchOptions(Path board, List<CommandSource> commands, boolean json, Path deploy, String logLevel,
-        boolean help, boolean sanitize) {
+        boolean help, boolean sanitize, boolean progress) {
 
     public static final String USAGE = """
             Usage: java -jar iommulab.jar [OPTIONS]
@@ -39,7 +40,8 @@ public record LaunchOptions(Path board, List<CommandSource> commands, boolean js
                                API, DMA by every master, live updates) on every installed backend's twin of the
                                board, each checked against an oracle; a mismatch is shrunk to a replay file
                                (campaign-SEED-BACKEND-BOARD.replay); then exit. Logs only its progress (a line per
-                               million operations) and mismatches unless --verbose or --quiet is given
+                               million operations, on a terminal) and mismatches unless --verbose or --quiet
+                               is given
               --seed S         with --campaign: the seed (default: from the clock; the report names it)
               --backends a,b   with --campaign: only these backends (a name or a unique part: dart, smmu)
               --replay FILE    run a campaign's replay file again on a fresh lab (its board: the booted one
@@ -48,8 +50,11 @@ public record LaunchOptions(Path board, List<CommandSource> commands, boolean js
               --sanitize       run the IOMMU core with its DMA sanitizer on from the boot (stale IOTLB
                                entries, DMA after unmap, isolation escapes; iommu:sanitize lists them); at
                                exit print its findings, each comparison backend's, and the total
-              --deploy DIR     folder watched for bundles to install, update and remove (default ./deploy)
-              --verbose        log at DEBUG, with the stack traces of failures (otherwise one line each)
+              --deploy DIR     folder watched for bundles to install, update and remove and for configuration
+                               files (created if absent; default ./deploy if it exists, otherwise none)
+              --progress       show the progress of --compare and --campaign also when not run on a terminal
+              --verbose        log at DEBUG, with the stack traces of failures (otherwise one line each), the
+                               framework's messages and the start-up time
               --quiet          log warnings and errors only
               -h, --help       print this help
 
@@ -143,6 +148,11 @@ public record LaunchOptions(Path board, List<CommandSource> commands, boolean js
         return commands.stream().anyMatch(c -> c instanceof Campaign);
     }
 
+    /** @return true if the commands run a comparison ({@code --compare}) */
+    public boolean compare() {
+        return commands.stream().anyMatch(c -> c instanceof Compare);
+    }
+
     /** A command line the launcher cannot run; the message says which option and why. */
     public static final class UsageException extends Exception {
         private static final long serialVersionUID = 1L;
@@ -175,6 +185,7 @@ public record LaunchOptions(Path board, List<CommandSource> commands, boolean js
         boolean help = false;
         boolean verbose = false;
         boolean quiet = false;
+        boolean progress = false;
         List<CommandSource> commands = new ArrayList<>();
         int compareAt = -1;
         String compareWorkload = null;
@@ -254,6 +265,7 @@ public record LaunchOptions(Path board, List<CommandSource> commands, boolean js
                 case "--sanitize" -> sanitize = flag(name, inlineValue);
                 case "--verbose" -> verbose = flag(name, inlineValue);
                 case "--quiet" -> quiet = flag(name, inlineValue);
+                case "--progress" -> progress = flag(name, inlineValue);
                 case "-h", "--help" -> help = flag(name, inlineValue);
                 default -> throw new UsageException(arg.startsWith("-")
                         ? "unknown option " + name
@@ -278,7 +290,7 @@ public record LaunchOptions(Path board, List<CommandSource> commands, boolean js
             throw new UsageException("options --verbose and --quiet exclude each other");
         }
         return new LaunchOptions(board, commands, json, deploy, verbose ? "debug" : quiet ? "warn" : "info", help,
-                sanitize);
+                sanitize, progress);
     }
 
     private static String value(String[] args, int i, String option) throws UsageException {

@@ -9,8 +9,10 @@ import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.ServiceReference;
@@ -39,6 +41,8 @@ public final class Main {
     private static final String BOARD_VARIABLE = "iommulab_board";
     /** How long the boot waits for the deploy folder's configuration files to be applied. */
     private static final long CONFIGURATION_TIMEOUT_MS = 5_000;
+    /** The deploy folder used without {@code --deploy} when it exists. */
+    static final Path DEFAULT_DEPLOY = Path.of("deploy");
     /** The core's option that starts its DMA sanitizer (CoreConfig.SANITIZE), set by {@code --sanitize}. */
     static final String SANITIZE_PROPERTY = "iommulab.iommu.sanitize";
 
@@ -61,6 +65,10 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        OptionalInt relaunched = Relaunch.run(args);
+        if (relaunched.isPresent()) {
+            System.exit(relaunched.getAsInt());
+        }
         // A stack trace that a library prints on stderr (SCR logging a component that failed to
         // activate) becomes one line naming its cause, unless --verbose: no stack trace reaches the
         // user. The launcher's own messages go through it too, so the lines stay in order.
@@ -97,21 +105,14 @@ public final class Main {
                 return EXIT_USAGE;
             }
         }
-        // A campaign runs quiet: only its own progress lines and mismatches. The faults and refusals it
-        // provokes on purpose would otherwise fill the log with the drivers' (rate-limited) errors; a
-        // problem shows as a mismatch. --verbose and --quiet bring every log back.
-        boolean quietCampaign = opts.campaign() && opts.logLevel().equals("info");
-        configureLogging(quietCampaign ? "error" : opts.logLevel());
-        if (quietCampaign) {
-            setDefault("org.slf4j.simpleLogger.log.io.iommulab", "off");
-            setDefault("org.slf4j.simpleLogger.log.io.iommulab.campaign", "info");
-        }
+        Logging logging = Logging.of(opts, isTerminal());
+        logging.apply();
         if (traces != null) {
             // --verbose: the stack traces are what the user asked for
-            traces.passThrough("debug".equals(opts.logLevel()));
+            traces.passThrough(logging.verbose());
         }
         try {
-            return container(opts, commands);
+            return container(opts, commands, logging);
         } finally {
             if (traces != null) {
                 traces.finish();
@@ -119,11 +120,14 @@ public final class Main {
         }
     }
 
-    private int container(LaunchOptions opts, List<String> commands) {
+    private int container(LaunchOptions opts, List<String> commands, Logging logging) {
+        Map<String, String> properties = new HashMap<>(logging.framework());
+        if (opts.sanitize()) {
+            properties.put(SANITIZE_PROPERTY, "true");
+        }
         EmbeddedFelix felix;
         try {
-            felix = EmbeddedFelix.start(opts.deploy() != null ? opts.deploy() : Path.of("deploy"), opts.logLevel(),
-                    opts.sanitize() ? Map.of(SANITIZE_PROPERTY, "true") : Map.of(), err);
+            felix = EmbeddedFelix.start(deployFolder(opts.deploy()), properties, err);
         } catch (Exception e) {
             err.println("iommulab: cannot start the OSGi framework: " + message(e));
             return EXIT_STARTUP;
@@ -131,7 +135,7 @@ public final class Main {
         Thread hook = new Thread(felix::stop, "iommulab-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
-            return session(felix, opts, commands);
+            return session(felix, opts, commands, logging.verbose());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             err.println("iommulab: interrupted");
@@ -146,7 +150,8 @@ public final class Main {
         }
     }
 
-    private int session(EmbeddedFelix felix, LaunchOptions opts, List<String> commands) throws InterruptedException {
+    private int session(EmbeddedFelix felix, LaunchOptions opts, List<String> commands, boolean verbose)
+            throws InterruptedException {
         // --json promises machine-readable stdout: it never opens the interactive shell.
         boolean interactive = commands.isEmpty() && !opts.json() && isTerminal();
         ServiceReference<?> factory = felix.awaitService(MACHINE_FACTORY, SERVICE_TIMEOUT_MS);
@@ -174,8 +179,10 @@ public final class Main {
         }
         try {
             String board = opts.board() != null ? opts.board().toString() : "default";
-            // the deploy folder's configuration files hold for the boot, as framework properties do
-            DeployedConfigurations.await(felix.context(), felix.deploy(), CONFIGURATION_TIMEOUT_MS, err);
+            if (felix.deploy() != null) {
+                // the deploy folder's configuration files hold for the boot, as framework properties do
+                DeployedConfigurations.await(felix.context(), felix.deploy(), CONFIGURATION_TIMEOUT_MS, err);
+            }
             try {
                 if (opts.board() != null) {
                     // Passed as a variable, so that no path needs quoting for the Gogo parser.
@@ -193,9 +200,17 @@ public final class Main {
                         + " s (is the core bundle active?); bundles not active: " + felix.inactiveBundles());
                 return EXIT_STARTUP;
             }
-            long probedMs = System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime();
+            Relaunch.booted();
+            if (verbose) {
+                long probedMs = System.currentTimeMillis() - ManagementFactory.getRuntimeMXBean().getStartTime()
+                        + Relaunch.firstJvmEarlierMs();
+                err.printf("iommulab: board %s probed %.2f s after JVM start%n", board, probedMs / 1000.0);
+            }
             // The summary is not a command result: keep it off stdout when stdout is JSON.
-            (opts.json() ? err : out).print(Topology.summary(session, board, probedMs));
+            (opts.json() ? err : out).print(Topology.summary(session, board));
+            if (!commands.isEmpty() || interactive) {
+                felix.startTools();
+            }
 
             if (!commands.isEmpty()) {
                 int code = mismatches(session, runCommands(session, commands, opts.json()));
@@ -324,29 +339,14 @@ public final class Main {
     }
 
     /**
-     * SLF4J simple (inside the framework) reads these system properties; JUL carries SPI Fly's and
-     * FileInstall's messages. Values the user set with -D win.
+     * @return the deploy folder: the one given ({@code --deploy}, made if absent), else {@code ./deploy}
+     *         if it exists, else null (none: nothing is made in the working directory)
      */
-    private static void configureLogging(String level) {
-        setDefault("org.slf4j.simpleLogger.defaultLogLevel", level);
-        setDefault("org.slf4j.simpleLogger.logFile", "System.err");
-        setDefault("org.slf4j.simpleLogger.showDateTime", "true");
-        setDefault("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss.SSS");
-        setDefault("org.slf4j.simpleLogger.showThreadName", "true");
-        setDefault("org.slf4j.simpleLogger.showShortLogName", "true");
-        setDefault("java.util.logging.SimpleFormatter.format", "%1$tH:%1$tM:%1$tS.%1$tL [jul] %4$s %3$s - %5$s%6$s%n");
-        java.util.logging.Logger.getLogger("").setLevel(switch (level) {
-            case "error" -> java.util.logging.Level.SEVERE;
-            case "warn" -> java.util.logging.Level.WARNING;
-            case "debug" -> java.util.logging.Level.FINE;
-            default -> java.util.logging.Level.INFO;
-        });
-    }
-
-    private static void setDefault(String key, String value) {
-        if (System.getProperty(key) == null) {
-            System.setProperty(key, value);
+    static Path deployFolder(Path given) {
+        if (given != null) {
+            return given;
         }
+        return Files.isDirectory(DEFAULT_DEPLOY) ? DEFAULT_DEPLOY : null;
     }
 
     /**

@@ -14,16 +14,15 @@ final class Topology {
     private Topology() {
     }
 
-    static String summary(GogoSession session, String board, long probedMs) {
+    static String summary(GogoSession session, String board) {
         StringBuilder sb = new StringBuilder();
         String nl = System.lineSeparator();
         try {
             Object status = session.execute("machine:status");
-            sb.append(String.format("board %s: %s, %d MiB RAM, probed %d ms after JVM start%n", board,
-                    Json.component(status, "model"), ((Number) Json.component(status, "ramMiB")).longValue(), probedMs));
+            sb.append(String.format("board %s: %s, %d MiB RAM%n", board, Json.component(status, "model"),
+                    ((Number) Json.component(status, "ramMiB")).longValue()));
         } catch (Exception e) {
-            sb.append(String.format("board %s: probed %d ms after JVM start (machine:status: %s)%n", board, probedMs,
-                    Main.message(e)));
+            sb.append(String.format("board %s: (machine:status: %s)%n", board, Main.message(e)));
         }
         try {
             sb.append("IOMMU nodes: ").append(byState(session.execute("iommu:iommus"))).append(nl);

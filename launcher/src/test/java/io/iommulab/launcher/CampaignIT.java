@@ -75,6 +75,22 @@ class CampaignIT {
         assertTrue(obj(run.get("errors")).keySet().containsAll(Set.of("EEXIST", "EINVAL", "ERANGE")), what + run.get("errors"));
     }
 
+    /**
+     * A campaign's progress is for a terminal: in a pipe it prints none; --progress shows it anyway,
+     * a line every 500 operations here ({@code iommu:campaign --progress 500}).
+     */
+    @Test
+    void progressShowsOffATerminalOnlyWhenAskedFor() throws Exception {
+        String campaign = "iommu:campaign 2000 --seed 3 --backends dart --progress 500";
+        String progress = ".* campaign: apple-dart on \\S+: (500|1000|1500|2000) of 2000 ops, \\d+ ops/s, 0 mismatches";
+        Launch.Run pipe = Launch.run(dir, TIMEOUT_S, List.of(), "-c", campaign);
+        assertEquals(0, pipe.exit(), pipe.errText());
+        assertTrue(pipe.err().stream().noneMatch(l -> l.contains(" ops/s, ")), pipe.errText());
+        Launch.Run asked = Launch.run(dir, TIMEOUT_S, List.of(), "--progress", "-c", campaign);
+        assertEquals(0, asked.exit(), asked.errText());
+        assertEquals(4, asked.err().stream().filter(l -> l.matches(progress)).count(), asked.errText());
+    }
+
     @Test
     void everyBackendAndDartVariantRunsAHundredThousandOperationsWithoutAMismatch() throws Exception {
         List<Map<String, Object>> runs = campaign(0, "--campaign", OPS, "--seed", "1", "--json");

@@ -24,6 +24,9 @@ class LaunchOptionsTest {
         assertEquals("info", o.logLevel());
         assertFalse(o.help());
         assertFalse(o.sanitize());
+        assertFalse(o.progress());
+        assertFalse(o.compare());
+        assertFalse(o.campaign());
     }
 
     @Test
@@ -39,6 +42,9 @@ class LaunchOptionsTest {
         assertEquals("warn", LaunchOptions.parse("--quiet").logLevel());
         assertTrue(LaunchOptions.parse("-h").help());
         assertTrue(LaunchOptions.parse("--sanitize").sanitize());
+        assertTrue(LaunchOptions.parse("--progress").progress());
+        assertTrue(LaunchOptions.parse("--compare").compare());
+        assertTrue(LaunchOptions.parse("--campaign", "10").campaign());
     }
 
     @Test
@@ -58,6 +64,7 @@ class LaunchOptionsTest {
         assertMessage("option --board given twice", "--board", "a", "--board", "b");
         assertMessage("option --json takes no value", "--json=yes");
         assertMessage("option --sanitize takes no value", "--sanitize=on");
+        assertMessage("option --progress takes no value", "--progress=100");
         assertMessage("options --verbose and --quiet exclude each other", "--verbose", "--quiet");
         assertMessage("unexpected argument 'board.dts' (a board is given with --board FILE)", "board.dts");
         assertMessage("option --deploy needs a non-empty value", "--deploy", " ");

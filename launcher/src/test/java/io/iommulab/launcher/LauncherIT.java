@@ -190,8 +190,12 @@ class LauncherIT {
     void compareReportsEachBackendsSanitizerFindings() throws Exception {
         Path workload = dir.resolve("small.workload");
         Files.writeString(workload, "name small\nstream 16K count=4\nfault\n");
-        Launch.Run r = launch("--sanitize", "--compare=" + workload, "--report", dir.resolve("out").toString());
+        Launch.Run r = launch("--sanitize", "--progress", "--compare=" + workload, "--report", dir.resolve("out").toString());
         assertEquals(0, r.exit(), r.errText());
+        // --progress: the progress lines show without a terminal, one per backend, pattern and fault
+        assertTrue(r.errText().contains("compare: [2/2] small on the arm-smmu-v2 twin"), r.errText());
+        assertEquals(2, r.err().stream().filter(l -> l.contains(" compare: arm-smmu-v2: ") || l.contains(" compare: apple-dart: "))
+                .filter(l -> l.contains(": stream 16K: ")).count(), r.errText());
         String out = String.join("\n", r.out());
         assertTrue(r.out().stream().anyMatch(l -> l.matches("  sanitizer findings +\\| 0 findings +\\| 0 findings")), out);
 
@@ -228,8 +232,8 @@ class LauncherIT {
         assertTrue(out.contains("NO PTE FOR IOVA") && out.contains("TRANSLATION FAULT (level 3)"), out);
         assertTrue(Files.size(dir.resolve("out/report.html")) > 0);
         MiniJson.parse(Files.readString(dir.resolve("out/comparison.json")));
-        // Progress shows while it runs: one line per backend and pattern.
-        assertTrue(r.errText().contains("compare: [2/2] small on the arm-smmu-v2 twin"), r.errText());
+        // In a pipe no progress shows, nor the lab's drivers (the fault is provoked on purpose): nothing on stderr.
+        assertEquals(List.of(), r.err(), r.errText());
     }
 
     @Test
@@ -336,7 +340,8 @@ class LauncherIT {
      */
     @Test
     void updateOfTheDartBundleWithoutUrlReadsItsLocationAgain() throws Exception {
-        Launch.Run r = launch("--json", "-c", "update io.iommulab.dart; iommu:iommus");
+        // --verbose: a driver registering is a DEBUG line
+        Launch.Run r = launch("--json", "--verbose", "-c", "update io.iommulab.dart; iommu:iommus");
         assertEquals(0, r.exit(), r.errText());
         assertEquals(2, r.out().size(), String.join("\n", r.out()));
         assertEquals("null", r.out().get(0), "update returns nothing when it succeeds");
@@ -376,7 +381,7 @@ class LauncherIT {
         Launch.Run r = launch("--script", script.toString());
         assertEquals(0, r.exit(), r.errText());
         String out = String.join("\n", r.out());
-        assertTrue(out.matches("(?s)board default: .*, probed \\d+ ms after JVM start.*"), out);
+        assertTrue(out.startsWith("board default: iommulab M1 Mac mini-like board, 8192 MiB RAM\n"), out);
         assertTrue(out.contains("DMA masters: "), out);
         assertTrue(out.contains("pages in use"), out);
     }
@@ -395,6 +400,137 @@ class LauncherIT {
         assertFalse(r.errText().contains("reset on remove failed"), "drivers are removed before the hardware goes: " + r.errText());
         assertTrue(Files.isDirectory(dir.resolve("deploy")));
         assertFalse(r.errText().contains("did not start"), r.errText());
+    }
+
+    /** What the default board's 9 DARTs (8 t8103, the Thunderbolt one) each log when they probe, at INFO. */
+    private static final String DART_INITIALIZED = "\\S+ \\[pipe-machine:boot\\] INFO AppleDartDriver - apple-dart t8103(-usb4)? "
+            + "/soc/iommu@\\w+: DART \\[pagesize 4000, (16|64) streams, .*\\] initialized";
+
+    /**
+     * The quiet default, as a user starts the launcher in some folder: our own one-line events at
+     * INFO and nothing else. The default board needs 9 lines: the "initialized" line of each DART
+     * it probes. No framework logger (Felix, FileInstall, SCR, Gogo, Config Admin, JUL), no lifecycle
+     * line (drivers registering, groups, shutdown); the summary on stdout; no ./deploy made.
+     */
+    @Test
+    void theDefaultRunLogsOnlyItsOwnEvents() throws Exception {
+        int ourEvents = 9;
+        Launch.Run r = Launch.bare(dir);
+        assertEquals(0, r.exit(), r.errText());
+        assertTrue(r.err().size() <= ourEvents, r.err().size() + " lines on stderr:\n" + r.errText());
+        for (String line : r.err()) {
+            assertTrue(line.matches(DART_INITIALIZED), line);
+        }
+        for (String framework : List.of("felix", "fileinstall", "[jul]", "scr", "gogo", "configadmin", "metatype", "spifly")) {
+            assertFalse(r.errText().toLowerCase(java.util.Locale.ROOT).contains(framework), framework + ": " + r.errText());
+        }
+        assertEquals(List.of("board default: iommulab M1 Mac mini-like board, 8192 MiB RAM", "IOMMU nodes: 10 (disabled 1, probed 9)",
+                "DMA masters: 7 (probed 7)", "groups: 6, domains: 6"), r.out());
+        assertFalse(Files.exists(dir.resolve("deploy")), "no deploy folder made in the working directory");
+    }
+
+    /** --verbose: the lifecycle at DEBUG, the start-up time, and a shutdown that is no live update. */
+    @Test
+    void verboseShowsTheLifecycleAndTheStartUpTime() throws Exception {
+        Launch.Run r = Launch.bare(dir, "--verbose");
+        assertEquals(0, r.exit(), r.errText());
+        assertEquals(9, r.err().stream().filter(l -> l.matches(DART_INITIALIZED)).count(), r.errText());
+        assertTrue(r.err().size() > 9, r.errText());
+        assertTrue(r.err().stream().anyMatch(l -> l.matches("iommulab: board default probed \\d+\\.\\d\\d s after JVM start")),
+                r.errText());
+        assertTrue(r.errText().contains("DEBUG IommuCoreEngine - /soc/usb@382280000: Adding to iommu group "), r.errText());
+        // at the exit the drivers go away and release their masters: the framework stopping is no live update
+        assertTrue(r.errText().contains("DEBUG IommuCoreEngine - /soc/usb@382280000: Removing from iommu group "), r.errText());
+        assertFalse(r.errText().contains("live update"), r.errText());
+        assertFalse(Files.exists(dir.resolve("deploy")));
+    }
+
+    /**
+     * The launcher relaunches itself with a class-data-sharing archive: a run that booted a board
+     * leaves one archive for the jar in the cache folder and nothing else, the next run uses it and
+     * keeps it; a run that booted nothing (--help) keeps none; -Diommulab.relaunch=false runs in
+     * one JVM and writes nothing.
+     */
+    @Test
+    void theRelaunchKeepsOneArchivePerJar() throws Exception {
+        Path cache = dir.resolve("cache");
+        List<String> inCache = List.of("-D" + Relaunch.CACHE + "=" + cache);
+        Launch.Run help = Launch.bare(dir, inCache, "--help");
+        assertEquals(0, help.exit(), help.errText());
+        assertTrue(help.out().get(0).startsWith("Usage: "), help.outText());
+        assertEquals(List.of(), files(cache), "nothing booted: no archive kept");
+
+        Launch.Run first = Launch.bare(dir, inCache);
+        assertEquals(0, first.exit(), first.errText());
+        List<String> archive = files(cache);
+        assertEquals(1, archive.size(), archive.toString());
+        assertTrue(archive.get(0).matches("iommulab-[0-9a-f]{8}-[0-9a-f]{8}\\.jsa"), archive.toString());
+        assertEquals(Relaunch.archiveName(Launch.jar()), archive.get(0));
+
+        Launch.Run next = Launch.bare(dir, inCache, "--json", "-c", "iommu:iommus");
+        assertEquals(0, next.exit(), next.errText());
+        assertEquals(1, next.out().size(), next.outText());
+        assertEquals(archive, files(cache));
+
+        Path none = dir.resolve("none");
+        Launch.Run one = Launch.bare(dir, List.of("-D" + Relaunch.CACHE + "=" + none, "-D" + Relaunch.ENABLED + "=false"));
+        assertEquals(0, one.exit(), one.errText());
+        assertFalse(Files.exists(none));
+    }
+
+    private static List<String> files(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    /** A ./deploy that exists is the deploy folder without --deploy: its configuration file holds. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void anExistingDeployFolderIsUsed() throws Exception {
+        Path cfg = Files.writeString(Files.createDirectories(dir.resolve("deploy")).resolve("iommulab.iommu.cfg"),
+                "default-domain = identity\n");
+        Launch.Run r = Launch.bare(dir, "--json", "-c", "iommu:config iommulab.iommu default-domain");
+        assertEquals(0, r.exit(), r.errText());
+        java.util.Map<String, Object> setting = (java.util.Map<String, Object>) MiniJson.parse(r.out().get(0));
+        assertEquals("identity", setting.get("value"), r.out().get(0));
+        // FileInstall read the file from the folder
+        assertEquals(cfg.toFile().getAbsoluteFile().toURI().toString(), setting.get("origin"), r.out().get(0));
+    }
+
+    /**
+     * What only commands use (Gogo's shell and commands, the comparison, the campaign) is at start
+     * level 4, started once the board probed and before the commands run (a bare run starts none).
+     */
+    @Test
+    void theToolsStartAfterTheBootBeforeTheCommands() throws Exception {
+        Launch.Run r = Launch.bare(dir, "-c", "lb -s io.iommulab.c; lb -s gogo");
+        assertEquals(0, r.exit(), r.errText());
+        for (String bsn : List.of("io.iommulab.compare", "io.iommulab.campaign", "org.apache.felix.gogo.shell",
+                "org.apache.felix.gogo.command")) {
+            assertTrue(r.out().stream().anyMatch(l -> l.matches(" *\\d+\\|Active +\\| +4\\|" + java.util.regex.Pattern.quote(bsn) + " .*")),
+                    bsn + ":\n" + r.outText());
+        }
+        assertTrue(r.out().stream().anyMatch(l -> l.matches(" *\\d+\\|Active +\\| +3\\|io\\.iommulab\\.core .*")), r.outText());
+    }
+
+    /** --deploy DIR is made if absent and watched; without a folder FileInstall is not started (it would make one). */
+    @Test
+    void deployGivenIsMadeAndWithoutOneFileInstallStaysStopped() throws Exception {
+        Path given = dir.resolve("elsewhere").resolve("dep");
+        Launch.Run r = Launch.bare(dir, "--deploy", given.toString(), "-c", "lb -s fileinstall");
+        assertEquals(0, r.exit(), r.errText());
+        assertTrue(Files.isDirectory(given));
+        assertTrue(String.join("\n", r.out()).contains("|Active     |"), r.outText());
+        assertFalse(Files.exists(dir.resolve("deploy")));
+
+        Launch.Run none = Launch.bare(dir, "-c", "lb -s fileinstall");
+        assertEquals(0, none.exit(), none.errText());
+        assertTrue(none.outText().contains("|Resolved   |"), none.outText());
+        assertFalse(Files.exists(dir.resolve("deploy")));
     }
 
     /**

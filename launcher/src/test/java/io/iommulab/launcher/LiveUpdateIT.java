@@ -101,7 +101,8 @@ class LiveUpdateIT {
                 + "is named 'io.iommulab.nope' (give an id or a Bundle-SymbolicName, see lb -s)"), r.errText());
 
         Path smmu = shippedJar("io.iommulab.smmu", dir.resolve("smmu.jar"));
-        Launch.Run o = Launch.run(dir, "-c", "iommu:liveupdate " + DART + " " + smmu);
+        // --verbose: a driver going away would show (DEBUG)
+        Launch.Run o = Launch.run(dir, "-c", "iommu:liveupdate " + DART + " " + smmu, "--verbose");
         assertEquals(1, o.exit(), o.errText());
         assertTrue(o.errText().matches("(?s).*iommulab: command '[^\n]*' failed: EINVAL: argument FILE: \\Q" + smmu
                 + "\\E is the bundle io\\.iommulab\\.smmu, not io\\.iommulab\\.dart \\(bundle \\d+\\)\n.*"), o.errText());
@@ -239,7 +240,7 @@ class LiveUpdateIT {
             drain.join();
             return new Deployed(p.exitValue(), json, List.copyOf(err), dropAt);
         } finally {
-            p.destroyForcibly();
+            Launch.kill(p);
         }
     }
 

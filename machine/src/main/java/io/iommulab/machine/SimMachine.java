@@ -120,7 +120,7 @@ public final class SimMachine implements Machine {
         for (RamRegion r : m.ram) {
             mib += r.size() >> 20;
         }
-        LOG.info("machine: {}: {} MiB RAM, {} IOMMU nodes ({} modelled), {} DMA masters",
+        LOG.debug("machine: {}: {} MiB RAM, {} IOMMU nodes ({} modelled), {} DMA masters",
                 tree.model(), mib, m.host.iommus().size(), m.host.modelled(), m.masters.size());
         return m;
     }

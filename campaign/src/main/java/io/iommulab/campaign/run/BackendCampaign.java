@@ -26,6 +26,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class BackendCampaign {
     private static final Logger LOG = LoggerFactory.getLogger(BackendCampaign.class);
+    /** progress lines: a logger of their own, which the launcher shows on a terminal and keeps quiet in a pipe */
+    private static final Logger PROGRESS = LoggerFactory.getLogger("io.iommulab.progress.campaign");
     /** the longest tail of a run a shrink starts from (regenerated from the seed) */
     static final int WINDOW = 100_000;
     /** the tails tried, shortest first, until one replays the mismatch */
@@ -147,7 +149,7 @@ public final class BackendCampaign {
                     }
                     if (progress && (n + 1) % s.progressEvery() == 0) {
                         double secs = (System.nanoTime() - t1) / 1e9;
-                        LOG.info("campaign: {} on {}: {} of {} ops, {} ops/s, 0 mismatches", labs.backend(),
+                        PROGRESS.info("campaign: {} on {}: {} of {} ops, {} ops/s, 0 mismatches", labs.backend(),
                                 labs.board().source(), n + 1, total, String.format("%.0f", (n + 1) / secs));
                     }
                 }
@@ -224,7 +226,7 @@ public final class BackendCampaign {
             failing = slice;
         }
         List<Op> small = shrinker.shrink(failing, target);
-        LOG.info("campaign: {} on {}: shrunk to {} operation(s) in {} replays", labs.backend(), labs.board().source(),
+        PROGRESS.info("campaign: {} on {}: shrunk to {} operation(s) in {} replays", labs.backend(), labs.board().source(),
                 small.size(), shrinker.replays());
         return new Shrunk(small, shrinker.replays());
     }

@@ -97,7 +97,7 @@ public final class BackendRunner {
             }
             for (Pattern p : workload.patterns()) {
                 PatternResult r = pattern(p, run, p.count(), peak);
-                LOG.info("compare: {}: {}: {} ops on {} device(s), {} MMIO writes/op, {} invalidations/op, {} data errors",
+                Progress.LOG.info("compare: {}: {}: {} ops on {} device(s), {} MMIO writes/op, {} invalidations/op, {} data errors",
                         backend, p.name(), r.ops(), run.size(), String.format("%.2f", r.mmioWritesPerOp()),
                         String.format("%.2f", r.invalidationsPerOp()), r.dataErrors());
                 patterns.add(r);
@@ -369,7 +369,7 @@ public final class BackendRunner {
         List<FaultDTO> fresh = all.subList(Math.min(seen, all.size()), all.size());
         FaultDTO first = fresh.isEmpty() ? null : fresh.get(0);
         String modelFault = r.ok() ? "none: the transaction completed (" + d.domainType() + " domain)" : r.fault();
-        LOG.info("compare: {}: fault at 0x{} from {}: hardware {}, driver {}", backend, Long.toHexString(iova), dev, modelFault,
+        Progress.LOG.info("compare: {}: fault at 0x{} from {}: hardware {}, driver {}", backend, Long.toHexString(iova), dev, modelFault,
                 first == null ? "reported nothing" : first.reason());
         return new FaultResult(dev, iova, f.write(), modelFault, fresh.size(), first == null ? null : first.reason(),
                 first == null ? 0 : first.status(), first == null ? null : first.iommu(), first == null ? -1 : first.sid());

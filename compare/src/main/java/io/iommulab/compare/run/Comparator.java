@@ -14,8 +14,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The comparison: for every backend, the board's twin booted as a detached machine with counting
@@ -24,7 +22,6 @@ import org.slf4j.LoggerFactory;
  * factory with a twin recipe plus its driver) shows up here without a change.
  */
 public final class Comparator {
-    private static final Logger LOG = LoggerFactory.getLogger(Comparator.class);
     /**
      * The core's option (CoreConfig.SANITIZE) that starts a lab's DMA sanitizer: every backend runs
      * the workload watched, and its findings are reported (a workload's config may turn it off).
@@ -65,14 +62,14 @@ public final class Comparator {
         int i = 0;
         for (String b : chosen) {
             i++;
-            LOG.info("compare: [{}/{}] {} on the {} twin of {}", i, chosen.size(), workload.name(), b, board.model());
+            Progress.LOG.info("compare: [{}/{}] {} on the {} twin of {}", i, chosen.size(), workload.name(), b, board.model());
             runs.add(runOne(board, workload, b));
         }
         List<String> nodes = new ArrayList<>();
         board.allNodes().forEach(n -> nodes.add(n.path()));
         Comparison c = new Comparison(board.source() + " — " + board.model(), workload.name(), runs, Differences.of(runs),
                 nodes);
-        LOG.info("compare: done: {} backend(s), {} difference(s)", runs.size(), c.differences().size());
+        Progress.LOG.info("compare: done: {} backend(s), {} difference(s)", runs.size(), c.differences().size());
         return c;
     }
 

@@ -2,6 +2,7 @@ package io.iommulab.core.impl;
 
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceReference;
 import org.osgi.framework.startlevel.BundleStartLevel;
 
@@ -26,9 +27,12 @@ public final class BundleUpdates {
      * bundle is stopping only for a while: a bundle update or refresh stops it transiently, keeping
      * it persistently started, while a stop or an uninstall marks it stopped first. (A transient
      * stop that is not followed by a new version ends as an unload when the live-update timeout
-     * passes.)
+     * passes.) The framework shutting down stops every bundle transiently too: that is no update.
      */
     public static boolean inProgress(BundleContext context) {
+        if (context.getBundle(Constants.SYSTEM_BUNDLE_ID).getState() == Bundle.STOPPING) {
+            return false;
+        }
         for (Bundle b : context.getBundles()) {
             if (b.getState() == Bundle.STOPPING) {
                 BundleStartLevel sl = b.adapt(BundleStartLevel.class);

@@ -185,7 +185,7 @@ public final class IommuCoreEngine implements IommuService {
         if (origin != null) {
             origins.put(driver, origin);
         }
-        LOG.info("IOMMU driver {} registered (compatibles {})", driver.name(), driver.compatibles());
+        LOG.debug("IOMMU driver {} registered (compatibles {})", driver.name(), driver.compatibles());
         IommuDriver old;
         while ((old = live.predecessorOf(driver, List.copyOf(instances.values()))) != null) {
             cancelDeadline(old);
@@ -255,7 +255,7 @@ public final class IommuCoreEngine implements IommuService {
             return;
         }
         origins.remove(driver);
-        LOG.info("IOMMU driver {} going away", driver.name());
+        LOG.debug("IOMMU driver {} going away", driver.name());
         teardown(driver);
     }
 
@@ -688,7 +688,7 @@ public final class IommuCoreEngine implements IommuService {
             inst.pdev = pdev;
             inst.state = IommuInstance.State.PROBED;
             inst.reason = null;
-            LOG.info("{}: probed by {} ({} streams)", inst.path, driver.name(), dev.numStreams());
+            LOG.debug("{}: probed by {} ({} streams)", inst.path, driver.name(), dev.numStreams());
         } catch (RuntimeException e) {
             machine.pmDomainDetach(inst.node);
             inst.failedDrivers.add(driver);
@@ -836,7 +836,8 @@ public final class IommuCoreEngine implements IommuService {
             group.members.add(m);
             m.group = group;
             trace.addDeviceToGroup(group.id(), m.name());
-            LOG.info("{}: Adding to iommu group {}", m.name(), group.id());
+            // Linux's dev_info; DEBUG here: the launcher's summary counts the groups, iommu:groups lists them
+            LOG.debug("{}: Adding to iommu group {}", m.name(), group.id());
             attached = true; // from here its streams may be programmed
             if (group.defaultDomain == null) {
                 newDefault = setupDefaultDomain(group, m, driver);
@@ -1016,7 +1017,7 @@ public final class IommuCoreEngine implements IommuService {
         if (g != null && g.members.isEmpty()) {
             dissolve(g, "group " + g.id() + " lost its last device");
         }
-        LOG.info("{}: Removing from iommu group {}", m.name(), g != null ? g.id() : -1);
+        LOG.debug("{}: Removing from iommu group {}", m.name(), g != null ? g.id() : -1);
         m.group = null;
         m.driver = null;
         m.setFwspec(List.of());

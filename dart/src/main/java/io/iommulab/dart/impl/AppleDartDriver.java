@@ -346,7 +346,7 @@ public final class AppleDartDriver implements IommuDriver {
             LOG.warn("{}: reset on remove failed: {}", prefix(dart.node()), e.getMessage());
         }
         forget(dart);
-        LOG.info("{}: removed", prefix(dart.node()));
+        LOG.debug("{}: removed", prefix(dart.node()));
     }
 
     /**

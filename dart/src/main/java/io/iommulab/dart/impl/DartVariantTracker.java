@@ -79,7 +79,7 @@ public final class DartVariantTracker {
             }
             try {
                 drivers.put(id, factory.newInstance(p));
-                LOG.info("apple-dart: driver for variant {} started (compatibles {})", name, variant.hw().identity().compatibles());
+                LOG.debug("apple-dart: driver for variant {} started (compatibles {})", name, variant.hw().identity().compatibles());
             } catch (ComponentException e) {
                 LOG.error("apple-dart: cannot start the driver for variant {}: {}", name, e.getMessage(), e);
             }
@@ -94,7 +94,7 @@ public final class DartVariantTracker {
         }
         if (ci != null) {
             ci.dispose();
-            LOG.info("apple-dart: driver for variant {} stopped", variant.hw().identity().name());
+            LOG.debug("apple-dart: driver for variant {} stopped", variant.hw().identity().name());
         }
     }
 

@@ -148,7 +148,7 @@ public final class ModelHost {
                     ctx.unmapAll();
                 }
                 h.detach("model removed: factory " + f.name() + " went away with its bundle");
-                LOG.info("machine: {}: model {} removed", h.path(), f.name());
+                LOG.debug("machine: {}: model {} removed", h.path(), f.name());
                 if (match(h.node()) != null) {
                     instantiate(h);
                 }

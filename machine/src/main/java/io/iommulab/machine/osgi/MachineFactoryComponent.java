@@ -106,7 +106,7 @@ public final class MachineFactoryComponent implements MachineFactory {
             props.put(BOARD_SERVICE_PROPERTY, board);
             props.put(GENERATION_SERVICE_PROPERTY, generation);
         }
-        LOG.info("machine: hardware models changed (generation {}){}", props.get(GENERATION_SERVICE_PROPERTY),
+        LOG.debug("machine: hardware models changed (generation {}){}", props.get(GENERATION_SERVICE_PROPERTY),
                 reg == null ? "; no Machine service yet" : "");
         if (reg != null) {
             try {

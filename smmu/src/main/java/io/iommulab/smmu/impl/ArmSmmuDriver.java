@@ -464,7 +464,7 @@ public final class ArmSmmuDriver implements IommuDriver, Configurable {
             LOG.warn("{}: shutdown on remove failed: {}", smmu.prefix(), e.getMessage());
         }
         forget(smmu);
-        LOG.info("{}: removed", smmu.prefix());
+        LOG.debug("{}: removed", smmu.prefix());
     }
 
     /**

@@ -125,7 +125,7 @@ public final class LabFactoryComponent implements LabFactory {
             lab = new LabImpl(machine, engine, fqTimeoutMs, this::closed);
             open.add(lab);
         }
-        LOG.info("lab: {} opened with {} driver(s)", machine.deviceTree().source(), now.size());
+        LOG.debug("lab: {} opened with {} driver(s)", machine.deviceTree().source(), now.size());
         now.forEach(engine::addDriver);
         return lab;
     }

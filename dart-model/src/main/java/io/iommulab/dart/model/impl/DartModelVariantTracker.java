@@ -78,7 +78,7 @@ public final class DartModelVariantTracker {
             unregister(reg);
             return;
         }
-        LOG.info("apple-dart model: variant {} plugged in (compatibles {})", hw.name(), hw.compatibles());
+        LOG.debug("apple-dart model: variant {} plugged in (compatibles {})", hw.name(), hw.compatibles());
     }
 
     /** A variant went away: its DARTs are unplugged (the machine unmaps them; their drivers are removed). */
@@ -89,7 +89,7 @@ public final class DartModelVariantTracker {
         }
         if (reg != null) {
             unregister(reg);
-            LOG.info("apple-dart model: variant {} unplugged", variant.hw().name());
+            LOG.debug("apple-dart model: variant {} unplugged", variant.hw().name());
         }
     }
 
