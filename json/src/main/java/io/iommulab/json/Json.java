@@ -45,8 +45,8 @@ public final class Json {
                     .withObjectFieldValueSpacing(Separators.Spacing.AFTER)
                     .withObjectEmptySeparator("")
                     .withArrayEmptySeparator(""))
-            .withObjectIndenter(new DefaultIndenter("  ", "\n"))
-            .withArrayIndenter(new DefaultIndenter("  ", "\n")));
+            // arrays stay on their line (stream ids, device lists), an object in one opens its own lines
+            .withObjectIndenter(new DefaultIndenter("  ", "\n")));
 
     private Json() {
     }
@@ -86,8 +86,8 @@ public final class Json {
     }
 
     /**
-     * @return {@code value} as indented JSON (two spaces a level, {@code "name": value}), without a
-     *         line break at its end
+     * @return {@code value} as indented JSON (an object's fields on lines of their own, two spaces a
+     *         level, {@code "name": value}; arrays on the line they start), without a line break at its end
      * @throws IllegalArgumentException if it cannot be written
      */
     public static String indented(Object value) {

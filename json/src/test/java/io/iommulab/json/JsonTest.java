@@ -201,7 +201,7 @@ class JsonTest {
     }
 
     @Test
-    void indentedHasTwoSpacesALevelAndNoTrailingNewline() throws Exception {
+    void indentedHasFieldsOnTheirLinesAndNoTrailingNewline() throws Exception {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("schema", "x/1");
         m.put("ids", List.of(1, 2));
@@ -212,18 +212,13 @@ class JsonTest {
         assertEquals("""
                 {
                   "schema": "x/1",
-                  "ids": [
-                    1,
-                    2
-                  ],
+                  "ids": [ 1, 2 ],
                   "none": [],
                   "empty": {},
-                  "rows": [
-                    {
-                      "iommu": "/soc/iommu@0",
-                      "sid": 3
-                    }
-                  ]
+                  "rows": [ {
+                    "iommu": "/soc/iommu@0",
+                    "sid": 3
+                  } ]
                 }""", s);
         assertEquals(read(Json.line(m)), read(s), "the same document as the line");
     }

@@ -198,7 +198,7 @@ public final class Main {
             (opts.json() ? err : out).print(Topology.summary(session, board, probedMs));
 
             if (!commands.isEmpty()) {
-                int code = mismatches(session, runCommands(session, commands, opts.json()));
+                int code = mismatches(session, runCommands(session, commands, opts.json() ? new JsonLines(felix.context()) : null));
                 return opts.sanitize() ? sanitized(session, code, opts.json()) : code;
             }
             if (interactive) {
@@ -210,7 +210,8 @@ public final class Main {
         }
     }
 
-    private int runCommands(GogoSession session, List<String> commands, boolean json) {
+    /** @param json writes each result as a JSON line ({@code --json}), or null to print it as the shell does */
+    private int runCommands(GogoSession session, List<String> commands, JsonLines json) {
         for (String cmd : commands) {
             Object result;
             String text;
@@ -220,7 +221,7 @@ public final class Main {
                 if (failure != null) {
                     return failed(cmd, failure);
                 }
-                text = json ? Json.write(result) : result == null ? null : session.format(result);
+                text = json != null ? json.line(result) : result == null ? null : session.format(result);
             } catch (Exception e) {
                 return failed(cmd, message(e));
             }

@@ -20,7 +20,7 @@ final class Topology {
         try {
             Object status = session.execute("machine:status");
             sb.append(String.format("board %s: %s, %d MiB RAM, probed %d ms after JVM start%n", board,
-                    Json.component(status, "model"), ((Number) Json.component(status, "ramMiB")).longValue(), probedMs));
+                    Records.component(status, "model"), ((Number) Records.component(status, "ramMiB")).longValue(), probedMs));
         } catch (Exception e) {
             sb.append(String.format("board %s: probed %d ms after JVM start (machine:status: %s)%n", board, probedMs,
                     Main.message(e)));
@@ -41,7 +41,7 @@ final class Topology {
         Map<String, Integer> states = new TreeMap<>();
         int n = 0;
         for (Object row : rows(rows)) {
-            states.merge(String.valueOf(Json.component(row, "state")), 1, Integer::sum);
+            states.merge(String.valueOf(Records.component(row, "state")), 1, Integer::sum);
             n++;
         }
         if (n == 0) {

@@ -10,10 +10,10 @@ import io.iommulab.api.machine.MachineFactory;
 import io.iommulab.compare.report.Comparison;
 import io.iommulab.compare.report.JsonReport;
 import io.iommulab.compare.report.Reports;
-import io.iommulab.compare.report.TextReport;
 import io.iommulab.compare.run.Comparator;
 import io.iommulab.compare.workload.Workload;
 import io.iommulab.compare.workload.WorkloadParser;
+import io.iommulab.json.JsonDocument;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -37,8 +37,9 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
  * <ul>
  * <li>{@code iommu:compare [--workload FILE] [--board FILE] [--backends a,b] [--report DIR] [--format html|md] [--json]}
  * runs a workload (the built-in one without a file) on the twin of the booted board (or of FILE)
- * for every installed backend and prints the table (or the JSON), each backend's DMA sanitizer
- * findings included;</li>
+ * for every installed backend and prints the table, each backend's DMA sanitizer findings
+ * included, or with {@code --json} the comparison document (the report's JSON; the launcher's
+ * {@code --json} writes either result as that document);</li>
  * <li>{@code iommu:backends} lists the backends;</li>
  * <li>{@code iommu:twin MODEL FILE [--board FILE]} writes a board twin as a DTB, to boot or inspect.</li>
  * </ul>
@@ -66,19 +67,14 @@ public final class CompareCommands {
     }
 
     /** iommu:compare (Gogo passes the session first) */
-    public String compare(CommandSession session, String... args) throws IOException {
+    public Object compare(CommandSession session, String... args) throws IOException {
         Options o = Options.parse(args);
         Workload w = o.workload == null ? WorkloadParser.builtin()
                 : WorkloadParser.parse(o.workload, Files.readString(Path.of(o.workload), StandardCharsets.UTF_8));
         Comparison c = comparator.compare(board(o.board), w, o.backends);
         remember(session, c);
-        StringBuilder out = new StringBuilder(o.json ? JsonReport.render(c) : TextReport.render(c));
-        if (o.report != null) {
-            List<Path> written = Reports.write(c, Path.of(o.report), o.format);
-            out.append(System.lineSeparator()).append("report: ");
-            written.forEach(p -> out.append(p).append(' '));
-        }
-        return out.toString();
+        List<Path> written = o.report == null ? List.of() : Reports.write(c, Path.of(o.report), o.format);
+        return o.json ? new JsonDocument(JsonReport.tree(c)) : new ComparisonResult(c, written);
     }
 
     /**
