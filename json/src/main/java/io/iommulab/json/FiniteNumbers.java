@@ -19,20 +19,24 @@ final class FiniteNumbers implements JsonGeneratorDecorator {
         return new JsonGeneratorDelegate(generator, false) {
             @Override
             public void writeNumber(double v) throws IOException {
-                if (Double.isFinite(v)) {
+                if (finite(Double.isFinite(v))) {
                     super.writeNumber(v);
-                } else {
-                    writeNull();
                 }
             }
 
             @Override
             public void writeNumber(float v) throws IOException {
-                if (Float.isFinite(v)) {
+                if (finite(Float.isFinite(v))) {
                     super.writeNumber(v);
-                } else {
+                }
+            }
+
+            /** @return {@code finite}; null is written for a number that is not */
+            private boolean finite(boolean finite) throws IOException {
+                if (!finite) {
                     writeNull();
                 }
+                return finite;
             }
 
             @Override

@@ -25,54 +25,32 @@ import java.util.Optional;
 final class IommulabModule extends SimpleModule {
     private static final long serialVersionUID = 1L;
 
+    @SuppressWarnings({"rawtypes", "unchecked"}) // Optional's serializer is for every Optional<T>
     IommulabModule() {
         super("iommulab");
-        addSerializer(byte[].class, new HexBytes());
-        addSerializer(new OptionalValue());
+        // byte[] as lowercase hex digits, as the shell shows memory (Jackson's default is base64)
+        addSerializer(byte[].class, serializer(byte[].class, (v, gen, p) -> gen.writeString(HexFormat.of().formatHex(v))));
+        addSerializer(Optional.class, serializer(Optional.class, (v, gen, p) -> p.defaultSerializeValue(v.orElse(null), gen)));
         setSerializerModifier(new RecordsAndText());
     }
 
-    /** {@code byte[]} as lowercase hex digits, as the shell shows memory, not Jackson's base64. */
-    static final class HexBytes extends StdSerializer<byte[]> {
-        private static final long serialVersionUID = 1L;
+    /** A null map key as the text {@code "null"}, as {@code String.valueOf} has it (set on the mapper's provider). */
+    static final JsonSerializer<Object> NULL_KEY = serializer(Object.class, (v, gen, p) -> gen.writeFieldName("null"));
 
-        HexBytes() {
-            super(byte[].class);
-        }
-
-        @Override
-        public void serialize(byte[] value, JsonGenerator gen, SerializerProvider provider) throws IOException {
-            gen.writeString(HexFormat.of().formatHex(value));
-        }
+    /** What a serializer does, as a lambda. */
+    @FunctionalInterface
+    interface Write<T> {
+        void write(T value, JsonGenerator gen, SerializerProvider provider) throws IOException;
     }
 
-    /** {@code Optional}: its value, or null. */
-    @SuppressWarnings("rawtypes")
-    static final class OptionalValue extends StdSerializer<Optional> {
-        private static final long serialVersionUID = 1L;
-
-        OptionalValue() {
-            super(Optional.class);
-        }
-
-        @Override
-        public void serialize(Optional value, JsonGenerator gen, SerializerProvider provider) throws IOException {
-            provider.defaultSerializeValue(value.orElse(null), gen);
-        }
-    }
-
-    /** A null map key as the text {@code "null"}, as {@code String.valueOf} has it. */
-    static final class NullKey extends StdSerializer<Object> {
-        private static final long serialVersionUID = 1L;
-
-        NullKey() {
-            super(Object.class);
-        }
-
-        @Override
-        public void serialize(Object value, JsonGenerator gen, SerializerProvider provider) throws IOException {
-            gen.writeFieldName("null");
-        }
+    /** @return a serializer of {@code type} that does {@code write} */
+    static <T> JsonSerializer<T> serializer(Class<T> type, Write<T> write) {
+        return new StdSerializer<>(type) {
+            @Override
+            public void serialize(T value, JsonGenerator gen, SerializerProvider provider) throws IOException {
+                write.write(value, gen, provider);
+            }
+        };
     }
 
     /**

@@ -61,7 +61,7 @@ public final class Json {
                 // a record without components is {}: it has nothing to say
                 .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
                 .build();
-        m.getSerializerProvider().setNullKeySerializer(new IommulabModule.NullKey());
+        m.getSerializerProvider().setNullKeySerializer(IommulabModule.NULL_KEY);
         return m;
     }
 

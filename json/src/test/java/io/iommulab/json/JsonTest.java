@@ -256,6 +256,9 @@ class JsonTest {
         assertEquals(doc.toString().length(), doc.length());
         assertEquals('{', doc.charAt(0));
         assertEquals("[{\"schema\":\"x/1\"}]", Json.line(List.of(doc)));
+        JsonDocument table = new JsonDocument(Map.of("schema", "x/1"), "SCHEMA  x/1");
+        assertEquals("SCHEMA  x/1", table.toString(), "the text the command gave");
+        assertEquals("{\"schema\":\"x/1\"}", Json.line(table), "the same document");
         assertEquals("{\"doc\":\"t\"}", Json.line(new Wrapped("t")));
     }
 

@@ -1,5 +1,6 @@
 package io.iommulab.compare.osgi;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.iommulab.api.dt.DeviceTree;
 import io.iommulab.api.dto.SanitizerDTO;
 import io.iommulab.api.error.Errno;
@@ -10,6 +11,7 @@ import io.iommulab.api.machine.MachineFactory;
 import io.iommulab.compare.report.Comparison;
 import io.iommulab.compare.report.JsonReport;
 import io.iommulab.compare.report.Reports;
+import io.iommulab.compare.report.TextReport;
 import io.iommulab.compare.run.Comparator;
 import io.iommulab.compare.workload.Workload;
 import io.iommulab.compare.workload.WorkloadParser;
@@ -73,8 +75,15 @@ public final class CompareCommands {
                 : WorkloadParser.parse(o.workload, Files.readString(Path.of(o.workload), StandardCharsets.UTF_8));
         Comparison c = comparator.compare(board(o.board), w, o.backends);
         remember(session, c);
-        List<Path> written = o.report == null ? List.of() : Reports.write(c, Path.of(o.report), o.format);
-        return o.json ? new JsonDocument(JsonReport.tree(c)) : new ComparisonResult(c, written);
+        StringBuilder out = new StringBuilder(TextReport.render(c));
+        if (o.report != null) {
+            List<Path> written = Reports.write(c, Path.of(o.report), o.format);
+            out.append(System.lineSeparator()).append("report: ");
+            written.forEach(p -> out.append(p).append(' '));
+        }
+        // JSON has the document in either form; the shell shows the table (or with --json the document)
+        JsonNode document = JsonReport.tree(c);
+        return o.json ? new JsonDocument(document) : new JsonDocument(document, out.toString());
     }
 
     /**

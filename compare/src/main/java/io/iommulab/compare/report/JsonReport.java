@@ -1,15 +1,12 @@
 package io.iommulab.compare.report;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.annotation.JsonSerialize;
-import com.fasterxml.jackson.databind.ser.std.StdSerializer;
+import com.fasterxml.jackson.databind.util.StdConverter;
 import io.iommulab.api.dto.DomainDTO;
 import io.iommulab.api.dto.SanitizerFindingDTO;
 import io.iommulab.json.Json;
-import java.io.IOException;
 import java.math.BigInteger;
 import java.util.List;
 
@@ -53,44 +50,34 @@ public final class JsonReport {
     }
 
     /** A 64-bit register or address value as its unsigned decimal digits (a raw JSON number). */
-    static final class Unsigned extends StdSerializer<Long> {
-        private static final long serialVersionUID = 1L;
-
-        Unsigned() {
-            super(Long.class);
-        }
-
+    static final class Unsigned extends StdConverter<Long, Number> {
         @Override
-        public void serialize(Long v, JsonGenerator gen, SerializerProvider provider) throws IOException {
-            if (v >= 0) {
-                gen.writeNumber(v.longValue());
-            } else {
-                gen.writeNumber(new BigInteger(Long.toUnsignedString(v)));
-            }
+        public Number convert(Long v) {
+            return v >= 0 ? v : new BigInteger(Long.toUnsignedString(v));
         }
     }
 
     private abstract static class UnsignedDomain {
-        @JsonSerialize(using = Unsigned.class)
+        @JsonSerialize(converter = Unsigned.class)
         abstract long pgsizeBitmap();
 
-        @JsonSerialize(using = Unsigned.class)
+        @JsonSerialize(converter = Unsigned.class)
         abstract long apertureStart();
 
-        @JsonSerialize(using = Unsigned.class)
+        @JsonSerialize(converter = Unsigned.class)
         abstract long apertureEnd();
     }
 
     private abstract static class UnsignedFinding {
-        @JsonSerialize(using = Unsigned.class)
+        @JsonSerialize(converter = Unsigned.class)
         abstract long iova();
     }
 
     private abstract static class UnsignedFault {
-        @JsonSerialize(using = Unsigned.class)
+        @JsonSerialize(converter = Unsigned.class)
         abstract long iova();
 
-        @JsonSerialize(using = Unsigned.class)
+        @JsonSerialize(converter = Unsigned.class)
         abstract long status();
     }
 }

@@ -12,6 +12,7 @@ import io.iommulab.api.dto.SanitizerFindingDTO;
 import io.iommulab.api.dto.GroupDTO;
 import io.iommulab.api.dto.IommuNodeDTO;
 import io.iommulab.api.dto.StreamRefDTO;
+import io.iommulab.json.Json;
 import io.iommulab.testkit.StrictJson;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -130,6 +131,18 @@ class JsonReportTest {
         Map<String, Object> diff = obj(arr(root.get("differences")).get(2));
         assertEquals("capability " + Fixtures.HOSTILE, diff.get("metric"));
         assertEquals(Fixtures.HOSTILE, obj(diff.get("values")).get("apple-dart"));
+    }
+
+    @Test
+    void theTreeIsTheSameDocumentWrittenByAnyMapper() {
+        // the launcher's --json writes iommu:compare's result, this tree, with the rules alone (no mix-ins)
+        String line = Json.line(JsonReport.tree(Fixtures.two()));
+        assertEquals(-1, line.indexOf('\n'), "one line");
+        assertEquals(StrictJson.parse(JsonReport.render(Fixtures.two())), StrictJson.parse(line));
+        Map<String, Object> dart = obj(arr(StrictJson.object(line).get("backends")).get(0));
+        assertEquals(new BigInteger("18446744073709551615"), obj(arr(dart.get("domains")).get(1)).get("apertureEnd"));
+        assertNull(obj(arr(dart.get("patterns")).get(1)).get("iotlbHitRate"));
+        assertTrue(obj(arr(dart.get("patterns")).get(1)).containsKey("iotlbHitRate"));
     }
 
     @Test
