@@ -25,9 +25,19 @@ final class JsonLines {
     /** @return {@code result} as one line of JSON; a result that cannot be written throws, naming why */
     String line(Object result) throws Exception {
         if (line == null) {
-            line = find().loadClass(JSON).getMethod("line", Object.class);
+            line = writer(find());
         }
         return (String) GogoSession.invoke(line, null, result);
+    }
+
+    private static Method writer(Bundle b) {
+        try {
+            return b.loadClass(JSON).getMethod("line", Object.class);
+        } catch (ReflectiveOperationException | LinkageError e) {
+            // e.g. Jackson uninstalled and the bundles refreshed: the json bundle no longer resolves
+            throw new IllegalStateException("--json: the bundle " + BUNDLE + " cannot load " + JSON + " (is Jackson"
+                    + " installed?): " + e, e);
+        }
     }
 
     private Bundle find() {
