@@ -21,7 +21,10 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 
-/** The rules of {@link Json} that Jackson's defaults do not have: records, other objects, bytes, Optional (and null map keys, set apart). */
+/**
+ * The rules of {@link Json} that Jackson's defaults do not have: records, other objects, bytes,
+ * Optional (and null map keys, which the mapper's provider takes).
+ */
 final class IommulabModule extends SimpleModule {
     private static final long serialVersionUID = 1L;
 
@@ -30,11 +33,12 @@ final class IommulabModule extends SimpleModule {
         super("iommulab");
         // byte[] as lowercase hex digits, as the shell shows memory (Jackson's default is base64)
         addSerializer(byte[].class, serializer(byte[].class, (v, gen, p) -> gen.writeString(HexFormat.of().formatHex(v))));
-        addSerializer(Optional.class, serializer(Optional.class, (v, gen, p) -> p.defaultSerializeValue(v.orElse(null), gen)));
+        addSerializer(Optional.class, serializer(Optional.class,
+                (v, gen, p) -> p.defaultSerializeValue(v.orElse(null), gen)));
         setSerializerModifier(new RecordsAndText());
     }
 
-    /** A null map key as the text {@code "null"}, as {@code String.valueOf} has it (set on the mapper's provider). */
+    /** A null map key as the text {@code "null"}, as {@code String.valueOf} has it. */
     static final JsonSerializer<Object> NULL_KEY = serializer(Object.class, (v, gen, p) -> gen.writeFieldName("null"));
 
     /** What a serializer does, as a lambda. */

@@ -99,7 +99,7 @@ public final class Json {
     }
 
     private static IllegalArgumentException failure(Object value, JsonProcessingException e) {
-        return new IllegalArgumentException("cannot write " + (value == null ? "null" : "a " + value.getClass().getName()) + " as JSON: "
-                + e.getOriginalMessage(), e);
+        String what = value == null ? "null" : "a " + value.getClass().getName();
+        return new IllegalArgumentException("cannot write " + what + " as JSON: " + e.getOriginalMessage(), e);
     }
 }

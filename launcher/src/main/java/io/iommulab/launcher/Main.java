@@ -198,7 +198,8 @@ public final class Main {
             (opts.json() ? err : out).print(Topology.summary(session, board, probedMs));
 
             if (!commands.isEmpty()) {
-                int code = mismatches(session, runCommands(session, commands, opts.json() ? new JsonLines(felix.context()) : null));
+                JsonLines json = opts.json() ? new JsonLines(felix.context()) : null;
+                int code = mismatches(session, runCommands(session, commands, json));
                 return opts.sanitize() ? sanitized(session, code, opts.json()) : code;
             }
             if (interactive) {

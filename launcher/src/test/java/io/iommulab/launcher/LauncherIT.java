@@ -150,7 +150,7 @@ class LauncherIT {
         assertEquals(0, r.exit(), r.errText());
         assertEquals(2, r.out().size(), String.join("\n", r.out()));
         Map<String, Object> iommu = StrictJson.asObject(StrictJson.array(r.out().get(0)).get(0));
-        assertEquals(List.of("node", "compatible", "driver", "state", "reason", "streams", "origin"), List.copyOf(iommu.keySet()));
+        assertEquals(fields(IommuNodeDTO.class), List.copyOf(iommu.keySet()));
         assertTrue(iommu.get("node").toString().startsWith("/"), r.out().get(0));
         Map<String, Object> status = StrictJson.object(r.out().get(1));
         assertEquals("default", List.copyOf(status.values()).get(0), "board first: " + r.out().get(1));
@@ -198,9 +198,14 @@ class LauncherIT {
             Map.entry("dart:streams iommu@382f00000", StreamDTO.class),
             Map.entry("dart:errors iommu@382f00000", ErrorDTO.class));
 
+    /** @return the fields of {@code type}'s JSON: its component names, in order */
+    private static List<String> fields(Class<? extends Record> type) {
+        return Arrays.stream(type.getRecordComponents()).map(RecordComponent::getName).toList();
+    }
+
     /** Asserts that {@code json}, one line, is the record {@code type} or a non-empty list of them. */
     private static void assertDocumentOf(String command, Class<? extends Record> type, String json) {
-        List<String> fields = Arrays.stream(type.getRecordComponents()).map(RecordComponent::getName).toList();
+        List<String> fields = fields(type);
         Object doc = StrictJson.parse(json);
         List<Object> records = doc instanceof List<?> ? StrictJson.asArray(doc) : List.of(doc);
         assertFalse(records.isEmpty(), command + ": " + json);
@@ -211,7 +216,8 @@ class LauncherIT {
 
     @Test
     void jsonOfEveryCommandThatReturnsDataIsItsRecord() throws Exception {
-        Launch.Run r = launch("--json", "-c", DATA_COMMANDS.stream().map(Map.Entry::getKey).collect(Collectors.joining("; ")));
+        String script = DATA_COMMANDS.stream().map(Map.Entry::getKey).collect(Collectors.joining("; "));
+        Launch.Run r = launch("--json", "-c", script);
         assertEquals(0, r.exit(), r.errText());
         assertEquals(DATA_COMMANDS.size(), r.out().size(), r.outText());
         for (int i = 0; i < DATA_COMMANDS.size(); i++) {
@@ -266,7 +272,7 @@ class LauncherIT {
     @Test
     void campaignJsonPrintsTheCampaignDocument() throws Exception {
         List<String> top = List.of("schema", "seed", "opsPerRun", "replayOf", "runs", "mismatches");
-        List<String> run = Arrays.stream(BackendResult.class.getRecordComponents()).map(RecordComponent::getName).toList();
+        List<String> run = fields(BackendResult.class);
         // --campaign --json, and iommu:campaign --json under --json: the document, not a string holding it
         for (String[] args : List.of(new String[] {"--campaign", "2000", "--seed", "3", "--backends", "dart", "--json"},
                 new String[] {"--json", "-c", "iommu:campaign 2000 --seed 3 --backends dart --json"})) {
