@@ -5,12 +5,14 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
 import io.iommulab.api.machine.MachineFactory;
+import io.iommulab.testkit.StrictJson;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import javax.inject.Inject;
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
@@ -85,13 +87,21 @@ public class CompareIT {
         String table = run("iommu:compare --report " + dir);
         assertTrue(table, table.contains("apple-dart") && table.contains("arm-smmu-v2"));
         assertTrue(table, table.contains("Differences"));
-        String json = Files.readString(dir.resolve("comparison.json"));
-        assertTrue(json.contains("\"schema\""));
-        assertTrue("both runs completed: " + json, json.contains("\"backend\":\"apple-dart\"") || json.contains("\"backend\": \"apple-dart\""));
-        assertFalse("no data errors on a correct backend", json.matches("(?s).*\"dataErrors\"\\s*:\\s*[1-9].*"));
+        Map<String, Object> json = StrictJson.object(Files.readString(dir.resolve("comparison.json")));
+        assertEquals("iommulab.compare/1", json.get("schema"));
+        List<Map<String, Object>> backends = StrictJson.asArray(json.get("backends")).stream().map(StrictJson::asObject).toList();
+        assertEquals("both runs completed: " + json, List.of("apple-dart", "arm-smmu-v2"),
+                backends.stream().map(b -> b.get("backend")).toList());
+        for (Map<String, Object> b : backends) {
+            assertEquals("no error: " + b, null, b.get("error"));
+            for (Object p : StrictJson.asArray(b.get("patterns"))) {
+                assertEquals("no data errors on a correct backend: " + p, 0L, StrictJson.longValue(StrictJson.asObject(p).get("dataErrors")));
+            }
+        }
         // Differences the two designs must show on any board: page sizes (SMMU has blocks) and the fault text.
-        assertTrue(json, json.contains("page sizes"));
-        assertTrue(json, json.contains("driver report"));
+        List<Object> metrics = StrictJson.asArray(json.get("differences")).stream().map(d -> StrictJson.asObject(d).get("metric")).toList();
+        assertTrue(metrics.toString(), metrics.stream().anyMatch(m -> m.toString().contains("page sizes")));
+        assertTrue(metrics.toString(), metrics.stream().anyMatch(m -> m.toString().contains("driver report")));
         String html = Files.readString(dir.resolve("report.html"));
         assertTrue(html.contains("<svg"));
     }

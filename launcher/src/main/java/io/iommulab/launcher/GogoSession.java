@@ -89,7 +89,8 @@ final class GogoSession implements AutoCloseable {
         }
     }
 
-    private static Object invoke(Method m, Object target, Object... args) throws Exception {
+    /** Calls {@code m}; a failure throws what the method threw. */
+    static Object invoke(Method m, Object target, Object... args) throws Exception {
         try {
             return m.invoke(target, args);
         } catch (InvocationTargetException e) {

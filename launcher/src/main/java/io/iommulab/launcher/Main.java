@@ -213,7 +213,8 @@ public final class Main {
             }
 
             if (!commands.isEmpty()) {
-                int code = mismatches(session, runCommands(session, commands, opts.json()));
+                JsonLines json = opts.json() ? new JsonLines(felix.context()) : null;
+                int code = mismatches(session, runCommands(session, commands, json));
                 return opts.sanitize() ? sanitized(session, code, opts.json()) : code;
             }
             if (interactive) {
@@ -225,7 +226,8 @@ public final class Main {
         }
     }
 
-    private int runCommands(GogoSession session, List<String> commands, boolean json) {
+    /** @param json writes each result as a JSON line ({@code --json}), or null to print it as the shell does */
+    private int runCommands(GogoSession session, List<String> commands, JsonLines json) {
         for (String cmd : commands) {
             Object result;
             String text;
@@ -235,7 +237,7 @@ public final class Main {
                 if (failure != null) {
                     return failed(cmd, failure);
                 }
-                text = json ? Json.write(result) : result == null ? null : session.format(result);
+                text = json != null ? json.line(result) : result == null ? null : session.format(result);
             } catch (Exception e) {
                 // wrong arguments: the command's usage, not Gogo's coercion error
                 String usage = UsageErrors.explain(session, cmd, e);

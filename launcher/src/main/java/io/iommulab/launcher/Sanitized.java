@@ -40,7 +40,7 @@ record Sanitized(String text, long findings) {
                 }
             }
         }
-        text.append(totals.line(Boolean.TRUE.equals(Json.component(machine, "enabled")))).append('\n');
+        text.append(totals.line(Boolean.TRUE.equals(Records.component(machine, "enabled")))).append('\n');
         return new Sanitized(text.toString(), totals.findings);
     }
 
@@ -52,13 +52,13 @@ record Sanitized(String text, long findings) {
         long stale;
 
         void add(Object state) {
-            for (Map.Entry<?, ?> e : ((Map<?, ?>) Json.component(state, "findings")).entrySet()) {
+            for (Map.Entry<?, ?> e : ((Map<?, ?>) Records.component(state, "findings")).entrySet()) {
                 long n = ((Number) e.getValue()).longValue();
                 byKind.merge(String.valueOf(e.getKey()), n, Long::sum);
                 findings += n;
             }
-            transactions += ((Number) Json.component(state, "transactions")).longValue();
-            stale += ((Number) Json.component(state, "staleReports")).longValue();
+            transactions += ((Number) Records.component(state, "transactions")).longValue();
+            stale += ((Number) Records.component(state, "staleReports")).longValue();
         }
 
         /** e.g. {@code sanitizer: 1 finding (stale-translation 1), 4096 transactions checked, 1 stale IOTLB hit} */

@@ -19,8 +19,8 @@ final class Topology {
         String nl = System.lineSeparator();
         try {
             Object status = session.execute("machine:status");
-            sb.append(String.format("board %s: %s, %d MiB RAM%n", board, Json.component(status, "model"),
-                    ((Number) Json.component(status, "ramMiB")).longValue()));
+            sb.append(String.format("board %s: %s, %d MiB RAM%n", board, Records.component(status, "model"),
+                    ((Number) Records.component(status, "ramMiB")).longValue()));
         } catch (Exception e) {
             sb.append(String.format("board %s: (machine:status: %s)%n", board, Main.message(e)));
         }
@@ -40,7 +40,7 @@ final class Topology {
         Map<String, Integer> states = new TreeMap<>();
         int n = 0;
         for (Object row : rows(rows)) {
-            states.merge(String.valueOf(Json.component(row, "state")), 1, Integer::sum);
+            states.merge(String.valueOf(Records.component(row, "state")), 1, Integer::sum);
             n++;
         }
         if (n == 0) {

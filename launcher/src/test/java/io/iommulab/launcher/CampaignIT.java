@@ -5,8 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.iommulab.testkit.MiniJson;
-import java.math.BigDecimal;
+import io.iommulab.testkit.StrictJson;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -49,7 +48,7 @@ class CampaignIT {
     }
 
     private static long num(Object o) {
-        return ((BigDecimal) o).longValueExact();
+        return StrictJson.longValue(o);
     }
 
     /** Runs a campaign with {@code --json}; @return its runs, after checking the exit status and the one JSON line */
@@ -57,7 +56,7 @@ class CampaignIT {
         Launch.Run r = Launch.run(dir, TIMEOUT_S, List.of(), args);
         assertEquals(exit, r.exit(), r.errText());
         assertEquals(1, r.out().size(), r.outText());
-        Map<String, Object> report = obj(MiniJson.parse(r.out().get(0)));
+        Map<String, Object> report = obj(StrictJson.parse(r.out().get(0)));
         assertEquals("iommulab.campaign/1", report.get("schema"));
         List<Map<String, Object>> runs = new ArrayList<>();
         list(report.get("runs")).forEach(x -> runs.add(obj(x)));

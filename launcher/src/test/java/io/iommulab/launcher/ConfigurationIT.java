@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.iommulab.testkit.MiniJson;
+import io.iommulab.testkit.StrictJson;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -43,12 +43,12 @@ class ConfigurationIT {
 
     @SuppressWarnings("unchecked")
     private static Map<String, Object> object(String json) {
-        return (Map<String, Object>) MiniJson.parse(json);
+        return (Map<String, Object>) StrictJson.parse(json);
     }
 
     @SuppressWarnings("unchecked")
     private static List<Map<String, Object>> array(String json) {
-        return (List<Map<String, Object>>) MiniJson.parse(json);
+        return (List<Map<String, Object>>) StrictJson.parse(json);
     }
 
     @Test
@@ -86,7 +86,7 @@ class ConfigurationIT {
         assertEquals(0, run.exit, run.errText());
         assertEquals(7, run.out.size(), String.join("\n", run.out));
         assertEquals("false", object(run.out.get(1)).get("value"));
-        assertEquals(List.of(), MiniJson.parse(run.out.get(4)), "no event recorded after the change");
+        assertEquals(List.of(), StrictJson.parse(run.out.get(4)), "no event recorded after the change");
         assertEquals(run.out.get(0), run.out.get(5), "no group or domain torn down or made");
         Map<String, Object> trace = object(run.out.get(6));
         assertEquals("configuration", trace.get("source"));

@@ -4,8 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.iommulab.testkit.MiniJson;
-import java.math.BigDecimal;
+import io.iommulab.testkit.StrictJson;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +27,7 @@ class DmaShellIT {
 
     @SuppressWarnings("unchecked")
     private static Map<String, Object> object(String line) {
-        return (Map<String, Object>) MiniJson.parse(line);
+        return (Map<String, Object>) StrictJson.parse(line);
     }
 
     @SuppressWarnings("unchecked")
@@ -42,7 +41,7 @@ class DmaShellIT {
     }
 
     private static long number(Object o) {
-        return ((BigDecimal) o).longValueExact();
+        return StrictJson.longValue(o);
     }
 
     @Test
@@ -99,7 +98,7 @@ class DmaShellIT {
         Map<String, Object> coherent = object(out.get(4));
         assertEquals("coherent", coherent.get("type"));
         assertEquals(0x5000, number(coherent.get("size")));
-        assertEquals(3, array(MiniJson.parse(out.get(5))).size(), "single, scatter-gather and coherent");
+        assertEquals(3, array(StrictJson.parse(out.get(5))).size(), "single, scatter-gather and coherent");
 
         Map<String, Object> iova = object(out.get(6));
         assertEquals("DMA", iova.get("domainType"));
@@ -136,11 +135,11 @@ class DmaShellIT {
 
         assertEquals(0xffff_0000L, number(sg.get("dmaAddress")), "top-down, size-aligned below the first mapping");
         assertEquals(0xfffe_8000L, number(coherent.get("dmaAddress")));
-        assertEquals(List.of("coherent", "scatter-gather"), array(MiniJson.parse(out.get(12))).stream()
+        assertEquals(List.of("coherent", "scatter-gather"), array(StrictJson.parse(out.get(12))).stream()
                 .map(o -> object(o).get("type")).toList(), "what stays mapped after dma:unmap, by DMA address");
-        assertEquals(List.of("coherent"), array(MiniJson.parse(out.get(13))).stream().map(o -> object(o).get("type")).toList());
-        assertEquals(List.of(), MiniJson.parse(out.get(14)), "dma:free: nothing stays");
-        assertEquals(List.of(), MiniJson.parse(out.get(15)));
+        assertEquals(List.of("coherent"), array(StrictJson.parse(out.get(13))).stream().map(o -> object(o).get("type")).toList());
+        assertEquals(List.of(), StrictJson.parse(out.get(14)), "dma:free: nothing stays");
+        assertEquals(List.of(), StrictJson.parse(out.get(15)));
     }
 
     @Test

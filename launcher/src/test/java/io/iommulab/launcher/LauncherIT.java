@@ -4,15 +4,48 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.iommulab.api.config.SettingDTO;
+import io.iommulab.api.dto.DeviceDTO;
+import io.iommulab.api.dto.DmaDTO;
+import io.iommulab.api.dto.DmaMappingDTO;
+import io.iommulab.api.dto.DomainDTO;
+import io.iommulab.api.dto.FailNthDTO;
+import io.iommulab.api.dto.FaultDTO;
+import io.iommulab.api.dto.FaultHandlerDTO;
+import io.iommulab.api.dto.GroupDTO;
+import io.iommulab.api.dto.InjectionDTO;
+import io.iommulab.api.dto.IommuNodeDTO;
+import io.iommulab.api.dto.IotlbDTO;
+import io.iommulab.api.dto.IovaDomainDTO;
+import io.iommulab.api.dto.LiveUpdateDTO;
+import io.iommulab.api.dto.MappingDTO;
+import io.iommulab.api.dto.RamDTO;
+import io.iommulab.api.dto.ResvRegionsDTO;
+import io.iommulab.api.dto.SanitizerDTO;
+import io.iommulab.api.dto.TraceEventDTO;
+import io.iommulab.api.dto.TranslationDTO;
+import io.iommulab.api.dto.UnmapDTO;
+import io.iommulab.campaign.report.BackendResult;
+import io.iommulab.dart.impl.shell.DartDTO;
+import io.iommulab.dart.impl.shell.ErrorDTO;
+import io.iommulab.dart.impl.shell.RegisterDTO;
+import io.iommulab.dart.impl.shell.StreamDTO;
 import io.iommulab.machine.dt.DeviceTrees;
 import io.iommulab.machine.dt.FdtWriter;
-import io.iommulab.testkit.MiniJson;
+import io.iommulab.machine.shell.MachineCommands;
+import io.iommulab.smmu.impl.shell.BankDTO;
+import io.iommulab.smmu.impl.shell.SmmuDTO;
+import io.iommulab.smmu.impl.shell.StreamEntryDTO;
+import io.iommulab.testkit.StrictJson;
 import java.io.IOException;
+import java.lang.reflect.RecordComponent;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -116,14 +149,152 @@ class LauncherIT {
         Launch.Run r = launch("-c", "iommu:iommus; machine:status", "--json");
         assertEquals(0, r.exit(), r.errText());
         assertEquals(2, r.out().size(), String.join("\n", r.out()));
-        for (String line : r.out()) {
-            MiniJson.parse(line);
-        }
-        assertTrue(r.out().get(0).startsWith("[{\"node\":\"/"), r.out().get(0));
-        assertTrue(r.out().get(0).contains("\"state\":"), r.out().get(0));
-        assertTrue(r.out().get(1).startsWith("{\"board\":\"default\""), r.out().get(1));
+        Map<String, Object> iommu = StrictJson.asObject(StrictJson.array(r.out().get(0)).get(0));
+        assertEquals(fields(IommuNodeDTO.class), List.copyOf(iommu.keySet()));
+        assertTrue(iommu.get("node").toString().startsWith("/"), r.out().get(0));
+        Map<String, Object> status = StrictJson.object(r.out().get(1));
+        assertEquals("default", List.copyOf(status.values()).get(0), "board first: " + r.out().get(1));
+        assertEquals("default", status.get("board"));
         // The summary and the logs went to stderr.
         assertTrue(r.errText().contains("probed"), r.errText());
+    }
+
+    /**
+     * Every shell command that returns data, with the record its JSON holds (one, or a list of them):
+     * the fields are the record's component names in declaration order, as documented.
+     */
+    private static final List<Map.Entry<String, Class<? extends Record>>> DATA_COMMANDS = List.of(
+            Map.entry("iommu:iommus", IommuNodeDTO.class),
+            Map.entry("iommu:devices", DeviceDTO.class),
+            Map.entry("iommu:groups", GroupDTO.class),
+            Map.entry("iommu:domains", DomainDTO.class),
+            Map.entry("iommu:map usb@382280000 0x100000 0x800000000 0x4000", MappingDTO.class),
+            Map.entry("iommu:iova2phys usb@382280000 0x100000", TranslationDTO.class),
+            Map.entry("iommu:dma usb@382280000 write 0x100000 16", DmaDTO.class),
+            Map.entry("iommu:faulthandler usb@382280000 count", FaultHandlerDTO.class),
+            Map.entry("iommu:dma usb@382280000 read 0x200000 16", DmaDTO.class),
+            Map.entry("iommu:faults", FaultDTO.class),
+            Map.entry("iommu:trace", TraceEventDTO.class),
+            Map.entry("iommu:unmap usb@382280000 0x100000 0x4000", UnmapDTO.class),
+            Map.entry("iommu:inject iommu@382f00000 skip-invalidate 1", InjectionDTO.class),
+            Map.entry("iommu:sanitize", SanitizerDTO.class),
+            Map.entry("iommu:config iommulab.iommu", SettingDTO.class),
+            Map.entry("iommu:resv wifi0", ResvRegionsDTO.class),
+            Map.entry("iommu:liveupdate io.iommulab.dart", LiveUpdateDTO.class),
+            Map.entry("dma:map usb@382280000 0x800000000 16K bidirectional", DmaMappingDTO.class),
+            Map.entry("dma:mappings", DmaMappingDTO.class),
+            Map.entry("dma:iova usb@382280000", IovaDomainDTO.class),
+            Map.entry("machine:status", MachineCommands.Summary.class),
+            Map.entry("machine:hardware", MachineCommands.HardwareRow.class),
+            Map.entry("machine:masters", MachineCommands.MasterRow.class),
+            Map.entry("machine:irqs", MachineCommands.IrqRow.class),
+            Map.entry("machine:pages", MachineCommands.Pages.class),
+            Map.entry("machine:power", MachineCommands.PowerRow.class),
+            Map.entry("machine:ram", RamDTO.class),
+            Map.entry("machine:iotlb iommu@382f00000", IotlbDTO.class),
+            Map.entry("machine:failnth", FailNthDTO.class),
+            Map.entry("dart:darts", DartDTO.class),
+            Map.entry("dart:regs iommu@382f00000", RegisterDTO.class),
+            Map.entry("dart:streams iommu@382f00000", StreamDTO.class),
+            Map.entry("dart:errors iommu@382f00000", ErrorDTO.class));
+
+    /** @return the fields of {@code type}'s JSON: its component names, in order */
+    private static List<String> fields(Class<? extends Record> type) {
+        return Arrays.stream(type.getRecordComponents()).map(RecordComponent::getName).toList();
+    }
+
+    /** Asserts that {@code json}, one line, is the record {@code type} or a non-empty list of them. */
+    private static void assertDocumentOf(String command, Class<? extends Record> type, String json) {
+        List<String> fields = fields(type);
+        Object doc = StrictJson.parse(json);
+        List<Object> records = doc instanceof List<?> ? StrictJson.asArray(doc) : List.of(doc);
+        assertFalse(records.isEmpty(), command + ": " + json);
+        for (Object r : records) {
+            assertEquals(fields, List.copyOf(StrictJson.asObject(r).keySet()), command + ": " + json);
+        }
+    }
+
+    @Test
+    void jsonOfEveryCommandThatReturnsDataIsItsRecord() throws Exception {
+        String script = DATA_COMMANDS.stream().map(Map.Entry::getKey).collect(Collectors.joining("; "));
+        Launch.Run r = launch("--json", "-c", script);
+        assertEquals(0, r.exit(), r.errText());
+        assertEquals(DATA_COMMANDS.size(), r.out().size(), r.outText());
+        for (int i = 0; i < DATA_COMMANDS.size(); i++) {
+            assertDocumentOf(DATA_COMMANDS.get(i).getKey(), DATA_COMMANDS.get(i).getValue(), r.out().get(i));
+        }
+        // dart:iotlb is a map of counters
+        Launch.Run iotlb = launch("--json", "-c", "dart:iotlb iommu@382f00000");
+        assertEquals(0, iotlb.exit(), iotlb.errText());
+        assertTrue(StrictJson.object(iotlb.out().get(0)).values().stream().allMatch(v -> StrictJson.longValue(v) >= 0),
+                iotlb.outText());
+
+        // the SMMU's commands, on the board's SMMU twin
+        Launch.Run twin = launch("-c", "iommu:twin arm-smmu-v2 " + dir.resolve("smmu.dtb"));
+        assertEquals(0, twin.exit(), twin.errText());
+        String smmu = "iommu@382f00000";
+        Launch.Run s = launch("--board", dir.resolve("smmu.dtb").toString(), "--json", "-c",
+                "smmu:smmus; smmu:streams " + smmu + "; smmu:banks " + smmu);
+        assertEquals(0, s.exit(), s.errText());
+        assertDocumentOf("smmu:smmus", SmmuDTO.class, s.out().get(0));
+        assertDocumentOf("smmu:streams", StreamEntryDTO.class, s.out().get(1));
+        assertDocumentOf("smmu:banks", BankDTO.class, s.out().get(2));
+    }
+
+    /** The comparison's top level, {@code iommulab.compare/1}. */
+    private static final List<String> COMPARISON = List.of("schema", "board", "workload", "backends", "differences");
+
+    @Test
+    void compareJsonPrintsTheComparisonDocument() throws Exception {
+        Path workload = Files.writeString(dir.resolve("small.workload"), "name small\nstream 16K count=4\nfault\n");
+        Launch.Run r = launch("--compare=" + workload, "--report", dir.resolve("out").toString(), "--json");
+        assertEquals(0, r.exit(), r.errText());
+        assertEquals(1, r.out().size(), "one document, not the table: " + r.outText());
+        Map<String, Object> doc = StrictJson.object(r.out().get(0));
+        assertEquals(COMPARISON, List.copyOf(doc.keySet()));
+        assertEquals("iommulab.compare/1", doc.get("schema"));
+        assertEquals("small", doc.get("workload"));
+        assertEquals(List.of("apple-dart", "arm-smmu-v2"), StrictJson.asArray(doc.get("backends")).stream()
+                .map(b -> StrictJson.asObject(b).get("backend")).toList());
+        assertEquals(StrictJson.parse(Files.readString(dir.resolve("out/comparison.json"))), doc,
+                "the document the JSON report writes");
+
+        // iommu:compare --json in the shell: the same document, indented, after the summary
+        Launch.Run shell = launch("-c", "iommu:compare --workload " + workload + " --json");
+        assertEquals(0, shell.exit(), shell.errText());
+        int at = shell.out().indexOf("{");
+        assertTrue(at > 0, shell.outText());
+        Map<String, Object> shown = StrictJson.object(String.join("\n", shell.out().subList(at, shell.out().size())));
+        assertEquals(COMPARISON, List.copyOf(shown.keySet()));
+        assertEquals(StrictJson.asArray(doc.get("differences")).size(), StrictJson.asArray(shown.get("differences")).size());
+    }
+
+    @Test
+    void campaignJsonPrintsTheCampaignDocument() throws Exception {
+        List<String> top = List.of("schema", "seed", "opsPerRun", "replayOf", "runs", "mismatches");
+        List<String> run = fields(BackendResult.class);
+        // --campaign --json, and iommu:campaign --json under --json: the document, not a string holding it
+        for (String[] args : List.of(new String[] {"--campaign", "2000", "--seed", "3", "--backends", "dart", "--json"},
+                new String[] {"--json", "-c", "iommu:campaign 2000 --seed 3 --backends dart --json"})) {
+            Launch.Run r = launch(args);
+            assertEquals(0, r.exit(), r.errText());
+            assertEquals(1, r.out().size(), r.outText());
+            Map<String, Object> doc = StrictJson.object(r.out().get(0));
+            assertEquals(top, List.copyOf(doc.keySet()), r.out().get(0));
+            assertEquals("iommulab.campaign/1", doc.get("schema"));
+            assertEquals(3, doc.get("seed"));
+            assertEquals(run, List.copyOf(StrictJson.asObject(StrictJson.asArray(doc.get("runs")).get(0)).keySet()));
+        }
+    }
+
+    @Test
+    void jsonWithoutItsBundleFailsTheCommandInOneLine() throws Exception {
+        Launch.Run r = launch("--json", "-c", "uninstall io.iommulab.json; iommu:iommus");
+        assertEquals(1, r.exit(), r.errText());
+        assertTrue(r.err().contains("iommulab: command 'uninstall io.iommulab.json' failed: --json: the bundle io.iommulab.json"
+                + " is not installed"), r.errText());
+        assertTrue(r.out().isEmpty(), r.outText());
+        assertFalse(r.errText().contains("\tat "), r.errText());
     }
 
     private static String last(List<String> lines) {
@@ -179,9 +350,10 @@ class LauncherIT {
         Launch.Run json = launch("--sanitize", "--json", "-c", "iommu:sanitize");
         assertEquals(0, json.exit(), json.errText());
         assertEquals(1, json.out().size(), String.join("\n", json.out()));
-        MiniJson.parse(json.out().get(0));
-        assertTrue(json.out().get(0).startsWith("{\"enabled\":true,\"transactions\":0,\"staleReports\":0,\"findings\":{}"),
+        Map<String, Object> state = StrictJson.object(json.out().get(0));
+        assertEquals(List.of("enabled", "transactions", "staleReports", "findings"), List.copyOf(state.keySet()).subList(0, 4),
                 json.out().get(0));
+        assertEquals(List.of(true, 0, 0, Map.of()), List.copyOf(state.values()).subList(0, 4), json.out().get(0));
         assertTrue(json.err().contains("sanitizer: 0 findings, 0 transactions checked, 0 stale IOTLB hits"), json.errText());
     }
 
@@ -199,8 +371,7 @@ class LauncherIT {
         String out = String.join("\n", r.out());
         assertTrue(r.out().stream().anyMatch(l -> l.matches("  sanitizer findings +\\| 0 findings +\\| 0 findings")), out);
 
-        java.util.Map<String, Object> report = (java.util.Map<String, Object>) MiniJson.parse(
-                Files.readString(dir.resolve("out/comparison.json")));
+        java.util.Map<String, Object> report = StrictJson.object(Files.readString(dir.resolve("out/comparison.json")));
         long checked = 0;
         List<String> lines = new ArrayList<>();
         for (Object b : (List<Object>) report.get("backends")) {
@@ -231,7 +402,7 @@ class LauncherIT {
         assertTrue(out.contains("apple-dart") && out.contains("arm-smmu-v2"), out);
         assertTrue(out.contains("NO PTE FOR IOVA") && out.contains("TRANSLATION FAULT (level 3)"), out);
         assertTrue(Files.size(dir.resolve("out/report.html")) > 0);
-        MiniJson.parse(Files.readString(dir.resolve("out/comparison.json")));
+        StrictJson.parse(Files.readString(dir.resolve("out/comparison.json")));
         // In a pipe no progress shows, nor the lab's drivers (the fault is provoked on purpose): nothing on stderr.
         assertEquals(List.of(), r.err(), r.errText());
     }
@@ -345,7 +516,8 @@ class LauncherIT {
         assertEquals(0, r.exit(), r.errText());
         assertEquals(2, r.out().size(), String.join("\n", r.out()));
         assertEquals("null", r.out().get(0), "update returns nothing when it succeeds");
-        assertEquals(9, count(r.out().get(1), "\"state\":\"probed\""), r.out().get(1));
+        assertEquals(9, StrictJson.array(r.out().get(1)).stream().filter(i -> "probed".equals(StrictJson.asObject(i).get("state"))).count(),
+                r.out().get(1));
         assertFalse(r.errText().contains("Unknown protocol"), r.errText());
         assertEquals(2, count(r.errText(), "IOMMU driver apple-dart registered (compatibles [apple,t8103-dart])"),
                 "registered at the boot and again by the updated bundle: " + r.errText());
@@ -489,13 +661,12 @@ class LauncherIT {
 
     /** A ./deploy that exists is the deploy folder without --deploy: its configuration file holds. */
     @Test
-    @SuppressWarnings("unchecked")
     void anExistingDeployFolderIsUsed() throws Exception {
         Path cfg = Files.writeString(Files.createDirectories(dir.resolve("deploy")).resolve("iommulab.iommu.cfg"),
                 "default-domain = identity\n");
         Launch.Run r = Launch.bare(dir, "--json", "-c", "iommu:config iommulab.iommu default-domain");
         assertEquals(0, r.exit(), r.errText());
-        java.util.Map<String, Object> setting = (java.util.Map<String, Object>) MiniJson.parse(r.out().get(0));
+        java.util.Map<String, Object> setting = StrictJson.object(r.out().get(0));
         assertEquals("identity", setting.get("value"), r.out().get(0));
         // FileInstall read the file from the folder
         assertEquals(cfg.toFile().getAbsoluteFile().toURI().toString(), setting.get("origin"), r.out().get(0));
@@ -576,12 +747,10 @@ class LauncherIT {
                 "iommu:devices; dart:darts; iommu:dma usb@702280000 read 0 4; iommu:iommus");
         assertEquals(1, r.exit(), r.errText());
         assertEquals(2, r.out().size(), String.join("\n", r.out()));
-        for (String line : r.out()) {
-            MiniJson.parse(line);
-            assertTrue(line.contains("\"/soc@200000000/usb@702280000\"") || line.contains("\"/soc@200000000/iommu@702f00000\""), line);
-        }
-        assertTrue(r.out().get(0).contains("\"node\":\"/soc@2200000000/usb@702280000\""), r.out().get(0));
-        assertTrue(r.out().get(1).contains("\"node\":\"/soc@2200000000/iommu@702f00000\""), r.out().get(1));
+        List<Object> nodes = StrictJson.array(r.out().get(0)).stream().map(d -> StrictJson.asObject(d).get("node")).toList();
+        assertTrue(nodes.containsAll(List.of("/soc@200000000/usb@702280000", "/soc@2200000000/usb@702280000")), nodes.toString());
+        List<Object> darts = StrictJson.array(r.out().get(1)).stream().map(d -> StrictJson.asObject(d).get("node")).toList();
+        assertTrue(darts.containsAll(List.of("/soc@200000000/iommu@702f00000", "/soc@2200000000/iommu@702f00000")), darts.toString());
         assertTrue(r.err().contains("iommulab: command 'iommu:dma usb@702280000 read 0 4' failed: EINVAL: device name"
                 + " 'usb@702280000' is ambiguous: /soc@200000000/usb@702280000, /soc@2200000000/usb@702280000"), r.errText());
     }

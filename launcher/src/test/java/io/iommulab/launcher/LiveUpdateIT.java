@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.iommulab.testkit.MiniJson;
+import io.iommulab.testkit.StrictJson;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -179,11 +179,11 @@ class LiveUpdateIT {
         assertFalse(after.stream().anyMatch(l -> l.contains("] initialized")), "no DART re-probed: " + String.join("\n", after));
         assertEquals(9, probedDarts(d.out.get(3)).size(), d.out.get(3));
         @SuppressWarnings("unchecked")
-        Map<String, Object> t = (Map<String, Object>) MiniJson.parse(d.out.get(4));
+        Map<String, Object> t = (Map<String, Object>) StrictJson.parse(d.out.get(4));
         assertEquals(Boolean.TRUE, t.get("mapped"), t.toString());
         assertEquals(0x8_0000_0000L, ((Number) t.get("paddr")).longValue(), t.toString());
         @SuppressWarnings("unchecked")
-        Map<String, Object> read = (Map<String, Object>) MiniJson.parse(d.out.get(5));
+        Map<String, Object> read = (Map<String, Object>) StrictJson.parse(d.out.get(5));
         assertEquals(Boolean.TRUE, read.get("ok"), read.toString());
         assertEquals("000102030405060708090a0b0c0d0e0f", read.get("data"), "what was written before the update");
     }
@@ -271,7 +271,7 @@ class LiveUpdateIT {
 
     @SuppressWarnings("unchecked")
     private static List<Map<String, Object>> records(String jsonLine) {
-        return (List<Map<String, Object>>) MiniJson.parse(jsonLine);
+        return (List<Map<String, Object>>) StrictJson.parse(jsonLine);
     }
 
     private static Set<String> probedDarts(String iommusJson) {

@@ -3,8 +3,7 @@ package io.iommulab.launcher;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.iommulab.testkit.MiniJson;
-import java.math.BigDecimal;
+import io.iommulab.testkit.StrictJson;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -33,7 +32,7 @@ class SanitizerFlushQueueIT {
         Launch.Run r = Launch.run(dir, "--sanitize", "--compare=" + workload, "--report", dir.resolve("out").toString());
         assertEquals(0, r.exit(), r.errText());
 
-        Map<String, Object> report = (Map<String, Object>) MiniJson.parse(Files.readString(dir.resolve("out/comparison.json")));
+        Map<String, Object> report = (Map<String, Object>) StrictJson.parse(Files.readString(dir.resolve("out/comparison.json")));
         for (Object b : (List<Object>) report.get("backends")) {
             Map<String, Object> backend = (Map<String, Object>) b;
             String name = (String) backend.get("backend");
@@ -66,6 +65,6 @@ class SanitizerFlushQueueIT {
     }
 
     private static long num(Object o) {
-        return ((BigDecimal) o).longValueExact();
+        return StrictJson.longValue(o);
     }
 }

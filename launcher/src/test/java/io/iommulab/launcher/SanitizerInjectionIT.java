@@ -5,8 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.iommulab.testkit.MiniJson;
-import java.math.BigDecimal;
+import io.iommulab.testkit.StrictJson;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -157,7 +156,7 @@ class SanitizerInjectionIT {
         List<String> args = new ArrayList<>(v.board());
         args.addAll(List.of("--sanitize", "--json", "-c", String.join("; ", cmds)));
         Launch.Run r = Launch.run(dir, args.toArray(new String[0]));
-        List<Object> docs = r.out().stream().map(MiniJson::parse).toList();
+        List<Object> docs = r.out().stream().map(StrictJson::parse).toList();
         assertEquals(cmds.size(), docs.size(), "one JSON document per command:\n" + r.outText() + "\n" + r.errText());
 
         // without the injection: the unmap invalidates, the DMA after it faults, nothing is found
@@ -180,7 +179,7 @@ class SanitizerInjectionIT {
         assertEquals(1, num(injected.get("remaining")));
         assertDma(true, docs.get(9), "the skipped invalidation leaves the translation in the IOTLB");
         Map<String, Object> san = obj(docs.get(10));
-        assertEquals(Map.of("stale-translation", new BigDecimal(1)), san.get("findings"), san.toString());
+        assertEquals(Map.of("stale-translation", 1), san.get("findings"), san.toString());
         assertEquals(1, num(san.get("staleReports")));
         assertEquals(3, num(san.get("transactions")), "the two fills and the stale hit");
         List<?> history = (List<?>) san.get("history");
@@ -191,7 +190,7 @@ class SanitizerInjectionIT {
         assertEquals(v.sid(), num(f.get("stream")));
         assertEquals(v.device(), f.get("device"));
         assertEquals("read", f.get("access"));
-        assertEquals(IOVA, ((BigDecimal) f.get("iova")).longValueExact());
+        assertEquals(IOVA, StrictJson.longValue(f.get("iova")));
         assertEquals(String.format("0x%x rw", v.pa()), f.get("cached"));
         assertEquals("not mapped (" + v.fault() + ")", f.get("current"));
         assertTrue(v.due().matcher((String) f.get("due")).matches(), v.due() + " <- " + f.get("due"));
@@ -207,7 +206,7 @@ class SanitizerInjectionIT {
             }
         }
         assertNotNull(unmap, trace.toString());
-        long at = ((BigDecimal) unmap.get("timestampNs")).longValueExact();
+        long at = StrictJson.longValue(unmap.get("timestampNs"));
         String detail = (String) f.get("detail");
         assertEquals(String.format("PTE cleared; iommu_unmap 0x4000 @0x100000 by domain %d at %d.%03d ms, no invalidation since; "
                 + "iommu:inject skip-invalidate on this IOMMU: 1 occurrence(s) failed", domain, at / 1_000_000, (at / 1000) % 1000),
@@ -237,17 +236,17 @@ class SanitizerInjectionIT {
 
         Launch.Run upstream = Launch.run(dir, List.of("-Diommulab.dart-usb4.upstream-stream-select=true"),
                 "--sanitize", "--json", "-c", cmds);
-        List<Object> docs = upstream.out().stream().map(MiniJson::parse).toList();
+        List<Object> docs = upstream.out().stream().map(StrictJson::parse).toList();
         assertEquals(7, docs.size(), upstream.outText() + "\n" + upstream.errText());
         assertDma(false, docs.get(4), "SID 0 is in word 0, which upstream writes right: invalidated");
         assertDma(true, docs.get(5), "SID 40 was never selected: its IOTLB still translates");
         Map<String, Object> san = obj(docs.get(6));
-        assertEquals(Map.of("stale-translation", new BigDecimal(1)), san.get("findings"), san.toString());
+        assertEquals(Map.of("stale-translation", 1), san.get("findings"), san.toString());
         Map<String, Object> f = obj(((List<?>) san.get("history")).get(0));
         assertEquals(v.iommu(), f.get("iommu"));
         assertEquals(40, num(f.get("stream")));
         assertEquals(v.device(), f.get("device"));
-        assertEquals(IOVA, ((BigDecimal) f.get("iova")).longValueExact());
+        assertEquals(IOVA, StrictJson.longValue(f.get("iova")));
         assertEquals("0x800000000 rw", f.get("cached"));
         assertEquals("not mapped (NO PTE FOR IOVA)", f.get("current"));
         assertTrue(v.due().matcher((String) f.get("due")).matches(), (String) f.get("due"));
@@ -258,7 +257,7 @@ class SanitizerInjectionIT {
         assertEquals(4, upstream.exit(), upstream.errText());
 
         Launch.Run ours = Launch.run(dir, "--sanitize", "--json", "-c", cmds);
-        List<Object> clean = ours.out().stream().map(MiniJson::parse).toList();
+        List<Object> clean = ours.out().stream().map(StrictJson::parse).toList();
         assertEquals(7, clean.size(), ours.outText() + "\n" + ours.errText());
         assertDma(false, clean.get(4), "SID 0 invalidated");
         assertDma(false, clean.get(5), "SID 40 selected in word 1 and invalidated");
@@ -348,7 +347,7 @@ class SanitizerInjectionIT {
     }
 
     private static int num(Object o) {
-        return ((BigDecimal) o).intValueExact();
+        return Math.toIntExact(StrictJson.longValue(o));
     }
 
     private static String last(List<String> lines) {

@@ -12,7 +12,7 @@ import io.iommulab.campaign.op.ReplayFile;
 import io.iommulab.campaign.report.CampaignReport;
 import io.iommulab.campaign.run.BackendCampaign;
 import io.iommulab.campaign.run.Campaign;
-import io.iommulab.compare.json.Json;
+import io.iommulab.json.JsonDocument;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -37,7 +37,8 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
  * {@code iommu:campaign}: the differential campaign on every installed backend's twin of the booted
  * board (or of each {@code --board FILE}), or the replay of a file a mismatch left. The result is
  * the report record (the launcher's {@code --json} writes it as one JSON document, the shell shows
- * it as text through {@link ReportConverter}); {@code --json} returns the JSON text instead. Every
+ * it as text through {@link ReportConverter}); {@code --json} returns the JSON document, which the
+ * shell shows indented and the launcher's {@code --json} writes as the same line. Every
  * campaign of the session adds its mismatches to the session variable {@value #MISMATCH_VARIABLE},
  * which the launcher's exit status reads.
  */
@@ -121,7 +122,7 @@ public final class CampaignCommands {
         }
         Object before = session.get(MISMATCH_VARIABLE);
         session.put(MISMATCH_VARIABLE, (before instanceof Long l ? l : 0L) + report.mismatches());
-        return o.json ? Json.write(report) : report;
+        return o.json ? new JsonDocument(report) : report;
     }
 
     private DeviceTree booted() {

@@ -1,5 +1,6 @@
 package io.iommulab.compare.osgi;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.iommulab.api.dt.DeviceTree;
 import io.iommulab.api.dto.SanitizerDTO;
 import io.iommulab.api.error.Errno;
@@ -14,6 +15,7 @@ import io.iommulab.compare.report.TextReport;
 import io.iommulab.compare.run.Comparator;
 import io.iommulab.compare.workload.Workload;
 import io.iommulab.compare.workload.WorkloadParser;
+import io.iommulab.json.JsonDocument;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -39,8 +41,9 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
  * <ul>
  * <li>{@code iommu:compare [--workload FILE] [--board BOARD] [--backends BACKENDS] [--report DIR] [--format FORMAT] [--json]}
  * runs a workload (the built-in one without a file) on the twin of the booted board (or of BOARD)
- * for every installed backend and prints the table (or the JSON), each backend's DMA sanitizer
- * findings included;</li>
+ * for every installed backend and prints the table, each backend's DMA sanitizer findings
+ * included, or with {@code --json} the comparison document (the report's JSON; the launcher's
+ * {@code --json} writes either result as that document);</li>
  * <li>{@code iommu:backends} lists the backends;</li>
  * <li>{@code iommu:twin [--board BOARD] MODEL FILE} writes a board twin as a DTB, to boot or inspect.</li>
  * </ul>
@@ -71,7 +74,7 @@ public final class CompareCommands {
     @Descriptor("compare the installed IOMMU backends: run a workload on every backend's twin of the board and print"
             + " one column per backend (groups, domain types, page tables, MMIO and invalidations per op, IOTLB hit rate,"
             + " throughput, faults, DMA sanitizer findings), a * on every row that differs")
-    public String compare(CommandSession session,
+    public Object compare(CommandSession session,
             @Descriptor("the workload file (default: the built-in workload)")
             @Parameter(names = {"--workload", "-w"}, absentValue = "") String file,
             @Descriptor("the board (DTB or DTS file) whose twins run it (default: the booted board)")
@@ -82,20 +85,22 @@ public final class CompareCommands {
             @Parameter(names = "--report", absentValue = "") String dir,
             @Descriptor("the report's format: html or md")
             @Parameter(names = "--format", absentValue = "html") String format,
-            @Descriptor("print the comparison as JSON instead of the table")
+            @Descriptor("print the comparison document (JSON, as comparison.json) instead of the table")
             @Parameter(names = "--json", presentValue = "true", absentValue = "false") boolean json) throws IOException {
         Options o = Options.of(file, board, backends, dir, format, json);
         Workload w = o.workload == null ? WorkloadParser.builtin()
                 : WorkloadParser.parse(o.workload, Files.readString(Path.of(o.workload), StandardCharsets.UTF_8));
         Comparison c = comparator.compare(board(o.board), w, o.backends);
         remember(session, c);
-        StringBuilder out = new StringBuilder(o.json ? JsonReport.render(c) : TextReport.render(c));
+        StringBuilder out = new StringBuilder(TextReport.render(c));
         if (o.report != null) {
             List<Path> written = Reports.write(c, Path.of(o.report), o.format);
             out.append(System.lineSeparator()).append("report: ");
             written.forEach(p -> out.append(p).append(' '));
         }
-        return out.toString();
+        // JSON has the document in either form; the shell shows the table (or with --json the document)
+        JsonNode document = JsonReport.tree(c);
+        return o.json ? new JsonDocument(document) : new JsonDocument(document, out.toString());
     }
 
     /**

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.iommulab.testkit.MiniJson;
+import io.iommulab.testkit.StrictJson;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,7 +25,7 @@ class ReportsTest {
         Path dir = tmp.resolve("out/html");
         List<Path> written = Reports.write(Fixtures.three(), dir, "html");
         assertEquals(List.of(dir.resolve("comparison.json"), dir.resolve("report.html")), written);
-        Object json = MiniJson.parse(Files.readString(written.get(0), StandardCharsets.UTF_8));
+        Object json = StrictJson.object(Files.readString(written.get(0), StandardCharsets.UTF_8));
         assertEquals("iommulab.compare/1", ((Map<?, ?>) json).get("schema"));
         XmlTestSupport.parse(Files.readString(written.get(1), StandardCharsets.UTF_8));
     }

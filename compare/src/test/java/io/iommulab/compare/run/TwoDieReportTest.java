@@ -14,10 +14,12 @@ import io.iommulab.compare.report.TextReport;
 import io.iommulab.compare.workload.Workload;
 import io.iommulab.compare.workload.WorkloadParser;
 import io.iommulab.machine.dt.DeviceTrees;
+import io.iommulab.testkit.StrictJson;
 import io.iommulab.testkit.TestBoards;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -109,10 +111,15 @@ class TwoDieReportTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
     void jsonHasFullPaths() {
-        String json = JsonReport.render(c);
-        assertTrue(json.contains("\"/" + USB0 + "\"") && json.contains("\"/" + USB1 + "\""));
-        assertFalse(json.contains("\"nodes\""), "the board's node list is not a result");
+        Map<String, Object> json = StrictJson.object(JsonReport.render(c));
+        for (Object b : (List<Object>) json.get("backends")) {
+            List<Object> devices = (List<Object>) ((Map<String, Object>) b).get("devices");
+            assertEquals(List.of("/" + USB0, "/" + USB1), devices.stream().map(d -> ((Map<String, Object>) d).get("node"))
+                    .filter(n -> n.toString().endsWith("/usb@702280000")).toList());
+        }
+        assertFalse(json.containsKey("nodes"), "the board's node list is not a result");
     }
 
     private static List<String> texts(String svg, String cls) {
