@@ -464,7 +464,7 @@ class LauncherIT {
         assertEquals(1, option.exit(), option.errText());
         assertTrue(option.errText().contains("failed: wrong arguments for iommu:compare; usage:\niommu:compare [--workload FILE]"
                 + " [--board BOARD] [--backends BACKENDS] [--report DIR] [--format FORMAT] [--json]\n"), option.errText());
-        assertTrue(option.err().contains("    --json               print the comparison as JSON instead of the table"),
+        assertTrue(option.err().contains("    --json               print the comparison document (JSON, as comparison.json) instead of the table"),
                 option.errText());
         noGogoInternals(option);
 
