@@ -6,16 +6,11 @@ import io.iommulab.api.dto.DomainDTO;
 import io.iommulab.api.dto.IommuPageDTO;
 import io.iommulab.api.dto.PageOwnerDTO;
 import io.iommulab.api.dto.RamDTO;
-import io.iommulab.core.impl.CoreConfig;
+import io.iommulab.core.impl.Fixture;
 import io.iommulab.core.impl.IommuCoreEngine;
 import io.iommulab.machine.SimMachine;
-import io.iommulab.machine.dt.DeviceTrees;
 import io.iommulab.machine.shell.MachineCommands;
-import io.iommulab.testiommu.impl.TestIommuDriver;
-import io.iommulab.testiommu.model.TestIommuModelFactory;
-import io.iommulab.testkit.TestBoards;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
@@ -39,10 +34,9 @@ class MachineRamTest {
 
     @BeforeEach
     void setUp() {
-        machine = SimMachine.boot(DeviceTrees.parse("testkit.dts", TestBoards.testkitDts()),
-                List.of(new TestIommuModelFactory()), Map.of());
-        engine = new IommuCoreEngine(machine, CoreConfig.defaults());
-        engine.addDriver(new TestIommuDriver());
+        Fixture f = Fixture.boot();
+        machine = f.machine;
+        engine = f.engine;
         cmd = MachineCommands.over(machine, engine);
         iommu = IommuCommands.over(engine);
     }

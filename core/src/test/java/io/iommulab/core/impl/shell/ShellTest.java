@@ -9,15 +9,10 @@ import io.iommulab.api.dto.TranslationDTO;
 import io.iommulab.api.dto.UnmapDTO;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
-import io.iommulab.core.impl.CoreConfig;
+import io.iommulab.core.impl.Fixture;
 import io.iommulab.core.impl.IommuCoreEngine;
 import io.iommulab.machine.SimMachine;
-import io.iommulab.machine.dt.DeviceTrees;
-import io.iommulab.testiommu.impl.TestIommuDriver;
-import io.iommulab.testiommu.model.TestIommuModelFactory;
-import io.iommulab.testkit.TestBoards;
 import java.util.List;
-import java.util.Map;
 import org.apache.felix.service.command.Converter;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,10 +26,9 @@ class ShellTest {
 
     @BeforeEach
     void setUp() {
-        machine = SimMachine.boot(DeviceTrees.parse("testkit.dts", TestBoards.testkitDts()),
-                List.of(new TestIommuModelFactory()), Map.of());
-        engine = new IommuCoreEngine(machine, CoreConfig.defaults());
-        engine.addDriver(new TestIommuDriver());
+        Fixture f = Fixture.boot();
+        machine = f.machine;
+        engine = f.engine;
         cmd = IommuCommands.over(engine);
     }
 
