@@ -10,8 +10,6 @@ import io.iommulab.api.config.Configurable;
 import io.iommulab.api.config.SettingDTO;
 import io.iommulab.api.driver.IommuDriver;
 import io.iommulab.api.dto.DeviceDTO;
-import io.iommulab.api.machine.Machine;
-import io.iommulab.api.machine.MachineFactory;
 import io.iommulab.klib.RateLimit;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
@@ -25,16 +23,12 @@ import javax.inject.Inject;
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
 import org.junit.After;
-import org.junit.Before;
-import org.junit.Rule;
 import org.junit.Test;
 import org.junit.runner.RunWith;
-import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
-import org.osgi.framework.BundleContext;
 import org.osgi.framework.Constants;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.cm.Configuration;
@@ -50,7 +44,7 @@ import org.osgi.service.cm.ConfigurationAdmin;
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
-public class ConfigurationAdminIT {
+public class ConfigurationAdminIT extends OnBootedBoard {
 
     private static final String CORE = "iommulab.iommu";
     private static final String SMMU = "iommulab.arm_smmu";
@@ -58,34 +52,14 @@ public class ConfigurationAdminIT {
     private static final String NHI = "/soc/thunderbolt@38a000000";
     private static final File LOG = new File("target/configuration-admin-it.log");
 
-    @Rule
-    public final SanitizerCheck sanitizer = new SanitizerCheck();
-
-    @Inject
-    private BundleContext context;
-
-    @Inject
-    private MachineFactory factory;
-
     @Inject
     private ConfigurationAdmin cm;
 
     @Inject
     private CommandProcessor processor;
 
-    private Machine m;
-    private IommuService iommu;
-
-    @org.ops4j.pax.exam.Configuration
-    public Option[] config() {
-        return Container.options(false, LOG);
-    }
-
-    @Before
-    public void boot() throws Exception {
-        Booted b = Booted.dartDefault(context, factory);
-        m = b.m();
-        iommu = b.iommu();
+    public ConfigurationAdminIT() {
+        super(LOG, false);
     }
 
     /** Each test starts from no configuration: the framework properties and defaults. */

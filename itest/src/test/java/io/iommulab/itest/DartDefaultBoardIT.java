@@ -6,8 +6,6 @@ import static org.junit.Assert.assertTrue;
 
 import io.iommulab.api.FaultHandler;
 import io.iommulab.api.IommuDomain;
-import io.iommulab.api.IommuService;
-import io.iommulab.api.dma.DmaApi;
 import io.iommulab.api.dma.DmaDevice;
 import io.iommulab.api.dma.DmaDirection;
 import io.iommulab.api.driver.IommuDriver;
@@ -18,8 +16,6 @@ import io.iommulab.api.dto.LiveUpdateDTO;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.machine.DmaMaster;
 import io.iommulab.api.machine.DmaResult;
-import io.iommulab.api.machine.Machine;
-import io.iommulab.api.machine.MachineFactory;
 import io.iommulab.api.machine.MmioWindow;
 import java.io.File;
 import java.io.IOException;
@@ -33,18 +29,12 @@ import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import javax.inject.Inject;
-import org.junit.Before;
-import org.junit.Rule;
 import org.junit.Test;
 import org.junit.runner.RunWith;
-import org.ops4j.pax.exam.Configuration;
-import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
-import org.osgi.framework.BundleContext;
 
 /**
  * The DART backend on the built-in default board (an M1 Mac mini-like tree with a Thunderbolt DART
@@ -56,7 +46,7 @@ import org.osgi.framework.BundleContext;
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
-public class DartDefaultBoardIT {
+public class DartDefaultBoardIT extends OnBootedBoard {
 
     private static final String DART_BSN = "io.iommulab.dart";
     private static final String USB4_BSN = "io.iommulab.dart.usb4";
@@ -67,30 +57,8 @@ public class DartDefaultBoardIT {
     /** slf4j-simple writes this container's log here, so that the rate limit can be counted. */
     private static final File LOG = new File("target/dart-default-board-it.log");
 
-    @Rule
-    public final SanitizerCheck sanitizer = new SanitizerCheck();
-
-    @Inject
-    private BundleContext context;
-
-    @Inject
-    private MachineFactory factory;
-
-    private Machine m;
-    private IommuService iommu;
-    private DmaApi dma;
-
-    @Configuration
-    public Option[] config() {
-        return Container.options(false, LOG);
-    }
-
-    @Before
-    public void bootOnce() throws Exception {
-        Booted b = Booted.dartDefault(context, factory);
-        m = b.m();
-        iommu = b.iommu();
-        dma = b.dma();
+    public DartDefaultBoardIT() {
+        super(LOG, false);
     }
 
     @Test

@@ -5,30 +5,20 @@ import static org.junit.Assert.assertTrue;
 
 import io.iommulab.api.DomainType;
 import io.iommulab.api.IommuDomain;
-import io.iommulab.api.IommuService;
 import io.iommulab.api.Prot;
-import io.iommulab.api.dma.DmaApi;
 import io.iommulab.api.dma.DmaDirection;
 import io.iommulab.api.machine.FailNth;
-import io.iommulab.api.machine.Machine;
-import io.iommulab.api.machine.MachineFactory;
 import io.iommulab.testkit.BackendChecks;
 import io.iommulab.testkit.FailNthScenarios;
 import io.iommulab.testkit.FailNthSweep;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import javax.inject.Inject;
-import org.junit.Before;
-import org.junit.Rule;
 import org.junit.Test;
 import org.junit.runner.RunWith;
-import org.ops4j.pax.exam.Configuration;
-import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
-import org.osgi.framework.BundleContext;
 
 /**
  * fail-nth through live updates of the DART bundles in the container, on the default board: the
@@ -43,37 +33,15 @@ import org.osgi.framework.BundleContext;
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
-public class DartFailNthIT {
+public class DartFailNthIT extends OnBootedBoard {
 
     private static final String DWC3_0 = "/soc/usb@382280000";
     private static final String ADMAC = "/soc/dma-controller@238200000";
     private static final String NHI = "/soc/thunderbolt@38a000000";
     private static final File LOG = new File("target/dart-fail-nth-it.log");
 
-    @Rule
-    public final SanitizerCheck sanitizer = new SanitizerCheck();
-
-    @Inject
-    private BundleContext context;
-
-    @Inject
-    private MachineFactory factory;
-
-    private Machine m;
-    private IommuService iommu;
-    private DmaApi dma;
-
-    @Configuration
-    public Option[] config() {
-        return Container.options(false, LOG);
-    }
-
-    @Before
-    public void bootOnce() throws Exception {
-        Booted b = Booted.dartDefault(context, factory);
-        m = b.m();
-        iommu = b.iommu();
-        dma = b.dma();
+    public DartFailNthIT() {
+        super(LOG, false);
     }
 
     @Test

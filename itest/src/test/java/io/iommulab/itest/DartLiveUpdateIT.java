@@ -4,29 +4,19 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
-import io.iommulab.api.IommuService;
-import io.iommulab.api.dma.DmaApi;
 import io.iommulab.api.dto.DeviceDTO;
 import io.iommulab.api.dto.IommuNodeDTO;
 import io.iommulab.api.dto.LiveUpdateDTO;
-import io.iommulab.api.machine.Machine;
-import io.iommulab.api.machine.MachineFactory;
 import java.io.File;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import javax.inject.Inject;
-import org.junit.Before;
-import org.junit.Rule;
 import org.junit.Test;
 import org.junit.runner.RunWith;
-import org.ops4j.pax.exam.Configuration;
-import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
-import org.osgi.framework.BundleContext;
 
 /**
  * Live updates of the DART bundles on the default board, with DMA on every master (platform and
@@ -40,7 +30,7 @@ import org.osgi.framework.BundleContext;
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
-public class DartLiveUpdateIT {
+public class DartLiveUpdateIT extends OnBootedBoard {
 
     static final int UPDATES = 100;
     private static final UpdateLoop.Target DART = new UpdateLoop.Target("dart", "io.iommulab.dart", false);
@@ -51,30 +41,8 @@ public class DartLiveUpdateIT {
     private static final String NHI = "/soc/thunderbolt@38a000000";
     private static final File LOG = new File("target/dart-live-update-it.log");
 
-    @Rule
-    public final SanitizerCheck sanitizer = new SanitizerCheck();
-
-    @Inject
-    private BundleContext context;
-
-    @Inject
-    private MachineFactory factory;
-
-    private Machine m;
-    private IommuService iommu;
-    private DmaApi dma;
-
-    @Configuration
-    public Option[] config() {
-        return Container.options(false, LOG);
-    }
-
-    @Before
-    public void bootOnce() throws Exception {
-        Booted b = Booted.dartDefault(context, factory);
-        m = b.m();
-        iommu = b.iommu();
-        dma = b.dma();
+    public DartLiveUpdateIT() {
+        super(LOG, false);
     }
 
     /** @return every probed master: the platform devices and the PCI functions */

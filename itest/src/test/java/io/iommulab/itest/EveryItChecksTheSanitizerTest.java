@@ -14,9 +14,9 @@ import org.junit.Rule;
 import org.junit.Test;
 
 /**
- * Every IT of this module declares {@link SanitizerCheck} as a rule, so that none runs without the
- * DMA sanitizer's verdict (issue 13: every itest runs with it on and asserts zero findings). A unit
- * test, outside the container: it reads the compiled test classes.
+ * Every IT of this module has {@link SanitizerCheck} as a rule (its own or {@link OnBootedBoard}'s),
+ * so that none runs without the DMA sanitizer's verdict (issue 13: every itest runs with it on and
+ * asserts zero findings). A unit test, outside the container: it reads the compiled test classes.
  */
 public class EveryItChecksTheSanitizerTest {
 

@@ -5,30 +5,20 @@ import static org.junit.Assert.assertTrue;
 
 import io.iommulab.api.DomainType;
 import io.iommulab.api.IommuDomain;
-import io.iommulab.api.IommuService;
 import io.iommulab.api.Prot;
-import io.iommulab.api.dma.DmaApi;
 import io.iommulab.api.dma.DmaDirection;
 import io.iommulab.api.machine.FailNth;
-import io.iommulab.api.machine.Machine;
-import io.iommulab.api.machine.MachineFactory;
 import io.iommulab.testkit.BackendChecks;
 import io.iommulab.testkit.FailNthScenarios;
 import io.iommulab.testkit.FailNthSweep;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import javax.inject.Inject;
-import org.junit.Before;
-import org.junit.Rule;
 import org.junit.Test;
 import org.junit.runner.RunWith;
-import org.ops4j.pax.exam.Configuration;
-import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
-import org.osgi.framework.BundleContext;
 
 /**
  * fail-nth through live updates of the {@code smmu} bundle in the container, on the SMMU twin of the
@@ -41,36 +31,14 @@ import org.osgi.framework.BundleContext;
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
-public class SmmuFailNthIT {
+public class SmmuFailNthIT extends OnBootedBoard {
 
     private static final String DWC3_0 = "/soc/usb@382280000";
     private static final String ADMAC = "/soc/dma-controller@238200000";
     private static final File LOG = new File("target/smmu-fail-nth-it.log");
 
-    @Rule
-    public final SanitizerCheck sanitizer = new SanitizerCheck();
-
-    @Inject
-    private BundleContext context;
-
-    @Inject
-    private MachineFactory machines;
-
-    private Machine m;
-    private IommuService iommu;
-    private DmaApi dma;
-
-    @Configuration
-    public Option[] config() {
-        return Container.options(false, LOG);
-    }
-
-    @Before
-    public void bootTwinOnce() throws Exception {
-        Booted b = Booted.smmuTwin(context, machines);
-        m = b.m();
-        iommu = b.iommu();
-        dma = b.dma();
+    public SmmuFailNthIT() {
+        super(LOG, true);
     }
 
     @Test

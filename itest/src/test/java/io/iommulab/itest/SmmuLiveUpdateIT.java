@@ -4,12 +4,8 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
-import io.iommulab.api.IommuService;
-import io.iommulab.api.dma.DmaApi;
 import io.iommulab.api.dto.DeviceDTO;
 import io.iommulab.api.dto.LiveUpdateDTO;
-import io.iommulab.api.machine.Machine;
-import io.iommulab.api.machine.MachineFactory;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.PrintStream;
@@ -20,17 +16,12 @@ import java.util.TreeSet;
 import javax.inject.Inject;
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
-import org.junit.Before;
-import org.junit.Rule;
 import org.junit.Test;
 import org.junit.runner.RunWith;
-import org.ops4j.pax.exam.Configuration;
-import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
-import org.osgi.framework.BundleContext;
 
 /**
  * Live updates of the {@code smmu} bundle on the SMMU twin of the default board (every DART
@@ -45,7 +36,7 @@ import org.osgi.framework.BundleContext;
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
-public class SmmuLiveUpdateIT {
+public class SmmuLiveUpdateIT extends OnBootedBoard {
 
     private static final UpdateLoop.Target SMMU = new UpdateLoop.Target("smmu", "io.iommulab.smmu", false);
     private static final UpdateLoop.Target PGTABLE = new UpdateLoop.Target("pgtable", "io.iommulab.pgtable", true);
@@ -54,33 +45,11 @@ public class SmmuLiveUpdateIT {
     private static final String ADMAC = "/soc/dma-controller@238200000";
     private static final File LOG = new File("target/smmu-live-update-it.log");
 
-    @Rule
-    public final SanitizerCheck sanitizer = new SanitizerCheck();
-
-    @Inject
-    private BundleContext context;
-
-    @Inject
-    private MachineFactory machines;
-
     @Inject
     private CommandProcessor processor;
 
-    private Machine m;
-    private IommuService iommu;
-    private DmaApi dma;
-
-    @Configuration
-    public Option[] config() {
-        return Container.options(false, LOG);
-    }
-
-    @Before
-    public void bootTwinOnce() throws Exception {
-        Booted b = Booted.smmuTwin(context, machines);
-        m = b.m();
-        iommu = b.iommu();
-        dma = b.dma();
+    public SmmuLiveUpdateIT() {
+        super(LOG, true);
     }
 
     private List<String> masters() {
