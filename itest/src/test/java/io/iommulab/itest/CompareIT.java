@@ -18,6 +18,7 @@ import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
 import org.junit.Rule;
 import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
 import org.ops4j.pax.exam.Option;
@@ -35,6 +36,9 @@ import org.osgi.framework.BundleContext;
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
 public class CompareIT {
+
+    @Rule
+    public final TemporaryFolder reportDir = new TemporaryFolder();
 
     @Rule
     public final SanitizerCheck sanitizer = new SanitizerCheck();
@@ -83,7 +87,7 @@ public class CompareIT {
     @Test
     public void comparesBothBackendsAndWritesTheReport() throws Exception {
         bootDefault();
-        Path dir = Files.createTempDirectory("compare-it");
+        Path dir = reportDir.getRoot().toPath();
         String table = run("iommu:compare --report " + dir);
         assertTrue(table, table.contains("apple-dart") && table.contains("arm-smmu-v2"));
         assertTrue(table, table.contains("Differences"));
