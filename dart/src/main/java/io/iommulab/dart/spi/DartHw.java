@@ -167,6 +167,14 @@ public record DartHw(Identity identity, Sizes sizes, Global global, Tcr tcr, Ttb
         checkOffset(name, "error", global.error());
         checkOffset(name, "tcr", tcr.base());
         checkOffset(name, "ttbr", ttbr.base());
+        // Every stream's TCR and TTBRs are written at reset and attach: arrays that overlap would let
+        // one stream's TCR write land on another's TTBR (a made-up variant's stream count or TTBR base).
+        long tcrEnd = tcr.base() + 4L * maxSidCount;
+        long ttbrEnd = ttbr.base() + 4L * ttbr.count() * maxSidCount;
+        if (tcr.base() < ttbrEnd && ttbr.base() < tcrEnd) {
+            throw new IllegalArgumentException(String.format("DART variant %s: the TCRs of %d streams (0x%x..0x%x) overlap"
+                    + " the TTBRs (0x%x..0x%x)", name, maxSidCount, tcr.base(), tcrEnd - 1, ttbr.base(), ttbrEnd - 1));
+        }
     }
 
     private static void checkOffset(String name, String what, int off) {

@@ -63,6 +63,15 @@ class VariantSpiTest {
         assertEquals("DART variant t8103: enableStreams word offset 0xfe is not a 32-bit register offset",
                 assertThrows(IllegalArgumentException.class, () -> t8103.toBuilder().streams(16, List.of(0xFE)).build())
                         .getMessage());
+        // 128 streams' TCRs (0x100 + 4 * sid) reach 0x2FF: past t8103's TTBR array at 0x200.
+        assertEquals("DART variant t8103: the TCRs of 128 streams (0x100..0x2ff) overlap the TTBRs (0x200..0x9ff)",
+                assertThrows(IllegalArgumentException.class,
+                        () -> t8103.toBuilder().streams(128, List.of(0xFC, 0xF8, 0xF4, 0xF0)).build()).getMessage());
+        assertEquals("DART variant t8103: the TCRs of 16 streams (0x100..0x13f) overlap the TTBRs (0x120..0x21f)",
+                assertThrows(IllegalArgumentException.class, () -> t8103.toBuilder().ttbr(0x120).build()).getMessage());
+        // The usb4 DART's 64 TCRs end at 0x1FF, below its TTBR array at 0x400; t8110's 256 end where its TTBRs start.
+        t8103.toBuilder().streams(64, List.of(0xFC, 0xF8)).ttbr(0x400).build();
+        DartVariants.T8110.toBuilder().build();
     }
 
     @Test
