@@ -3,7 +3,6 @@ package io.iommulab.core.impl;
 import io.iommulab.api.DomainType;
 import io.iommulab.api.IommuDomain;
 import io.iommulab.api.IommuService;
-import io.iommulab.api.driver.Capability;
 import io.iommulab.api.driver.DomainOps;
 import io.iommulab.api.driver.FwspecEntry;
 import io.iommulab.api.driver.GroupFactory;
@@ -22,11 +21,9 @@ import io.iommulab.api.dto.IommuNodeDTO;
 import io.iommulab.api.dto.SanitizerDTO;
 import io.iommulab.api.dto.TraceEventDTO;
 import io.iommulab.api.dt.DtNode;
-import io.iommulab.api.dt.NodeNames;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.machine.DmaMaster;
-import io.iommulab.api.machine.FailNth;
 import io.iommulab.api.machine.IommuHardware;
 import io.iommulab.api.machine.Machine;
 import io.iommulab.api.machine.StreamRef;
@@ -77,9 +74,8 @@ public final class IommuCoreEngine implements IommuService {
     private final Map<String, IommuInstance> instances = new LinkedHashMap<>();
     private final Masters masters;
     private final List<IommuDriver> drivers = new ArrayList<>();
-    private final TreeMap<Integer, DomainImpl> domains = new TreeMap<>();
+    private final Domains domains;
     private final TreeMap<Integer, GroupImpl> groups = new TreeMap<>();
-    private final AtomicInteger nextDomainId = new AtomicInteger(1);
     private final AtomicInteger nextGroupId = new AtomicInteger();
     private final GroupFactory groupFactory = new Groups();
     private final CoreViews views;
@@ -91,9 +87,9 @@ public final class IommuCoreEngine implements IommuService {
      * leaves is awaited ({@link #codeLeft}); outside OSGi nothing else takes code away
      */
     private java.util.function.BooleanSupplier updateInProgress = () -> true;
-    /** runs the deadlines of the drivers waiting for their next version; no thread while none waits */
-    private java.util.concurrent.ScheduledThreadPoolExecutor deadlines;
-    private final Map<IommuDriver, java.util.concurrent.ScheduledFuture<?>> deadlineTasks = new java.util.IdentityHashMap<>();
+    /** the deadlines of the drivers waiting for their next version; no thread while none waits */
+    private final UpdateDeadlines deadlines = new UpdateDeadlines();
+    private final Injections injections;
     private boolean shutDown;
 
     public IommuCoreEngine(Machine machine, CoreConfig config) {
@@ -105,9 +101,11 @@ public final class IommuCoreEngine implements IommuService {
         for (IommuHardware hw : machine.iommuHardware()) {
             instances.put(hw.node().path(), IommuInstance.of(hw, masters.all(), machine.failNth()));
         }
-        this.views = new CoreViews(instances, masters, groups, domains, this::originOf, live::isRetiring);
+        this.injections = new Injections(instances);
         this.iommuPages = new IommuPages(machine.pages());
-        this.sanitizer = new Sanitizer(machine, new SanitizerHost(), trace, startNs, iommuPages);
+        this.sanitizer = new Sanitizer(machine, new CoreSanitizerHost(masters, instances, injections), trace, startNs, iommuPages);
+        this.domains = new Domains(this, machine.failNth(), iommuPages, sanitizer, dmaDebug);
+        this.views = new CoreViews(instances, masters, groups, domains.table(), this::originOf, live::isRetiring);
         if (config.sanitize()) {
             sanitizer.setEnabled(true, List.of());
         }
@@ -188,7 +186,7 @@ public final class IommuCoreEngine implements IommuService {
         LOG.debug("IOMMU driver {} registered (compatibles {})", driver.name(), driver.compatibles());
         IommuDriver old;
         while ((old = live.predecessorOf(driver, List.copyOf(instances.values()))) != null) {
-            cancelDeadline(old);
+            deadlines.cancel(old);
             LiveUpdate.Adoption a = takeOver(old, driver, origin);
             if (a.failure() != null) {
                 LOG.warn("live update of {}: the new code could not take over the running state ({}); releasing it "
@@ -223,7 +221,7 @@ public final class IommuCoreEngine implements IommuService {
                         + " still runs; trying again (attempt {} of {})", driver.name(), a.failure(), attempt, ADOPT_ATTEMPTS);
                 live.retireAgain(a.retiring());
             }
-            a = live.adopt(old, driver, origin, List.copyOf(instances.values()), masters.all(), List.copyOf(domains.values()),
+            a = live.adopt(old, driver, origin, List.copyOf(instances.values()), masters.all(), domains.all(),
                     a == null ? null : a.records());
             if (!a.transientFailure()) {
                 break;
@@ -251,7 +249,7 @@ public final class IommuCoreEngine implements IommuService {
             live.retire(driver, origins.get(driver), faults.seq());
             LOG.info("IOMMU driver {} going away in a live update: its IOMMUs keep running on the old code until "
                     + "the next version takes over (at most {} ms)", driver.name(), config.liveUpdateMs());
-            scheduleDeadline(driver);
+            deadlines.schedule(driver, config.liveUpdateMs(), () -> expire(driver));
             return;
         }
         origins.remove(driver);
@@ -268,41 +266,9 @@ public final class IommuCoreEngine implements IommuService {
         return false;
     }
 
-    /**
-     * A watch for the driver's next version, alive only while it is awaited: it ends as soon as
-     * the driver is taken over (addDriver notifies), so no thread of the core outlives an update.
-     */
-    private void scheduleDeadline(IommuDriver driver) {
-        if (deadlines == null) {
-            deadlines = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
-                Thread t = new Thread(r, "iommu-live-update-deadline");
-                t.setDaemon(true);
-                return t;
-            });
-            deadlines.setRemoveOnCancelPolicy(true);
-        }
-        deadlineTasks.put(driver, deadlines.schedule(() -> expire(driver), config.liveUpdateMs(),
-                java.util.concurrent.TimeUnit.MILLISECONDS));
-    }
-
-    /**
-     * The driver waits no more (its next version came, its deadline passed, the core shuts down):
-     * its deadline goes, and with the last one the thread, so an update leaves no thread behind.
-     */
-    private void cancelDeadline(IommuDriver driver) {
-        java.util.concurrent.ScheduledFuture<?> task = deadlineTasks.remove(driver);
-        if (task != null) {
-            task.cancel(false);
-        }
-        if (deadlineTasks.isEmpty() && deadlines != null) {
-            deadlines.shutdown();
-            deadlines = null;
-        }
-    }
-
     /** The next version did not come in time: release what the old one ran, as on an unload. */
     private synchronized void expire(IommuDriver driver) {
-        cancelDeadline(driver);
+        deadlines.cancel(driver);
         LiveUpdate.Retiring r = live.forget(driver);
         if (r == null) {
             return;
@@ -310,7 +276,7 @@ public final class IommuCoreEngine implements IommuService {
         LOG.warn("live update of {}: no new version took over within {} ms; releasing its masters and resetting its "
                 + "IOMMUs as on an unload", driver.name(), config.liveUpdateMs());
         live.expired(r, "no new version of " + driver.name() + " took over within " + config.liveUpdateMs() + " ms",
-                List.copyOf(instances.values()), List.copyOf(domains.values()));
+                List.copyOf(instances.values()), domains.all());
         origins.remove(driver);
         teardown(driver);
         notifyAll();
@@ -325,10 +291,8 @@ public final class IommuCoreEngine implements IommuService {
                 releaseMaster(m);
             }
         }
-        for (DomainImpl d : new ArrayList<>(domains.values())) {
-            if (d.driverService() == driver) {
-                destroyDomain(d, "driver " + driver.name() + " was removed");
-            }
+        for (DomainImpl d : domains.of(driver)) {
+            domains.destroy(d, "driver " + driver.name() + " was removed");
         }
         for (IommuInstance inst : instances.values()) {
             inst.failedDrivers.remove(driver);
@@ -522,12 +486,7 @@ public final class IommuCoreEngine implements IommuService {
      */
     synchronized void quiesce(IommuInstance inst, String what, Runnable swap) {
         IommuDriver driver = inst.driver;
-        List<DomainImpl> ds = new ArrayList<>();
-        for (DomainImpl d : domains.values()) {
-            if (d.driverService() == driver) {
-                ds.add(d);
-            }
-        }
+        List<DomainImpl> ds = domains.of(driver);
         List<IommuInstance> insts = new ArrayList<>();
         for (IommuInstance i : instances.values()) {
             if (i.driver == driver) {
@@ -646,11 +605,7 @@ public final class IommuCoreEngine implements IommuService {
         shutDown = true;
         // the machine may outlive this core (a lab's is closed next, the registered one stays booted)
         sanitizer.setEnabled(false, List.of());
-        deadlineTasks.clear();
-        if (deadlines != null) {
-            deadlines.shutdownNow();
-            deadlines = null;
-        }
+        deadlines.shutdownNow();
         notifyAll();
     }
 
@@ -840,11 +795,11 @@ public final class IommuCoreEngine implements IommuService {
             LOG.debug("{}: Adding to iommu group {}", m.name(), group.id());
             attached = true; // from here its streams may be programmed
             if (group.defaultDomain == null) {
-                newDefault = setupDefaultDomain(group, m, driver);
+                newDefault = domains.setupDefault(group.id(), m, driver, config);
                 group.defaultDomain = newDefault;
                 group.domain = newDefault;
             } else {
-                DomainType want = defDomainType(driver, m);
+                DomainType want = Domains.defDomainType(driver, m);
                 if (want != null && group.defaultDomain.type() != want) {
                     LOG.warn("{}: wants a {} domain but group {} already has a {} default domain", m.name(),
                             typeName(want), group.id(), group.defaultDomain.typeName());
@@ -879,121 +834,6 @@ public final class IommuCoreEngine implements IommuService {
             machine.pmDomainDetach(m.node());
             fail(m, driver.name() + ": " + message(e), ds);
             LOG.warn("{}: IOMMU probe failed: {}", m.name(), m.reason);
-        }
-    }
-
-    private static DomainType defDomainType(IommuDriver driver, IommuMaster m) {
-        try {
-            return driver.defDomainType(m);
-        } catch (RuntimeException e) {
-            LOG.warn("{}: def_domain_type of {} failed: {}", m.name(), driver.name(), message(e));
-            return null;
-        }
-    }
-
-    private static DomainType dmaType(IommuDriver driver, MasterImpl m, DomainType t, CoreConfig c) {
-        boolean fq = capable(driver, m, Capability.DEFERRED_FLUSH);
-        if (t == DomainType.DMA && !c.strict() && fq) {
-            return DomainType.DMA_FQ;
-        }
-        if (t == DomainType.DMA_FQ && !fq) {
-            return DomainType.DMA;
-        }
-        return t;
-    }
-
-    private static boolean capable(IommuDriver driver, IommuMaster m, Capability c) {
-        try {
-            return driver.capable(m, c);
-        } catch (RuntimeException e) {
-            return false;
-        }
-    }
-
-    /**
-     * iommu_setup_default_domain for a group's first device: the type the driver asks for, else
-     * the configured one; identity or blocked fall back to DMA when the driver cannot provide them.
-     * The device is attached on return.
-     */
-    private DomainImpl setupDefaultDomain(GroupImpl group, MasterImpl m, IommuDriver driver) {
-        DomainType want = defDomainType(driver, m);
-        CoreConfig c = config; // one reading of the settings for the whole set-up
-        DomainType type = dmaType(driver, m, want != null ? want : c.defaultDomain(), c);
-        if (type == DomainType.IDENTITY || type == DomainType.BLOCKED) {
-            DomainOps ops = type == DomainType.IDENTITY ? driver.identityDomain() : driver.blockedDomain();
-            if (ops == null) {
-                LOG.info("{}: driver {} has no {} domain, using DMA", m.name(), driver.name(), typeName(type));
-            } else {
-                DomainImpl d = newDomain(type, driver, ops, false, m, new IommuPages.DomainTag());
-                try {
-                    d.attachDev(m);
-                    return d;
-                } catch (IommuException e) {
-                    destroyDomain(d, "default " + typeName(type) + " domain refused " + m.name());
-                    if (e.errno() != Errno.EINVAL) {
-                        throw e;
-                    }
-                    LOG.info("{}: {} domain does not fit, using DMA", m.name(), typeName(type));
-                }
-            }
-            type = dmaType(driver, m, DomainType.DMA, c);
-        }
-        DomainImpl d = allocPaging(type, driver, m, false);
-        try {
-            d.attachDev(m);
-        } catch (RuntimeException e) {
-            destroyDomain(d, "default domain of group " + group.id() + " could not attach " + m.name());
-            throw e;
-        }
-        return d;
-    }
-
-    private DomainImpl allocPaging(DomainType type, IommuDriver driver, MasterImpl m, boolean user) {
-        IommuPages.DomainTag tag = new IommuPages.DomainTag();
-        IommuPages.DomainTag previous = iommuPages.enter(tag);
-        DomainOps ops;
-        try {
-            ops = driver.domainAllocPaging(m);
-        } finally {
-            iommuPages.leave(previous);
-        }
-        if (ops == null) {
-            throw new IommuException(Errno.ENOMEM, "driver " + driver.name() + " allocated no paging domain for " + m.name());
-        }
-        try {
-            return newDomain(type, driver, ops, user, m, tag); // which tells the ops their id (domain_init)
-        } catch (RuntimeException e) {
-            ops.free();
-            throw e;
-        }
-    }
-
-    /**
-     * The core's half of a domain allocation (iommu_domain_init: the struct, the DMA cookie), for
-     * {@code m}; an injection point of fail-nth ({@link FailNth#DOMAIN_ALLOC}): ENOMEM before any
-     * id is taken. The caller frees the driver's ops on failure.
-     */
-    private DomainImpl newDomain(DomainType type, IommuDriver driver, DomainOps ops, boolean user, MasterImpl m,
-            IommuPages.DomainTag tag) {
-        if (machine.failNth().shouldFail(FailNth.DOMAIN_ALLOC, m.name())) {
-            throw new IommuException(Errno.ENOMEM, "no memory for a " + typeName(type) + " domain of " + m.name()
-                    + " (fail-nth: injected)");
-        }
-        DomainImpl d = new DomainImpl(this, nextDomainId.getAndIncrement(), type, driver, ops, user, tag);
-        domains.put(d.id(), d);
-        sanitizer.domainCreated(d);
-        return d;
-    }
-
-    private void destroyDomain(DomainImpl d, String why) {
-        domains.remove(d.id());
-        try {
-            d.destroy(why);
-        } catch (RuntimeException e) {
-            LOG.warn("domain {}: free failed: {}", d.id(), message(e), e);
-        } finally {
-            sanitizer.domainDestroyed(d); // after its flush queue drained in destroy
-            dmaDebug.domainFreed(d.id());
         }
     }
 
@@ -1055,10 +895,10 @@ public final class IommuCoreEngine implements IommuService {
         g.defaultDomain = null;
         groups.remove(g.id());
         if (cur != null && cur != def) {
-            destroyDomain(cur, why);
+            domains.destroy(cur, why);
         }
         if (def != null) {
-            destroyDomain(def, why);
+            domains.destroy(def, why);
         }
         try {
             g.release();
@@ -1169,27 +1009,13 @@ public final class IommuCoreEngine implements IommuService {
 
     @Override
     public synchronized IommuDomain domainAlloc(String device, DomainType type) {
-        MasterImpl m = settled(device);
-        IommuDriver driver = m.driver;
-        switch (type) {
-            case IDENTITY:
-            case BLOCKED: {
-                DomainOps ops = type == DomainType.IDENTITY ? driver.identityDomain() : driver.blockedDomain();
-                if (ops == null) {
-                    throw new IommuException(Errno.EOPNOTSUPP, "driver " + driver.name() + " of " + m.name()
-                            + " has no " + typeName(type) + " domain");
-                }
-                return newDomain(type, driver, ops, true, m, new IommuPages.DomainTag());
-            }
-            default:
-                return allocPaging(type, driver, m, true);
-        }
+        return domains.allocUser(settled(device), type);
     }
 
     @Override
     public synchronized void attachGroup(IommuDomain domain, String device) {
         MasterImpl m = settled(device);
-        DomainImpl d = own(domain);
+        DomainImpl d = domains.own(domain);
         GroupImpl g = m.group;
         if (d.driverService() != m.driver) {
             throw new IommuException(Errno.EINVAL, "domain " + d.id() + " belongs to driver " + d.driver() + "; "
@@ -1211,7 +1037,7 @@ public final class IommuCoreEngine implements IommuService {
     @Override
     public synchronized void detachGroup(IommuDomain domain, String device) {
         MasterImpl m = settled(device);
-        DomainImpl d = own(domain);
+        DomainImpl d = domains.own(domain);
         GroupImpl g = m.group;
         if (g.domain != d) {
             throw new IommuException(Errno.EINVAL, "group " + g.id() + " of " + m.name() + " is not attached to domain "
@@ -1255,31 +1081,10 @@ public final class IommuCoreEngine implements IommuService {
         LOG.info("group {}: now on domain {} ({})", g.id(), to.id(), to.typeName());
     }
 
+    /** iommu_domain_free by its user ({@link DomainImpl#free}), once any live update of its driver finished. */
     synchronized void freeDomain(DomainImpl d) {
         awaitLiveUpdate(d.driverService());
-        if (d.isFreed()) {
-            throw new IommuException(Errno.ENODEV, "domain " + d.id() + " was already freed");
-        }
-        for (GroupImpl g : groups.values()) {
-            if (g.domain == d) {
-                throw new IommuException(Errno.EBUSY, "domain " + d.id() + " is attached to group " + g.id());
-            }
-            if (g.defaultDomain == d) {
-                throw new IommuException(Errno.EBUSY, "domain " + d.id() + " is the default domain of group " + g.id());
-            }
-        }
-        destroyDomain(d, "freed");
-    }
-
-    private DomainImpl own(IommuDomain domain) {
-        if (!(domain instanceof DomainImpl d) || domains.get(d.id()) != d) {
-            if (domain instanceof DomainImpl d && d.isFreed()) {
-                throw new IommuException(Errno.ENODEV, "domain " + d.id() + " was freed");
-            }
-            throw new IommuException(Errno.EINVAL, "domain " + (domain == null ? "null" : String.valueOf(domain.id()))
-                    + " is not a domain of this IOMMU core");
-        }
-        return d;
+        domains.free(d, groups.values());
     }
 
     // ---------------------------------------------------------------- names (Masters)
@@ -1332,7 +1137,7 @@ public final class IommuCoreEngine implements IommuService {
     @Override
     public synchronized SanitizerDTO setSanitizer(boolean on) {
         if (!shutDown) {
-            sanitizer.setEnabled(on, List.copyOf(domains.values()));
+            sanitizer.setEnabled(on, domains.all());
         }
         return sanitizer.state();
     }
@@ -1344,27 +1149,12 @@ public final class IommuCoreEngine implements IommuService {
 
     @Override
     public InjectionDTO inject(String iommu, String point, long count) {
-        IommuInstance inst = instance(iommu);
-        InjectionDTO d = inst.injection.set(inst.path, point, count);
-        LOG.info("{}: fault injection {}: the driver is told to fail {}", inst.path, point,
-                count < 0 ? "every occurrence" : count == 0 ? "none" : "the next " + count + " occurrence(s)");
-        return d;
+        return injections.set(iommu, point, count);
     }
 
-    /**
-     * {@code iommu:inject IOMMU off}: clears every point of the IOMMU.
-     *
-     * @return the points as they were cleared (remaining 0, with what they failed)
-     */
+    /** {@code iommu:inject IOMMU off} ({@link Injections#off}). */
     public List<InjectionDTO> injectOff(String iommu) {
-        IommuInstance inst = instance(iommu);
-        List<InjectionDTO> out = new ArrayList<>();
-        for (InjectionDTO d : inst.injection.list(inst.path)) {
-            out.add(new InjectionDTO(d.iommu(), d.point(), 0, d.failed()));
-        }
-        inst.injection.off();
-        LOG.info("{}: fault injection off", inst.path);
-        return out;
+        return injections.off(iommu);
     }
 
     @Override
@@ -1374,58 +1164,7 @@ public final class IommuCoreEngine implements IommuService {
 
     @Override
     public List<InjectionDTO> injections() {
-        List<InjectionDTO> out = new ArrayList<>();
-        for (IommuInstance inst : instances.values()) {
-            out.addAll(inst.injection.list(inst.path));
-        }
-        return out;
-    }
-
-    /** @return the IOMMU node a person means: path, unique name or suffix, or label */
-    private IommuInstance instance(String name) {
-        IommuInstance byPath = name == null ? null : instances.get(name);
-        if (byPath != null) {
-            return byPath;
-        }
-        List<DtNode> nodes = new ArrayList<>();
-        instances.values().forEach(i -> nodes.add(i.node));
-        return NodeNames.resolve("IOMMU", name, nodes).map(n -> instances.get(n.path()))
-                .orElseThrow(() -> new IommuException(Errno.ENODEV, "no IOMMU node named '" + (name == null ? "" : name) + "'"));
-    }
-
-    /** What the sanitizer needs of this core; read without the lock (volatile and fixed state only). */
-    private final class SanitizerHost implements Sanitizer.Host {
-        @Override
-        public DomainImpl domainOf(DmaMaster dma) {
-            MasterImpl m = masters.of(dma);
-            GroupImpl g = m != null ? m.group : null;
-            return g != null ? g.domain : null;
-        }
-
-        @Override
-        public Sanitizer.StreamOwner owner(String iommu, int sid) {
-            IommuInstance inst = instances.get(iommu);
-            MasterImpl[] ms = inst != null ? inst.mastersOn(sid) : null;
-            if (ms == null || ms.length == 0) {
-                return new Sanitizer.StreamOwner(null, null);
-            }
-            StringBuilder names = new StringBuilder();
-            DomainImpl d = null;
-            for (MasterImpl m : ms) {
-                names.append(names.length() == 0 ? "" : " ").append(m.name());
-                GroupImpl g = m.group;
-                if (d == null && g != null) {
-                    d = g.domain;
-                }
-            }
-            return new Sanitizer.StreamOwner(names.toString(), d);
-        }
-
-        @Override
-        public String injected(String iommu) {
-            IommuInstance inst = instances.get(iommu);
-            return inst != null ? inst.injection.note() : null;
-        }
+        return injections.list();
     }
 
     // ---------------------------------------------------------------- helpers
