@@ -3,14 +3,10 @@ package io.iommulab.core.impl;
 import io.iommulab.api.DomainType;
 import io.iommulab.api.IommuDomain;
 import io.iommulab.api.IommuService;
-import io.iommulab.api.driver.DomainOps;
 import io.iommulab.api.driver.FwspecEntry;
-import io.iommulab.api.driver.GroupFactory;
 import io.iommulab.api.driver.IommuDevice;
 import io.iommulab.api.driver.IommuDriver;
 import io.iommulab.api.driver.IommuFault;
-import io.iommulab.api.driver.IommuGroup;
-import io.iommulab.api.driver.IommuMaster;
 import io.iommulab.api.driver.ReservedRegion;
 import io.iommulab.api.dto.DeviceDTO;
 import io.iommulab.api.dto.DomainDTO;
@@ -20,26 +16,20 @@ import io.iommulab.api.dto.InjectionDTO;
 import io.iommulab.api.dto.IommuNodeDTO;
 import io.iommulab.api.dto.SanitizerDTO;
 import io.iommulab.api.dto.TraceEventDTO;
-import io.iommulab.api.dt.DtNode;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.machine.DmaMaster;
 import io.iommulab.api.machine.IommuHardware;
 import io.iommulab.api.machine.Machine;
-import io.iommulab.api.machine.StreamRef;
 import io.iommulab.core.impl.dma.DmaDebug;
 import io.iommulab.core.impl.sanitize.IommuPages;
 import io.iommulab.core.impl.sanitize.Sanitizer;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,9 +39,13 @@ import org.slf4j.LoggerFactory;
  * events. Lifecycle operations run under one lock; map/unmap, the DMA API's lookups and fault
  * reports do not take it.
  *
- * <p>What is not lifecycle lives beside it: {@link Masters} finds a master by the name a user gives,
- * {@link CoreViews} turns the engine's state into the DTOs the shell shows, and {@link FaultReporter}
- * is report_iommu_fault with the fault log.
+ * <p>It decides when things happen; the parts live beside it: {@link MasterProbe} probes and
+ * releases masters (of_iommu_configure, iommu_probe_device, iommu_release_device, groups),
+ * {@link Domains} allocates and frees domains, {@link LiveUpdate} hands a driver's state to its
+ * next version ({@link UpdateDeadlines} times it), {@link Masters} finds a master by the name a
+ * user gives, {@link CoreViews} turns the engine's state into the DTOs the shell shows,
+ * {@link FaultReporter} is report_iommu_fault with the fault log, {@link Injections} is
+ * {@code iommu:inject}, and {@link CoreSanitizerHost} is what the DMA sanitizer reads of it.
  */
 public final class IommuCoreEngine implements IommuService {
 
@@ -76,8 +70,7 @@ public final class IommuCoreEngine implements IommuService {
     private final List<IommuDriver> drivers = new ArrayList<>();
     private final Domains domains;
     private final TreeMap<Integer, GroupImpl> groups = new TreeMap<>();
-    private final AtomicInteger nextGroupId = new AtomicInteger();
-    private final GroupFactory groupFactory = new Groups();
+    private final MasterProbe probe;
     private final CoreViews views;
     private final LiveUpdate live = new LiveUpdate(this);
     /** the bundle each driver's code comes from, for listings and live-update reports */
@@ -109,9 +102,8 @@ public final class IommuCoreEngine implements IommuService {
         if (config.sanitize()) {
             sanitizer.setEnabled(true, List.of());
         }
-        for (MasterImpl m : masters.all()) {
-            evaluate(m);
-        }
+        this.probe = new MasterProbe(this, machine, instances, masters, groups, domains, trace);
+        probe.probeAll();
     }
 
     /** @return the machine the core runs on (the DMA API allocates coherent buffers from its page allocator) */
@@ -288,7 +280,7 @@ public final class IommuCoreEngine implements IommuService {
         for (int i = masters.all().size() - 1; i >= 0; i--) {
             MasterImpl m = masters.all().get(i);
             if (m.state == MasterImpl.State.PROBED && m.driver == driver) {
-                releaseMaster(m);
+                probe.release(m);
             }
         }
         for (DomainImpl d : domains.of(driver)) {
@@ -375,7 +367,7 @@ public final class IommuCoreEngine implements IommuService {
      * @return the page-table code of {@code driver} awaited now, null if none (or its timeout passed:
      *         then it expires; for a master being evaluated, which then probes)
      */
-    private LiveUpdate.CodeAway codeAwayNow(IommuDriver driver) {
+    LiveUpdate.CodeAway codeAwayNow(IommuDriver driver) {
         LiveUpdate.CodeAway away = live.codeAway(driver);
         if (away != null && System.nanoTime() - away.sinceNs() >= config.liveUpdateTimeoutNs()) {
             expireCode(driver, away);
@@ -544,7 +536,7 @@ public final class IommuCoreEngine implements IommuService {
         for (int i = masters.all().size() - 1; i >= 0; i--) {
             MasterImpl m = masters.all().get(i);
             if (m.state == MasterImpl.State.PROBED && usesInstance(m, inst)) {
-                releaseMaster(m);
+                probe.release(m);
             }
         }
         platformRemove(inst);
@@ -653,284 +645,11 @@ public final class IommuCoreEngine implements IommuService {
         }
     }
 
-    // ---------------------------------------------------------------- masters
+    // ---------------------------------------------------------------- masters (MasterProbe)
 
+    /** Offers every master that is not probed to the drivers again (something they wait for changed). */
     private void probeMasters() {
-        for (MasterImpl m : masters.all()) {
-            if (m.state != MasterImpl.State.PROBED) {
-                evaluate(m);
-            }
-        }
-    }
-
-    /**
-     * of_iommu_configure + iommu_probe_device for one master that is not probed: resolve its
-     * specifiers; defer while an IOMMU has no driver; else of_xlate, probe_device, device_group,
-     * default domain and attach.
-     */
-    private void evaluate(MasterImpl m) {
-        if (m.permanentFailure) {
-            return;
-        }
-        List<StreamRef> refs = m.dma.streams();
-        List<IommuInstance> insts = new ArrayList<>(refs.size());
-        for (StreamRef ref : refs) {
-            IommuInstance inst = instances.get(ref.iommu());
-            if (inst == null) {
-                failPermanently(m, "iommus references " + ref.iommu() + ", which is not an IOMMU node (no #iommu-cells)");
-                return;
-            }
-            if (!inst.available) {
-                // of_iommu_xlate: -ENODEV, the device works without translation
-                failPermanently(m, "iommus references disabled " + inst.path);
-                return;
-            }
-            insts.add(inst);
-        }
-        if (insts.isEmpty()) {
-            failPermanently(m, "no IOMMU specifiers");
-            return;
-        }
-        for (IommuInstance inst : insts) {
-            if (inst.driver == null) {
-                m.state = MasterImpl.State.DEFERRED;
-                m.reason = inst.state == IommuInstance.State.FAILED
-                        ? "waiting for " + inst.path + " (probe failed: " + inst.reason + ")"
-                        : "waiting for driver for " + inst.path + " (" + inst.firstCompatible() + ")";
-                m.failedWith = null;
-                return;
-            }
-        }
-        Set<IommuDriver> ds = new LinkedHashSet<>();
-        for (IommuInstance inst : insts) {
-            ds.add(inst.driver);
-        }
-        for (IommuDriver d : ds) {
-            LiveUpdate.CodeAway away = codeAwayNow(d);
-            if (away != null) {
-                // its default domain needs the page-table code: probe when the new version came
-                m.state = MasterImpl.State.DEFERRED;
-                m.reason = "waiting for the next version of " + away.what() + " (live update)";
-                m.failedWith = null;
-                return;
-            }
-        }
-        if (m.state == MasterImpl.State.FAILED && ds.equals(m.failedWith)) {
-            return; // same drivers that refused it before; nothing changed
-        }
-        if (ds.size() > 1) {
-            StringBuilder sb = new StringBuilder("EINVAL: specifiers name IOMMUs bound to different drivers:");
-            Set<String> seen = new HashSet<>();
-            for (IommuInstance inst : insts) {
-                if (seen.add(inst.path)) {
-                    sb.append(' ').append(inst.path).append(" (").append(inst.driver.name()).append(')');
-                }
-            }
-            fail(m, sb.toString(), ds);
-            LOG.warn("{}: {}", m.name(), m.reason);
-            return;
-        }
-        probeDevice(m, ds.iterator().next(), refs, insts, ds);
-    }
-
-    private void failPermanently(MasterImpl m, String reason) {
-        m.state = MasterImpl.State.FAILED;
-        m.reason = reason;
-        m.permanentFailure = true;
-        LOG.info("{}: no IOMMU translation: {}", m.name(), reason);
-    }
-
-    private static void fail(MasterImpl m, String reason, Set<IommuDriver> with) {
-        m.state = MasterImpl.State.FAILED;
-        m.reason = reason;
-        m.failedWith = with;
-    }
-
-    private void probeDevice(MasterImpl m, IommuDriver driver, List<StreamRef> refs, List<IommuInstance> insts,
-            Set<IommuDriver> ds) {
-        try {
-            machine.pmDomainAttach(m.node());
-        } catch (IommuException e) {
-            if (e.errno() != Errno.EPROBE_DEFER) {
-                throw e;
-            }
-            m.state = MasterImpl.State.DEFERRED;
-            m.reason = message(e);
-            return;
-        }
-        List<FwspecEntry> fw = new ArrayList<>(refs.size());
-        for (int i = 0; i < refs.size(); i++) {
-            fw.add(new FwspecEntry(insts.get(i).device, refs.get(i).args().clone()));
-        }
-        m.setFwspec(fw);
-        m.setPriv(null);
-        boolean attached = false;
-        boolean probed = false;
-        GroupImpl group = null;
-        DomainImpl newDefault = null;
-        try {
-            for (FwspecEntry e : fw) {
-                driver.ofXlate(m, e.iommu(), e.args());
-            }
-            driver.probeDevice(m);
-            probed = true;
-            IommuGroup g = driver.deviceGroup(m, groupFactory);
-            if (!(g instanceof GroupImpl gi) || gi.engine != this) {
-                throw new IommuException(Errno.EINVAL, "device_group of " + driver.name()
-                        + " returned a group the core did not make");
-            }
-            group = gi;
-            if (!group.members.isEmpty() && group.driver != driver) {
-                throw new IommuException(Errno.EINVAL, "device_group of " + driver.name() + " returned group "
-                        + group.id() + " of driver " + group.driver.name());
-            }
-            if (group.members.isEmpty()) {
-                group.driver = driver;
-                groups.put(group.id(), group);
-            }
-            group.members.add(m);
-            m.group = group;
-            trace.addDeviceToGroup(group.id(), m.name());
-            // Linux's dev_info; DEBUG here: the launcher's summary counts the groups, iommu:groups lists them
-            LOG.debug("{}: Adding to iommu group {}", m.name(), group.id());
-            attached = true; // from here its streams may be programmed
-            if (group.defaultDomain == null) {
-                newDefault = domains.setupDefault(group.id(), m, driver, config);
-                group.defaultDomain = newDefault;
-                group.domain = newDefault;
-            } else {
-                DomainType want = Domains.defDomainType(driver, m);
-                if (want != null && group.defaultDomain.type() != want) {
-                    LOG.warn("{}: wants a {} domain but group {} already has a {} default domain", m.name(),
-                            typeName(want), group.id(), group.defaultDomain.typeName());
-                }
-                group.domain.attachDev(m);
-            }
-            trace.attachDeviceToDomain(m.name());
-            m.driver = driver;
-            m.state = MasterImpl.State.PROBED;
-            m.reason = null;
-            m.failedWith = null;
-        } catch (RuntimeException e) {
-            if (attached && group.members.equals(List.of(m))) {
-                blockBeforeRelease(driver, m); // before its group's domains are freed
-            }
-            if (group != null && group.members.remove(m)) {
-                trace.removeDeviceFromGroup(group.id(), m.name());
-                if (group.members.isEmpty()) {
-                    dissolve(group, "probe of " + m.name() + " failed");
-                }
-            }
-            m.group = null;
-            if (probed) {
-                try {
-                    driver.releaseDevice(m);
-                } catch (RuntimeException r) {
-                    LOG.warn("{}: release_device after a failed probe: {}", m.name(), message(r), r);
-                }
-            }
-            m.setFwspec(List.of());
-            m.setPriv(null);
-            machine.pmDomainDetach(m.node());
-            fail(m, driver.name() + ": " + message(e), ds);
-            LOG.warn("{}: IOMMU probe failed: {}", m.name(), m.reason);
-        }
-    }
-
-    /** iommu_release_device: detach, leave the group (freeing its domains with the last member), release_device. */
-    private void releaseMaster(MasterImpl m) {
-        GroupImpl g = m.group;
-        IommuDriver driver = m.driver;
-        if (g != null) {
-            trace.detachDeviceFromDomain(m.name());
-            g.members.remove(m);
-            trace.removeDeviceFromGroup(g.id(), m.name());
-        }
-        if (g == null || g.members.isEmpty()) {
-            blockBeforeRelease(driver, m); // the group's domains are freed next
-        }
-        try {
-            driver.releaseDevice(m);
-        } catch (RuntimeException e) {
-            LOG.warn("{}: release_device of {} failed: {}", m.name(), driver.name(), message(e), e);
-        }
-        if (g != null && g.members.isEmpty()) {
-            dissolve(g, "group " + g.id() + " lost its last device");
-        }
-        LOG.debug("{}: Removing from iommu group {}", m.name(), g != null ? g.id() : -1);
-        m.group = null;
-        m.driver = null;
-        m.setFwspec(List.of());
-        m.setPriv(null);
-        machine.pmDomainDetach(m.node());
-        m.state = MasterImpl.State.DEFERRED;
-        m.reason = "released";
-    }
-
-    /**
-     * iommu_deinit_device's release_domain, for the last device of a group: before release_device
-     * it is put on its driver's blocked domain, so that it does not go on translating through the
-     * group's domains, which are freed next (found by fail-nth: a test IOMMU master whose default
-     * domain's attach timed out kept its stream on that domain's freed table). Not while other
-     * devices stay in the group: they may share the device's stream entries (arm-smmu), and its
-     * domain lives on with them. Best effort: a driver without a blocked domain, old code that
-     * cannot run any more, or hardware that went away leave the device as release_device leaves it.
-     */
-    private static void blockBeforeRelease(IommuDriver driver, MasterImpl m) {
-        try {
-            DomainOps blocked = driver.blockedDomain();
-            if (blocked != null) {
-                blocked.attachDev(m);
-            }
-        } catch (RuntimeException | LinkageError e) {
-            LOG.debug("{}: could not block it before release_device: {}", m.name(), message(e));
-        }
-    }
-
-    /** The last member left: free the domain it was attached to and its default domain. */
-    private void dissolve(GroupImpl g, String why) {
-        DomainImpl cur = g.domain;
-        DomainImpl def = g.defaultDomain;
-        g.domain = null;
-        g.defaultDomain = null;
-        groups.remove(g.id());
-        if (cur != null && cur != def) {
-            domains.destroy(cur, why);
-        }
-        if (def != null) {
-            domains.destroy(def, why);
-        }
-        try {
-            g.release();
-        } catch (RuntimeException e) {
-            LOG.warn("group {}: release of the driver's group data failed: {}", g.id(), message(e), e);
-        }
-    }
-
-    // ---------------------------------------------------------------- groups
-
-    private final class Groups implements GroupFactory {
-        @Override
-        public IommuGroup generic(IommuMaster dev) {
-            return new GroupImpl(IommuCoreEngine.this, nextGroupId.getAndIncrement());
-        }
-
-        @Override
-        public IommuGroup pci(IommuMaster dev) {
-            int rid = dev.requesterId();
-            if (rid >= 0) {
-                String bridge = dev.node().parent().map(DtNode::path).orElse("");
-                for (MasterImpl other : masters.all()) {
-                    GroupImpl g = other.group;
-                    if (other != dev && g != null && other.requesterId() >= 0
-                            && (other.requesterId() >> 3) == (rid >> 3)
-                            && bridge.equals(other.node().parent().map(DtNode::path).orElse(""))) {
-                        return g;
-                    }
-                }
-            }
-            return generic(dev);
-        }
+        probe.probeAll();
     }
 
     // ---------------------------------------------------------------- views (CoreViews), under the lock
