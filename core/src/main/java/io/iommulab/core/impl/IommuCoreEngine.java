@@ -14,6 +14,7 @@ import io.iommulab.api.dto.FaultDTO;
 import io.iommulab.api.dto.GroupDTO;
 import io.iommulab.api.dto.InjectionDTO;
 import io.iommulab.api.dto.IommuNodeDTO;
+import io.iommulab.api.dto.ProbeState;
 import io.iommulab.api.dto.SanitizerDTO;
 import io.iommulab.api.dto.TraceEventDTO;
 import io.iommulab.api.error.Errno;
@@ -279,7 +280,7 @@ public final class IommuCoreEngine implements IommuService {
         live.codeBack(driver);
         for (int i = masters.all().size() - 1; i >= 0; i--) {
             MasterImpl m = masters.all().get(i);
-            if (m.state == MasterImpl.State.PROBED && m.driver == driver) {
+            if (m.state == ProbeState.PROBED && m.driver == driver) {
                 probe.release(m);
             }
         }
@@ -292,7 +293,7 @@ public final class IommuCoreEngine implements IommuService {
                 platformRemove(inst);
             }
             if (inst.available && inst.driver == null && inst.failedDrivers.isEmpty()) {
-                inst.state = IommuInstance.State.DEFERRED;
+                inst.state = ProbeState.DEFERRED;
                 inst.reason = "no driver for " + inst.compatibleText();
             }
         }
@@ -522,7 +523,7 @@ public final class IommuCoreEngine implements IommuService {
                 unbind(inst);
             }
             if (inst.available && inst.driver == null) {
-                inst.state = IommuInstance.State.DEFERRED;
+                inst.state = ProbeState.DEFERRED;
                 inst.reason = modelled ? "no driver for " + inst.compatibleText()
                         : "no hardware model" + (hw != null && hw.reason() != null ? ": " + hw.reason() : "");
             }
@@ -535,7 +536,7 @@ public final class IommuCoreEngine implements IommuService {
     private void unbind(IommuInstance inst) {
         for (int i = masters.all().size() - 1; i >= 0; i--) {
             MasterImpl m = masters.all().get(i);
-            if (m.state == MasterImpl.State.PROBED && usesInstance(m, inst)) {
+            if (m.state == ProbeState.PROBED && usesInstance(m, inst)) {
                 probe.release(m);
             }
         }
@@ -608,7 +609,7 @@ public final class IommuCoreEngine implements IommuService {
     private void bind(IommuInstance inst, IommuDriver driver) {
         if (!inst.modelled) {
             // no hardware answers at this node's registers: probing would only fail; wait for it
-            inst.state = IommuInstance.State.DEFERRED;
+            inst.state = ProbeState.DEFERRED;
             inst.reason = "no hardware model" + (inst.hw.reason() != null ? ": " + inst.hw.reason() : "");
             return;
         }
@@ -620,7 +621,7 @@ public final class IommuCoreEngine implements IommuService {
             if (e.errno() != Errno.EPROBE_DEFER) {
                 throw e;
             }
-            inst.state = IommuInstance.State.DEFERRED;
+            inst.state = ProbeState.DEFERRED;
             inst.reason = message(e);
             LOG.info("{}: probe deferred: {}", inst.path, message(e));
             return;
@@ -633,13 +634,13 @@ public final class IommuCoreEngine implements IommuService {
             inst.driver = driver;
             inst.device = dev;
             inst.pdev = pdev;
-            inst.state = IommuInstance.State.PROBED;
+            inst.state = ProbeState.PROBED;
             inst.reason = null;
             LOG.debug("{}: probed by {} ({} streams)", inst.path, driver.name(), dev.numStreams());
         } catch (RuntimeException e) {
             machine.pmDomainDetach(inst.node);
             inst.failedDrivers.add(driver);
-            inst.state = IommuInstance.State.FAILED;
+            inst.state = ProbeState.FAILED;
             inst.reason = driver.name() + ": " + message(e);
             LOG.warn("{}: probe by {} failed: {}", inst.path, driver.name(), message(e));
         }

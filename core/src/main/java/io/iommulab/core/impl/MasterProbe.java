@@ -8,6 +8,7 @@ import io.iommulab.api.driver.IommuDriver;
 import io.iommulab.api.driver.IommuGroup;
 import io.iommulab.api.driver.IommuMaster;
 import io.iommulab.api.dt.DtNode;
+import io.iommulab.api.dto.ProbeState;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.machine.Machine;
@@ -57,7 +58,7 @@ final class MasterProbe {
     /** Evaluates every master that is not probed (all of them at the start). */
     void probeAll() {
         for (MasterImpl m : masters.all()) {
-            if (m.state != MasterImpl.State.PROBED) {
+            if (m.state != ProbeState.PROBED) {
                 evaluate(m);
             }
         }
@@ -93,8 +94,8 @@ final class MasterProbe {
         }
         for (IommuInstance inst : insts) {
             if (inst.driver == null) {
-                m.state = MasterImpl.State.DEFERRED;
-                m.reason = inst.state == IommuInstance.State.FAILED
+                m.state = ProbeState.DEFERRED;
+                m.reason = inst.state == ProbeState.FAILED
                         ? "waiting for " + inst.path + " (probe failed: " + inst.reason + ")"
                         : "waiting for driver for " + inst.path + " (" + inst.firstCompatible() + ")";
                 m.failedWith = null;
@@ -109,13 +110,13 @@ final class MasterProbe {
             LiveUpdate.CodeAway away = engine.codeAwayNow(d);
             if (away != null) {
                 // its default domain needs the page-table code: probe when the new version came
-                m.state = MasterImpl.State.DEFERRED;
+                m.state = ProbeState.DEFERRED;
                 m.reason = "waiting for the next version of " + away.what() + " (live update)";
                 m.failedWith = null;
                 return;
             }
         }
-        if (m.state == MasterImpl.State.FAILED && ds.equals(m.failedWith)) {
+        if (m.state == ProbeState.FAILED && ds.equals(m.failedWith)) {
             return; // same drivers that refused it before; nothing changed
         }
         if (ds.size() > 1) {
@@ -134,14 +135,14 @@ final class MasterProbe {
     }
 
     private void failPermanently(MasterImpl m, String reason) {
-        m.state = MasterImpl.State.FAILED;
+        m.state = ProbeState.FAILED;
         m.reason = reason;
         m.permanentFailure = true;
         LOG.info("{}: no IOMMU translation: {}", m.name(), reason);
     }
 
     private static void fail(MasterImpl m, String reason, Set<IommuDriver> with) {
-        m.state = MasterImpl.State.FAILED;
+        m.state = ProbeState.FAILED;
         m.reason = reason;
         m.failedWith = with;
     }
@@ -154,7 +155,7 @@ final class MasterProbe {
             if (e.errno() != Errno.EPROBE_DEFER) {
                 throw e;
             }
-            m.state = MasterImpl.State.DEFERRED;
+            m.state = ProbeState.DEFERRED;
             m.reason = IommuCoreEngine.message(e);
             return;
         }
@@ -208,7 +209,7 @@ final class MasterProbe {
             }
             trace.attachDeviceToDomain(m.name());
             m.driver = driver;
-            m.state = MasterImpl.State.PROBED;
+            m.state = ProbeState.PROBED;
             m.reason = null;
             m.failedWith = null;
         } catch (RuntimeException e) {
@@ -263,7 +264,7 @@ final class MasterProbe {
         m.setFwspec(List.of());
         m.setPriv(null);
         machine.pmDomainDetach(m.node());
-        m.state = MasterImpl.State.DEFERRED;
+        m.state = ProbeState.DEFERRED;
         m.reason = "released";
     }
 
