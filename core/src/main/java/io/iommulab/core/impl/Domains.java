@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  */
 final class Domains {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Domains.class);
+    /** the core's log category, as before this part left IommuCoreEngine (users filter on it) */
+    private static final Logger LOG = LoggerFactory.getLogger(IommuCoreEngine.class);
 
     private final IommuCoreEngine engine;
     private final FailNth failNth;

@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  */
 final class Injections {
 
-    private static final Logger LOG = LoggerFactory.getLogger(Injections.class);
+    /** the core's log category, as before this part left IommuCoreEngine (users filter on it) */
+    private static final Logger LOG = LoggerFactory.getLogger(IommuCoreEngine.class);
 
     private final Map<String, IommuInstance> instances;
 

@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
  */
 final class MasterProbe {
 
-    private static final Logger LOG = LoggerFactory.getLogger(MasterProbe.class);
+    /** the core's log category, as before this part left IommuCoreEngine (users filter on it) */
+    private static final Logger LOG = LoggerFactory.getLogger(IommuCoreEngine.class);
 
     private final IommuCoreEngine engine;
     private final Machine machine;
