@@ -602,6 +602,16 @@ public final class IommuCoreEngine implements IommuService {
         notifyAll();
     }
 
+    /** @return true if a registered driver matches the instance and has not refused it (under the lock) */
+    boolean hasDriverFor(IommuInstance inst) {
+        for (IommuDriver d : drivers) {
+            if (inst.matchIndex(d) >= 0 && !inst.failedDrivers.contains(d)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public synchronized List<IommuDriver> drivers() {
         return List.copyOf(drivers);
     }

@@ -96,9 +96,7 @@ final class MasterProbe {
         for (IommuInstance inst : insts) {
             if (inst.driver == null) {
                 m.state = ProbeState.DEFERRED;
-                m.reason = inst.state == ProbeState.FAILED
-                        ? "waiting for " + inst.path + " (probe failed: " + inst.reason + ")"
-                        : "waiting for driver for " + inst.path + " (" + inst.firstCompatible() + ")";
+                m.reason = waitingFor(inst);
                 m.failedWith = null;
                 return;
             }
@@ -133,6 +131,21 @@ final class MasterProbe {
             return;
         }
         probeDevice(m, ds.iterator().next(), refs, insts, ds);
+    }
+
+    /**
+     * Why a master waits for an IOMMU no driver runs: its probe failed; its hardware is missing or
+     * refused to start (a driver is there for it: the user must fix the board or plug the model in,
+     * not look for a driver); or no driver for it has come.
+     */
+    private String waitingFor(IommuInstance inst) {
+        if (inst.state == ProbeState.FAILED) {
+            return "waiting for " + inst.path + " (probe failed: " + inst.reason + ")";
+        }
+        if (!inst.modelled && engine.hasDriverFor(inst)) {
+            return "waiting for the hardware of " + inst.path + " (" + inst.reason + ")";
+        }
+        return "waiting for driver for " + inst.path + " (" + inst.firstCompatible() + ")";
     }
 
     private void failPermanently(MasterImpl m, String reason) {
