@@ -11,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 import org.slf4j.Logger;
+import org.osgi.annotation.versioning.ConsumerType;
 
 /**
  * The page-table formats one driver makes its domains with, and the live update of that code under
@@ -33,7 +34,8 @@ import org.slf4j.Logger;
  */
 public final class PgtableFormats {
 
-    /** What the formats need of the driver. */
+    /** What the formats need of the driver (each driver implements it: a new method would break them). */
+    @ConsumerType
     public interface Driver {
         /**
          * @return a platform device of the driver, null when it drives none (the core quiesces

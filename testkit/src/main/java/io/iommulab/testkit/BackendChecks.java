@@ -1,6 +1,7 @@
 package io.iommulab.testkit;
 
 import io.iommulab.api.dto.IommuNodeDTO;
+import io.iommulab.api.dto.ProbeState;
 import io.iommulab.api.machine.DmaMaster;
 import io.iommulab.api.machine.DmaResult;
 import io.iommulab.api.machine.PhysicalMemory;
@@ -36,7 +37,7 @@ public final class BackendChecks {
 
     /** The IOMMU node failed to probe with {@code errno} and a reason containing {@code text} and naming the node. */
     public static void assertProbeFailed(IommuNodeDTO n, String errno, String text) {
-        check("failed".equals(n.state()), n.node() + ": state " + n.state() + ", expected failed");
+        check(n.probeState() == ProbeState.FAILED, n.node() + ": state " + n.state() + ", expected failed");
         check(n.reason().contains(errno + ": ") && n.reason().contains(text), n.node() + ": " + n.reason());
         check(n.reason().contains(n.node()), "the message names the node: " + n.reason());
     }

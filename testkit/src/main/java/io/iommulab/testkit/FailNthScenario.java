@@ -4,12 +4,14 @@ import io.iommulab.api.error.Errno;
 import io.iommulab.api.machine.FailNth;
 import java.util.Set;
 import java.util.SortedMap;
+import org.osgi.annotation.versioning.ConsumerType;
 
 /**
  * One operation {@link FailNthSweep} runs with every injection point on its path failed in turn
  * (a {@code TEST_FAIL_NTH} of {@code iommufd_fail_nth}). The scenario is set up before the sweep
- * and must be runnable again after {@link #undo}.
+ * and must be runnable again after {@link #undo}. Tests implement it (a new method would break them).
  */
+@ConsumerType
 public interface FailNthScenario {
 
     /** How a failed run is judged. */

@@ -11,6 +11,7 @@ import io.iommulab.api.dma.SgEntry;
 import io.iommulab.api.dto.DeviceDTO;
 import io.iommulab.api.dto.IommuNodeDTO;
 import io.iommulab.api.dto.LiveUpdateDTO;
+import io.iommulab.api.dto.ProbeState;
 import io.iommulab.api.dto.StreamRefDTO;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
@@ -171,12 +172,12 @@ public final class FailNthScenarios {
                 register.run();
                 checkStreamsOfUnprobedMasters(name, streamsBefore);
                 for (IommuNodeDTO n : iommu.iommus()) {
-                    if ("failed".equals(n.state()) && !failedBefore.contains(n.node())) {
+                    if (n.probeState() == ProbeState.FAILED && !failedBefore.contains(n.node())) {
                         throw failure(n.node(), n.reason());
                     }
                 }
                 for (DeviceDTO d : iommu.devices()) {
-                    if ("failed".equals(d.state()) && !failedBefore.contains(d.node())) {
+                    if (d.probeState() == ProbeState.FAILED && !failedBefore.contains(d.node())) {
                         throw failure(d.node(), d.reason());
                     }
                 }
@@ -214,14 +215,14 @@ public final class FailNthScenarios {
         Set<String> used = new HashSet<>();
         List<DeviceDTO> devices = iommu.devices();
         for (DeviceDTO d : devices) {
-            if ("probed".equals(d.state())) {
+            if (d.probeState() == ProbeState.PROBED) {
                 for (StreamRefDTO s : d.iommus()) {
                     used.addAll(streamRegisters.apply(s.iommu(), s.sid()).keySet());
                 }
             }
         }
         for (DeviceDTO d : devices) {
-            if ("probed".equals(d.state())) {
+            if (d.probeState() == ProbeState.PROBED) {
                 continue;
             }
             for (StreamRefDTO s : d.iommus()) {
@@ -239,8 +240,8 @@ public final class FailNthScenarios {
 
     private Set<String> failedNodes() {
         Set<String> out = new HashSet<>();
-        iommu.iommus().stream().filter(n -> "failed".equals(n.state())).forEach(n -> out.add(n.node()));
-        iommu.devices().stream().filter(d -> "failed".equals(d.state())).forEach(d -> out.add(d.node()));
+        iommu.iommus().stream().filter(n -> n.probeState() == ProbeState.FAILED).forEach(n -> out.add(n.node()));
+        iommu.devices().stream().filter(d -> d.probeState() == ProbeState.FAILED).forEach(d -> out.add(d.node()));
         return out;
     }
 

@@ -4,6 +4,7 @@ import io.iommulab.api.cmdline.Kstrtobool;
 import io.iommulab.api.cmdline.Memparse;
 import java.util.Objects;
 import java.util.function.Function;
+import org.osgi.annotation.versioning.ConsumerType;
 
 /**
  * One setting of a PID: its key, its default, how its text is read and written back, and what a
@@ -20,7 +21,8 @@ public record Setting<T>(String key, T defaultValue, Reader<T> reader, Function<
     /** What a change of the setting affects: at once. */
     public static final String LIVE = "live";
 
-    /** Reads the text of a setting. */
+    /** Reads the text of a setting (components write them, as lambdas: a new method would break them). */
+    @ConsumerType
     @FunctionalInterface
     public interface Reader<T> {
         /**

@@ -8,7 +8,7 @@ import java.util.List;
  * @param node       DT path
  * @param compatible the node's compatible strings
  * @param driver     bound driver name, or null
- * @param state      {@code probed}, {@code deferred}, {@code failed} or {@code disabled}
+ * @param state      {@code probed}, {@code deferred}, {@code failed} or {@code disabled} ({@link #probeState})
  * @param reason     why it is not probed (null when probed)
  * @param streams    stream ids masters use on it, ascending
  * @param origin     the bundle whose code drives it ({@code "io.iommulab.dart 0.2.0.SNAPSHOT"}), or null
@@ -20,5 +20,10 @@ public record IommuNodeDTO(String node, List<String> compatible, String driver, 
     public IommuNodeDTO(String node, List<String> compatible, String driver, String state, String reason,
             List<Integer> streams) {
         this(node, compatible, driver, state, reason, streams, null);
+    }
+
+    /** @return {@link #state} as the enum to compare with */
+    public ProbeState probeState() {
+        return ProbeState.of(state);
     }
 }

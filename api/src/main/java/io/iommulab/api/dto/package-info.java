@@ -6,8 +6,9 @@
  * ({@link io.iommulab.api.dto.IotlbDTO}), what the DMA API mapped ({@link io.iommulab.api.dto.DmaMappingDTO}), a DMA
  * domain's IOVA allocator ({@link io.iommulab.api.dto.IovaDomainDTO}), a device's reserved regions
  * ({@link io.iommulab.api.dto.ResvRegionsDTO}) its domain's fault handler ({@link io.iommulab.api.dto.FaultHandlerDTO}) and the machine's RAM with the
- * page tables' domains ({@link io.iommulab.api.dto.RamDTO}).
+ * page tables' domains ({@link io.iommulab.api.dto.RamDTO}); 1.5 the probe states as an enum,
+ * {@link io.iommulab.api.dto.ProbeState} ({@link io.iommulab.api.dto.DeviceDTO#probeState}).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.4.0")
+@org.osgi.annotation.versioning.Version("1.5.0")
 package io.iommulab.api.dto;

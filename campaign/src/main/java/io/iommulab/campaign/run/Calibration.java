@@ -7,6 +7,7 @@ import io.iommulab.api.driver.DomainGeometry;
 import io.iommulab.api.dto.DeviceDTO;
 import io.iommulab.api.dto.GroupDTO;
 import io.iommulab.api.dto.IommuNodeDTO;
+import io.iommulab.api.dto.ProbeState;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.hw.TableWalk;
@@ -155,7 +156,7 @@ public final class Calibration {
     private List<Facts.Master> masters() {
         List<Facts.Master> out = new ArrayList<>();
         for (DeviceDTO d : lab.iommu().devices()) {
-            if (!"probed".equals(d.state()) || d.group() == null) {
+            if (d.probeState() != ProbeState.PROBED || d.group() == null) {
                 continue;
             }
             DmaMaster dma = lab.machine().master(d.node()).orElse(null);

@@ -3,6 +3,7 @@ package io.iommulab.compare.report;
 import io.iommulab.api.dto.DeviceDTO;
 import io.iommulab.api.dto.GroupDTO;
 import io.iommulab.api.dto.IommuNodeDTO;
+import io.iommulab.api.dto.ProbeState;
 import io.iommulab.api.dto.StreamRefDTO;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -456,7 +457,7 @@ final class TopologySvg {
 
     private String masterLabel(DeviceDTO d) {
         String s = names.of(d.node());
-        return d.state() == null || d.state().equals("probed") ? s : s + " (" + d.state() + ")";
+        return d.state() == null || ProbeState.PROBED.text().equals(d.state()) ? s : s + " (" + d.state() + ")";
     }
 
     private static String sidLabel(StreamRefDTO s) {

@@ -5,6 +5,7 @@ import io.iommulab.api.dto.DeviceDTO;
 import io.iommulab.api.dto.DomainDTO;
 import io.iommulab.api.dto.GroupDTO;
 import io.iommulab.api.dto.IommuNodeDTO;
+import io.iommulab.api.dto.ProbeState;
 import io.iommulab.api.dto.StreamRefDTO;
 import io.iommulab.api.machine.StreamRef;
 import java.util.ArrayList;
@@ -43,7 +44,7 @@ final class CoreViews {
             IommuDriver d = inst.driver;
             String reason = d != null && retiring.test(d)
                     ? "live update: the old code runs until the next " + d.name() + " takes over" : inst.reason;
-            out.add(new IommuNodeDTO(inst.path, inst.node.compatible(), d != null ? d.name() : null, inst.state.toString(),
+            out.add(new IommuNodeDTO(inst.path, inst.node.compatible(), d != null ? d.name() : null, inst.state.text(),
                     reason, inst.streams, d != null ? origins.apply(d) : null));
         }
         return out;
@@ -64,7 +65,7 @@ final class CoreViews {
         }
         GroupImpl g = m.group;
         DomainImpl d = g != null ? g.domain : null;
-        return new DeviceDTO(m.name(), refs, m.state.toString(), m.reason, g != null ? g.id() : null,
+        return new DeviceDTO(m.name(), refs, m.state.text(), m.reason, g != null ? g.id() : null,
                 d != null ? d.id() : null, d != null ? d.typeName() : null);
     }
 

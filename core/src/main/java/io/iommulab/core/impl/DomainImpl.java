@@ -480,7 +480,8 @@ public final class DomainImpl implements IommuDomain {
 
     /**
      * iommu_pgsize(): the largest supported page size that fits the remaining {@code size} and the
-     * alignment of both addresses.
+     * alignment of both addresses. The campaign's oracle has the same lines (campaign.oracle.PageSizes)
+     * on purpose: an oracle that called the code it judges would agree with its bugs.
      */
     static long pgsize(long bitmap, long iova, long paddr, long size) {
         long pgsizes = bitmap & genmask(63 - Long.numberOfLeadingZeros(size));

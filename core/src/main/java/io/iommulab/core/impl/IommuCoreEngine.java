@@ -3,15 +3,10 @@ package io.iommulab.core.impl;
 import io.iommulab.api.DomainType;
 import io.iommulab.api.IommuDomain;
 import io.iommulab.api.IommuService;
-import io.iommulab.api.driver.Capability;
-import io.iommulab.api.driver.DomainOps;
 import io.iommulab.api.driver.FwspecEntry;
-import io.iommulab.api.driver.GroupFactory;
 import io.iommulab.api.driver.IommuDevice;
 import io.iommulab.api.driver.IommuDriver;
 import io.iommulab.api.driver.IommuFault;
-import io.iommulab.api.driver.IommuGroup;
-import io.iommulab.api.driver.IommuMaster;
 import io.iommulab.api.driver.ReservedRegion;
 import io.iommulab.api.dto.DeviceDTO;
 import io.iommulab.api.dto.DomainDTO;
@@ -19,30 +14,23 @@ import io.iommulab.api.dto.FaultDTO;
 import io.iommulab.api.dto.GroupDTO;
 import io.iommulab.api.dto.InjectionDTO;
 import io.iommulab.api.dto.IommuNodeDTO;
+import io.iommulab.api.dto.ProbeState;
 import io.iommulab.api.dto.SanitizerDTO;
 import io.iommulab.api.dto.TraceEventDTO;
-import io.iommulab.api.dt.DtNode;
-import io.iommulab.api.dt.NodeNames;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.machine.DmaMaster;
-import io.iommulab.api.machine.FailNth;
 import io.iommulab.api.machine.IommuHardware;
 import io.iommulab.api.machine.Machine;
-import io.iommulab.api.machine.StreamRef;
 import io.iommulab.core.impl.dma.DmaDebug;
 import io.iommulab.core.impl.sanitize.IommuPages;
 import io.iommulab.core.impl.sanitize.Sanitizer;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,9 +40,13 @@ import org.slf4j.LoggerFactory;
  * events. Lifecycle operations run under one lock; map/unmap, the DMA API's lookups and fault
  * reports do not take it.
  *
- * <p>What is not lifecycle lives beside it: {@link Masters} finds a master by the name a user gives,
- * {@link CoreViews} turns the engine's state into the DTOs the shell shows, and {@link FaultReporter}
- * is report_iommu_fault with the fault log.
+ * <p>It decides when things happen; the parts live beside it: {@link MasterProbe} probes and
+ * releases masters (of_iommu_configure, iommu_probe_device, iommu_release_device, groups),
+ * {@link Domains} allocates and frees domains, {@link LiveUpdate} hands a driver's state to its
+ * next version ({@link UpdateDeadlines} times it), {@link Masters} finds a master by the name a
+ * user gives, {@link CoreViews} turns the engine's state into the DTOs the shell shows,
+ * {@link FaultReporter} is report_iommu_fault with the fault log, {@link Injections} is
+ * {@code iommu:inject}, and {@link CoreSanitizerHost} is what the DMA sanitizer reads of it.
  */
 public final class IommuCoreEngine implements IommuService {
 
@@ -77,11 +69,9 @@ public final class IommuCoreEngine implements IommuService {
     private final Map<String, IommuInstance> instances = new LinkedHashMap<>();
     private final Masters masters;
     private final List<IommuDriver> drivers = new ArrayList<>();
-    private final TreeMap<Integer, DomainImpl> domains = new TreeMap<>();
+    private final Domains domains;
     private final TreeMap<Integer, GroupImpl> groups = new TreeMap<>();
-    private final AtomicInteger nextDomainId = new AtomicInteger(1);
-    private final AtomicInteger nextGroupId = new AtomicInteger();
-    private final GroupFactory groupFactory = new Groups();
+    private final MasterProbe probe;
     private final CoreViews views;
     private final LiveUpdate live = new LiveUpdate(this);
     /** the bundle each driver's code comes from, for listings and live-update reports */
@@ -91,9 +81,9 @@ public final class IommuCoreEngine implements IommuService {
      * leaves is awaited ({@link #codeLeft}); outside OSGi nothing else takes code away
      */
     private java.util.function.BooleanSupplier updateInProgress = () -> true;
-    /** runs the deadlines of the drivers waiting for their next version; no thread while none waits */
-    private java.util.concurrent.ScheduledThreadPoolExecutor deadlines;
-    private final Map<IommuDriver, java.util.concurrent.ScheduledFuture<?>> deadlineTasks = new java.util.IdentityHashMap<>();
+    /** the deadlines of the drivers waiting for their next version; no thread while none waits */
+    private final UpdateDeadlines deadlines = new UpdateDeadlines();
+    private final Injections injections;
     private boolean shutDown;
 
     public IommuCoreEngine(Machine machine, CoreConfig config) {
@@ -105,15 +95,16 @@ public final class IommuCoreEngine implements IommuService {
         for (IommuHardware hw : machine.iommuHardware()) {
             instances.put(hw.node().path(), IommuInstance.of(hw, masters.all(), machine.failNth()));
         }
-        this.views = new CoreViews(instances, masters, groups, domains, this::originOf, live::isRetiring);
+        this.injections = new Injections(instances);
         this.iommuPages = new IommuPages(machine.pages());
-        this.sanitizer = new Sanitizer(machine, new SanitizerHost(), trace, startNs, iommuPages);
+        this.sanitizer = new Sanitizer(machine, new CoreSanitizerHost(masters, instances, injections), trace, startNs, iommuPages);
+        this.domains = new Domains(this, machine.failNth(), iommuPages, sanitizer, dmaDebug);
+        this.views = new CoreViews(instances, masters, groups, domains.table(), this::originOf, live::isRetiring);
         if (config.sanitize()) {
             sanitizer.setEnabled(true, List.of());
         }
-        for (MasterImpl m : masters.all()) {
-            evaluate(m);
-        }
+        this.probe = new MasterProbe(this, machine, instances, masters, groups, domains, trace);
+        probe.probeAll();
     }
 
     /** @return the machine the core runs on (the DMA API allocates coherent buffers from its page allocator) */
@@ -188,7 +179,7 @@ public final class IommuCoreEngine implements IommuService {
         LOG.debug("IOMMU driver {} registered (compatibles {})", driver.name(), driver.compatibles());
         IommuDriver old;
         while ((old = live.predecessorOf(driver, List.copyOf(instances.values()))) != null) {
-            cancelDeadline(old);
+            deadlines.cancel(old);
             LiveUpdate.Adoption a = takeOver(old, driver, origin);
             if (a.failure() != null) {
                 LOG.warn("live update of {}: the new code could not take over the running state ({}); releasing it "
@@ -223,7 +214,7 @@ public final class IommuCoreEngine implements IommuService {
                         + " still runs; trying again (attempt {} of {})", driver.name(), a.failure(), attempt, ADOPT_ATTEMPTS);
                 live.retireAgain(a.retiring());
             }
-            a = live.adopt(old, driver, origin, List.copyOf(instances.values()), masters.all(), List.copyOf(domains.values()),
+            a = live.adopt(old, driver, origin, List.copyOf(instances.values()), masters.all(), domains.all(),
                     a == null ? null : a.records());
             if (!a.transientFailure()) {
                 break;
@@ -251,7 +242,7 @@ public final class IommuCoreEngine implements IommuService {
             live.retire(driver, origins.get(driver), faults.seq());
             LOG.info("IOMMU driver {} going away in a live update: its IOMMUs keep running on the old code until "
                     + "the next version takes over (at most {} ms)", driver.name(), config.liveUpdateMs());
-            scheduleDeadline(driver);
+            deadlines.schedule(driver, config.liveUpdateMs(), () -> expire(driver));
             return;
         }
         origins.remove(driver);
@@ -268,41 +259,9 @@ public final class IommuCoreEngine implements IommuService {
         return false;
     }
 
-    /**
-     * A watch for the driver's next version, alive only while it is awaited: it ends as soon as
-     * the driver is taken over (addDriver notifies), so no thread of the core outlives an update.
-     */
-    private void scheduleDeadline(IommuDriver driver) {
-        if (deadlines == null) {
-            deadlines = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
-                Thread t = new Thread(r, "iommu-live-update-deadline");
-                t.setDaemon(true);
-                return t;
-            });
-            deadlines.setRemoveOnCancelPolicy(true);
-        }
-        deadlineTasks.put(driver, deadlines.schedule(() -> expire(driver), config.liveUpdateMs(),
-                java.util.concurrent.TimeUnit.MILLISECONDS));
-    }
-
-    /**
-     * The driver waits no more (its next version came, its deadline passed, the core shuts down):
-     * its deadline goes, and with the last one the thread, so an update leaves no thread behind.
-     */
-    private void cancelDeadline(IommuDriver driver) {
-        java.util.concurrent.ScheduledFuture<?> task = deadlineTasks.remove(driver);
-        if (task != null) {
-            task.cancel(false);
-        }
-        if (deadlineTasks.isEmpty() && deadlines != null) {
-            deadlines.shutdown();
-            deadlines = null;
-        }
-    }
-
     /** The next version did not come in time: release what the old one ran, as on an unload. */
     private synchronized void expire(IommuDriver driver) {
-        cancelDeadline(driver);
+        deadlines.cancel(driver);
         LiveUpdate.Retiring r = live.forget(driver);
         if (r == null) {
             return;
@@ -310,7 +269,7 @@ public final class IommuCoreEngine implements IommuService {
         LOG.warn("live update of {}: no new version took over within {} ms; releasing its masters and resetting its "
                 + "IOMMUs as on an unload", driver.name(), config.liveUpdateMs());
         live.expired(r, "no new version of " + driver.name() + " took over within " + config.liveUpdateMs() + " ms",
-                List.copyOf(instances.values()), List.copyOf(domains.values()));
+                List.copyOf(instances.values()), domains.all());
         origins.remove(driver);
         teardown(driver);
         notifyAll();
@@ -321,14 +280,12 @@ public final class IommuCoreEngine implements IommuService {
         live.codeBack(driver);
         for (int i = masters.all().size() - 1; i >= 0; i--) {
             MasterImpl m = masters.all().get(i);
-            if (m.state == MasterImpl.State.PROBED && m.driver == driver) {
-                releaseMaster(m);
+            if (m.state == ProbeState.PROBED && m.driver == driver) {
+                probe.release(m);
             }
         }
-        for (DomainImpl d : new ArrayList<>(domains.values())) {
-            if (d.driverService() == driver) {
-                destroyDomain(d, "driver " + driver.name() + " was removed");
-            }
+        for (DomainImpl d : domains.of(driver)) {
+            domains.destroy(d, "driver " + driver.name() + " was removed");
         }
         for (IommuInstance inst : instances.values()) {
             inst.failedDrivers.remove(driver);
@@ -336,7 +293,7 @@ public final class IommuCoreEngine implements IommuService {
                 platformRemove(inst);
             }
             if (inst.available && inst.driver == null && inst.failedDrivers.isEmpty()) {
-                inst.state = IommuInstance.State.DEFERRED;
+                inst.state = ProbeState.DEFERRED;
                 inst.reason = "no driver for " + inst.compatibleText();
             }
         }
@@ -411,7 +368,7 @@ public final class IommuCoreEngine implements IommuService {
      * @return the page-table code of {@code driver} awaited now, null if none (or its timeout passed:
      *         then it expires; for a master being evaluated, which then probes)
      */
-    private LiveUpdate.CodeAway codeAwayNow(IommuDriver driver) {
+    LiveUpdate.CodeAway codeAwayNow(IommuDriver driver) {
         LiveUpdate.CodeAway away = live.codeAway(driver);
         if (away != null && System.nanoTime() - away.sinceNs() >= config.liveUpdateTimeoutNs()) {
             expireCode(driver, away);
@@ -522,12 +479,7 @@ public final class IommuCoreEngine implements IommuService {
      */
     synchronized void quiesce(IommuInstance inst, String what, Runnable swap) {
         IommuDriver driver = inst.driver;
-        List<DomainImpl> ds = new ArrayList<>();
-        for (DomainImpl d : domains.values()) {
-            if (d.driverService() == driver) {
-                ds.add(d);
-            }
-        }
+        List<DomainImpl> ds = domains.of(driver);
         List<IommuInstance> insts = new ArrayList<>();
         for (IommuInstance i : instances.values()) {
             if (i.driver == driver) {
@@ -571,7 +523,7 @@ public final class IommuCoreEngine implements IommuService {
                 unbind(inst);
             }
             if (inst.available && inst.driver == null) {
-                inst.state = IommuInstance.State.DEFERRED;
+                inst.state = ProbeState.DEFERRED;
                 inst.reason = modelled ? "no driver for " + inst.compatibleText()
                         : "no hardware model" + (hw != null && hw.reason() != null ? ": " + hw.reason() : "");
             }
@@ -584,8 +536,8 @@ public final class IommuCoreEngine implements IommuService {
     private void unbind(IommuInstance inst) {
         for (int i = masters.all().size() - 1; i >= 0; i--) {
             MasterImpl m = masters.all().get(i);
-            if (m.state == MasterImpl.State.PROBED && usesInstance(m, inst)) {
-                releaseMaster(m);
+            if (m.state == ProbeState.PROBED && usesInstance(m, inst)) {
+                probe.release(m);
             }
         }
         platformRemove(inst);
@@ -646,12 +598,18 @@ public final class IommuCoreEngine implements IommuService {
         shutDown = true;
         // the machine may outlive this core (a lab's is closed next, the registered one stays booted)
         sanitizer.setEnabled(false, List.of());
-        deadlineTasks.clear();
-        if (deadlines != null) {
-            deadlines.shutdownNow();
-            deadlines = null;
-        }
+        deadlines.shutdownNow();
         notifyAll();
+    }
+
+    /** @return true if a registered driver matches the instance and has not refused it (under the lock) */
+    boolean hasDriverFor(IommuInstance inst) {
+        for (IommuDriver d : drivers) {
+            if (inst.matchIndex(d) >= 0 && !inst.failedDrivers.contains(d)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public synchronized List<IommuDriver> drivers() {
@@ -661,7 +619,7 @@ public final class IommuCoreEngine implements IommuService {
     private void bind(IommuInstance inst, IommuDriver driver) {
         if (!inst.modelled) {
             // no hardware answers at this node's registers: probing would only fail; wait for it
-            inst.state = IommuInstance.State.DEFERRED;
+            inst.state = ProbeState.DEFERRED;
             inst.reason = "no hardware model" + (inst.hw.reason() != null ? ": " + inst.hw.reason() : "");
             return;
         }
@@ -673,7 +631,7 @@ public final class IommuCoreEngine implements IommuService {
             if (e.errno() != Errno.EPROBE_DEFER) {
                 throw e;
             }
-            inst.state = IommuInstance.State.DEFERRED;
+            inst.state = ProbeState.DEFERRED;
             inst.reason = message(e);
             LOG.info("{}: probe deferred: {}", inst.path, message(e));
             return;
@@ -686,411 +644,23 @@ public final class IommuCoreEngine implements IommuService {
             inst.driver = driver;
             inst.device = dev;
             inst.pdev = pdev;
-            inst.state = IommuInstance.State.PROBED;
+            inst.state = ProbeState.PROBED;
             inst.reason = null;
             LOG.debug("{}: probed by {} ({} streams)", inst.path, driver.name(), dev.numStreams());
         } catch (RuntimeException e) {
             machine.pmDomainDetach(inst.node);
             inst.failedDrivers.add(driver);
-            inst.state = IommuInstance.State.FAILED;
+            inst.state = ProbeState.FAILED;
             inst.reason = driver.name() + ": " + message(e);
             LOG.warn("{}: probe by {} failed: {}", inst.path, driver.name(), message(e));
         }
     }
 
-    // ---------------------------------------------------------------- masters
+    // ---------------------------------------------------------------- masters (MasterProbe)
 
+    /** Offers every master that is not probed to the drivers again (something they wait for changed). */
     private void probeMasters() {
-        for (MasterImpl m : masters.all()) {
-            if (m.state != MasterImpl.State.PROBED) {
-                evaluate(m);
-            }
-        }
-    }
-
-    /**
-     * of_iommu_configure + iommu_probe_device for one master that is not probed: resolve its
-     * specifiers; defer while an IOMMU has no driver; else of_xlate, probe_device, device_group,
-     * default domain and attach.
-     */
-    private void evaluate(MasterImpl m) {
-        if (m.permanentFailure) {
-            return;
-        }
-        List<StreamRef> refs = m.dma.streams();
-        List<IommuInstance> insts = new ArrayList<>(refs.size());
-        for (StreamRef ref : refs) {
-            IommuInstance inst = instances.get(ref.iommu());
-            if (inst == null) {
-                failPermanently(m, "iommus references " + ref.iommu() + ", which is not an IOMMU node (no #iommu-cells)");
-                return;
-            }
-            if (!inst.available) {
-                // of_iommu_xlate: -ENODEV, the device works without translation
-                failPermanently(m, "iommus references disabled " + inst.path);
-                return;
-            }
-            insts.add(inst);
-        }
-        if (insts.isEmpty()) {
-            failPermanently(m, "no IOMMU specifiers");
-            return;
-        }
-        for (IommuInstance inst : insts) {
-            if (inst.driver == null) {
-                m.state = MasterImpl.State.DEFERRED;
-                m.reason = inst.state == IommuInstance.State.FAILED
-                        ? "waiting for " + inst.path + " (probe failed: " + inst.reason + ")"
-                        : "waiting for driver for " + inst.path + " (" + inst.firstCompatible() + ")";
-                m.failedWith = null;
-                return;
-            }
-        }
-        Set<IommuDriver> ds = new LinkedHashSet<>();
-        for (IommuInstance inst : insts) {
-            ds.add(inst.driver);
-        }
-        for (IommuDriver d : ds) {
-            LiveUpdate.CodeAway away = codeAwayNow(d);
-            if (away != null) {
-                // its default domain needs the page-table code: probe when the new version came
-                m.state = MasterImpl.State.DEFERRED;
-                m.reason = "waiting for the next version of " + away.what() + " (live update)";
-                m.failedWith = null;
-                return;
-            }
-        }
-        if (m.state == MasterImpl.State.FAILED && ds.equals(m.failedWith)) {
-            return; // same drivers that refused it before; nothing changed
-        }
-        if (ds.size() > 1) {
-            StringBuilder sb = new StringBuilder("EINVAL: specifiers name IOMMUs bound to different drivers:");
-            Set<String> seen = new HashSet<>();
-            for (IommuInstance inst : insts) {
-                if (seen.add(inst.path)) {
-                    sb.append(' ').append(inst.path).append(" (").append(inst.driver.name()).append(')');
-                }
-            }
-            fail(m, sb.toString(), ds);
-            LOG.warn("{}: {}", m.name(), m.reason);
-            return;
-        }
-        probeDevice(m, ds.iterator().next(), refs, insts, ds);
-    }
-
-    private void failPermanently(MasterImpl m, String reason) {
-        m.state = MasterImpl.State.FAILED;
-        m.reason = reason;
-        m.permanentFailure = true;
-        LOG.info("{}: no IOMMU translation: {}", m.name(), reason);
-    }
-
-    private static void fail(MasterImpl m, String reason, Set<IommuDriver> with) {
-        m.state = MasterImpl.State.FAILED;
-        m.reason = reason;
-        m.failedWith = with;
-    }
-
-    private void probeDevice(MasterImpl m, IommuDriver driver, List<StreamRef> refs, List<IommuInstance> insts,
-            Set<IommuDriver> ds) {
-        try {
-            machine.pmDomainAttach(m.node());
-        } catch (IommuException e) {
-            if (e.errno() != Errno.EPROBE_DEFER) {
-                throw e;
-            }
-            m.state = MasterImpl.State.DEFERRED;
-            m.reason = message(e);
-            return;
-        }
-        List<FwspecEntry> fw = new ArrayList<>(refs.size());
-        for (int i = 0; i < refs.size(); i++) {
-            fw.add(new FwspecEntry(insts.get(i).device, refs.get(i).args().clone()));
-        }
-        m.setFwspec(fw);
-        m.setPriv(null);
-        boolean attached = false;
-        boolean probed = false;
-        GroupImpl group = null;
-        DomainImpl newDefault = null;
-        try {
-            for (FwspecEntry e : fw) {
-                driver.ofXlate(m, e.iommu(), e.args());
-            }
-            driver.probeDevice(m);
-            probed = true;
-            IommuGroup g = driver.deviceGroup(m, groupFactory);
-            if (!(g instanceof GroupImpl gi) || gi.engine != this) {
-                throw new IommuException(Errno.EINVAL, "device_group of " + driver.name()
-                        + " returned a group the core did not make");
-            }
-            group = gi;
-            if (!group.members.isEmpty() && group.driver != driver) {
-                throw new IommuException(Errno.EINVAL, "device_group of " + driver.name() + " returned group "
-                        + group.id() + " of driver " + group.driver.name());
-            }
-            if (group.members.isEmpty()) {
-                group.driver = driver;
-                groups.put(group.id(), group);
-            }
-            group.members.add(m);
-            m.group = group;
-            trace.addDeviceToGroup(group.id(), m.name());
-            // Linux's dev_info; DEBUG here: the launcher's summary counts the groups, iommu:groups lists them
-            LOG.debug("{}: Adding to iommu group {}", m.name(), group.id());
-            attached = true; // from here its streams may be programmed
-            if (group.defaultDomain == null) {
-                newDefault = setupDefaultDomain(group, m, driver);
-                group.defaultDomain = newDefault;
-                group.domain = newDefault;
-            } else {
-                DomainType want = defDomainType(driver, m);
-                if (want != null && group.defaultDomain.type() != want) {
-                    LOG.warn("{}: wants a {} domain but group {} already has a {} default domain", m.name(),
-                            typeName(want), group.id(), group.defaultDomain.typeName());
-                }
-                group.domain.attachDev(m);
-            }
-            trace.attachDeviceToDomain(m.name());
-            m.driver = driver;
-            m.state = MasterImpl.State.PROBED;
-            m.reason = null;
-            m.failedWith = null;
-        } catch (RuntimeException e) {
-            if (attached && group.members.equals(List.of(m))) {
-                blockBeforeRelease(driver, m); // before its group's domains are freed
-            }
-            if (group != null && group.members.remove(m)) {
-                trace.removeDeviceFromGroup(group.id(), m.name());
-                if (group.members.isEmpty()) {
-                    dissolve(group, "probe of " + m.name() + " failed");
-                }
-            }
-            m.group = null;
-            if (probed) {
-                try {
-                    driver.releaseDevice(m);
-                } catch (RuntimeException r) {
-                    LOG.warn("{}: release_device after a failed probe: {}", m.name(), message(r), r);
-                }
-            }
-            m.setFwspec(List.of());
-            m.setPriv(null);
-            machine.pmDomainDetach(m.node());
-            fail(m, driver.name() + ": " + message(e), ds);
-            LOG.warn("{}: IOMMU probe failed: {}", m.name(), m.reason);
-        }
-    }
-
-    private static DomainType defDomainType(IommuDriver driver, IommuMaster m) {
-        try {
-            return driver.defDomainType(m);
-        } catch (RuntimeException e) {
-            LOG.warn("{}: def_domain_type of {} failed: {}", m.name(), driver.name(), message(e));
-            return null;
-        }
-    }
-
-    private static DomainType dmaType(IommuDriver driver, MasterImpl m, DomainType t, CoreConfig c) {
-        boolean fq = capable(driver, m, Capability.DEFERRED_FLUSH);
-        if (t == DomainType.DMA && !c.strict() && fq) {
-            return DomainType.DMA_FQ;
-        }
-        if (t == DomainType.DMA_FQ && !fq) {
-            return DomainType.DMA;
-        }
-        return t;
-    }
-
-    private static boolean capable(IommuDriver driver, IommuMaster m, Capability c) {
-        try {
-            return driver.capable(m, c);
-        } catch (RuntimeException e) {
-            return false;
-        }
-    }
-
-    /**
-     * iommu_setup_default_domain for a group's first device: the type the driver asks for, else
-     * the configured one; identity or blocked fall back to DMA when the driver cannot provide them.
-     * The device is attached on return.
-     */
-    private DomainImpl setupDefaultDomain(GroupImpl group, MasterImpl m, IommuDriver driver) {
-        DomainType want = defDomainType(driver, m);
-        CoreConfig c = config; // one reading of the settings for the whole set-up
-        DomainType type = dmaType(driver, m, want != null ? want : c.defaultDomain(), c);
-        if (type == DomainType.IDENTITY || type == DomainType.BLOCKED) {
-            DomainOps ops = type == DomainType.IDENTITY ? driver.identityDomain() : driver.blockedDomain();
-            if (ops == null) {
-                LOG.info("{}: driver {} has no {} domain, using DMA", m.name(), driver.name(), typeName(type));
-            } else {
-                DomainImpl d = newDomain(type, driver, ops, false, m, new IommuPages.DomainTag());
-                try {
-                    d.attachDev(m);
-                    return d;
-                } catch (IommuException e) {
-                    destroyDomain(d, "default " + typeName(type) + " domain refused " + m.name());
-                    if (e.errno() != Errno.EINVAL) {
-                        throw e;
-                    }
-                    LOG.info("{}: {} domain does not fit, using DMA", m.name(), typeName(type));
-                }
-            }
-            type = dmaType(driver, m, DomainType.DMA, c);
-        }
-        DomainImpl d = allocPaging(type, driver, m, false);
-        try {
-            d.attachDev(m);
-        } catch (RuntimeException e) {
-            destroyDomain(d, "default domain of group " + group.id() + " could not attach " + m.name());
-            throw e;
-        }
-        return d;
-    }
-
-    private DomainImpl allocPaging(DomainType type, IommuDriver driver, MasterImpl m, boolean user) {
-        IommuPages.DomainTag tag = new IommuPages.DomainTag();
-        IommuPages.DomainTag previous = iommuPages.enter(tag);
-        DomainOps ops;
-        try {
-            ops = driver.domainAllocPaging(m);
-        } finally {
-            iommuPages.leave(previous);
-        }
-        if (ops == null) {
-            throw new IommuException(Errno.ENOMEM, "driver " + driver.name() + " allocated no paging domain for " + m.name());
-        }
-        try {
-            return newDomain(type, driver, ops, user, m, tag); // which tells the ops their id (domain_init)
-        } catch (RuntimeException e) {
-            ops.free();
-            throw e;
-        }
-    }
-
-    /**
-     * The core's half of a domain allocation (iommu_domain_init: the struct, the DMA cookie), for
-     * {@code m}; an injection point of fail-nth ({@link FailNth#DOMAIN_ALLOC}): ENOMEM before any
-     * id is taken. The caller frees the driver's ops on failure.
-     */
-    private DomainImpl newDomain(DomainType type, IommuDriver driver, DomainOps ops, boolean user, MasterImpl m,
-            IommuPages.DomainTag tag) {
-        if (machine.failNth().shouldFail(FailNth.DOMAIN_ALLOC, m.name())) {
-            throw new IommuException(Errno.ENOMEM, "no memory for a " + typeName(type) + " domain of " + m.name()
-                    + " (fail-nth: injected)");
-        }
-        DomainImpl d = new DomainImpl(this, nextDomainId.getAndIncrement(), type, driver, ops, user, tag);
-        domains.put(d.id(), d);
-        sanitizer.domainCreated(d);
-        return d;
-    }
-
-    private void destroyDomain(DomainImpl d, String why) {
-        domains.remove(d.id());
-        try {
-            d.destroy(why);
-        } catch (RuntimeException e) {
-            LOG.warn("domain {}: free failed: {}", d.id(), message(e), e);
-        } finally {
-            sanitizer.domainDestroyed(d); // after its flush queue drained in destroy
-            dmaDebug.domainFreed(d.id());
-        }
-    }
-
-    /** iommu_release_device: detach, leave the group (freeing its domains with the last member), release_device. */
-    private void releaseMaster(MasterImpl m) {
-        GroupImpl g = m.group;
-        IommuDriver driver = m.driver;
-        if (g != null) {
-            trace.detachDeviceFromDomain(m.name());
-            g.members.remove(m);
-            trace.removeDeviceFromGroup(g.id(), m.name());
-        }
-        if (g == null || g.members.isEmpty()) {
-            blockBeforeRelease(driver, m); // the group's domains are freed next
-        }
-        try {
-            driver.releaseDevice(m);
-        } catch (RuntimeException e) {
-            LOG.warn("{}: release_device of {} failed: {}", m.name(), driver.name(), message(e), e);
-        }
-        if (g != null && g.members.isEmpty()) {
-            dissolve(g, "group " + g.id() + " lost its last device");
-        }
-        LOG.debug("{}: Removing from iommu group {}", m.name(), g != null ? g.id() : -1);
-        m.group = null;
-        m.driver = null;
-        m.setFwspec(List.of());
-        m.setPriv(null);
-        machine.pmDomainDetach(m.node());
-        m.state = MasterImpl.State.DEFERRED;
-        m.reason = "released";
-    }
-
-    /**
-     * iommu_deinit_device's release_domain, for the last device of a group: before release_device
-     * it is put on its driver's blocked domain, so that it does not go on translating through the
-     * group's domains, which are freed next (found by fail-nth: a test IOMMU master whose default
-     * domain's attach timed out kept its stream on that domain's freed table). Not while other
-     * devices stay in the group: they may share the device's stream entries (arm-smmu), and its
-     * domain lives on with them. Best effort: a driver without a blocked domain, old code that
-     * cannot run any more, or hardware that went away leave the device as release_device leaves it.
-     */
-    private static void blockBeforeRelease(IommuDriver driver, MasterImpl m) {
-        try {
-            DomainOps blocked = driver.blockedDomain();
-            if (blocked != null) {
-                blocked.attachDev(m);
-            }
-        } catch (RuntimeException | LinkageError e) {
-            LOG.debug("{}: could not block it before release_device: {}", m.name(), message(e));
-        }
-    }
-
-    /** The last member left: free the domain it was attached to and its default domain. */
-    private void dissolve(GroupImpl g, String why) {
-        DomainImpl cur = g.domain;
-        DomainImpl def = g.defaultDomain;
-        g.domain = null;
-        g.defaultDomain = null;
-        groups.remove(g.id());
-        if (cur != null && cur != def) {
-            destroyDomain(cur, why);
-        }
-        if (def != null) {
-            destroyDomain(def, why);
-        }
-        try {
-            g.release();
-        } catch (RuntimeException e) {
-            LOG.warn("group {}: release of the driver's group data failed: {}", g.id(), message(e), e);
-        }
-    }
-
-    // ---------------------------------------------------------------- groups
-
-    private final class Groups implements GroupFactory {
-        @Override
-        public IommuGroup generic(IommuMaster dev) {
-            return new GroupImpl(IommuCoreEngine.this, nextGroupId.getAndIncrement());
-        }
-
-        @Override
-        public IommuGroup pci(IommuMaster dev) {
-            int rid = dev.requesterId();
-            if (rid >= 0) {
-                String bridge = dev.node().parent().map(DtNode::path).orElse("");
-                for (MasterImpl other : masters.all()) {
-                    GroupImpl g = other.group;
-                    if (other != dev && g != null && other.requesterId() >= 0
-                            && (other.requesterId() >> 3) == (rid >> 3)
-                            && bridge.equals(other.node().parent().map(DtNode::path).orElse(""))) {
-                        return g;
-                    }
-                }
-            }
-            return generic(dev);
-        }
+        probe.probeAll();
     }
 
     // ---------------------------------------------------------------- views (CoreViews), under the lock
@@ -1169,27 +739,13 @@ public final class IommuCoreEngine implements IommuService {
 
     @Override
     public synchronized IommuDomain domainAlloc(String device, DomainType type) {
-        MasterImpl m = settled(device);
-        IommuDriver driver = m.driver;
-        switch (type) {
-            case IDENTITY:
-            case BLOCKED: {
-                DomainOps ops = type == DomainType.IDENTITY ? driver.identityDomain() : driver.blockedDomain();
-                if (ops == null) {
-                    throw new IommuException(Errno.EOPNOTSUPP, "driver " + driver.name() + " of " + m.name()
-                            + " has no " + typeName(type) + " domain");
-                }
-                return newDomain(type, driver, ops, true, m, new IommuPages.DomainTag());
-            }
-            default:
-                return allocPaging(type, driver, m, true);
-        }
+        return domains.allocUser(settled(device), type);
     }
 
     @Override
     public synchronized void attachGroup(IommuDomain domain, String device) {
         MasterImpl m = settled(device);
-        DomainImpl d = own(domain);
+        DomainImpl d = domains.own(domain);
         GroupImpl g = m.group;
         if (d.driverService() != m.driver) {
             throw new IommuException(Errno.EINVAL, "domain " + d.id() + " belongs to driver " + d.driver() + "; "
@@ -1211,7 +767,7 @@ public final class IommuCoreEngine implements IommuService {
     @Override
     public synchronized void detachGroup(IommuDomain domain, String device) {
         MasterImpl m = settled(device);
-        DomainImpl d = own(domain);
+        DomainImpl d = domains.own(domain);
         GroupImpl g = m.group;
         if (g.domain != d) {
             throw new IommuException(Errno.EINVAL, "group " + g.id() + " of " + m.name() + " is not attached to domain "
@@ -1255,31 +811,10 @@ public final class IommuCoreEngine implements IommuService {
         LOG.info("group {}: now on domain {} ({})", g.id(), to.id(), to.typeName());
     }
 
+    /** iommu_domain_free by its user ({@link DomainImpl#free}), once any live update of its driver finished. */
     synchronized void freeDomain(DomainImpl d) {
         awaitLiveUpdate(d.driverService());
-        if (d.isFreed()) {
-            throw new IommuException(Errno.ENODEV, "domain " + d.id() + " was already freed");
-        }
-        for (GroupImpl g : groups.values()) {
-            if (g.domain == d) {
-                throw new IommuException(Errno.EBUSY, "domain " + d.id() + " is attached to group " + g.id());
-            }
-            if (g.defaultDomain == d) {
-                throw new IommuException(Errno.EBUSY, "domain " + d.id() + " is the default domain of group " + g.id());
-            }
-        }
-        destroyDomain(d, "freed");
-    }
-
-    private DomainImpl own(IommuDomain domain) {
-        if (!(domain instanceof DomainImpl d) || domains.get(d.id()) != d) {
-            if (domain instanceof DomainImpl d && d.isFreed()) {
-                throw new IommuException(Errno.ENODEV, "domain " + d.id() + " was freed");
-            }
-            throw new IommuException(Errno.EINVAL, "domain " + (domain == null ? "null" : String.valueOf(domain.id()))
-                    + " is not a domain of this IOMMU core");
-        }
-        return d;
+        domains.free(d, groups.values());
     }
 
     // ---------------------------------------------------------------- names (Masters)
@@ -1332,7 +867,7 @@ public final class IommuCoreEngine implements IommuService {
     @Override
     public synchronized SanitizerDTO setSanitizer(boolean on) {
         if (!shutDown) {
-            sanitizer.setEnabled(on, List.copyOf(domains.values()));
+            sanitizer.setEnabled(on, domains.all());
         }
         return sanitizer.state();
     }
@@ -1344,27 +879,12 @@ public final class IommuCoreEngine implements IommuService {
 
     @Override
     public InjectionDTO inject(String iommu, String point, long count) {
-        IommuInstance inst = instance(iommu);
-        InjectionDTO d = inst.injection.set(inst.path, point, count);
-        LOG.info("{}: fault injection {}: the driver is told to fail {}", inst.path, point,
-                count < 0 ? "every occurrence" : count == 0 ? "none" : "the next " + count + " occurrence(s)");
-        return d;
+        return injections.set(iommu, point, count);
     }
 
-    /**
-     * {@code iommu:inject IOMMU off}: clears every point of the IOMMU.
-     *
-     * @return the points as they were cleared (remaining 0, with what they failed)
-     */
+    /** {@code iommu:inject IOMMU off} ({@link Injections#off}). */
     public List<InjectionDTO> injectOff(String iommu) {
-        IommuInstance inst = instance(iommu);
-        List<InjectionDTO> out = new ArrayList<>();
-        for (InjectionDTO d : inst.injection.list(inst.path)) {
-            out.add(new InjectionDTO(d.iommu(), d.point(), 0, d.failed()));
-        }
-        inst.injection.off();
-        LOG.info("{}: fault injection off", inst.path);
-        return out;
+        return injections.off(iommu);
     }
 
     @Override
@@ -1374,58 +894,7 @@ public final class IommuCoreEngine implements IommuService {
 
     @Override
     public List<InjectionDTO> injections() {
-        List<InjectionDTO> out = new ArrayList<>();
-        for (IommuInstance inst : instances.values()) {
-            out.addAll(inst.injection.list(inst.path));
-        }
-        return out;
-    }
-
-    /** @return the IOMMU node a person means: path, unique name or suffix, or label */
-    private IommuInstance instance(String name) {
-        IommuInstance byPath = name == null ? null : instances.get(name);
-        if (byPath != null) {
-            return byPath;
-        }
-        List<DtNode> nodes = new ArrayList<>();
-        instances.values().forEach(i -> nodes.add(i.node));
-        return NodeNames.resolve("IOMMU", name, nodes).map(n -> instances.get(n.path()))
-                .orElseThrow(() -> new IommuException(Errno.ENODEV, "no IOMMU node named '" + (name == null ? "" : name) + "'"));
-    }
-
-    /** What the sanitizer needs of this core; read without the lock (volatile and fixed state only). */
-    private final class SanitizerHost implements Sanitizer.Host {
-        @Override
-        public DomainImpl domainOf(DmaMaster dma) {
-            MasterImpl m = masters.of(dma);
-            GroupImpl g = m != null ? m.group : null;
-            return g != null ? g.domain : null;
-        }
-
-        @Override
-        public Sanitizer.StreamOwner owner(String iommu, int sid) {
-            IommuInstance inst = instances.get(iommu);
-            MasterImpl[] ms = inst != null ? inst.mastersOn(sid) : null;
-            if (ms == null || ms.length == 0) {
-                return new Sanitizer.StreamOwner(null, null);
-            }
-            StringBuilder names = new StringBuilder();
-            DomainImpl d = null;
-            for (MasterImpl m : ms) {
-                names.append(names.length() == 0 ? "" : " ").append(m.name());
-                GroupImpl g = m.group;
-                if (d == null && g != null) {
-                    d = g.domain;
-                }
-            }
-            return new Sanitizer.StreamOwner(names.toString(), d);
-        }
-
-        @Override
-        public String injected(String iommu) {
-            IommuInstance inst = instances.get(iommu);
-            return inst != null ? inst.injection.note() : null;
-        }
+        return injections.list();
     }
 
     // ---------------------------------------------------------------- helpers

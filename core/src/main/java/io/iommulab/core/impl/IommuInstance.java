@@ -3,6 +3,7 @@ package io.iommulab.core.impl;
 import io.iommulab.api.driver.IommuDevice;
 import io.iommulab.api.driver.IommuDriver;
 import io.iommulab.api.dt.DtNode;
+import io.iommulab.api.dto.ProbeState;
 import io.iommulab.api.machine.FailNth;
 import io.iommulab.api.machine.IommuHardware;
 import io.iommulab.api.machine.StreamRef;
@@ -17,29 +18,6 @@ import java.util.TreeSet;
 /** One IOMMU node of the board and what the core knows of it (the platform device and its binding). */
 final class IommuInstance {
 
-    /** Where the node's binding stands; {@link #toString()} is the word {@code iommu:iommus} shows. */
-    enum State {
-        /** a driver probed it */
-        PROBED("probed"),
-        /** waiting for a driver, its hardware model or its power domain */
-        DEFERRED("deferred"),
-        /** the last driver that tried refused it */
-        FAILED("failed"),
-        /** its status is not okay: nothing binds it */
-        DISABLED("disabled");
-
-        private final String text;
-
-        State(String text) {
-            this.text = text;
-        }
-
-        @Override
-        public String toString() {
-            return text;
-        }
-    }
-
     final IommuHardware hw;
     final DtNode node;
     final String path;
@@ -53,7 +31,7 @@ final class IommuInstance {
     final Map<Integer, MasterImpl[]> mastersBySid;
 
     // below: changed under the engine lock; driver is read by fault reporting too
-    State state;
+    ProbeState state;
     String reason;
     volatile IommuDriver driver;
     IommuDevice device;
@@ -74,10 +52,10 @@ final class IommuInstance {
         this.mastersBySid = mastersBySid;
         this.modelled = hw.model() != null;
         if (available) {
-            state = State.DEFERRED;
+            state = ProbeState.DEFERRED;
             reason = "no driver for " + compatibleText();
         } else {
-            state = State.DISABLED;
+            state = ProbeState.DISABLED;
             reason = "status is not okay" + (hw.reason() != null ? " (" + hw.reason() + ")" : "");
         }
     }

@@ -12,6 +12,7 @@ import io.iommulab.api.driver.PreservedDomain;
 import io.iommulab.api.driver.PreservedIommu;
 import io.iommulab.api.driver.TakeoverSource;
 import io.iommulab.api.dto.LiveUpdateDTO;
+import io.iommulab.api.dto.ProbeState;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.pgtable.PageTableState;
@@ -281,7 +282,7 @@ final class LiveUpdate {
             }
         }
         for (MasterImpl m : allMasters) {
-            if (m.state == MasterImpl.State.PROBED && m.driver == old) {
+            if (m.state == ProbeState.PROBED && m.driver == old) {
                 p.masters.add(m);
                 p.groups.add(m.group);
             }

@@ -4,33 +4,13 @@ import io.iommulab.api.driver.FwspecEntry;
 import io.iommulab.api.driver.IommuDriver;
 import io.iommulab.api.driver.IommuMaster;
 import io.iommulab.api.dt.DtNode;
+import io.iommulab.api.dto.ProbeState;
 import io.iommulab.api.machine.DmaMaster;
 import java.util.List;
 import java.util.Set;
 
 /** struct device of a DMA master with its iommu fwspec, group and private driver data. */
 final class MasterImpl implements IommuMaster {
-
-    /** Where the master's IOMMU probe stands; {@link #toString()} is the word {@code iommu:devices} shows. */
-    enum State {
-        /** in a group, attached to a domain */
-        PROBED("probed"),
-        /** waiting for its IOMMUs' drivers or its power domain, or released */
-        DEFERRED("deferred"),
-        /** refused: no translation until the board or the drivers change */
-        FAILED("failed");
-
-        private final String text;
-
-        State(String text) {
-            this.text = text;
-        }
-
-        @Override
-        public String toString() {
-            return text;
-        }
-    }
 
     final DmaMaster dma;
     private final String name;
@@ -39,7 +19,7 @@ final class MasterImpl implements IommuMaster {
     private volatile Object priv;
 
     // below: changed under the engine lock
-    volatile State state = State.DEFERRED;
+    volatile ProbeState state = ProbeState.DEFERRED;
     volatile String reason = "not probed yet";
     volatile GroupImpl group;
     IommuDriver driver;

@@ -2,6 +2,7 @@ package io.iommulab.core.impl;
 
 import io.iommulab.api.dt.DtNode;
 import io.iommulab.api.dt.NodeNames;
+import io.iommulab.api.dto.ProbeState;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.machine.DmaMaster;
@@ -69,7 +70,7 @@ final class Masters {
     MasterImpl probed(String name) {
         MasterImpl m = resolve(name);
         // state is written under the engine's lock; a racing reader sees either state, both consistent
-        if (m.state != MasterImpl.State.PROBED || m.group == null) {
+        if (m.state != ProbeState.PROBED || m.group == null) {
             throw new IommuException(Errno.ENODEV, "device " + m.name() + " is " + m.state
                     + (m.reason != null ? ": " + m.reason : ""));
         }

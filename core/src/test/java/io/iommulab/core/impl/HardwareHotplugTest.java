@@ -37,6 +37,8 @@ class HardwareHotplugTest {
         assertEquals("deferred", n.state());
         assertTrue(n.reason().startsWith("no hardware model"), n.reason());
         assertEquals("deferred", dev(e, DEV_A).state());
+        // the driver is there: the master waits for the hardware, not for a driver
+        assertEquals("waiting for the hardware of " + IOMMU0 + " (" + n.reason() + ")", dev(e, DEV_A).reason());
 
         TestIommuModelFactory factory = new TestIommuModelFactory();
         m.addModelFactory(factory);
@@ -52,6 +54,8 @@ class HardwareHotplugTest {
         assertEquals("deferred", node(e, IOMMU0).state());
         DeviceDTO a = dev(e, DEV_A);
         assertEquals("deferred", a.state());
+        assertEquals("waiting for the hardware of " + IOMMU0 + " (" + node(e, IOMMU0).reason() + ")", a.reason(),
+                "unplugged: the driver stays, the master waits for the hardware");
         assertNull(a.group());
         assertEquals(baseline, m.pages().pagesInUse(), "page tables of released domains are freed");
 

@@ -13,6 +13,7 @@ import io.iommulab.api.DomainType;
 import io.iommulab.api.dto.DeviceDTO;
 import io.iommulab.api.dto.GroupDTO;
 import io.iommulab.api.dto.IommuNodeDTO;
+import io.iommulab.api.dto.ProbeState;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.testiommu.impl.TestIommuDriver;
@@ -37,6 +38,7 @@ class ProbeTest {
         Fixture f = Fixture.boot(CoreConfig.defaults(), null);
         Map<String, DeviceDTO> d = devices(f.engine);
         assertEquals("deferred", d.get(DEV_A).state());
+        assertEquals(ProbeState.DEFERRED, d.get(DEV_A).probeState(), "the word and the enum agree");
         assertEquals("waiting for driver for " + IOMMU0 + " (iommulab,test-iommu)", d.get(DEV_A).reason());
         assertEquals("deferred", d.get(NIC0).state());
         assertEquals("waiting for driver for " + IOMMU1 + " (iommulab,test-iommu)", d.get(NIC0).reason());
@@ -47,12 +49,14 @@ class ProbeTest {
         assertEquals(List.of(0, 1, 3), n.get(IOMMU0).streams());
         assertEquals(List.of(1, 4), n.get(IOMMU1).streams());
         assertEquals("disabled", n.get(IOMMU2).state());
+        assertEquals(ProbeState.DISABLED, n.get(IOMMU2).probeState());
         assertNull(n.get(IOMMU0).driver());
 
         f.engine.addDriver(new TestIommuDriver());
         d = devices(f.engine);
         for (String dev : List.of(DEV_A, DEV_B, DEV_C, DEV_D, NIC0, NIC1)) {
             assertEquals("probed", d.get(dev).state(), dev);
+            assertEquals(ProbeState.PROBED, d.get(dev).probeState(), dev);
             assertNull(d.get(dev).reason());
             assertEquals("DMA", d.get(dev).domainType(), dev);
         }
@@ -91,6 +95,7 @@ class ProbeTest {
         Fixture f = Fixture.boot();
         DeviceDTO x = devices(f.engine).get(DEV_X);
         assertEquals("failed", x.state());
+        assertEquals(ProbeState.FAILED, x.probeState());
         assertEquals("iommus references disabled " + IOMMU2, x.reason());
         IommuException e = assertThrows(IommuException.class, () -> f.engine.domainOf(DEV_X));
         assertEquals(Errno.ENODEV, e.errno());

@@ -1,5 +1,7 @@
 package io.iommulab.machine.hosting;
 
+import io.iommulab.api.cmdline.Kstrtobool;
+import io.iommulab.api.cmdline.Memparse;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.hw.ModelOptions;
@@ -58,11 +60,14 @@ public final class NodeModelOptions implements ModelOptions {
         if (v == null) {
             return def;
         }
-        switch (v.trim().toLowerCase(Locale.ROOT)) {
-            case "true": case "1": case "yes": return true;
-            case "false": case "0": case "no": return false;
-            default: throw invalid(key, "is not true or false");
+        if (!v.isBlank()) {
+            try {
+                return Kstrtobool.parse(key, v, def); // as every yes/no a person types
+            } catch (IommuException e) {
+                // refused below, in this reader's words
+            }
         }
+        throw invalid(key, "is not true or false");
     }
 
     @Override
@@ -76,13 +81,9 @@ public final class NodeModelOptions implements ModelOptions {
         if (v == null) {
             return def;
         }
-        try {
-            long n = Long.decode(v.trim());
-            if (n >= min && n <= max) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // refused below with the accepted range
+        Long n = number(key, v);
+        if (n != null && n >= min && n <= max) {
+            return n;
         }
         throw invalid(key, String.format("is not a number in %d..%d", min, max));
     }
@@ -93,13 +94,9 @@ public final class NodeModelOptions implements ModelOptions {
         if (v == null) {
             return def;
         }
-        try {
-            int n = Integer.decode(v.trim());
-            if (allowed.contains(n)) {
-                return n;
-            }
-        } catch (NumberFormatException e) {
-            // refused below with the accepted values
+        Long n = number(key, v);
+        if (n != null && n == n.intValue() && allowed.contains(n.intValue())) {
+            return n.intValue();
         }
         throw invalid(key, "is not one of " + allowed);
     }
@@ -119,6 +116,20 @@ public final class NodeModelOptions implements ModelOptions {
             given.add(w);
         }
         return allowed.stream().filter(given::contains).toList();
+    }
+
+    /**
+     * A number as every command, file and setting reads one ({@link Memparse}: {@code 16K}, {@code 0x4000},
+     * {@code 16384}), so an option and {@code machine:mem} agree on what a number is.
+     *
+     * @return the number, or null when the text is none (the caller refuses it with the accepted values)
+     */
+    private static Long number(String key, String text) {
+        try {
+            return Memparse.parse(key, text).value();
+        } catch (IommuException e) {
+            return null;
+        }
     }
 
     @Override

@@ -3,8 +3,6 @@ package io.iommulab.testiommu.model;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.hw.ModelOptions;
 import java.util.Set;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The strapping of one test-iommu instance, decoded from its model options.
@@ -17,20 +15,16 @@ import org.slf4j.LoggerFactory;
  */
 record TestIommuConfig(int streams, boolean bypass, boolean locked, boolean busyStuck, int iotlbEntries) {
 
-    private static final Logger LOG = LoggerFactory.getLogger(TestIommuConfig.class);
     private static final Set<String> KNOWN = Set.of("streams", "bypass", "locked", "busy-stuck", "iotlb-entries");
 
     /**
-     * Decodes options; an unusable value is a board error, an unknown key is ignored (warned).
+     * Decodes options; an unusable value or an unknown key is a board error (as for every model: a
+     * misspelt option must not leave the hardware other than the board says).
      *
      * @throws IommuException EINVAL naming the node, the option and the value
      */
-    static TestIommuConfig from(String node, ModelOptions options) {
-        options.all().forEach((key, value) -> {
-            if (!KNOWN.contains(key)) {
-                LOG.warn("{}: test-iommu model ignores unknown option {}={}", node, key, value);
-            }
-        });
+    static TestIommuConfig from(ModelOptions options) {
+        options.requireKnown(KNOWN);
         return new TestIommuConfig(
                 options.integer("streams", 8, 1, TestIommuRegs.MAX_STREAMS),
                 options.bool("bypass", true),

@@ -55,7 +55,7 @@ public final class TestIommuModel implements IommuModel, RegisterHooks {
     public TestIommuModel(ModelContext context) {
         this.context = context;
         this.node = context.node().path();
-        this.config = TestIommuConfig.from(node, context.modelOptions());
+        this.config = TestIommuConfig.from(context.modelOptions());
         this.tlbs = new TestIommuTlb[config.streams()];
         for (int i = 0; i < tlbs.length; i++) {
             tlbs[i] = new TestIommuTlb(config.iotlbEntries());

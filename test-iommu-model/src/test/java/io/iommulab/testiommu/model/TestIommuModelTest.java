@@ -86,6 +86,15 @@ class TestIommuModelTest {
     }
 
     @Test
+    void unknownOptionIsRejectedAsEveryModelRejectsIt() {
+        FakeModelContext ctx = new FakeModelContext("/soc/iommu@9", rig.memory, rig.line, Map.of("stream", "16"));
+        IommuException e = assertThrows(IommuException.class, () -> new TestIommuModel(ctx));
+        assertEquals(Errno.EINVAL, e.errno());
+        assertEquals("EINVAL: /soc/iommu@9: test-iommu model: unknown option stream=16 (known: busy-stuck, bypass, "
+                + "iotlb-entries, locked, streams)", e.getMessage());
+    }
+
+    @Test
     void resetStateBlocksAndLatchesTheError() {
         Translation t = hw.model().translate(2, 0x1234, Access.READ);
         assertEquals("BLOCKED", t.fault());

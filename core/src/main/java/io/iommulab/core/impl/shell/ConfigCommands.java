@@ -3,6 +3,7 @@ package io.iommulab.core.impl.shell;
 import io.iommulab.api.config.Configurable;
 import io.iommulab.api.config.SettingDTO;
 import io.iommulab.api.config.Settings;
+import io.iommulab.api.config.Source;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import java.io.IOException;
@@ -105,7 +106,7 @@ public final class ConfigCommands {
         setting(c.getKey(), key); // an unknown key is refused before anything is written
         if (unset) {
             unset(pid, key);
-            return await(pid, key, s -> !"configuration".equals(s.source()), APPLY_MS, "take " + key + " out");
+            return await(pid, key, s -> !Source.CONFIGURATION.text().equals(s.source()), APPLY_MS, "take " + key + " out");
         }
         return await(pid, key, s -> true, 0, "show " + key);
     }
@@ -129,7 +130,7 @@ public final class ConfigCommands {
             return await(pid, key, s -> text.equals(s.value()), WAIT_MS, "reach " + key + "=" + text);
         }
         set(pid, key, text);
-        return await(pid, key, s -> text.equals(s.value()) && "configuration".equals(s.source()), APPLY_MS,
+        return await(pid, key, s -> text.equals(s.value()) && Source.CONFIGURATION.text().equals(s.source()), APPLY_MS,
                 "apply " + key + "=" + text);
     }
 

@@ -1,5 +1,6 @@
 package io.iommulab.core.impl.shell;
 
+import io.iommulab.api.config.Setting;
 import io.iommulab.api.config.SettingDTO;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,7 +35,7 @@ public final class SettingConverter implements Converter {
     /** e.g. {@code iommulab.iommu strict=false (configuration file:/x/deploy/iommulab.iommu.cfg; applies to new default domains)} */
     static String line(SettingDTO s) {
         return s.pid() + " " + s.key() + "=" + s.value() + " (" + source(s) + "; applies "
-                + ("live".equals(s.applies()) ? "at once" : "to " + s.applies()) + ")";
+                + (Setting.LIVE.equals(s.applies()) ? "at once" : "to " + s.applies()) + ")";
     }
 
     /** @return {@code default}, {@code property NAME} or {@code configuration FILE} */

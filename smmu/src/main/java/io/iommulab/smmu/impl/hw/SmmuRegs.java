@@ -7,7 +7,9 @@ import static io.iommulab.klib.Bits.genmask;
 /**
  * The ARM SMMUv2 register map as Linux's arm-smmu.h names it (dart-facts §4.2, SMMU contract):
  * global space page 0 (GR0), page 1 (GR1), context bank {@code n} at page {@code NUMPAGE + n}; a page
- * is 4 KiB ({@code ID1.PAGESIZE} = 0) or 64 KiB. The only place register offsets and fields live.
+ * is 4 KiB ({@code ID1.PAGESIZE} = 0) or 64 KiB. The only place the driver's register offsets and fields
+ * live. The hardware model keeps its own copy ({@code smmu-model}'s SmmuRegs) on purpose: hardware
+ * never imports driver code, and a disagreement between the two fails a test.
  */
 public final class SmmuRegs {
 
