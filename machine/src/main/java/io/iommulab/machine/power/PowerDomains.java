@@ -6,9 +6,12 @@ import io.iommulab.api.error.DeviceTreeException;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.machine.dt.DtBindings;
+import io.iommulab.machine.dt.PowerDomainRefs;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.Deque;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -26,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * <li>Every node with {@code #power-domain-cells} is a provider; a 0-cell provider is one domain
  * (the Apple PMGR case), a provider with cells gives one domain per index consumers name.</li>
  * <li>A provider's own {@code power-domains} are its parents (of_genpd_add_subdomain); there may
- * be several, on other PMGRs or other dies. A cycle is refused when the board boots.</li>
+ * be several, on other PMGRs or other dies. A cycle is refused ({@link PowerDomainRefs}).</li>
  * <li>At boot the firmware leaves exactly the {@code apple,always-on} domains on, with all their
  * parents (genpd refuses an on subdomain under an off parent).</li>
  * <li>A domain is on while it is needed: always-on, held by a bound device, a subdomain is on, or
@@ -67,6 +70,7 @@ public final class PowerDomains {
      */
     public PowerDomains(DeviceTree tree) {
         this.tree = tree;
+        PowerDomainRefs.check(tree);
         for (DtNode n : tree.allNodes()) {
             if (n.hasProperty("#power-domain-cells") && n.u32("#power-domain-cells", 0) == 0) {
                 domain(n, new int[0]);
@@ -83,9 +87,6 @@ public final class PowerDomains {
                 }
             }
             d.parents(parents);
-        }
-        for (PowerDomain d : domains.values()) {
-            checkNoCycle(d, new ArrayList<>());
         }
         synchronized (this) {
             for (PowerDomain d : domains.values()) {
@@ -112,26 +113,11 @@ public final class PowerDomains {
             return List.of();
         }
         List<PowerDomain> out = new ArrayList<>();
-        for (int[] e : DtBindings.phandleArgs(tree, n, "power-domains", "#power-domain-cells")) {
+        for (int[] e : DtBindings.powerDomainSpecs(tree, n)) {
             DtNode provider = tree.byPhandle(e[0]).orElseThrow();
             out.add(domain(provider, Arrays.copyOfRange(e, 1, e.length)));
         }
         return out;
-    }
-
-    private void checkNoCycle(PowerDomain d, List<PowerDomain> path) {
-        if (path.contains(d)) {
-            StringBuilder sb = new StringBuilder("power-domains: expected a hierarchy of domains, found a cycle ");
-            for (PowerDomain p : path.subList(path.indexOf(d), path.size())) {
-                sb.append(p).append(" -> ");
-            }
-            throw new DeviceTreeException(tree.source(), d.path(), sb.append(d).toString());
-        }
-        path.add(d);
-        for (PowerDomain p : d.parents()) {
-            checkNoCycle(p, path);
-        }
-        path.remove(path.size() - 1);
     }
 
     // ---- queries ----
@@ -347,15 +333,26 @@ public final class PowerDomains {
 
     // ---- the genpd rules ----
 
-    /** @return the first domain of d's hierarchy (d or a parent) whose node is disabled, or null */
+    /**
+     * @return the first domain of d's hierarchy (d or a parent, depth first) whose node is disabled,
+     *         or null. Each domain is visited once: the parents of a real PMGR's domains share
+     *         ancestors, and a walk per path is exponential in the depth of such a hierarchy.
+     */
     private static PowerDomain unavailable(PowerDomain d) {
-        if (!d.available()) {
-            return d;
-        }
-        for (PowerDomain p : d.parents()) {
-            PowerDomain m = unavailable(p);
-            if (m != null) {
-                return m;
+        Set<PowerDomain> seen = new HashSet<>();
+        Deque<PowerDomain> todo = new ArrayDeque<>();
+        todo.push(d);
+        while (!todo.isEmpty()) {
+            PowerDomain x = todo.pop();
+            if (!seen.add(x)) {
+                continue;
+            }
+            if (!x.available()) {
+                return x;
+            }
+            List<PowerDomain> ps = x.parents();
+            for (int i = ps.size() - 1; i >= 0; i--) {
+                todo.push(ps.get(i));
             }
         }
         return null;
