@@ -13,12 +13,14 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.Deque;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -163,13 +165,34 @@ public final class PowerDomains {
     }
 
     private static void withParentsFirst(PowerDomain d, Set<PowerDomain> into) {
-        if (into.contains(d)) {
+        withParentsFirst(d, into, x -> false);
+    }
+
+    /**
+     * Adds d and its ancestors to {@code into}, each after its parents and once, leaving out those
+     * {@code skip} accepts and what lies above them. Without recursion: a hierarchy may be as deep
+     * as the tree has nodes (a chain of 15,000 domains overflowed the stack at boot).
+     */
+    private static void withParentsFirst(PowerDomain d, Set<PowerDomain> into, Predicate<PowerDomain> skip) {
+        if (into.contains(d) || skip.test(d)) {
             return;
         }
-        for (PowerDomain p : d.parents()) {
-            withParentsFirst(p, into);
+        Deque<PowerDomain> path = new ArrayDeque<>();
+        Deque<Iterator<PowerDomain>> next = new ArrayDeque<>();
+        path.push(d);
+        next.push(d.parents().iterator());
+        while (!path.isEmpty()) {
+            if (next.peek().hasNext()) {
+                PowerDomain p = next.peek().next();
+                if (!into.contains(p) && !skip.test(p)) { // the hierarchy is acyclic (PowerDomainRefs)
+                    path.push(p);
+                    next.push(p.parents().iterator());
+                }
+            } else {
+                next.pop();
+                into.add(path.pop());
+            }
         }
-        into.add(d);
     }
 
     /**
@@ -372,25 +395,29 @@ public final class PowerDomains {
 
     /** genpd_power_on: parents first (the hierarchy is acyclic, checked at boot). */
     private void raise(PowerDomain d) {
-        if (d.isOn()) {
-            return;
+        Set<PowerDomain> off = new LinkedHashSet<>();
+        withParentsFirst(d, off, PowerDomain::isOn); // an on domain's parents are on
+        for (PowerDomain x : off) {
+            LOG.debug("power: {} on", x);
+            x.set(true);
         }
-        for (PowerDomain p : d.parents()) {
-            raise(p);
-        }
-        LOG.debug("power: {} on", d);
-        d.set(true);
     }
 
     /** genpd_power_off: a domain nothing needs goes off, then its parents are reconsidered. */
     private void settle(PowerDomain d) {
-        if (!d.isOn() || needed(d)) {
-            return;
-        }
-        LOG.debug("power: {} off", d);
-        d.set(false);
-        for (PowerDomain p : d.parents()) {
-            settle(p);
+        Deque<PowerDomain> todo = new ArrayDeque<>();
+        todo.push(d);
+        while (!todo.isEmpty()) {
+            PowerDomain x = todo.pop();
+            if (!x.isOn() || needed(x)) {
+                continue;
+            }
+            LOG.debug("power: {} off", x);
+            x.set(false);
+            List<PowerDomain> ps = x.parents();
+            for (int i = ps.size() - 1; i >= 0; i--) {
+                todo.push(ps.get(i));
+            }
         }
     }
 

@@ -213,6 +213,31 @@ class PowerDomainsTest {
         assertTrue(p.byPath("/pmgr/pc@0_0").isOn());
     }
 
+    /**
+     * A chain of domains as long as a tree may have nodes: powering it on from the bottom and off
+     * again walked it by recursion, and a board of 15,000 chained domains ended in a bare
+     * StackOverflowError.
+     */
+    @Test
+    void aChainAsLongAsATreeMayBeIsWalkedWithoutRecursion() {
+        int n = 15_000;
+        StringBuilder dts = new StringBuilder("/dts-v1/;\n/ { pmgr {\n");
+        for (int i = 0; i < n; i++) {
+            String parent = i + 1 < n ? String.format("power-domains = <&p%d>;", i + 1) : "";
+            dts.append(String.format("p%d: pc@%d { #power-domain-cells = <0>; %s };%n", i, i, parent));
+        }
+        dts.append("}; dev { power-domains = <&p0>; }; };\n");
+        DeviceTree t = tree(dts.toString());
+        PowerDomains p = new PowerDomains(t);
+        DtNode dev = t.node("/dev").orElseThrow();
+        assertEquals(n, p.chain(dev).size());
+        p.attach(dev);
+        assertTrue(p.byPath("/pmgr/pc@" + (n - 1)).isOn(), "the top of the chain is on under the device");
+        assertEquals(List.of(), p.violations());
+        p.detach(dev.path());
+        assertFalse(p.byPath("/pmgr/pc@" + (n - 1)).isOn(), "and off once the device let go");
+    }
+
     /** A 0 entry fails the device's genpd attach (ENOENT) in Linux; here it was skipped, the device unpowered. */
     @Test
     void anEmptyEntryIsRefused() {
