@@ -53,6 +53,11 @@ class MachineCommandsTest {
         }
 
         @Override
+        public io.iommulab.api.dt.DeviceTree readBoard(java.nio.file.Path file) {
+            return DeviceTrees.parse(file.toString(), io.iommulab.machine.dt.BoardCheck.checkFile(file));
+        }
+
+        @Override
         public io.iommulab.api.machine.DetachedMachine bootDetached(String source, byte[] data, Map<String, String> properties) {
             return new io.iommulab.machine.DetachedSimMachine(SimMachine.boot(DeviceTrees.parse(source, data), List.of(), properties));
         }
