@@ -292,7 +292,17 @@ class LauncherIT {
         assertTrue(at > 0, shell.outText());
         Map<String, Object> shown = StrictJson.object(String.join("\n", shell.out().subList(at, shell.out().size())));
         assertEquals(COMPARISON, List.copyOf(shown.keySet()));
-        assertEquals(StrictJson.asArray(doc.get("differences")).size(), StrictJson.asArray(shown.get("differences")).size());
+        assertEquals(untimed(doc), untimed(shown));
+    }
+
+    /**
+     * A comparison's differences but throughput, which is one when a backend ran more than 1.5x as
+     * fast: with 4 operations a run, timing alone made the document of one run list it and the
+     * other's not (10 differences against 11).
+     */
+    private static List<Object> untimed(Map<String, Object> comparison) {
+        return StrictJson.asArray(comparison.get("differences")).stream()
+                .filter(d -> !"throughput".equals(StrictJson.asObject(d).get("metric"))).toList();
     }
 
     @Test
