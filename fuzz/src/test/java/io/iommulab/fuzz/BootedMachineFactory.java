@@ -43,6 +43,11 @@ final class BootedMachineFactory implements MachineFactory {
     }
 
     @Override
+    public io.iommulab.api.dt.DeviceTree readBoard(java.nio.file.Path file) {
+        throw new UnsupportedOperationException("not a machine: command");
+    }
+
+    @Override
     public DetachedMachine bootDetached(String source, byte[] data, Map<String, String> properties) {
         throw new UnsupportedOperationException("not a machine: command");
     }

@@ -77,11 +77,56 @@ class BoardPrecheckTest {
 
     @Test
     void boardTheCheckRefuses() throws Exception {
-        String dts = new String(DeviceTrees.class.getResourceAsStream("/boards/default.dts").readAllBytes(), StandardCharsets.UTF_8);
+        String dts = defaultDts();
         String moved = dts.replace("reg = <0x3 0x82f00000 0x0 0x4000>;", "reg = <0x8 0x00001000 0x0 0x4000>;");
         assertTrue(!moved.equals(dts), "the fixture still has the first USB DART at 0x382f00000");
         Path board = Files.writeString(dir.resolve("in-ram.dts"), moved);
         refused(board, "(/soc/iommu@382f00000): reg entry 0: expected an MMIO window outside RAM, found 0x800001000 + 0x4000");
+    }
+
+    private static String defaultDts() throws Exception {
+        return new String(DeviceTrees.class.getResourceAsStream("/boards/default.dts").readAllBytes(), StandardCharsets.UTF_8);
+    }
+
+    /** The default board with one text replaced, which must be there. */
+    private Path defaultWith(String name, String from, String to) throws Exception {
+        String dts = defaultDts();
+        String changed = dts.replace(from, to);
+        assertTrue(!changed.equals(dts), "the default board no longer has: " + from);
+        return Files.writeString(dir.resolve(name), changed);
+    }
+
+    /** The power domains are read before the container too: a cycle once started Felix and ended in its log. */
+    @Test
+    void cyclicPowerDomains() throws Exception {
+        Path board = defaultWith("cycle.dts", "label = \"atc0_usb_aon\";", "label = \"atc0_usb_aon\"; power-domains = <&ps_atc0_usb>;");
+        refused(board, "(/soc/power-management@23d280000/power-controller@88): power-domains: expected a hierarchy of domains, found a cycle");
+    }
+
+    /** genpd fails a device whose power-domains entry is empty (ENOENT); the machine ran it unpowered. */
+    @Test
+    void emptyPowerDomainsEntry() throws Exception {
+        Path board = defaultWith("pd0.dts", "iommus = <&dwc3_0_dart_0 0>, <&dwc3_0_dart_1 1>;\n\t\t\tpower-domains = <&ps_atc0_usb>;",
+                "iommus = <&dwc3_0_dart_0 0>, <&dwc3_0_dart_1 1>;\n\t\t\tpower-domains = <0>;");
+        refused(board, "(/soc/usb@382280000): power-domains entry 0: expected a phandle, found 0 (an empty entry)");
+    }
+
+    /** Two DART models cannot share registers: the second failed to start, logged, and its master waited for ever. */
+    @Test
+    void anIommuInsideAnotherIommusWindow() throws Exception {
+        Path board = defaultWith("nested.dts", "reg = <0x3 0x82f00000 0x0 0x4000>;", "reg = <0x3 0x82f00000 0x0 0x84000>;");
+        refused(board, "(/soc/iommu@382f80000): reg entry 0: expected IOMMU registers that overlap no other IOMMU's,"
+                + " found 0x382f80000 + 0x4000, which overlaps reg entry 0 of /soc/iommu@382f00000 (0x382f00000 + 0x84000)");
+    }
+
+    /** A DTB whose magic is wrong was read as DTS text, and the message named a character of its header. */
+    @Test
+    void dtbWithABadMagic() throws Exception {
+        byte[] dtb = defaultDtb();
+        dtb[0] = (byte) 0xde;
+        dtb[1] = (byte) 0xad;
+        Path bad = Files.write(dir.resolve("magic.dtb"), dtb);
+        refused(bad, bad + " (offset 0x0): expected a DTB starting with the FDT magic 0xd00dfeed or DTS text, found binary data starting 0xdeadfeed");
     }
 
     @Test

@@ -144,6 +144,32 @@ class LauncherIT {
         assertEquals(List.of("iommulab: board no-such-board.dtb: no such file"), r.err());
     }
 
+    /**
+     * Every command that reads a board file reads it as machine:boot does. iommu:twin, iommu:compare
+     * and iommu:campaign read the whole file first: a missing one was "failed: FILE", a 3 GiB one
+     * ended in an OutOfMemoryError's message ("Required array size too large"), and /dev/zero took
+     * 27 s and 5 GB to get there.
+     */
+    @Test
+    void everyCommandReadsABoardFileWithinTheMachinesBounds() throws Exception {
+        Path huge = dir.resolve("huge.dts");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(huge.toFile(), "rw")) {
+            f.setLength(3L << 30); // sparse: no disk used
+        }
+        Path missing = dir.resolve("missing.dts");
+        for (String cmd : List.of("iommu:twin --board %s arm-smmu-v2 twin.dtb", "iommu:compare --board %s", "iommu:campaign 10 --board %s")) {
+            for (Path board : List.of(huge, missing)) {
+                String line = String.format(cmd, board);
+                Launch.Run r = launch("-c", line);
+                assertEquals(1, r.exit(), r.errText());
+                String expected = board == huge ? "EINVAL: " + huge + ": expected a device tree of at most 4 MiB, found a larger file"
+                        : "ENOENT: " + missing + ": no such file";
+                assertTrue(r.err().contains("iommulab: command '" + line + "' failed: " + expected), r.errText());
+            }
+        }
+        assertFalse(Files.exists(dir.resolve("twin.dtb")));
+    }
+
     @Test
     void jsonPrintsOneDocumentPerCommand() throws Exception {
         Launch.Run r = launch("-c", "iommu:iommus; machine:status", "--json");

@@ -24,6 +24,19 @@ public interface MachineFactory {
      */
     Machine boot(String source, byte[] data);
 
+    /**
+     * Reads a board file as {@code machine:boot FILE} and the launcher's {@code --board} do, without
+     * booting it: at most one byte more than the largest tree the readers accept (so a huge file or
+     * a device costs no more memory than a valid board), parsed and checked.
+     *
+     * @param file a DTB or DTS file
+     * @return the checked tree, whose source is the file's name
+     * @throws io.iommulab.api.error.IommuException ENOENT naming a missing file, EINVAL a folder,
+     *         EIO an unreadable file; a {@link io.iommulab.api.error.DeviceTreeException} naming
+     *         the place at fault in a file too large, malformed or refused by the board check
+     */
+    DeviceTree readBoard(java.nio.file.Path file);
+
     /** Boots the built-in default board. */
     Machine bootDefault();
 

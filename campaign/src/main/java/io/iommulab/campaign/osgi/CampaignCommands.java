@@ -15,12 +15,10 @@ import io.iommulab.campaign.run.Campaign;
 import io.iommulab.json.JsonDocument;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Descriptor;
@@ -134,7 +132,7 @@ public final class CampaignCommands {
     }
 
     /** The board a replay file names: the booted one if it has that name, else the file. */
-    private DeviceTree replayBoard(String name) throws IOException {
+    private DeviceTree replayBoard(String name) {
         Machine m = machine;
         if (m != null && m.deviceTree().source().equals(name)) {
             return m.deviceTree();
@@ -147,17 +145,8 @@ public final class CampaignCommands {
                 + " nor a file: boot it, or give --board FILE");
     }
 
-    private DeviceTree read(String file) throws IOException {
-        byte[] data;
-        try {
-            data = Files.readAllBytes(Path.of(file));
-        } catch (NoSuchFileException e) {
-            throw new IommuException(Errno.ENOENT, "board " + file + ": no such file");
-        }
-        // the factory reads and checks a tree by booting it detached, closed at once (only the tree is kept)
-        try (var m = machines.bootDetached(file, data, Map.of())) {
-            return m.deviceTree();
-        }
+    private DeviceTree read(String file) {
+        return machines.readBoard(Path.of(file)); // bounded and checked, as machine:boot reads it
     }
 
     /** The command's options. */

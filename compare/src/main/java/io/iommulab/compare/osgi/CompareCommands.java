@@ -136,12 +136,9 @@ public final class CompareCommands {
         return "wrote " + file + " (" + dtb.length + " bytes): the board with its IOMMUs behind " + model;
     }
 
-    private DeviceTree board(String file) throws IOException {
+    private DeviceTree board(String file) {
         if (file != null) {
-            // The factory reads trees by booting them: a detached machine, closed at once (only the tree is kept).
-            try (var m = machines.bootDetached(file, Files.readAllBytes(Path.of(file)), java.util.Map.of())) {
-                return m.deviceTree();
-            }
+            return machines.readBoard(Path.of(file)); // bounded and checked, as machine:boot reads it
         }
         Machine m = machine;
         if (m == null) {

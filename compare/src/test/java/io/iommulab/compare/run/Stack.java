@@ -89,6 +89,11 @@ public final class Stack {
             }
 
             @Override
+            public DeviceTree readBoard(java.nio.file.Path file) {
+                return DeviceTrees.parse(file.toString(), io.iommulab.machine.dt.BoardCheck.checkFile(file));
+            }
+
+            @Override
             public DetachedMachine bootDetached(String source, byte[] data, Map<String, String> properties) {
                 return new DetachedSimMachine(SimMachine.boot(DeviceTrees.parse(source, data), models, properties));
             }

@@ -21,7 +21,7 @@ import java.nio.file.Path;
  * <li>{@code reg}: whole entries of the parent's cells on every node (dtc's reg_format check);
  *     on available nodes with a CPU address, a translation through every bus's {@code ranges},
  *     and the window geometry of {@link MmioWindows} (no wrap, inside the physical address space,
- *     RAM present, MMIO outside RAM, windows disjoint or nested).
+ *     RAM present, MMIO outside RAM, windows disjoint or nested, no two IOMMUs sharing registers).
  * <li>References, on available nodes: {@code iommus} entries name existing nodes with the
  *     providers' cell counts, and a 0 phandle is refused (Linux would silently run that stream
  *     untranslated); every {@code iommu-map} entry names an IOMMU with {@code #iommu-cells = <1>};
@@ -31,11 +31,13 @@ import java.nio.file.Path;
  *     coprocessors so, and every real M1/M2 tree has them.
  * <li>Interrupts, on available nodes: each specifier resolves to a controller and is one that
  *     controller accepts ({@link IrqDomains}).
+ * <li>{@code power-domains}, on every node: existing providers, no 0 phandle, no cycle of parents
+ *     ({@link PowerDomainRefs}).
  * </ol>
  *
- * <p>Disabled nodes are not devices (Linux creates none for them), so only their cell counts and
- * {@code reg} format are checked. {@code power-domains} are checked where the power domains are
- * built ({@code io.iommulab.machine.power}).
+ * <p>Disabled nodes are not devices (Linux creates none for them), so only their cell counts,
+ * {@code reg} format and {@code power-domains} (a disabled provider is still a domain of the
+ * hierarchy the machine builds) are checked.
  */
 public final class BoardCheck {
     /**
@@ -57,6 +59,7 @@ public final class BoardCheck {
             checkCells(tree, (Node) n);
         }
         MmioWindows.check(tree);
+        PowerDomainRefs.check(tree);
         IrqDomains irqs = new IrqDomains(tree);
         for (DtNode n : tree.allNodes()) {
             if (n.isAvailable()) {

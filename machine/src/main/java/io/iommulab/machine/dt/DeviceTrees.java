@@ -11,14 +11,17 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.HexFormat;
 
 /**
  * Entry point for reading device trees: a DTB when the data starts with the FDT magic
- * 0xd00dfeed, DTS text otherwise.
+ * 0xd00dfeed, DTS text otherwise (binary data that is neither is refused as such).
  */
 public final class DeviceTrees {
     /** Class-path folder holding the built-in boards ({@code default.dts}, ...). */
     public static final String BOARD_RESOURCES = "/boards/";
+    /** Size of a DTB header (struct fdt_header, version 17). */
+    private static final int FDT_HEADER_BYTES = 40;
 
     private DeviceTrees() {
     }
@@ -33,7 +36,26 @@ public final class DeviceTrees {
         if (FdtReader.looksLikeFdt(data)) {
             return FdtReader.read(source, data);
         }
+        if (isBinary(data)) {
+            throw new DeviceTreeException(source, "offset 0x0", String.format(
+                    "expected a DTB starting with the FDT magic 0xd00dfeed or DTS text, found binary data starting 0x%s",
+                    HexFormat.of().formatHex(data, 0, Math.min(4, data.length))));
+        }
         return DtsReader.read(source, data);
+    }
+
+    /**
+     * DTS is text and never holds a NUL byte; a DTB header (40 bytes) always does (its big-endian
+     * sizes and offsets are far below 2^24). Without this a DTB with a bad magic was read as DTS,
+     * and the message named a character of its header.
+     */
+    private static boolean isBinary(byte[] data) {
+        for (int i = 0; i < Math.min(FDT_HEADER_BYTES, data.length); i++) {
+            if (data[i] == 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -276,10 +276,24 @@ public final class DtBindings {
         return target(t, node, prop, 0, u32(t, node, prop));
     }
 
+    /**
+     * @return the node's {@code power-domains} entries, each {@code {phandle, args...}} split by the
+     *         provider's {@code #power-domain-cells}; empty if the property is absent
+     * @throws DeviceTreeException naming the entry if its phandle is 0 (genpd_dev_pm_attach fails
+     *         such a device's probe with ENOENT) or names no node, or the cell count does not match
+     */
+    public static List<int[]> powerDomainSpecs(DeviceTree t, DtNode node) {
+        List<int[]> out = new ArrayList<>();
+        for (Entry e : entries(t, node, "power-domains", "#power-domain-cells", false)) {
+            out.add(e.cells());
+        }
+        return out;
+    }
+
     /** @return the {@code power-domains} providers, split by their {@code #power-domain-cells} */
     public static List<DtNode> powerDomains(DeviceTree t, DtNode node) {
         List<DtNode> out = new ArrayList<>();
-        for (int[] e : phandleArgs(t, node, "power-domains", "#power-domain-cells")) {
+        for (int[] e : powerDomainSpecs(t, node)) {
             out.add(t.byPhandle(e[0]).orElseThrow());
         }
         return out;

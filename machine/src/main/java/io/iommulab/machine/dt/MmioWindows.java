@@ -35,6 +35,10 @@ import java.util.List;
  *     nodes sharing one register block, a node whose window contains a child's, or a mailbox inside
  *     a coprocessor's window (every M1 and M2 tree has {@code mbox@206408000} inside
  *     {@code gpu@206400000}).
+ * <li>An IOMMU's windows (a node with {@code #iommu-cells}) overlap no other IOMMU's window, not
+ *     even nested: each is a register block the machine hosts a model at, and the drivers claim
+ *     theirs with devm_ioremap_resource, whose request_mem_region marks it busy, so Linux refuses
+ *     the second IOMMU with EBUSY. No real tree has two IOMMUs sharing registers.
  * </ol>
  */
 final class MmioWindows {
@@ -69,6 +73,7 @@ final class MmioWindows {
     private final DeviceTree tree;
     private final List<Window> ram = new ArrayList<>();
     private final List<Window> mmio = new ArrayList<>();
+    private final List<Window> iommus = new ArrayList<>();
 
     private MmioWindows(DeviceTree tree) {
         this.tree = tree;
@@ -81,6 +86,7 @@ final class MmioWindows {
         w.checkRam();
         w.checkMmioOutsideRam();
         w.checkNesting();
+        w.checkIommusExclusive();
     }
 
     private void collect() {
@@ -100,6 +106,9 @@ final class MmioWindows {
                     ram.add(w);
                 } else if (!describesRam(n)) {
                     mmio.add(w);
+                    if (n.hasProperty("#iommu-cells")) {
+                        iommus.add(w);
+                    }
                 }
             }
         }
@@ -178,6 +187,22 @@ final class MmioWindows {
                         w.entry(), w.start(), w.size(), outer));
             }
             open.push(w);
+        }
+    }
+
+    /** Sorted by start, larger first on a tie, a window overlaps an earlier one iff it starts before the furthest end so far. */
+    private void checkIommusExclusive() {
+        iommus.sort(Comparator.comparingLong(Window::start).thenComparing(Window::last, Comparator.reverseOrder()));
+        Window furthest = null;
+        for (Window w : iommus) {
+            if (furthest != null && w.start() <= furthest.last()) {
+                throw error(w.node(), String.format(
+                        "reg entry %d: expected IOMMU registers that overlap no other IOMMU's, found 0x%x + 0x%x, which overlaps %s",
+                        w.entry(), w.start(), w.size(), furthest));
+            }
+            if (furthest == null || w.last() > furthest.last()) {
+                furthest = w;
+            }
         }
     }
 

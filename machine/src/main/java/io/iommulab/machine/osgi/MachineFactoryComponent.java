@@ -9,6 +9,7 @@ import io.iommulab.api.machine.Machine;
 import io.iommulab.api.machine.MachineFactory;
 import io.iommulab.machine.DetachedSimMachine;
 import io.iommulab.machine.SimMachine;
+import io.iommulab.machine.dt.BoardCheck;
 import io.iommulab.machine.dt.BoardTwins;
 import io.iommulab.machine.dt.DeviceTrees;
 import java.io.IOException;
@@ -233,6 +234,13 @@ public final class MachineFactoryComponent implements MachineFactory {
             }
         });
         return out;
+    }
+
+    @Override
+    public DeviceTree readBoard(Path file) {
+        DeviceTree tree = DeviceTrees.parse(file.toString(), DeviceTrees.readFile(file));
+        BoardCheck.check(tree);
+        return tree;
     }
 
     @Override

@@ -6,16 +6,21 @@ import io.iommulab.api.error.DeviceTreeException;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.machine.dt.DtBindings;
+import io.iommulab.machine.dt.PowerDomainRefs;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.Deque;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * <li>Every node with {@code #power-domain-cells} is a provider; a 0-cell provider is one domain
  * (the Apple PMGR case), a provider with cells gives one domain per index consumers name.</li>
  * <li>A provider's own {@code power-domains} are its parents (of_genpd_add_subdomain); there may
- * be several, on other PMGRs or other dies. A cycle is refused when the board boots.</li>
+ * be several, on other PMGRs or other dies. A cycle is refused ({@link PowerDomainRefs}).</li>
  * <li>At boot the firmware leaves exactly the {@code apple,always-on} domains on, with all their
  * parents (genpd refuses an on subdomain under an off parent).</li>
  * <li>A domain is on while it is needed: always-on, held by a bound device, a subdomain is on, or
@@ -67,6 +72,7 @@ public final class PowerDomains {
      */
     public PowerDomains(DeviceTree tree) {
         this.tree = tree;
+        PowerDomainRefs.check(tree);
         for (DtNode n : tree.allNodes()) {
             if (n.hasProperty("#power-domain-cells") && n.u32("#power-domain-cells", 0) == 0) {
                 domain(n, new int[0]);
@@ -83,9 +89,6 @@ public final class PowerDomains {
                 }
             }
             d.parents(parents);
-        }
-        for (PowerDomain d : domains.values()) {
-            checkNoCycle(d, new ArrayList<>());
         }
         synchronized (this) {
             for (PowerDomain d : domains.values()) {
@@ -112,26 +115,11 @@ public final class PowerDomains {
             return List.of();
         }
         List<PowerDomain> out = new ArrayList<>();
-        for (int[] e : DtBindings.phandleArgs(tree, n, "power-domains", "#power-domain-cells")) {
+        for (int[] e : DtBindings.powerDomainSpecs(tree, n)) {
             DtNode provider = tree.byPhandle(e[0]).orElseThrow();
             out.add(domain(provider, Arrays.copyOfRange(e, 1, e.length)));
         }
         return out;
-    }
-
-    private void checkNoCycle(PowerDomain d, List<PowerDomain> path) {
-        if (path.contains(d)) {
-            StringBuilder sb = new StringBuilder("power-domains: expected a hierarchy of domains, found a cycle ");
-            for (PowerDomain p : path.subList(path.indexOf(d), path.size())) {
-                sb.append(p).append(" -> ");
-            }
-            throw new DeviceTreeException(tree.source(), d.path(), sb.append(d).toString());
-        }
-        path.add(d);
-        for (PowerDomain p : d.parents()) {
-            checkNoCycle(p, path);
-        }
-        path.remove(path.size() - 1);
     }
 
     // ---- queries ----
@@ -177,13 +165,34 @@ public final class PowerDomains {
     }
 
     private static void withParentsFirst(PowerDomain d, Set<PowerDomain> into) {
-        if (into.contains(d)) {
+        withParentsFirst(d, into, x -> false);
+    }
+
+    /**
+     * Adds d and its ancestors to {@code into}, each after its parents and once, leaving out those
+     * {@code skip} accepts and what lies above them. Without recursion: a hierarchy may be as deep
+     * as the tree has nodes (a chain of 15,000 domains overflowed the stack at boot).
+     */
+    private static void withParentsFirst(PowerDomain d, Set<PowerDomain> into, Predicate<PowerDomain> skip) {
+        if (into.contains(d) || skip.test(d)) {
             return;
         }
-        for (PowerDomain p : d.parents()) {
-            withParentsFirst(p, into);
+        Deque<PowerDomain> path = new ArrayDeque<>();
+        Deque<Iterator<PowerDomain>> next = new ArrayDeque<>();
+        path.push(d);
+        next.push(d.parents().iterator());
+        while (!path.isEmpty()) {
+            if (next.peek().hasNext()) {
+                PowerDomain p = next.peek().next();
+                if (!into.contains(p) && !skip.test(p)) { // the hierarchy is acyclic (PowerDomainRefs)
+                    path.push(p);
+                    next.push(p.parents().iterator());
+                }
+            } else {
+                next.pop();
+                into.add(path.pop());
+            }
         }
-        into.add(d);
     }
 
     /**
@@ -347,15 +356,26 @@ public final class PowerDomains {
 
     // ---- the genpd rules ----
 
-    /** @return the first domain of d's hierarchy (d or a parent) whose node is disabled, or null */
+    /**
+     * @return the first domain of d's hierarchy (d or a parent, depth first) whose node is disabled,
+     *         or null. Each domain is visited once: the parents of a real PMGR's domains share
+     *         ancestors, and a walk per path is exponential in the depth of such a hierarchy.
+     */
     private static PowerDomain unavailable(PowerDomain d) {
-        if (!d.available()) {
-            return d;
-        }
-        for (PowerDomain p : d.parents()) {
-            PowerDomain m = unavailable(p);
-            if (m != null) {
-                return m;
+        Set<PowerDomain> seen = new HashSet<>();
+        Deque<PowerDomain> todo = new ArrayDeque<>();
+        todo.push(d);
+        while (!todo.isEmpty()) {
+            PowerDomain x = todo.pop();
+            if (!seen.add(x)) {
+                continue;
+            }
+            if (!x.available()) {
+                return x;
+            }
+            List<PowerDomain> ps = x.parents();
+            for (int i = ps.size() - 1; i >= 0; i--) {
+                todo.push(ps.get(i));
             }
         }
         return null;
@@ -375,25 +395,29 @@ public final class PowerDomains {
 
     /** genpd_power_on: parents first (the hierarchy is acyclic, checked at boot). */
     private void raise(PowerDomain d) {
-        if (d.isOn()) {
-            return;
+        Set<PowerDomain> off = new LinkedHashSet<>();
+        withParentsFirst(d, off, PowerDomain::isOn); // an on domain's parents are on
+        for (PowerDomain x : off) {
+            LOG.debug("power: {} on", x);
+            x.set(true);
         }
-        for (PowerDomain p : d.parents()) {
-            raise(p);
-        }
-        LOG.debug("power: {} on", d);
-        d.set(true);
     }
 
     /** genpd_power_off: a domain nothing needs goes off, then its parents are reconsidered. */
     private void settle(PowerDomain d) {
-        if (!d.isOn() || needed(d)) {
-            return;
-        }
-        LOG.debug("power: {} off", d);
-        d.set(false);
-        for (PowerDomain p : d.parents()) {
-            settle(p);
+        Deque<PowerDomain> todo = new ArrayDeque<>();
+        todo.push(d);
+        while (!todo.isEmpty()) {
+            PowerDomain x = todo.pop();
+            if (!x.isOn() || needed(x)) {
+                continue;
+            }
+            LOG.debug("power: {} off", x);
+            x.set(false);
+            List<PowerDomain> ps = x.parents();
+            for (int i = ps.size() - 1; i >= 0; i--) {
+                todo.push(ps.get(i));
+            }
         }
     }
 

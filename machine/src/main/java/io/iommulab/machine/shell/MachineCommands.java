@@ -298,9 +298,9 @@ public final class MachineCommands {
     }
 
     @Descriptor("show the power domains a node needs (its own and its bus ancestors', with parents), parents first")
-    public List<PowerRow> power(@Descriptor("DT node: path, unique node name or path suffix, or label") String node) {
+    public List<PowerRow> power(@Descriptor("DT node: path, unique node name or path suffix, or label; or a power domain's name") String node) {
         SimMachine m = sim();
-        DtNode n = node(m, node);
+        DtNode n = powerNode(m, node);
         PowerDomains pd = m.powerDomains();
         List<PowerDomain> domains = new ArrayList<>(pd.chain(n));
         PowerDomain self = pd.byPath(n.path());
@@ -315,10 +315,10 @@ public final class MachineCommands {
     }
 
     @Descriptor("switch power by hand: 'on' holds a domain (or a node's domains) on; 'off' lets go, refused while a bound device, an on subdomain or always-on keeps it on")
-    public List<PowerRow> power(@Descriptor("DT node (a domain or a device): path, unique node name or path suffix, or label") String node,
+    public List<PowerRow> power(@Descriptor("DT node (a domain or a device): path, unique node name or path suffix, or label; or a power domain's name") String node,
             @Descriptor("on or off") String state) {
         SimMachine m = sim();
-        DtNode n = node(m, node);
+        DtNode n = powerNode(m, node);
         PowerDomains pd = m.powerDomains();
         PowerDomain self = pd.byPath(n.path());
         switch (state) {
@@ -413,6 +413,26 @@ public final class MachineCommands {
         return NodeNames.resolve("node", ref, m.deviceTree().allNodes())
                 .orElseThrow(() -> new IommuException(Errno.ENOENT, "NODE " + ref
                         + " names no node of this board (give a path, a unique node name or path suffix, or a label)"));
+    }
+
+    /**
+     * A node as {@link #node} finds it, else the power domain of that name: the genpd name Apple's
+     * PMGR driver gives it (its {@code label} property), which {@code machine:power} lists and a
+     * real DTB, without DTS labels, offers no other short way to. EINVAL listing them when several
+     * domains have the name.
+     */
+    private static DtNode powerNode(SimMachine m, String ref) {
+        if (NodeNames.resolve("node", ref, m.deviceTree().allNodes()).isEmpty()) {
+            List<DtNode> named = m.powerDomains().all().stream().filter(d -> d.label().equals(ref)).map(PowerDomain::node).distinct().toList();
+            if (named.size() > 1) {
+                throw new IommuException(Errno.EINVAL, "power domain name '" + ref + "' is ambiguous: "
+                        + String.join(", ", named.stream().map(DtNode::path).toList()));
+            }
+            if (named.size() == 1) {
+                return named.get(0);
+            }
+        }
+        return node(m, ref);
     }
 
     private Machine machine() {

@@ -149,6 +149,68 @@ class BoardCheckTest {
                 """));
     }
 
+    /**
+     * Nesting is fine for devices, not for two IOMMUs: the machine hosts a model at each, and Linux
+     * refuses the second's request_mem_region (EBUSY). This passed the check, then a model failed to
+     * start at boot and its master waited for a driver for ever.
+     */
+    @Test
+    void iommusShareNoRegistersNotEvenNested() {
+        String second = "dart2: iommu@382f80000 { compatible = \"apple,t8103-dart\"; #iommu-cells = <1>; reg = <0x3 0x82f80000 0x0 0x4000>; };";
+        refused(soc(second.replace("0x82f80000 0x0 0x4000", "0x82f00000 0x0 0x4000")), "/soc/iommu@382f80000",
+                "reg entry 0: expected IOMMU registers that overlap no other IOMMU's, found 0x382f00000 + 0x4000,"
+                        + " which overlaps reg entry 0 of /soc/iommu@382f00000 (0x382f00000 + 0x4000)");
+        refused(soc(second.replace("0x82f80000 0x0 0x4000", "0x82efc000 0x0 0x100000")), "/soc/iommu@382f00000",
+                "reg entry 0: expected IOMMU registers that overlap no other IOMMU's, found 0x382f00000 + 0x4000,"
+                        + " which overlaps reg entry 0 of /soc/iommu@382f80000 (0x382efc000 + 0x100000)");
+        // side by side, and an IOMMU inside a device's window (no model there), are fine
+        BoardCheck.check(soc(second));
+        BoardCheck.check(soc("big@382000000 { reg = <0x3 0x82000000 0x0 0x1000000>; };"));
+        // a disabled IOMMU is no device
+        BoardCheck.check(soc(second.replace("0x82f80000 0x0 0x4000", "0x82f00000 0x0 0x4000").replace("#iommu-cells", "status = \"disabled\"; #iommu-cells")));
+    }
+
+    /** genpd_dev_pm_attach fails a device whose entry is 0 (ENOENT): the machine ran it unpowered instead. */
+    @Test
+    void powerDomainsWithAZeroOrDanglingPhandleOrACycleAreRefused() {
+        String pmgr = """
+                		pmgr { #address-cells = <1>; #size-cells = <1>;
+                			ps_a: power-controller@100 { reg = <0x100 4>; #power-domain-cells = <0>; %s };
+                			ps_b: power-controller@108 { reg = <0x108 4>; #power-domain-cells = <0>; power-domains = <&ps_a>; };
+                		};
+                		dev@100000 { reg = <0x0 0x100000 0x0 0x1000>; power-domains = <%s>; };
+                """;
+        BoardCheck.check(soc(String.format(pmgr, "", "&ps_b")));
+        refused(soc(String.format(pmgr, "", "&ps_b>, <0")), "/soc/dev@100000", "power-domains entry 1: expected a phandle, found 0 (an empty entry)");
+        refused(soc(String.format(pmgr, "", "0x77")), "/soc/dev@100000", "power-domains entry 0 references phandle 0x77 which no node has");
+        refused(soc(String.format(pmgr, "power-domains = <&ps_b>;", "&ps_b")), "/soc/pmgr/power-controller@100",
+                "power-domains: expected a hierarchy of domains, found a cycle /soc/pmgr/power-controller@100 -> /soc/pmgr/power-controller@108"
+                        + " -> /soc/pmgr/power-controller@100");
+        // a disabled provider is still a domain of the hierarchy: its references are read too
+        refused(soc(String.format(pmgr, "status = \"disabled\"; power-domains = <0x77>;", "&ps_b")), "/soc/pmgr/power-controller@100",
+                "power-domains entry 0 references phandle 0x77 which no node has");
+    }
+
+    /**
+     * Real PMGRs share parents (ps_gpio under ps_sio and ps_pms, ...): a hierarchy in which every
+     * domain has the same two parents, 48 levels deep, has 2^48 paths. The cycle check walked every
+     * one of them (a board of 100 domains never booted); each domain is visited once now.
+     */
+    @Test
+    void sharedParentsAreWalkedOnce() {
+        StringBuilder pmgr = new StringBuilder("\t\tpmgr { #address-cells = <1>; #size-cells = <1>;\n");
+        int levels = 48;
+        for (int i = 0; i < levels; i++) {
+            for (int j = 0; j < 2; j++) {
+                String parents = i + 1 < levels ? String.format("power-domains = <&ps_%d_0>, <&ps_%d_1>;", i + 1, i + 1) : "";
+                pmgr.append(String.format("\t\t\tps_%d_%d: pc@%x { reg = <0x%x 4>; #power-domain-cells = <0>; %s };%n",
+                        i, j, 8 * (2 * i + j), 8 * (2 * i + j), parents));
+            }
+        }
+        pmgr.append("\t\t};\n\t\tdev@100000 { reg = <0x0 0x100000 0x0 0x1000>; power-domains = <&ps_0_0>; };\n");
+        BoardCheck.check(soc(pmgr.toString()));
+    }
+
     @Test
     void regUnderABusWithoutRangesIsNoMmioWindow() {
         // A PMGR syscon's power-controller offsets: in RAM and overlapping the usb window if they were CPU addresses.

@@ -189,6 +189,63 @@ class PowerDomainsTest {
         assertTrue(e.getMessage().contains("/pmgr/pc@1 -> /pmgr/pc@2 -> /pmgr/pc@3 -> /pmgr/pc@1"), e.getMessage());
     }
 
+    /**
+     * Every domain of a 48-level hierarchy has the same two parents (as ps_gpio has ps_sio and
+     * ps_pms): 2^48 paths. Asking whether an always-on domain or an attached device needs a
+     * disabled domain walked each path; it visits each domain once now.
+     */
+    @Test
+    void sharedParentsAreWalkedOnce() {
+        StringBuilder dts = new StringBuilder("/dts-v1/;\n/ { pmgr {\n");
+        int levels = 48;
+        for (int i = 0; i < levels; i++) {
+            for (int j = 0; j < 2; j++) {
+                String parents = i + 1 < levels ? String.format("power-domains = <&p%d_%d>, <&p%d_%d>;", i + 1, 0, i + 1, 1) : "";
+                String aon = i == 0 && j == 1 ? "apple,always-on;" : "";
+                dts.append(String.format("p%d_%d: pc@%d_%d { #power-domain-cells = <0>; %s %s };%n", i, j, i, j, parents, aon));
+            }
+        }
+        dts.append("}; dev { power-domains = <&p0_0>; }; };\n");
+        DeviceTree t = tree(dts.toString());
+        PowerDomains p = new PowerDomains(t);
+        assertTrue(p.byPath("/pmgr/pc@47_0").isOn(), "the always-on domain keeps every ancestor on");
+        p.attach(t.node("/dev").orElseThrow());
+        assertTrue(p.byPath("/pmgr/pc@0_0").isOn());
+    }
+
+    /**
+     * A chain of domains as long as a tree may have nodes: powering it on from the bottom and off
+     * again walked it by recursion, and a board of 15,000 chained domains ended in a bare
+     * StackOverflowError.
+     */
+    @Test
+    void aChainAsLongAsATreeMayBeIsWalkedWithoutRecursion() {
+        int n = 15_000;
+        StringBuilder dts = new StringBuilder("/dts-v1/;\n/ { pmgr {\n");
+        for (int i = 0; i < n; i++) {
+            String parent = i + 1 < n ? String.format("power-domains = <&p%d>;", i + 1) : "";
+            dts.append(String.format("p%d: pc@%d { #power-domain-cells = <0>; %s };%n", i, i, parent));
+        }
+        dts.append("}; dev { power-domains = <&p0>; }; };\n");
+        DeviceTree t = tree(dts.toString());
+        PowerDomains p = new PowerDomains(t);
+        DtNode dev = t.node("/dev").orElseThrow();
+        assertEquals(n, p.chain(dev).size());
+        p.attach(dev);
+        assertTrue(p.byPath("/pmgr/pc@" + (n - 1)).isOn(), "the top of the chain is on under the device");
+        assertEquals(List.of(), p.violations());
+        p.detach(dev.path());
+        assertFalse(p.byPath("/pmgr/pc@" + (n - 1)).isOn(), "and off once the device let go");
+    }
+
+    /** A 0 entry fails the device's genpd attach (ENOENT) in Linux; here it was skipped, the device unpowered. */
+    @Test
+    void anEmptyEntryIsRefused() {
+        DeviceTreeException e = assertThrows(DeviceTreeException.class,
+                () -> new PowerDomains(tree("/dts-v1/;\n/ { pc: pc { #power-domain-cells = <0>; }; dev { power-domains = <&pc>, <0>; }; };\n")));
+        assertTrue(e.getMessage().contains("(/dev): power-domains entry 1: expected a phandle, found 0 (an empty entry)"), e.getMessage());
+    }
+
     @Test
     void aDanglingReferenceIsRefusedNamingNodeAndProperty() {
         String dts = """

@@ -53,6 +53,11 @@ class MachineCommandsTest {
         }
 
         @Override
+        public io.iommulab.api.dt.DeviceTree readBoard(java.nio.file.Path file) {
+            return DeviceTrees.parse(file.toString(), io.iommulab.machine.dt.BoardCheck.checkFile(file));
+        }
+
+        @Override
         public io.iommulab.api.machine.DetachedMachine bootDetached(String source, byte[] data, Map<String, String> properties) {
             return new io.iommulab.machine.DetachedSimMachine(SimMachine.boot(DeviceTrees.parse(source, data), List.of(), properties));
         }
@@ -206,6 +211,10 @@ class MachineCommandsTest {
         assertEquals(ps1, sh.power("soc@2200000000/usb@702280000").get(0).domain());
         assertEquals(ps1, sh.power("&dwc3_0_die1").get(0).domain());
         assertEquals(ps1, sh.power("ps_atc0_usb_die1").get(0).domain());
+        // the name machine:power lists (the genpd name: the label property), all a real DTB offers short of the path
+        assertEquals(List.of(ps1), sh.power("atc0_usb_die1").stream().map(MachineCommands.PowerRow::domain).toList());
+        assertEquals("atc0_usb_die1", sh.power("atc0_usb_die1").get(0).label());
+        assertEquals(Errno.EBUSY, assertThrows(IommuException.class, () -> sh.power("atc0_usb_die1", "off")).errno());
         assertEquals(List.of(usb0, usb1), sh.masters().stream().map(MachineCommands.MasterRow::node).toList());
         assertEquals(List.of("/soc@200000000/iommu@702f00000 sid 0", "/soc@2200000000/iommu@702f00000 sid 0"),
                 sh.masters().stream().map(r -> r.streams().get(0)).toList());
