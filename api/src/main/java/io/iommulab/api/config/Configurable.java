@@ -5,7 +5,7 @@ import org.osgi.annotation.versioning.ProviderType;
 
 /**
  * A component whose settings are its Config Admin configuration over framework properties over
- * defaults ({@link Settings}), and which applies a changed configuration while it runs (a
+ * defaults ({@code io.iommulab.lib.config.Settings}), and which applies a changed configuration while it runs (a
  * {@code @Modified} method: it is not deactivated). Registered beside the component's own service,
  * so that the shell ({@code iommu:config}) lists and changes every such component's settings.
  * A configuration with a bad value is refused as a whole: the component logs the PID, the key and

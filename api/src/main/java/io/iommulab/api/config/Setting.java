@@ -1,7 +1,5 @@
 package io.iommulab.api.config;
 
-import io.iommulab.api.cmdline.Kstrtobool;
-import io.iommulab.api.cmdline.Memparse;
 import java.util.Objects;
 import java.util.function.Function;
 import org.osgi.annotation.versioning.ConsumerType;
@@ -39,18 +37,6 @@ public record Setting<T>(String key, T defaultValue, Reader<T> reader, Function<
         Objects.requireNonNull(reader, "reader");
         Objects.requireNonNull(writer, "writer");
         Objects.requireNonNull(applies, "applies");
-    }
-
-    /** A yes/no setting, read as {@link Kstrtobool} reads it; written {@code true}/{@code false}. */
-    public static Setting<Boolean> bool(String key, boolean defaultValue, String applies) {
-        return new Setting<>(key, defaultValue, (name, text) -> Kstrtobool.parse(name, text, defaultValue), String::valueOf,
-                applies);
-    }
-
-    /** A number in {@code [min, max]}, read as {@link Memparse} reads it ({@code 8K}, {@code 0x2000}); written in decimal. */
-    public static Setting<Long> number(String key, long defaultValue, long min, long max, String applies) {
-        return new Setting<>(key, defaultValue, (name, text) -> Memparse.parse(name, text).within(min, max), String::valueOf,
-                applies);
     }
 
     /** @return the value of {@code text} under {@code name} */

@@ -31,21 +31,21 @@ public interface ModelOptions {
     void requireKnown(Collection<String> known);
 
     /**
-     * @return the option as a boolean, read as {@link io.iommulab.api.cmdline.Kstrtobool} reads one
+     * @return the option as a boolean, read as {@code io.iommulab.lib.cmdline.Kstrtobool} reads one
      *         ({@code 1/0, y/n, yes/no, true/false, on/off}, any case)
      * @throws IommuException EINVAL "... is not true or false"
      */
     boolean bool(String key, boolean def);
 
     /**
-     * @return the option as a number, read as {@link io.iommulab.api.cmdline.Memparse} reads one (decimal,
+     * @return the option as a number, read as {@code io.iommulab.lib.cmdline.Memparse} reads one (decimal,
      *         {@code 0x} hex, a {@code K}/{@code M}/... suffix), in {@code min..max}
      * @throws IommuException EINVAL "... is not a number in min..max"
      */
     int integer(String key, int def, int min, int max);
 
     /**
-     * @return the option as a number ({@link io.iommulab.api.cmdline.Memparse}) in {@code min..max}
+     * @return the option as a number ({@code io.iommulab.lib.cmdline.Memparse}) in {@code min..max}
      * @throws IommuException EINVAL "... is not a number in min..max"
      */
     long longInteger(String key, long def, long min, long max);

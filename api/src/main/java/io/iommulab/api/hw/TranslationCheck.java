@@ -11,7 +11,7 @@ import org.osgi.annotation.versioning.ProviderType;
  * its registers (the leaf entry it was filled from, the table base it walked) and reports a hit
  * that no longer matches; the transaction still uses the stale entry, as silicon would. What such
  * a check does apart from the architecture (the read of the leaf, the comparison with a fresh walk,
- * the report) is {@link IotlbHitCheck}. Implemented by the machine.
+ * the report) is {@code io.iommulab.lib.hw.IotlbHitCheck}. Implemented by the machine.
  */
 @ProviderType
 public interface TranslationCheck {

@@ -2,10 +2,10 @@ package io.iommulab.campaign.op;
 
 import io.iommulab.api.DomainType;
 import io.iommulab.api.Prot;
-import io.iommulab.api.cmdline.Memparse;
 import io.iommulab.api.dma.DmaDirection;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
+import io.iommulab.lib.cmdline.Memparse;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,8 +1,8 @@
 package io.iommulab.campaign.op;
 
-import io.iommulab.api.cmdline.Memparse;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
+import io.iommulab.lib.cmdline.Memparse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

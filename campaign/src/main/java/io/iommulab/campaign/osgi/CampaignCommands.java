@@ -1,6 +1,5 @@
 package io.iommulab.campaign.osgi;
 
-import io.iommulab.api.cmdline.Memparse;
 import io.iommulab.api.dt.DeviceTree;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
@@ -13,6 +12,7 @@ import io.iommulab.campaign.report.CampaignReport;
 import io.iommulab.campaign.run.BackendCampaign;
 import io.iommulab.campaign.run.Campaign;
 import io.iommulab.json.JsonDocument;
+import io.iommulab.lib.cmdline.Memparse;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

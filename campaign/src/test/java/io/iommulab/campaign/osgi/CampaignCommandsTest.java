@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.iommulab.api.cmdline.CommandUsage;
 import io.iommulab.api.error.IommuException;
+import io.iommulab.lib.cmdline.CommandUsage;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -1,9 +1,9 @@
 package io.iommulab.compare.report;
 
-import io.iommulab.api.dt.NodeNames;
 import io.iommulab.api.dto.DeviceDTO;
 import io.iommulab.api.dto.IommuNodeDTO;
 import io.iommulab.api.dto.StreamRefDTO;
+import io.iommulab.lib.dt.NodeNames;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;

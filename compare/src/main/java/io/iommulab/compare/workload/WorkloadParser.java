@@ -1,11 +1,11 @@
 package io.iommulab.compare.workload;
 
-import io.iommulab.api.cmdline.Memparse;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.compare.workload.Workload.Direction;
 import io.iommulab.compare.workload.Workload.Fault;
 import io.iommulab.compare.workload.Workload.Pattern;
+import io.iommulab.lib.cmdline.Memparse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

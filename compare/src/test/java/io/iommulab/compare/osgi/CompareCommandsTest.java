@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.iommulab.api.cmdline.CommandUsage;
 import io.iommulab.api.dt.DeviceTree;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.compare.run.Stack;
+import io.iommulab.lib.cmdline.CommandUsage;
 import io.iommulab.machine.dt.DeviceTrees;
 import io.iommulab.testkit.TestBoards;
 import java.nio.file.Files;

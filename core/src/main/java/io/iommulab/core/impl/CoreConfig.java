@@ -1,10 +1,10 @@
 package io.iommulab.core.impl;
 
 import io.iommulab.api.DomainType;
-import io.iommulab.api.cmdline.Memparse;
-import io.iommulab.api.config.Values;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
+import io.iommulab.lib.cmdline.Memparse;
+import io.iommulab.lib.config.Values;
 import java.util.Map;
 import java.util.function.Function;
 

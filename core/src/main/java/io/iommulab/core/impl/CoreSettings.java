@@ -1,13 +1,13 @@
 package io.iommulab.core.impl;
 
 import io.iommulab.api.DomainType;
-import io.iommulab.api.cmdline.Memparse;
 import io.iommulab.api.config.Setting;
-import io.iommulab.api.config.Settings;
-import io.iommulab.api.config.Values;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.klib.RateLimit;
+import io.iommulab.lib.cmdline.Memparse;
+import io.iommulab.lib.config.Settings;
+import io.iommulab.lib.config.Values;
 import java.util.List;
 import java.util.Locale;
 
@@ -38,13 +38,13 @@ final class CoreSettings {
 
     static final Setting<DomainType> DEFAULT_DOMAIN = new Setting<>("default-domain", DomainType.DMA,
             CoreSettings::domainType, CoreSettings::typeText, NEW_DEFAULT_DOMAINS);
-    static final Setting<Boolean> STRICT = Setting.bool("strict", true, NEW_DEFAULT_DOMAINS);
-    static final Setting<Boolean> TRACE = Setting.bool("trace", true, Setting.LIVE);
+    static final Setting<Boolean> STRICT = Settings.bool("strict", true, NEW_DEFAULT_DOMAINS);
+    static final Setting<Boolean> TRACE = Settings.bool("trace", true, Setting.LIVE);
     static final Setting<Long> TRACE_EVENTS = new Setting<>("trace-events", (long) CoreConfig.DEFAULT_TRACE_EVENTS,
             CoreSettings::traceEvents, String::valueOf, Setting.LIVE);
-    static final Setting<Long> RATELIMIT_INTERVAL_MS = Setting.number("ratelimit-interval-ms",
+    static final Setting<Long> RATELIMIT_INTERVAL_MS = Settings.number("ratelimit-interval-ms",
             RateLimit.INTERVAL_NANOS / 1_000_000, 0, 3_600_000, Setting.LIVE);
-    static final Setting<Long> RATELIMIT_BURST = Setting.number("ratelimit-burst", RateLimit.BURST, 0, 1_000_000,
+    static final Setting<Long> RATELIMIT_BURST = Settings.number("ratelimit-burst", RateLimit.BURST, 0, 1_000_000,
             Setting.LIVE);
 
     static final Settings SETTINGS = new Settings(PID, List.of(DEFAULT_DOMAIN, STRICT, TRACE, TRACE_EVENTS,

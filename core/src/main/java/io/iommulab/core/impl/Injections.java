@@ -1,10 +1,10 @@
 package io.iommulab.core.impl;
 
 import io.iommulab.api.dt.DtNode;
-import io.iommulab.api.dt.NodeNames;
 import io.iommulab.api.dto.InjectionDTO;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
+import io.iommulab.lib.dt.NodeNames;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -1,11 +1,11 @@
 package io.iommulab.core.impl;
 
 import io.iommulab.api.dt.DtNode;
-import io.iommulab.api.dt.NodeNames;
 import io.iommulab.api.dto.ProbeState;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.machine.DmaMaster;
+import io.iommulab.lib.dt.NodeNames;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

@@ -4,9 +4,9 @@ import static io.iommulab.core.impl.Fixture.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 import io.iommulab.api.config.SettingDTO;
-import io.iommulab.api.config.Settings;
 import io.iommulab.api.dto.DeviceDTO;
 import io.iommulab.klib.RateLimit;
+import io.iommulab.lib.config.Settings;
 import io.iommulab.testiommu.impl.TestIommuDriver;
 import io.iommulab.testkit.LogCapture;
 import java.nio.file.Path;

@@ -1,10 +1,10 @@
 package io.iommulab.machine.hosting;
 
-import io.iommulab.api.cmdline.Kstrtobool;
-import io.iommulab.api.cmdline.Memparse;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.hw.ModelOptions;
+import io.iommulab.lib.cmdline.Kstrtobool;
+import io.iommulab.lib.cmdline.Memparse;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;

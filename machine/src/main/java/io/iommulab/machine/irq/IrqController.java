@@ -1,10 +1,10 @@
 package io.iommulab.machine.irq;
 
 import io.iommulab.api.dt.DtNode;
-import io.iommulab.api.dt.NodeNames;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.machine.FailNth;
+import io.iommulab.lib.dt.NodeNames;
 import io.iommulab.machine.inject.FailNthCountdown;
 import java.util.ArrayList;
 import java.util.Comparator;

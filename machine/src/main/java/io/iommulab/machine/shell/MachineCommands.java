@@ -1,14 +1,12 @@
 package io.iommulab.machine.shell;
 
 import io.iommulab.api.IommuService;
-import io.iommulab.api.cmdline.Memparse;
 import io.iommulab.api.dt.DtNode;
-import io.iommulab.api.dt.NodeNames;
-import io.iommulab.api.error.Errno;
-import io.iommulab.api.error.IommuException;
 import io.iommulab.api.dto.FailNthDTO;
 import io.iommulab.api.dto.IotlbDTO;
 import io.iommulab.api.dto.RamDTO;
+import io.iommulab.api.error.Errno;
+import io.iommulab.api.error.IommuException;
 import io.iommulab.api.machine.DmaMaster;
 import io.iommulab.api.machine.FailNth;
 import io.iommulab.api.machine.IommuHardware;
@@ -16,6 +14,8 @@ import io.iommulab.api.machine.Machine;
 import io.iommulab.api.machine.MachineFactory;
 import io.iommulab.api.machine.RamRegion;
 import io.iommulab.api.machine.StreamRef;
+import io.iommulab.lib.cmdline.Memparse;
+import io.iommulab.lib.dt.NodeNames;
 import io.iommulab.machine.SimMachine;
 import io.iommulab.machine.dt.BoardCheck;
 import io.iommulab.machine.irq.IrqLineImpl;

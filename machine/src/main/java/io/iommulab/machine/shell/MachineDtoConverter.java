@@ -1,12 +1,12 @@
 package io.iommulab.machine.shell;
 
-import io.iommulab.api.cmdline.TextTable;
+import io.iommulab.api.dto.IommuPageDTO;
 import io.iommulab.api.dto.IotlbDTO;
 import io.iommulab.api.dto.IotlbEntryDTO;
-import io.iommulab.api.dto.IommuPageDTO;
 import io.iommulab.api.dto.PageOwnerDTO;
 import io.iommulab.api.dto.RamDTO;
 import io.iommulab.api.dto.RamRegionDTO;
+import io.iommulab.lib.cmdline.TextTable;
 import java.util.List;
 import org.apache.felix.service.command.Converter;
 import org.osgi.service.component.annotations.Component;

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import io.iommulab.api.dt.DeviceTree;
 import io.iommulab.api.dt.DtNode;
-import io.iommulab.api.dt.NodeNames;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
+import io.iommulab.lib.dt.NodeNames;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;

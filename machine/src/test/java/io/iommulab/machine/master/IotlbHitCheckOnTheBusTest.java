@@ -8,10 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.iommulab.api.Prot;
 import io.iommulab.api.hw.Access;
-import io.iommulab.api.hw.IotlbHitCheck;
 import io.iommulab.api.machine.RamRegion;
 import io.iommulab.api.machine.RamWindow;
 import io.iommulab.api.machine.StaleTranslation;
+import io.iommulab.lib.hw.IotlbHitCheck;
 import io.iommulab.machine.memory.SparseMemory;
 import io.iommulab.machine.testing.RecordingMonitor;
 import java.util.List;

@@ -5,13 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.iommulab.api.cmdline.CommandUsage;
 import io.iommulab.api.error.DeviceTreeException;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.machine.IrqReturn;
 import io.iommulab.api.machine.Machine;
 import io.iommulab.api.machine.MachineFactory;
+import io.iommulab.lib.cmdline.CommandUsage;
 import io.iommulab.machine.SimMachine;
 import io.iommulab.machine.dt.DeviceTrees;
 import io.iommulab.machine.dt.FdtWriter;

@@ -2,10 +2,10 @@ package io.iommulab.smmu.model;
 
 import io.iommulab.api.Prot;
 import io.iommulab.api.hw.Access;
-import io.iommulab.api.hw.IotlbHitCheck;
 import io.iommulab.api.hw.TranslationCheck;
 import io.iommulab.api.machine.RamWindow;
 import io.iommulab.api.machine.StaleTranslation;
+import io.iommulab.lib.hw.IotlbHitCheck;
 
 /**
  * A DMA sanitizer's check of a TLB hit ({@link TranslationCheck}): does the cached leaf still give

@@ -1,7 +1,7 @@
 package io.iommulab.smmu.impl;
 
 import io.iommulab.api.config.Setting;
-import io.iommulab.api.config.Settings;
+import io.iommulab.lib.config.Settings;
 import java.util.List;
 
 /**
@@ -24,7 +24,7 @@ final class SmmuSettings {
     /** The prefix of the framework properties ({@code iommulab.arm-smmu.disable-bypass}), as they always were */
     static final String PROPERTY_PREFIX = "iommulab.arm-smmu";
 
-    static final Setting<Boolean> DISABLE_BYPASS = Setting.bool("disable-bypass", true, Setting.LIVE);
+    static final Setting<Boolean> DISABLE_BYPASS = Settings.bool("disable-bypass", true, Setting.LIVE);
 
     static final Settings SETTINGS = new Settings(PID, PROPERTY_PREFIX, List.of(DISABLE_BYPASS));
 

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import io.iommulab.api.Prot;
 import io.iommulab.api.config.SettingDTO;
-import io.iommulab.api.config.Settings;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.core.impl.CoreConfig;
+import io.iommulab.lib.config.Settings;
 import io.iommulab.smmu.impl.hw.SmmuRegs;
 import io.iommulab.testkit.LogCapture;
 import java.util.ArrayList;

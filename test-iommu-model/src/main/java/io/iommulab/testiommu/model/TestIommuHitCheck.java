@@ -1,9 +1,9 @@
 package io.iommulab.testiommu.model;
 
 import io.iommulab.api.hw.Access;
-import io.iommulab.api.hw.IotlbHitCheck;
 import io.iommulab.api.hw.TranslationCheck;
 import io.iommulab.api.machine.StaleTranslation;
+import io.iommulab.lib.hw.IotlbHitCheck;
 
 /**
  * A DMA sanitizer's check of an IOTLB hit ({@link TranslationCheck}): does the cached entry still

@@ -4,7 +4,7 @@ import io.iommulab.api.Prot;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 
-/** Shell arguments that are not numbers (those are {@link io.iommulab.api.cmdline.Memparse}): prot strings, hex output. */
+/** Shell arguments that are not numbers (those are {@link io.iommulab.lib.cmdline.Memparse}): prot strings, hex output. */
 final class Args {
 
     private Args() {

@@ -2,10 +2,10 @@ package io.iommulab.core.impl.shell;
 
 import io.iommulab.api.config.Configurable;
 import io.iommulab.api.config.SettingDTO;
-import io.iommulab.api.config.Settings;
 import io.iommulab.api.config.Source;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
+import io.iommulab.lib.config.Settings;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Dictionary;

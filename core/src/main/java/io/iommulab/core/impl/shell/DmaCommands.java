@@ -1,7 +1,6 @@
 package io.iommulab.core.impl.shell;
 
 import io.iommulab.api.IommuService;
-import io.iommulab.api.cmdline.Memparse;
 import io.iommulab.api.dma.DmaApi;
 import io.iommulab.api.dma.DmaBuffer;
 import io.iommulab.api.dma.DmaDevice;
@@ -17,6 +16,7 @@ import io.iommulab.api.machine.RamRegion;
 import io.iommulab.core.impl.IommuCore;
 import io.iommulab.core.impl.IommuCoreEngine;
 import io.iommulab.core.impl.dma.DmaDebug;
+import io.iommulab.lib.cmdline.Memparse;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.felix.service.command.Descriptor;

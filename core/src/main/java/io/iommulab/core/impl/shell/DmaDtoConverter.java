@@ -1,11 +1,11 @@
 package io.iommulab.core.impl.shell;
 
-import io.iommulab.api.cmdline.TextTable;
 import io.iommulab.api.dto.DmaMappingDTO;
 import io.iommulab.api.dto.DmaRangeDTO;
 import io.iommulab.api.dto.IovaDomainDTO;
 import io.iommulab.api.dto.IovaRangeDTO;
 import io.iommulab.api.dto.IovaRcacheDTO;
+import io.iommulab.lib.cmdline.TextTable;
 import java.util.List;
 import org.apache.felix.service.command.Converter;
 import org.osgi.service.component.annotations.Component;

@@ -3,10 +3,10 @@ package io.iommulab.core.impl.shell;
 import io.iommulab.api.dto.DeviceDTO;
 import io.iommulab.api.dto.DmaDTO;
 import io.iommulab.api.dto.DomainDTO;
+import io.iommulab.api.dto.FailNthDTO;
 import io.iommulab.api.dto.FaultDTO;
 import io.iommulab.api.dto.FlushQueueDTO;
 import io.iommulab.api.dto.GroupDTO;
-import io.iommulab.api.dto.FailNthDTO;
 import io.iommulab.api.dto.InjectionDTO;
 import io.iommulab.api.dto.IommuNodeDTO;
 import io.iommulab.api.dto.LiveUpdateDTO;
@@ -97,7 +97,7 @@ public final class DtoConverter implements Converter {
             }
             return sb.toString();
         }
-        io.iommulab.api.cmdline.TextTable t = new io.iommulab.api.cmdline.TextTable(head);
+        io.iommulab.lib.cmdline.TextTable t = new io.iommulab.lib.cmdline.TextTable(head);
         for (Object o : rows) {
             t.row(row(o));
         }

@@ -1,9 +1,9 @@
 package io.iommulab.core.impl.shell;
 
-import io.iommulab.api.cmdline.CommandUsage;
-import io.iommulab.api.cmdline.TextTable;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
+import io.iommulab.lib.cmdline.CommandUsage;
+import io.iommulab.lib.cmdline.TextTable;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.Arrays;

@@ -1,10 +1,10 @@
 package io.iommulab.core.impl.shell;
 
-import io.iommulab.api.cmdline.Memparse;
 import io.iommulab.api.dto.LiveUpdateDTO;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.core.impl.update.BundleUpdater;
+import io.iommulab.lib.cmdline.Memparse;
 import java.util.List;
 import org.apache.felix.service.command.Descriptor;
 import org.osgi.service.component.annotations.Activate;

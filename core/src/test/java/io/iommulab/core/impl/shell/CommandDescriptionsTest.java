@@ -2,7 +2,7 @@ package io.iommulab.core.impl.shell;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.iommulab.api.cmdline.CommandUsage;
+import io.iommulab.lib.cmdline.CommandUsage;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

@@ -1,10 +1,10 @@
 package io.iommulab.dart.model.impl;
 
 import io.iommulab.api.hw.Access;
-import io.iommulab.api.hw.IotlbHitCheck;
 import io.iommulab.api.hw.TranslationCheck;
 import io.iommulab.api.machine.RamWindow;
 import io.iommulab.api.machine.StaleTranslation;
+import io.iommulab.lib.hw.IotlbHitCheck;
 
 /**
  * A DMA sanitizer's check of an IOTLB hit ({@link TranslationCheck}): does the cached entry still

@@ -1,10 +1,10 @@
 package io.iommulab.dart.usb4.impl;
 
-import io.iommulab.api.cmdline.Kstrtobool;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.dart.spi.DartFamilies;
 import io.iommulab.dart.spi.DartHw;
 import io.iommulab.dart.spi.DartVariant;
+import io.iommulab.lib.cmdline.Kstrtobool;
 import java.util.List;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;

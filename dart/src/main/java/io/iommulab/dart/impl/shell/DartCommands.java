@@ -2,7 +2,6 @@ package io.iommulab.dart.impl.shell;
 
 import io.iommulab.api.driver.IommuDriver;
 import io.iommulab.api.dt.DtNode;
-import io.iommulab.api.dt.NodeNames;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import io.iommulab.api.machine.IommuHardware;
@@ -18,6 +17,7 @@ import io.iommulab.dart.spi.DartParams;
 import io.iommulab.dart.spi.DartVariant;
 import io.iommulab.klib.Bitmap;
 import io.iommulab.klib.Bits;
+import io.iommulab.lib.dt.NodeNames;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -2,7 +2,6 @@ package io.iommulab.dart.impl.shell;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import io.iommulab.api.cmdline.CommandUsage;
 import io.iommulab.api.dt.DeviceTree;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
@@ -11,11 +10,12 @@ import io.iommulab.core.impl.CoreConfig;
 import io.iommulab.core.impl.IommuCoreEngine;
 import io.iommulab.dart.impl.AppleDartDriver;
 import io.iommulab.dart.impl.hw.DartVariants;
-import io.iommulab.dart.spi.DartHw;
-import io.iommulab.machine.SimMachine;
 import io.iommulab.dart.model.impl.DartModelFactory;
 import io.iommulab.dart.model.impl.DartModelFamiliesComponent;
+import io.iommulab.dart.spi.DartHw;
 import io.iommulab.dart.usb4.model.impl.T8103Usb4ModelVariant;
+import io.iommulab.lib.cmdline.CommandUsage;
+import io.iommulab.machine.SimMachine;
 import io.iommulab.machine.dt.DeviceTrees;
 import io.iommulab.pgtable.dart.DartFormat;
 import java.io.IOException;

@@ -2,13 +2,13 @@ package io.iommulab.smmu.impl.shell;
 
 import io.iommulab.api.driver.IommuDriver;
 import io.iommulab.api.dt.DtNode;
-import io.iommulab.api.dt.NodeNames;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
+import io.iommulab.klib.Bits;
+import io.iommulab.lib.dt.NodeNames;
 import io.iommulab.smmu.impl.ArmSmmuDriver;
 import io.iommulab.smmu.impl.SmmuInstance;
 import io.iommulab.smmu.impl.SmmuParams;
-import io.iommulab.klib.Bits;
 import io.iommulab.smmu.impl.hw.SmmuHardware;
 import io.iommulab.smmu.impl.hw.SmmuRegs;
 import java.util.ArrayList;

@@ -1,5 +1,7 @@
-package io.iommulab.api.dt;
+package io.iommulab.lib.dt;
 
+import io.iommulab.api.dt.DeviceTree;
+import io.iommulab.api.dt.DtNode;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import java.util.ArrayList;

@@ -1,9 +1,12 @@
-package io.iommulab.api.config;
+package io.iommulab.lib.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.iommulab.api.config.Setting;
+import io.iommulab.api.config.SettingDTO;
+import io.iommulab.api.config.Source;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
 import java.util.HashMap;
@@ -13,8 +16,8 @@ import org.junit.jupiter.api.Test;
 
 class SettingsTest {
 
-    private static final Setting<Boolean> STRICT = Setting.bool("strict", true, "new domains");
-    private static final Setting<Long> EVENTS = Setting.number("trace-events", 8192, 16, 1 << 20, Setting.LIVE);
+    private static final Setting<Boolean> STRICT = Settings.bool("strict", true, "new domains");
+    private static final Setting<Long> EVENTS = Settings.number("trace-events", 8192, 16, 1 << 20, Setting.LIVE);
     private static final Settings SETTINGS = new Settings("iommulab.test", List.of(STRICT, EVENTS));
 
     private static Map<String, String> props(String... kv) {

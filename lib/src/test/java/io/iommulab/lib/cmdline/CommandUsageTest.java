@@ -1,4 +1,4 @@
-package io.iommulab.api.cmdline;
+package io.iommulab.lib.cmdline;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,7 +1,10 @@
-package io.iommulab.api.hw;
+package io.iommulab.lib.hw;
 
 import io.iommulab.api.Prot;
 import io.iommulab.api.error.IommuException;
+import io.iommulab.api.hw.Access;
+import io.iommulab.api.hw.ModelContext;
+import io.iommulab.api.hw.TranslationCheck;
 import io.iommulab.api.machine.PhysicalMemory;
 import io.iommulab.api.machine.RamWindow;
 import io.iommulab.api.machine.StaleTranslation;
@@ -27,8 +30,6 @@ import java.util.function.BooleanSupplier;
  * </ol>
  * Permissions are {@link Prot} bits as a device sees them: READ, WRITE, and NOEXEC where the
  * architecture has it.
- *
- * @since 1.2
  */
 public final class IotlbHitCheck {
 

@@ -1,5 +1,8 @@
-package io.iommulab.api.config;
+package io.iommulab.lib.config;
 
+import io.iommulab.api.config.Setting;
+import io.iommulab.api.config.SettingDTO;
+import io.iommulab.api.config.Source;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

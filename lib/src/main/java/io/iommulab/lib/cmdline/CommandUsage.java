@@ -1,4 +1,4 @@
-package io.iommulab.api.cmdline;
+package io.iommulab.lib.cmdline;
 
 import java.lang.annotation.Annotation;
 import java.lang.reflect.Method;
@@ -32,8 +32,6 @@ import java.util.Set;
  * -parameters}), or after its type where the name was not kept. The annotations are read by their
  * type names, so the API imports nothing from the shell and reads whichever copy of them a command
  * was compiled against.
- *
- * @since 1.3
  */
 public final class CommandUsage {
 

@@ -1,4 +1,4 @@
-package io.iommulab.api.hw;
+package io.iommulab.lib.hw;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

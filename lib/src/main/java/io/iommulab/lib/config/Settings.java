@@ -1,7 +1,12 @@
-package io.iommulab.api.config;
+package io.iommulab.lib.config;
 
+import io.iommulab.api.config.Setting;
+import io.iommulab.api.config.SettingDTO;
+import io.iommulab.api.config.Source;
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;
+import io.iommulab.lib.cmdline.Kstrtobool;
+import io.iommulab.lib.cmdline.Memparse;
 import java.lang.reflect.Array;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -47,6 +52,21 @@ public final class Settings {
                 throw new IllegalArgumentException(pid + ": setting key '" + s.key() + "' has a dot or is given twice");
             }
         }
+    }
+
+    /**
+     * A yes/no setting, read as {@link Kstrtobool} reads it; written {@code true}/{@code false}. Here, not on
+     * {@link Setting}, because the API may not import the readers.
+     */
+    public static Setting<Boolean> bool(String key, boolean defaultValue, String applies) {
+        return new Setting<>(key, defaultValue, (name, text) -> Kstrtobool.parse(name, text, defaultValue), String::valueOf,
+                applies);
+    }
+
+    /** A number in {@code [min, max]}, read as {@link Memparse} reads it ({@code 8K}, {@code 0x2000}); written in decimal. */
+    public static Setting<Long> number(String key, long defaultValue, long min, long max, String applies) {
+        return new Setting<>(key, defaultValue, (name, text) -> Memparse.parse(name, text).within(min, max), String::valueOf,
+                applies);
     }
 
     public String pid() {

@@ -1,4 +1,4 @@
-package io.iommulab.api.cmdline;
+package io.iommulab.lib.cmdline;
 
 import io.iommulab.api.error.Errno;
 import io.iommulab.api.error.IommuException;

@@ -1,4 +1,4 @@
-package io.iommulab.api.cmdline;
+package io.iommulab.lib.cmdline;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -6,8 +6,6 @@ import java.util.List;
 /**
  * How the shells print a list of records: a header row and one row per record, each column as wide
  * as its widest cell plus two spaces, the last column not padded, every row ending in a newline.
- *
- * @since 1.2
  */
 public final class TextTable {
 
