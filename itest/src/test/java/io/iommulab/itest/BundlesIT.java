@@ -61,7 +61,7 @@ public class BundlesIT {
             states.put(b.getSymbolicName(), b.getState());
             assertEquals(b.getSymbolicName() + " is not ACTIVE", Bundle.ACTIVE, b.getState());
         }
-        for (String bsn : new String[] {"io.iommulab.api", "io.iommulab.machine", "io.iommulab.core",
+        for (String bsn : new String[] {"io.iommulab.api", "io.iommulab.lib", "io.iommulab.machine", "io.iommulab.core",
                 "io.iommulab.testkit", "io.iommulab.testiommu.model", "io.iommulab.testiommu",
                 "org.apache.felix.scr", "slf4j.simple"}) {
             assertEquals(bsn + " in " + states, Integer.valueOf(Bundle.ACTIVE), states.get(bsn));
@@ -76,6 +76,8 @@ public class BundlesIT {
                 services(Container.installed(context, "io.iommulab.testiommu")));
         assertArrayEquals("testkit registers no services", new String[0],
                 services(Container.installed(context, "io.iommulab.testkit")));
+        assertArrayEquals("lib registers no services", new String[0],
+                services(Container.installed(context, "io.iommulab.lib")));
     }
 
     /** @return the interfaces of every service {@code b} registered */
